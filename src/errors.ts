@@ -1,0 +1,131 @@
+/**
+ * The error catalogue: every error Kiq throws or reports, each with a stable
+ * `code`. Codes are never reused; the README's error table has one row per
+ * code and `test/errors.test.ts` fails when the two disagree.
+ */
+
+/** Every code Kiq can attach to an error. */
+export type KiqErrorCode =
+  | 'KIQ_ERR_CONFIG'
+  | 'KIQ_ERR_INVALID_JOB'
+  | 'KIQ_ERR_BUFFER_FULL'
+  | 'KIQ_ERR_NOT_RUNNING'
+  | 'KIQ_ERR_UNKNOWN_WORKER'
+  | 'KIQ_ERR_SCRIPT'
+  | 'KIQ_ERR_ESCALATED';
+
+/** Base class of every error Kiq throws; `code` is stable across releases. */
+export class KiqError extends Error {
+  /** Stable machine-readable code, e.g. `KIQ_ERR_CONFIG`. */
+  readonly code: KiqErrorCode;
+
+  constructor(code: KiqErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * An option given to `new Kiq(...)` (or returned by its `init` hook) is invalid.
+ * The message names the option, what was expected and what came.
+ *
+ * @example
+ * new Kiq({ poolSize: 0 });
+ * // KiqConfigError: expected option "poolSize" to be a positive integer, got: 0
+ */
+export class KiqConfigError extends KiqError {
+  /** Dotted path of the offending option, e.g. `queues.mailers`. */
+  readonly option: string;
+
+  constructor(option: string, expected: string, got: unknown) {
+    super('KIQ_ERR_CONFIG', `expected option "${option}" to be ${expected}, got: ${describe(got)}`);
+    this.option = option;
+  }
+}
+
+/**
+ * A job payload cannot be built or decoded: not JSON, not an object, or
+ * missing a string `class` / an array `args`. The raw input is kept so the
+ * payload can go to the dead set unchanged.
+ */
+export class InvalidJobError extends KiqError {
+  /** The raw payload (as read from Redis) or the input that was rejected. */
+  readonly payload: unknown;
+
+  constructor(reason: string, payload: unknown, options?: { cause?: unknown }) {
+    super('KIQ_ERR_INVALID_JOB', `invalid job: ${reason}`, options);
+    this.payload = payload;
+  }
+}
+
+/**
+ * The reliable-push buffer holds `bufferLimit` jobs already (Redis has been
+ * unreachable for a while); the job was not accepted. Nothing is dropped
+ * silently: the caller decides what to do with it.
+ */
+export class BufferFullError extends KiqError {
+  constructor(limit: number) {
+    super('KIQ_ERR_BUFFER_FULL', `reliable-push buffer is full (${limit} jobs waiting for Redis); job not accepted`);
+  }
+}
+
+/** An operation needs a started instance (or one not yet stopped). */
+export class KiqNotRunningError extends KiqError {
+  constructor(operation: string, state: string) {
+    super('KIQ_ERR_NOT_RUNNING', `cannot ${operation}: kiq is ${state}`);
+  }
+}
+
+/** A fetched job names a class that no registered worker has. */
+export class UnknownWorkerError extends KiqError {
+  constructor(className: string) {
+    super('KIQ_ERR_UNKNOWN_WORKER', `no worker registered for class "${className}"`);
+  }
+}
+
+/** A Lua script returned an error code or failed in Redis. */
+export class ScriptError extends KiqError {
+  /** Name of the script, as its file name without `.lua`. */
+  readonly script: string;
+
+  constructor(script: string, message: string, options?: { cause?: unknown }) {
+    super('KIQ_ERR_SCRIPT', `${script}: ${message}`, options);
+    this.script = script;
+  }
+}
+
+/**
+ * The actor tree gave up: a supervisor exceeded its restart intensity and
+ * escalated to the root. `cause` is the last child error.
+ */
+export class EscalationError extends KiqError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('KIQ_ERR_ESCALATED', message, options);
+  }
+}
+
+/** Every error class in the catalogue, keyed by code (used by the docs test). */
+export const ERROR_CLASSES: Readonly<Record<KiqErrorCode, string>> = {
+  KIQ_ERR_CONFIG: 'KiqConfigError',
+  KIQ_ERR_INVALID_JOB: 'InvalidJobError',
+  KIQ_ERR_BUFFER_FULL: 'BufferFullError',
+  KIQ_ERR_NOT_RUNNING: 'KiqNotRunningError',
+  KIQ_ERR_UNKNOWN_WORKER: 'UnknownWorkerError',
+  KIQ_ERR_SCRIPT: 'ScriptError',
+  KIQ_ERR_ESCALATED: 'EscalationError',
+};
+
+/** Short, safe rendering of a value for error messages. */
+export function describe(value: unknown): string {
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol' || value === undefined) return String(value);
+  try {
+    const text = JSON.stringify(value);
+    if (text === undefined) return String(value);
+    return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
