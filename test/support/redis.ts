@@ -32,13 +32,15 @@ export function baseRedisUrl(): string {
 export function useRedis(): TestRedis {
   const db = nextDb;
   nextDb = nextDb >= maxDb() ? 1 : nextDb + 1;
-  const url = `${baseRedisUrl()}/${db}`;
   const state = { client: undefined as Redis | undefined };
+  // Files load before the root hook starts Redis: resolve the URL on first use.
   const view: TestRedis = {
-    url,
+    get url(): string {
+      return `${baseRedisUrl()}/${db}`;
+    },
     db,
     get client(): Redis {
-      state.client ??= new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1 });
+      state.client ??= new Redis(view.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
       return state.client;
     },
   };

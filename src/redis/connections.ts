@@ -1,0 +1,102 @@
+/**
+ * @internal
+ * Redis connections for one Kiq instance: a small round-robin pool for
+ * ordinary commands and scripts, plus dedicated connections for blocking
+ * commands (BLMOVE), which would stall a shared connection.
+ *
+ * Every connection fails fast while Redis is unreachable (no offline queue,
+ * no per-request retries): a command sent during an outage rejects at once,
+ * so the IO actors back off and keep their jobs instead of hanging
+ * (XSTATE-NOTES.md §3.3). ioredis keeps reconnecting in the background.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { defineScripts } from './scripts.js';
+
+/** Where and how to connect. */
+export interface ConnectionSettings {
+  /** `redis://` or `rediss://` URL (may carry user, password and DB index). */
+  readonly url: string;
+  /** ioredis options, passed through (TLS, Sentinel, password, …); they override the URL. */
+  readonly options: RedisOptions;
+}
+
+/** Options Kiq forces so IO errors surface instead of queueing forever. */
+const FAIL_FAST: RedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  lazyConnect: true,
+};
+
+/** Open a connection with Kiq's scripts defined on it; `name` shows in CLIENT LIST. */
+export function openConnection(settings: ConnectionSettings, name: string): Redis {
+  const redis = new Redis(settings.url, {
+    connectionName: name,
+    ...settings.options,
+    ...FAIL_FAST,
+    retryStrategy: settings.options.retryStrategy ?? ((times) => Math.min(50 * times, 1000)),
+  });
+  defineScripts(redis);
+  // ioredis emits 'error' for every failed reconnect; the IO actors report outages themselves.
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+/** A round-robin pool plus named dedicated connections. */
+export class ConnectionPool {
+  readonly #settings: ConnectionSettings;
+  readonly #prefix: string;
+  readonly #pool: Redis[];
+  readonly #dedicated = new Map<string, Redis>();
+  #next = 0;
+
+  /** Creates `size` pooled connections (not yet connected; see {@link connect}). */
+  constructor(settings: ConnectionSettings, size: number, prefix = 'kiq') {
+    this.#settings = settings;
+    this.#prefix = prefix;
+    this.#pool = Array.from({ length: size }, (_, i) => openConnection(settings, `${prefix}:pool:${i}`));
+  }
+
+  /** Number of pooled connections. */
+  get size(): number {
+    return this.#pool.length;
+  }
+
+  /** Connect every pooled connection; rejects when Redis cannot be reached. */
+  async connect(): Promise<void> {
+    await Promise.all(this.#pool.map((redis) => (redis.status === 'wait' ? redis.connect() : undefined)));
+  }
+
+  /** The next pooled connection, round-robin. */
+  next(): Redis {
+    const redis = this.#pool[this.#next]!;
+    this.#next = (this.#next + 1) % this.#pool.length;
+    return redis;
+  }
+
+  /**
+   * A connection reserved for `purpose` (e.g. a fetcher's BLMOVE), created and
+   * connecting on first use. Until it is `ready` commands on it fail fast;
+   * its user treats that like any other Redis error.
+   */
+  dedicated(purpose: string): Redis {
+    let redis = this.#dedicated.get(purpose);
+    if (!redis) {
+      redis = openConnection(this.#settings, `${this.#prefix}:${purpose}`);
+      this.#dedicated.set(purpose, redis);
+      void redis.connect().catch(() => undefined);
+    }
+    return redis;
+  }
+
+  /** Close every connection: QUIT when connected, disconnect otherwise. */
+  async close(): Promise<void> {
+    const all = [...this.#pool, ...this.#dedicated.values()];
+    this.#dedicated.clear();
+    await Promise.all(
+      all.map(async (redis) => {
+        if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+        else redis.disconnect();
+      }),
+    );
+  }
+}

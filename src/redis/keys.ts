@@ -1,0 +1,65 @@
+/**
+ * @internal
+ * Every Redis key Kiq reads or writes, built in one place. No other file
+ * spells a key. Sections refer to SIDEKIQ-CONTRACT.md.
+ */
+
+/** SET of queue names, without the `queue:` prefix (§1, §3). */
+export const QUEUES = 'queues';
+/** ZSET of scheduled jobs; score = run time in epoch seconds (§1, §3). */
+export const SCHEDULE = 'schedule';
+/** ZSET of jobs waiting to be retried; score = next attempt, epoch seconds (§5). */
+export const RETRY = 'retry';
+/** ZSET of dead jobs; score = time of death, epoch seconds (§5.5). */
+export const DEAD = 'dead';
+/** SET of live process identities (§6). */
+export const PROCESSES = 'processes';
+/** SET of identities that own private queues (Pro super_fetch, §9). */
+export const SUPER_PROCESSES = 'super_processes';
+/** STRING holding the leader's identity (Enterprise, read by the Web UI, §12). */
+export const LEADER = 'dear-leader';
+
+/** LIST of a queue's jobs: LPUSH to add, the right end runs next (§1). */
+export function queueKey(queue: string): string {
+  return `queue:${queue}`;
+}
+
+/** Private in-flight LIST of one process for one queue (Pro super_fetch, §9). */
+export function privateQueueKey(identity: string, queue: string): string {
+  return `queue:sq|${identity}|${queue}`;
+}
+
+/** SET of an identity's private queue names (Pro super_fetch, §9). */
+export function superQueuesKey(identity: string): string {
+  return `${identity}:super_queues`;
+}
+
+/** Unique-job lock; value = jid of the holder (Enterprise, §10). */
+export function uniqueKey(digest: string): string {
+  return `unique:${digest}`;
+}
+
+/** Lifetime (`date` absent) or daily (UTC `YYYY-MM-DD`) counter (§1, §6.2). */
+export function statKey(kind: 'processed' | 'failed', date?: string): string {
+  return date === undefined ? `stat:${kind}` : `stat:${kind}:${date}`;
+}
+
+/** Heartbeat HASH of a process (§6.2). */
+export function processKey(identity: string): string {
+  return identity;
+}
+
+/** Running jobs, 6.4 name (§6.2). */
+export function workersKey(identity: string): string {
+  return `${identity}:workers`;
+}
+
+/** Running jobs, 6.5+ name (§6.2). */
+export function workKey(identity: string): string {
+  return `${identity}:work`;
+}
+
+/** LIST of signals (TSTP, TERM, TTIN) sent to a process (§6.5). */
+export function signalsKey(identity: string): string {
+  return `${identity}-signals`;
+}

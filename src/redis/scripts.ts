@@ -1,0 +1,98 @@
+/**
+ * @internal
+ * Lua scripts: one `.lua` file per script in `scripts/`, each opening with a
+ * contract header that lists every `KEYS[i]` and `ARGV[i]`. The header is the
+ * one source of the key count; `defineScripts` registers each file with
+ * ioredis `defineCommand`, which calls EVALSHA and falls back to EVAL on
+ * NOSCRIPT (so a Redis restart or SCRIPT FLUSH never loses a call; Kiq's
+ * fire-and-forget EVALSHA did, KIQ-BEHAVIOUR.md §16.1 item 3).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ChainableCommander, Redis } from 'ioredis';
+
+/** Names of the scripts shipped in `scripts/` (file name without `.lua`). */
+export type ScriptName = 'push-unique' | 'release-lock';
+
+/** A parsed script file. */
+export interface ScriptSource {
+  readonly name: string;
+  readonly lua: string;
+  /** Highest `KEYS[i]` named in the header. */
+  readonly numberOfKeys: number;
+  /** Indices named in the header. */
+  readonly headerKeys: ReadonlySet<number>;
+  readonly headerArgs: ReadonlySet<number>;
+  /** Indices used in the body (after the header). */
+  readonly bodyKeys: ReadonlySet<number>;
+  readonly bodyArgs: ReadonlySet<number>;
+}
+
+const SCRIPTS_DIR = fileURLToPath(new URL('./scripts/', import.meta.url));
+
+function indices(text: string, name: 'KEYS' | 'ARGV'): Set<number> {
+  const found = new Set<number>();
+  for (const match of text.matchAll(new RegExp(`${name}\\[(\\d+)\\]`, 'g'))) found.add(Number(match[1]));
+  return found;
+}
+
+/** Parse a script's contract header (`--[[ ... ]]` at the top) and body. */
+export function parseScript(name: string, lua: string): ScriptSource {
+  const end = lua.indexOf(']]');
+  if (!lua.startsWith('--[[') || end < 0) throw new Error(`script ${name}: missing --[[ contract header ]]`);
+  const header = lua.slice(0, end);
+  const body = lua.slice(end + 2);
+  const headerKeys = indices(header, 'KEYS');
+  return {
+    name,
+    lua,
+    numberOfKeys: Math.max(0, ...headerKeys),
+    headerKeys,
+    headerArgs: indices(header, 'ARGV'),
+    bodyKeys: indices(body, 'KEYS'),
+    bodyArgs: indices(body, 'ARGV'),
+  };
+}
+
+let cache: readonly ScriptSource[] | undefined;
+
+/** Every script in `scripts/`, parsed once per process. */
+export function loadScripts(): readonly ScriptSource[] {
+  cache ??= readdirSync(SCRIPTS_DIR)
+    .filter((file) => file.endsWith('.lua'))
+    .sort()
+    .map((file) => parseScript(file.slice(0, -4), readFileSync(SCRIPTS_DIR + file, 'utf8')));
+  return cache;
+}
+
+/** Register every script on a connection with `defineCommand` (idempotent per connection). */
+export function defineScripts(redis: Redis): void {
+  for (const script of loadScripts()) {
+    if (typeof (redis as unknown as Record<string, unknown>)[script.name] === 'function') continue;
+    redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+  }
+}
+
+type ScriptFn<R> = (...keysAndArgs: (string | number)[]) => R;
+
+/**
+ * Call a script on a connection (or queue it on a pipeline).
+ * Keys and args are passed in header order.
+ */
+export function runScript(redis: Redis, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
+export function runScript(
+  redis: ChainableCommander,
+  name: ScriptName,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): ChainableCommander;
+export function runScript(
+  redis: Redis | ChainableCommander,
+  name: ScriptName,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): unknown {
+  const fn = (redis as unknown as Record<string, ScriptFn<unknown>>)[name];
+  if (typeof fn !== 'function') throw new Error(`script ${name} is not defined on this connection`);
+  return fn.call(redis, ...keys, ...args);
+}

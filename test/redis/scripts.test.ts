@@ -1,0 +1,56 @@
+import { expect } from 'chai';
+import { ConnectionPool } from '../../src/redis/connections.js';
+import { uniqueKey, queueKey, QUEUES } from '../../src/redis/keys.js';
+import { loadScripts, parseScript, runScript } from '../../src/redis/scripts.js';
+import { useRedis } from '../support/redis.js';
+
+describe('Lua scripts', () => {
+  const redis = useRedis();
+
+  describe('contract headers', () => {
+    for (const script of loadScripts()) {
+      it(`${script.name}.lua uses exactly the KEYS and ARGV its header lists`, () => {
+        expect([...script.bodyKeys].sort(), 'KEYS used in the body').to.deep.equal([...script.headerKeys].sort());
+        expect([...script.bodyArgs].sort(), 'ARGV used in the body').to.deep.equal([...script.headerArgs].sort());
+        expect(script.numberOfKeys).to.equal(Math.max(0, ...script.headerKeys));
+      });
+    }
+
+    it('rejects a script without a contract header', () => {
+      expect(() => parseScript('bare', "return redis.call('GET', KEYS[1])")).to.throw(/missing --\[\[ contract header/);
+    });
+
+    it('reads the key count from the header', () => {
+      const parsed = parseScript('x', "--[[\n KEYS[1] a\n KEYS[2] b\n ARGV[1] c\n]]\nreturn {KEYS[1], KEYS[2], ARGV[1]}");
+      expect(parsed.numberOfKeys).to.equal(2);
+    });
+  });
+
+  describe('after SCRIPT FLUSH', () => {
+    let pool: ConnectionPool;
+    beforeEach(async () => {
+      pool = new ConnectionPool({ url: redis.url, options: {} }, 1, 'test');
+      await pool.connect();
+    });
+    afterEach(() => pool.close());
+
+    it('the next call still works (EVALSHA falls back to EVAL on NOSCRIPT)', async () => {
+      const conn = pool.next();
+      const first = await runScript(conn, 'push-unique', [uniqueKey('a'), queueKey('q'), QUEUES], ['jid-a', 60_000, '{"jid":"jid-a"}', '', 'q']);
+      expect(first).to.equal(1);
+      await redis.client.script('FLUSH');
+      expect(await redis.client.script('EXISTS', 'ffffffffffffffffffffffffffffffffffffffff')).to.deep.equal([0]);
+      const second = await runScript(conn, 'push-unique', [uniqueKey('b'), queueKey('q'), QUEUES], ['jid-b', 60_000, '{"jid":"jid-b"}', '', 'q']);
+      expect(second).to.equal(1);
+      expect(await redis.client.lrange(queueKey('q'), 0, -1)).to.deep.equal(['{"jid":"jid-b"}', '{"jid":"jid-a"}']);
+    });
+
+    it('pipelined calls survive a flush too', async () => {
+      await redis.client.script('FLUSH');
+      const pipeline = pool.next().pipeline();
+      runScript(pipeline, 'release-lock', [uniqueKey('x')], ['nobody']);
+      const replies = await pipeline.exec();
+      expect(replies).to.deep.equal([[null, 0]]);
+    });
+  });
+});
