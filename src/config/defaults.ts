@@ -1,0 +1,38 @@
+/**
+ * @internal
+ * Every default in one object, with its unit and where it comes from
+ * (KIQ-BEHAVIOUR.md §13.1, Sidekiq `config.rb` DEFAULTS). Keys are the option
+ * names; durations are milliseconds unless the name says otherwise.
+ * `identity` and `redisUrl` depend on the environment: see `resolve.ts`.
+ */
+import { systemClock } from '../clock.js';
+import type { ResolvedConfig } from './options.js';
+
+/** Used when neither `redisUrl` nor `REDIS_URL` is set (DESIGN.md §4). */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Defaults of every option that has a static one. Frozen, shared by all instances. */
+export const DEFAULTS = Object.freeze({
+  queues: Object.freeze({ default: 25 }), // jobs at once per queue; Kiq `[default: 25]`, Sidekiq concurrency 5
+  workers: Object.freeze([]), // none; Kiq resolves worker modules by name instead
+  periodics: Object.freeze([]), // none; Kiq `periodics: []`
+  extraReporters: Object.freeze([]), // none; Kiq `extra_reporters: []`
+  fetchInterval: 500, // ms, idle queue poll; Kiq `fetch_interval`
+  flushInterval: 10, // ms, reliable-push period; Kiq `flush_interval`
+  flushMaxInterval: 5_000, // ms, push backoff cap (×1.5 steps); Kiq Client constant
+  bufferLimit: 100_000, // jobs; Kiq's buffer is unbounded (KIQ-BEHAVIOUR §16.1 item 4)
+  poolSize: 5, // connections; Kiq `pool_size`
+  deadLimit: 10_000, // jobs; Kiq `dead_limit`, Sidekiq `dead_max_jobs`
+  deadTimeout: 180 * 86_400_000, // ms = 6 months; Kiq `dead_timeout`, Sidekiq `dead_timeout_in_seconds`
+  schedulers: Object.freeze(['retry', 'schedule'] as const), // Kiq `schedulers`
+  pollInterval: 5_000, // ms average; Sidekiq `average_scheduled_poll_interval` (Kiq reuses fetch_interval)
+  server: true, // Kiq `server?`
+  testMode: 'disabled', // Kiq `test_mode: :disabled`
+  quiet: false, // Kiq documents it but crashes on it (§1.1); we accept it
+  shutdownTimeout: 25_000, // ms; Sidekiq `timeout` 25 s (Kiq kills running jobs at once)
+  maxRestarts: 3, // restarts; OTP supervisor default `max_restarts`, as Kiq's root
+  maxSeconds: 5, // seconds; OTP supervisor default `max_seconds`
+  redis: Object.freeze({}), // ioredis options; Kiq `client_opts` minus `redis_url`
+  clock: systemClock, // real time
+  logger: console, // Kiq logs through Logger
+} satisfies Omit<ResolvedConfig, 'identity' | 'redisUrl' | 'inspect'>);

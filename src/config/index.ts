@@ -1,0 +1,23 @@
+/**
+ * Configuration: the options `new Kiq()` takes, their defaults and
+ * validation, and the frozen config the runtime reads. Layering order, as in
+ * Kiq: defaults → constructor options (`resolveConfig`, at construction) →
+ * async `init` hook (`applyInit`, at start).
+ */
+export type {
+  InspectOption,
+  KiqOptions,
+  Logger,
+  Periodic,
+  PeriodicEntry,
+  PeriodicOptions,
+  Reporter,
+  ReporterEvent,
+  ResolvedConfig,
+  SchedulerName,
+  TestMode,
+} from './options.js';
+export { DEFAULT_REDIS_URL, DEFAULTS } from './defaults.js';
+export { newIdentity } from './identity.js';
+export { applyInit, resolveConfig, type Env } from './resolve.js';
+export { checkCron, checkJobOptions, MAX_TIMER_MS } from './validate.js';

@@ -1,0 +1,155 @@
+/**
+ * The options `new Kiq(...)` takes ({@link KiqOptions}) and the validated,
+ * fully populated configuration the runtime reads ({@link ResolvedConfig}).
+ * Names mirror Kiq's Config (camelCase); every duration is in milliseconds
+ * unless its name says otherwise (`maxSeconds`).
+ */
+import type { RedisOptions } from 'ioredis';
+import type { InspectionEvent, Observer } from 'xstate';
+import type { Clock } from '../clock.js';
+import type { Worker, WorkerOptions } from '../worker.js';
+
+/** A job lifecycle event as reporters receive it (typed loosely until the reporter bus lands). */
+export interface ReporterEvent {
+  readonly type: 'started' | 'success' | 'aborted' | 'failure' | 'stopped';
+  /** The decoded job payload. */
+  readonly job: Record<string, unknown>;
+  /** Run time in ms (`success`, `failure`). */
+  readonly durationMs?: number;
+  /** Why the job was aborted, e.g. `expired`, `shutdown`. */
+  readonly reason?: string;
+  /** The error a failed job threw. */
+  readonly error?: unknown;
+}
+
+/** A user reporter (Kiq's `extra_reporters`): at least one callback must be given. */
+export interface Reporter {
+  started?(event: ReporterEvent): void | Promise<void>;
+  success?(event: ReporterEvent): void | Promise<void>;
+  aborted?(event: ReporterEvent): void | Promise<void>;
+  failure?(event: ReporterEvent): void | Promise<void>;
+  stopped?(event: ReporterEvent): void | Promise<void>;
+}
+
+/** Where Kiq writes its own log lines; `console` fits. */
+export interface Logger {
+  info(message: string, ...meta: unknown[]): void;
+  warn(message: string, ...meta: unknown[]): void;
+  error(message: string, ...meta: unknown[]): void;
+}
+
+/** The sorted sets a scheduler poller drains: `retry` (failed jobs) and `schedule` (`enqueue(..., { in })`). */
+export type SchedulerName = 'retry' | 'schedule';
+
+/** `disabled` talks to Redis; `sandbox` keeps enqueued jobs in memory for `kiq/testing` assertions. */
+export type TestMode = 'disabled' | 'sandbox';
+
+/** An xstate inspection observer, or a plain function receiving every inspection event. */
+export type InspectOption = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+
+/** Options of one periodic entry: the job's arguments plus worker-option overrides. */
+export interface PeriodicOptions extends WorkerOptions {
+  /** Arguments passed to `perform`. @defaultValue `[]` */
+  args?: readonly unknown[];
+}
+
+/**
+ * One periodic (cron) job: `[expression, worker, options?]`. The expression
+ * has 5 fields (minute hour day-of-month month weekday, UTC) or is an alias
+ * such as `@hourly`; the worker is a worker or the class name of one
+ * (possibly a Ruby one).
+ */
+export type PeriodicEntry =
+  | readonly [cron: string, worker: Worker | string]
+  | readonly [cron: string, worker: Worker | string, options: PeriodicOptions | undefined];
+
+/** A validated periodic entry, as {@link ResolvedConfig.periodics} holds it. */
+export interface Periodic {
+  /** The cron expression, fields joined by single spaces (an `@alias` is kept as is). */
+  readonly expression: string;
+  readonly worker: Worker | string;
+  readonly options: Readonly<PeriodicOptions>;
+}
+
+/**
+ * What `new Kiq(options)` accepts. Every option is optional; defaults are
+ * Kiq's (see `src/config/defaults.ts`) unless noted. Invalid options throw a
+ * `KiqConfigError` at construction; unknown keys too.
+ */
+export interface KiqOptions {
+  /** Queue name → concurrency (positive integer). @defaultValue `{ default: 25 }` */
+  queues?: Readonly<Record<string, number>>;
+  /** Workers this instance can perform, unique by `class`. @defaultValue `[]` */
+  workers?: readonly Worker[];
+  /** Cron jobs, enqueued by the leader at minute boundaries. @defaultValue `[]` */
+  periodics?: readonly PeriodicEntry[];
+  /** Reporters called after the built-in ones. @defaultValue `[]` */
+  extraReporters?: readonly Reporter[];
+  /** Idle poll interval of the queue fetchers, ms. @defaultValue `500` */
+  fetchInterval?: number;
+  /** Reliable-push flush period and first backoff step, ms. @defaultValue `10` */
+  flushInterval?: number;
+  /** Cap of the reliable-push backoff (×1.5 per failure), ms. @defaultValue `5000` */
+  flushMaxInterval?: number;
+  /** Jobs the reliable-push buffer holds before `enqueue` rejects with `BufferFullError`. @defaultValue `100_000` */
+  bufferLimit?: number;
+  /** Redis connections in the pool. @defaultValue `5` */
+  poolSize?: number;
+  /** Most jobs kept in the dead set. @defaultValue `10_000` */
+  deadLimit?: number;
+  /** Age after which dead jobs are trimmed, ms. @defaultValue `15_552_000_000` (180 days) */
+  deadTimeout?: number;
+  /** Which scheduler pollers run. @defaultValue `['retry', 'schedule']` */
+  schedulers?: readonly SchedulerName[];
+  /** Average poll interval of the scheduler pollers (±5 % jitter), ms. @defaultValue `5000` */
+  pollInterval?: number;
+  /** `false`: enqueue only (no queues, pollers, leader, periodics, heartbeat). @defaultValue `true` */
+  server?: boolean;
+  /** `sandbox` keeps jobs in memory for `kiq/testing`. @defaultValue `'disabled'` */
+  testMode?: TestMode;
+  /** Start quiet: fetch nothing until `kiq.configure({ quiet: false })`. @defaultValue `false` */
+  quiet?: boolean;
+  /** Process identity in Redis; must not contain `|`. @defaultValue `hostname:pid:12-hex-nonce` */
+  identity?: string;
+  /** How long `stop()` waits for running jobs before requeueing them, ms. @defaultValue `25_000` */
+  shutdownTimeout?: number;
+  /** Restart intensity: most restarts of a child within `maxSeconds`. @defaultValue `3` */
+  maxRestarts?: number;
+  /** Restart intensity window, **seconds** (as OTP's `max_seconds`). @defaultValue `5` */
+  maxSeconds?: number;
+  /** ioredis options (tls, sentinels, name, password, …), passed through untouched. @defaultValue `{}` */
+  redis?: RedisOptions;
+  /** `redis://` or `rediss://` URL. @defaultValue `process.env.REDIS_URL`, else `redis://127.0.0.1:6379` */
+  redisUrl?: string;
+  /**
+   * Runtime configuration hook, awaited by `start()` (never at construction).
+   * It receives the constructor options; the keys it returns override them
+   * (a key returned as `undefined` falls back to its default).
+   */
+  init?: (options: KiqOptions) => KiqOptions | Promise<KiqOptions>;
+  /** Time source, for tests. @defaultValue `systemClock` */
+  clock?: Clock;
+  /** Observer of every actor in the tree (xstate inspection). @defaultValue none */
+  inspect?: InspectOption;
+  /** Where Kiq logs. @defaultValue `console` */
+  logger?: Logger;
+}
+
+/**
+ * The configuration after layering defaults → constructor options → `init`
+ * result, validated and frozen. `identity` is always set; `redis`, workers,
+ * reporters, `clock` and `logger` are the caller's own objects, untouched.
+ */
+export interface ResolvedConfig
+  extends Readonly<
+    Required<
+      Omit<KiqOptions, 'queues' | 'workers' | 'periodics' | 'extraReporters' | 'schedulers' | 'init' | 'inspect'>
+    >
+  > {
+  readonly queues: Readonly<Record<string, number>>;
+  readonly workers: readonly Worker[];
+  readonly periodics: readonly Periodic[];
+  readonly extraReporters: readonly Reporter[];
+  readonly schedulers: readonly SchedulerName[];
+  readonly inspect: InspectOption | undefined;
+}
