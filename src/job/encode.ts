@@ -1,0 +1,99 @@
+/**
+ * @internal
+ * Payload → the JSON string stored in Redis: compact, keys in insertion
+ * order, timestamps always with a fractional part (SIDEKIQ-CONTRACT.md §2
+ * "Timestamp hazard"; DESIGN.md §2). This runs once per pushed job.
+ */
+import { InvalidJobError } from '../errors.js';
+import { TIMESTAMP_KEYS, type JobPayload } from './payload.js';
+import { formatSeconds } from './timestamp.js';
+
+/**
+ * Encoding options.
+ *
+ * @example
+ * const forQueue: EncodeOptions = { enqueuedAtSec: 1795807920.70468 };
+ * const forSchedule: EncodeOptions = { enqueuedAtSec: null };
+ */
+export interface EncodeOptions {
+  /**
+   * `enqueued_at` to write, float epoch seconds (a job pushed onto a queue
+   * now), replacing any value in the payload. `null` leaves `enqueued_at`
+   * out (a job going to the `schedule` set, SIDEKIQ-CONTRACT.md §3).
+   * Absent: the payload's own value, if any, is written.
+   */
+  enqueuedAtSec?: number | null;
+}
+
+/** `"key":` for every key seen so far; payloads reuse a handful of keys. */
+const keyPrefix = new Map<string, string>();
+
+function prefixOf(key: string): string {
+  let prefix = keyPrefix.get(key);
+  if (prefix === undefined) {
+    prefix = `${JSON.stringify(key)}:`;
+    if (keyPrefix.size < 1024) keyPrefix.set(key, prefix);
+  }
+  return prefix;
+}
+
+/**
+ * Encodes a payload as compact JSON. Keys keep their order; keys whose value
+ * is `undefined` are left out; `created_at`, `enqueued_at`, `failed_at`,
+ * `retried_at` and `expires_at` are written by `formatSeconds` (always a
+ * fractional part); other keys are written as `JSON.stringify` would.
+ * Does not modify the payload. Throws `InvalidJobError` when a value has no
+ * JSON form (a cycle, a BigInt, nesting too deep for `JSON.stringify`).
+ *
+ * @example
+ * encodeJob({ class: 'W', args: [1], jid: 'a319acf4a129c1d6e0eec6db', queue: 'default', created_at: 1700000000 });
+ * // '{"class":"W","args":[1],"jid":"a319acf4a129c1d6e0eec6db","queue":"default","created_at":1700000000.0}'
+ * encodeJob(payload, { enqueuedAtSec: clock.realMs() / 1000 }); // as pushed to queue:<name>
+ * encodeJob(payload, { enqueuedAtSec: null });                  // as added to schedule
+ */
+export function encodeJob(payload: JobPayload, options?: EncodeOptions): string {
+  try {
+    return encode(payload, options?.enqueuedAtSec);
+  } catch (error) {
+    if (error instanceof InvalidJobError) throw error;
+    // Cycles and BigInt (TypeError), nesting too deep for JSON.stringify (RangeError).
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InvalidJobError(`cannot encode as JSON (${reason})`, payload, { cause: error });
+  }
+}
+
+function encode(payload: JobPayload, enqueuedAt: number | null | undefined): string {
+  let out = '{';
+  let sep = '';
+  let sawEnqueuedAt = false;
+  for (const key of Object.keys(payload)) {
+    let value = payload[key];
+    if (key === 'enqueued_at') {
+      sawEnqueuedAt = true;
+      if (enqueuedAt !== undefined) value = enqueuedAt ?? undefined;
+    }
+    const json =
+      typeof value === 'number' && TIMESTAMP_KEYS.has(key) && Number.isFinite(value) ? formatSeconds(value) : stringify(value);
+    if (json === undefined) continue;
+    out += sep + prefixOf(key) + json;
+    sep = ',';
+  }
+  if (!sawEnqueuedAt && typeof enqueuedAt === 'number') out += `${sep}"enqueued_at":${formatSeconds(enqueuedAt)}`;
+  return `${out}}`;
+}
+
+/** `JSON.stringify` with shortcuts for the common scalar cases. */
+function stringify(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+    default:
+      return JSON.stringify(value);
+  }
+}

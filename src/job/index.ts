@@ -1,0 +1,11 @@
+/**
+ * @internal
+ * The job codec: building, encoding and decoding Sidekiq-compatible payloads.
+ */
+export { TIMESTAMP_KEYS, type JobPayload, type JsonValue, type RetryOption, type UniqueUntil } from './payload.js';
+export { isSidekiqJid, newJid } from './jid.js';
+export { formatSeconds, MS_THRESHOLD, readTimestamp, scoreOf, toEpochSeconds } from './timestamp.js';
+export { buildJob, type BuiltJob, type EnqueueOptions, type PlainJob, type WorkerJob } from './build.js';
+export { encodeJob, type EncodeOptions } from './encode.js';
+export { decodeJob } from './decode.js';
+export { canonicalJson, uniqueDigest } from './unique-digest.js';
