@@ -12,7 +12,8 @@ export type KiqErrorCode =
   | 'KIQ_ERR_NOT_RUNNING'
   | 'KIQ_ERR_UNKNOWN_WORKER'
   | 'KIQ_ERR_SCRIPT'
-  | 'KIQ_ERR_ESCALATED';
+  | 'KIQ_ERR_ESCALATED'
+  | 'KIQ_ERR_UNFLUSHED';
 
 /** Base class of every error Kiq throws; `code` is stable across releases. */
 export class KiqError extends Error {
@@ -105,6 +106,21 @@ export class EscalationError extends KiqError {
   }
 }
 
+/**
+ * `stop()` could not write every buffered job to Redis before its timeout
+ * (Redis unreachable). The jobs are not lost: `jobs` holds their JSON, ready
+ * to be pushed by other means or logged.
+ */
+export class UnflushedJobsError extends KiqError {
+  /** JSON of every job that did not reach Redis, oldest first. */
+  readonly jobs: readonly string[];
+
+  constructor(jobs: readonly string[], options?: { cause?: unknown }) {
+    super('KIQ_ERR_UNFLUSHED', `${jobs.length} enqueued job(s) could not be written to Redis before stop; see error.jobs`, options);
+    this.jobs = jobs;
+  }
+}
+
 /** Every error class in the catalogue, keyed by code (used by the docs test). */
 export const ERROR_CLASSES: Readonly<Record<KiqErrorCode, string>> = {
   KIQ_ERR_CONFIG: 'KiqConfigError',
@@ -114,6 +130,7 @@ export const ERROR_CLASSES: Readonly<Record<KiqErrorCode, string>> = {
   KIQ_ERR_UNKNOWN_WORKER: 'UnknownWorkerError',
   KIQ_ERR_SCRIPT: 'ScriptError',
   KIQ_ERR_ESCALATED: 'EscalationError',
+  KIQ_ERR_UNFLUSHED: 'UnflushedJobsError',
 };
 
 /** Short, safe rendering of a value for error messages. */

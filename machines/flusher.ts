@@ -1,0 +1,176 @@
+/**
+ * Flusher — reliable push (Kiq.Client, SIDEKIQ-CONTRACT.md §8).
+ *
+ * 1. Start in `flushing` (jobs may already wait), then `idle`: nothing to write. The job buffer sends `enqueued` when a job
+ *    lands in an empty buffer.
+ * 2. `flushing`: the `flush` actor takes a batch from the buffer and writes it
+ *    in one pipeline. Jobs that arrive meanwhile wait and go out together in
+ *    the next batch (group commit), which starts as soon as this one is done.
+ * 3. On a Redis error every job stays in the buffer and the flusher waits in
+ *    `backingOff`: the interval grows ×1.5 from `interval` up to
+ *    `maxInterval`, and resets on the first success (`flusher.restored`).
+ * 4. `shutdown`: an in-flight write is never aborted; then `finalFlush`
+ *    writes whatever is left, retrying with backoff until the buffer is empty
+ *    or the supervisor's shutdown timeout stops the actor. Then `done`.
+ */
+import { assign, emit, fromPromise, setup } from 'xstate';
+
+/** Flusher settings, in milliseconds. */
+export interface FlusherInput {
+  /** First backoff interval after a failed write (Kiq's `flush_interval`, 10 ms). */
+  readonly interval: number;
+  /** Backoff cap (5,000 ms in Kiq). */
+  readonly maxInterval: number;
+}
+
+/** What one `flush` call reports. */
+export interface FlushOutput {
+  /** Jobs written by this call. */
+  readonly written: number;
+  /** Jobs still waiting in the buffer afterwards. */
+  readonly remaining: number;
+}
+
+/** The flusher's state, visible in the inspector. */
+export interface FlusherContext {
+  readonly base: number;
+  readonly maxInterval: number;
+  /** Current backoff interval. */
+  readonly interval: number;
+  /** Consecutive failed writes. */
+  readonly failures: number;
+  /** Jobs written since start. */
+  readonly written: number;
+  /** Jobs left in the buffer after the last write. */
+  readonly remaining: number;
+  /** A job arrived in an empty buffer while a write was in flight. */
+  readonly nudged: boolean;
+  /** A shutdown arrived while a write was in flight. */
+  readonly stopping: boolean;
+}
+
+/** Events the flusher accepts. */
+export type FlusherEvent = { type: 'enqueued' } | { type: 'shutdown' };
+
+/** Events the flusher emits to `actor.on(...)` listeners. */
+export type FlusherEmitted =
+  | { type: 'flusher.failed'; error: unknown; failures: number; nextInterval: number }
+  | { type: 'flusher.restored'; failures: number };
+
+const nextInterval = (context: FlusherContext) => Math.min(Math.trunc(context.interval * 1.5), context.maxInterval);
+
+/** The Flusher statechart; `src/` provides the `flush` actor. */
+export const flusherMachine = setup({
+  types: {
+    input: {} as FlusherInput,
+    context: {} as FlusherContext,
+    events: {} as FlusherEvent,
+    emitted: {} as FlusherEmitted,
+  },
+  actors: {
+    flush: fromPromise<FlushOutput>(async () => {
+      throw new Error('flusher: the flush actor was not provided');
+    }),
+  },
+  delays: {
+    backoff: ({ context }) => context.interval,
+  },
+  guards: {
+    stopping: ({ context }) => context.stopping,
+    wasFailing: ({ context }) => context.failures > 0,
+    // `remaining` is read when the write ends; a nudge that arrived after that
+    // but before the done event must not be lost
+    moreWaiting: ({ context }) => context.remaining > 0 || context.nudged,
+  },
+  actions: {
+    recordWrite: assign(({ context }, output: FlushOutput) => ({
+      written: context.written + output.written,
+      remaining: output.remaining,
+    })),
+    recover: assign(({ context }) => ({ interval: context.base, failures: 0 })),
+    reportRestored: emit(({ context }) => ({ type: 'flusher.restored' as const, failures: context.failures })),
+    backOff: assign(({ context }) => ({ interval: nextInterval(context), failures: context.failures + 1 })),
+    reportFailure: emit(({ context, event }) => ({
+      type: 'flusher.failed' as const,
+      error: 'error' in event ? event.error : undefined,
+      failures: context.failures,
+      nextInterval: context.interval,
+    })),
+    markStopping: assign({ stopping: true }),
+    markNudged: assign({ nudged: true }),
+    clearNudged: assign({ nudged: false }),
+  },
+}).createMachine({
+  id: 'flusher',
+  context: ({ input }) => ({
+    base: input.interval,
+    maxInterval: input.maxInterval,
+    interval: input.interval,
+    failures: 0,
+    written: 0,
+    remaining: 0,
+    nudged: false,
+    stopping: false,
+  }),
+  // A (re)started flusher writes whatever is already waiting: jobs enqueued
+  // before start, or left by a crashed incarnation, get no other nudge.
+  initial: 'flushing',
+  states: {
+    idle: {
+      on: {
+        enqueued: 'flushing',
+        shutdown: 'finalFlush',
+      },
+    },
+    flushing: {
+      entry: 'clearNudged',
+      invoke: {
+        id: 'flush',
+        src: 'flush',
+        onDone: [
+          {
+            guard: 'wasFailing',
+            target: 'written',
+            actions: [{ type: 'recordWrite', params: ({ event }) => event.output }, 'reportRestored', 'recover'],
+          },
+          { target: 'written', actions: [{ type: 'recordWrite', params: ({ event }) => event.output }] },
+        ],
+        onError: {
+          target: 'backingOff',
+          actions: ['backOff', 'reportFailure'],
+        },
+      },
+      on: {
+        enqueued: { actions: 'markNudged' },
+        shutdown: { actions: 'markStopping' },
+      },
+    },
+    // group commit: jobs that arrived during the write go out at once
+    written: {
+      always: [{ guard: 'stopping', target: 'finalFlush' }, { guard: 'moreWaiting', target: 'flushing' }, { target: 'idle' }],
+    },
+    backingOff: {
+      after: { backoff: 'flushing' },
+      on: { shutdown: 'finalFlush' },
+    },
+    finalFlush: {
+      entry: 'clearNudged',
+      invoke: {
+        id: 'finalFlush',
+        src: 'flush',
+        onDone: {
+          target: 'finalWritten',
+          actions: [{ type: 'recordWrite', params: ({ event }) => event.output }],
+        },
+        onError: { target: 'finalBackoff', actions: ['backOff', 'reportFailure'] },
+      },
+    },
+    finalWritten: {
+      always: [{ guard: 'moreWaiting', target: 'finalFlush' }, { target: 'done' }],
+    },
+    finalBackoff: {
+      after: { backoff: 'finalFlush' },
+    },
+    done: { type: 'final' },
+  },
+});

@@ -1,0 +1,26 @@
+/**
+ * @internal
+ * Turn a built job into a buffer entry: encode it once (the JSON that will be
+ * stored, minus `enqueued_at`), and for unique jobs name the lock.
+ */
+import type { BuiltJob } from '../job/build.js';
+import { encodeJob } from '../job/encode.js';
+import { uniqueDigest } from '../job/unique-digest.js';
+import { uniqueKey } from '../redis/keys.js';
+import type { BufferEntry, Confirmation } from './entry.js';
+
+/** Build the entry for `built` with sequence number `seq`. */
+export function toEntry(built: BuiltJob, seq: number, confirm?: Confirmation): BufferEntry {
+  const { payload, atSec, uniqueTtlMs } = built;
+  return {
+    seq,
+    jid: payload.jid,
+    queue: payload.queue,
+    json: encodeJob(payload),
+    ...(atSec === undefined ? {} : { atSec }),
+    ...(uniqueTtlMs === undefined
+      ? {}
+      : { lockKey: uniqueKey(uniqueDigest(payload.class, payload.queue, payload.args)), lockTtlMs: uniqueTtlMs }),
+    ...(confirm === undefined ? {} : { confirm }),
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Kiq for Node: background jobs on Redis in Sidekiq's wire format.
+ * This is the whole public surface of `kiq`; `kiq/testing` holds the test helpers.
+ */
+export { Kiq } from './kiq.js';
+export type { Job, KiqState, PushOptions, PushReceipt, StopOptions } from './kiq.js';
+export { defineWorker } from './worker.js';
+export type { ArgsOf, JobContext, Worker, WorkerOptions } from './worker.js';
+export type { EnqueueOptions, PlainJob } from './job/build.js';
+export type { JobPayload, JsonValue, RetryOption, UniqueUntil } from './job/payload.js';
+export type { PushStatus } from './client/entry.js';
+export type {
+  InspectOption,
+  KiqOptions,
+  Logger,
+  PeriodicEntry,
+  PeriodicOptions,
+  Reporter,
+  ReporterEvent,
+  ResolvedConfig,
+  SchedulerName,
+  TestMode,
+} from './config/options.js';
+export type { Clock } from './clock.js';
+export { systemClock, ManualClock } from './clock.js';
+export type { KiqEventName, KiqEvents, KiqListener } from './events.js';
+export {
+  BufferFullError,
+  EscalationError,
+  InvalidJobError,
+  KiqConfigError,
+  KiqError,
+  KiqNotRunningError,
+  ScriptError,
+  UnflushedJobsError,
+  UnknownWorkerError,
+} from './errors.js';
+export type { KiqErrorCode } from './errors.js';

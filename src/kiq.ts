@@ -1,0 +1,321 @@
+/**
+ * The Kiq facade: one instance = one configuration, one set of Redis
+ * connections and one actor system. Several instances live side by side in a
+ * process without sharing anything (Kiq's global names could not,
+ * KIQ-BEHAVIOUR.md §16.1 item 14).
+ *
+ * Lifecycle: 1. `new Kiq(options)` validates every option (throws
+ * `KiqConfigError`); 2. `start()` runs the `init` hook, connects to Redis and
+ * starts the actor tree; 3. `enqueue()` works from construction on: jobs wait
+ * in the reliable-push buffer until the Flusher writes them; 4. `stop()`
+ * shuts the tree down in reverse start order (the Flusher's final flush
+ * last), then closes the connections.
+ */
+import { createActor, type Actor, type AnyActorLogic, type AnyStateMachine } from 'xstate';
+import { JobBuffer } from './client/buffer.js';
+import type { Confirmation, PushStatus } from './client/entry.js';
+import { createFlushActor } from './client/flush-actor.js';
+import { toEntry } from './client/to-entry.js';
+import { applyInit, resolveConfig } from './config/resolve.js';
+import type { KiqOptions, ResolvedConfig } from './config/options.js';
+import { EscalationError, KiqNotRunningError, UnflushedJobsError } from './errors.js';
+import { KiqEmitter, type KiqEventName, type KiqListener } from './events.js';
+import { buildJob, type EnqueueOptions, type PlainJob } from './job/build.js';
+import type { JobPayload } from './job/payload.js';
+import { ConnectionPool } from './redis/connections.js';
+import { clearAll } from './redis/clear.js';
+import { kConfig, kSandbox } from './symbols.js';
+import { SandboxStore } from './testing/sandbox-store.js';
+import { buildTree } from './tree.js';
+import type { Worker } from './worker.js';
+
+/** A job as enqueued: its payload (without `enqueued_at`, set when it is pushed). */
+export type Job = Readonly<JobPayload>;
+
+/** Per-call enqueue options; `confirm: true` waits until the job is in Redis. */
+export interface PushOptions extends EnqueueOptions {
+  /** Resolve with a {@link PushReceipt} once Redis has the job (or refused it as a duplicate). */
+  confirm?: boolean;
+}
+
+/** How a confirmed enqueue ended. */
+export interface PushReceipt {
+  /** `enqueued` (on its queue), `scheduled` (in `schedule`), or `duplicate` (a unique lock is held). */
+  readonly status: PushStatus;
+  readonly job: Job;
+  /** For a duplicate: the jid holding the unique lock. */
+  readonly holder?: string;
+}
+
+/** Options of {@link Kiq.stop}. */
+export interface StopOptions {
+  /** Most ms to wait for the tree to shut down; default: the `shutdownTimeout` option. */
+  timeout?: number;
+}
+
+/** Lifecycle state of a Kiq instance. */
+export type KiqState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/**
+ * A Kiq instance.
+ *
+ * @example
+ * const kiq = new Kiq({ queues: { default: 10 }, workers: [Mailer] });
+ * await kiq.start();
+ * await kiq.enqueue(Mailer, ['a@b.c', 1], { in: 30_000 });
+ * await kiq.stop();
+ */
+export class Kiq {
+  readonly #options: KiqOptions;
+  #config: ResolvedConfig;
+  readonly #buffer: JobBuffer;
+  readonly #sandbox: SandboxStore | undefined;
+  readonly #events: KiqEmitter;
+  #pool: ConnectionPool | undefined;
+  #root: Actor<AnyStateMachine> | undefined;
+  #state: KiqState = 'new';
+  #stopping: Promise<void> | undefined;
+
+  /** Validate `options` (throws `KiqConfigError` naming the bad option). Opens nothing. */
+  constructor(options: KiqOptions = {}) {
+    this.#options = options;
+    this.#config = resolveConfig(options);
+    this.#events = new KiqEmitter(this.#config.logger);
+    this.#buffer = new JobBuffer(this.#config.bufferLimit);
+    this.#sandbox = this.#config.testMode === 'sandbox' ? new SandboxStore() : undefined;
+  }
+
+  /** This process's identity in Redis (`hostname:pid:nonce` unless configured). */
+  get identity(): string {
+    return this.#config.identity;
+  }
+
+  /** Where the instance is in its lifecycle. */
+  get state(): KiqState {
+    return this.#state;
+  }
+
+  /** Jobs enqueued but not yet written to Redis. */
+  get buffered(): number {
+    return this.#buffer.size;
+  }
+
+  /** @internal */
+  get [kSandbox](): SandboxStore | undefined {
+    return this.#sandbox;
+  }
+
+  /** @internal */
+  get [kConfig](): ResolvedConfig {
+    return this.#config;
+  }
+
+  /**
+   * Run the `init` hook, connect to Redis (not in sandbox mode) and start the
+   * actor tree. Rejects when Redis cannot be reached, naming the URL.
+   */
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new KiqNotRunningError('start', this.#state);
+    this.#state = 'starting';
+    try {
+      this.#config = await applyInit(this.#config, this.#options);
+      if (this.#sandbox) {
+        this.#state = 'running';
+        this.#events.emit('started', { identity: this.identity });
+        return;
+      }
+      const pool = new ConnectionPool({ url: this.#config.redisUrl, options: this.#config.redis }, this.#config.poolSize, `kiq:${this.identity}`);
+      this.#pool = pool;
+      await pool.connect().catch((error: unknown) => {
+        throw new KiqNotRunningError('start', `unable to reach Redis at ${redactUrl(this.#config.redisUrl)} (${String(error)})`);
+      });
+      this.#startTree(pool);
+      this.#state = 'running';
+      this.#events.emit('started', { identity: this.identity });
+    } catch (error) {
+      this.#state = 'failed';
+      await this.#pool?.close();
+      throw error;
+    }
+  }
+
+  #startTree(pool: ConnectionPool): void {
+    const flush = createFlushActor(this.#buffer, pool, this.#config.clock, {
+      onOutage: (error, waiting) => {
+        this.#log('warn', { event: 'enqueueing_failed', error: error.message, waiting });
+        this.#events.emit('push.outage', { error, waiting });
+      },
+      onRestored: () => {
+        this.#log('info', { event: 'enqueueing_restored' });
+        this.#events.emit('push.restored', {});
+      },
+      onRefused: (refused) => {
+        for (const { entry, error } of refused) {
+          const wrapped = new UnflushedJobsError([entry.json], { cause: error });
+          this.#events.emit('error', wrapped);
+        }
+      },
+    });
+    const root = createActor(buildTree(this.#config, { flush: flush as AnyActorLogic }), {
+      id: 'kiq',
+      systemId: 'kiq',
+      // the root's config reaches every configurable child, so `quiet: true` starts quiet
+      input: { quiet: this.#config.quiet },
+      ...(this.#config.inspect ? { inspect: this.#config.inspect } : {}),
+    });
+    root.subscribe({
+      error: (error) => this.#escalated(error),
+    });
+    this.#root = root;
+    this.#buffer.onFirst = () => root.system.get('flusher')?.send({ type: 'enqueued' });
+    root.start();
+  }
+
+  #escalated(error: unknown): void {
+    this.#state = 'failed';
+    const message = error instanceof Error ? error.message : String(error);
+    this.#events.emit('error', new EscalationError(`kiq gave up: ${message}`, { cause: error }));
+  }
+
+  /**
+   * Enqueue a job for `worker` with typed `args`, or a plain Sidekiq-style
+   * job (`{ class, args, queue, … }`, e.g. for a Ruby worker). Resolves with
+   * the job at once (it is in the reliable-push buffer, flushed within
+   * milliseconds); with `confirm: true`, once Redis has it.
+   * Rejects with `InvalidJobError` for bad input, `BufferFullError` when the
+   * buffer is full, `KiqNotRunningError` after `stop()`.
+   */
+  enqueue<Args extends unknown[]>(worker: Worker<Args>, args: Args, options: PushOptions & { confirm: true }): Promise<PushReceipt>;
+  enqueue<Args extends unknown[]>(worker: Worker<Args>, args: Args, options?: PushOptions & { confirm?: false }): Promise<Job>;
+  enqueue(job: PlainJob, options: PushOptions & { confirm: true }): Promise<PushReceipt>;
+  enqueue(job: PlainJob, options?: PushOptions & { confirm?: false }): Promise<Job>;
+  enqueue(first: Worker | PlainJob, second?: unknown, third?: PushOptions): Promise<Job | PushReceipt> {
+    try {
+      const isWorker = typeof (first as Worker).perform === 'function';
+      const options = (isWorker ? third : (second as PushOptions | undefined)) ?? {};
+      const { confirm, ...buildOptions } = options;
+      if (this.#state === 'stopping' || this.#state === 'stopped' || this.#state === 'failed') {
+        throw new KiqNotRunningError('enqueue', this.#state);
+      }
+      const input = isWorker ? { worker: first as Worker, args: second as unknown[] } : (first as PlainJob);
+      const built = buildJob(input, this.#config.clock, buildOptions);
+      const job: Job = built.payload;
+      if (this.#sandbox) {
+        const nowMs = this.#config.clock.realMs();
+        const atMs = built.atSec === undefined ? undefined : built.atSec * 1000;
+        this.#sandbox.add({ payload: built.payload, ...(atMs === undefined ? {} : { atMs, inMs: atMs - nowMs }) });
+        return Promise.resolve(confirm ? { status: atMs === undefined ? 'enqueued' : 'scheduled', job } : job);
+      }
+      if (!confirm) {
+        this.#buffer.add((seq) => toEntry(built, seq));
+        return Promise.resolve(job);
+      }
+      return new Promise<PushReceipt>((resolve, reject) => {
+        const confirmation: Confirmation = {
+          resolve: (outcome) => resolve({ ...outcome, job }),
+          reject,
+        };
+        this.#buffer.add((seq) => toEntry(built, seq, confirmation));
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Resolves when every job enqueued before this call is in Redis (at once in sandbox mode). */
+  flush(): Promise<void> {
+    if (this.#sandbox) return Promise.resolve();
+    return this.#buffer.drained();
+  }
+
+  /**
+   * Change runtime settings of the running tree; `quiet: true` stops fetching
+   * new jobs (running ones finish), `quiet: false` resumes. Remembered across
+   * restarts of the queues.
+   */
+  configure(settings: { quiet?: boolean }): void {
+    this.#root?.send({ type: 'configure', ...settings });
+  }
+
+  /**
+   * Delete every queue (and `queues`), private queue, the schedule, retry and
+   * dead sets, unique locks and stat counters, and empty the buffer (and the
+   * sandbox), as Kiq's `clear`. For tests and development.
+   */
+  async clear(): Promise<void> {
+    this.#buffer.takeAll();
+    this.#sandbox?.clear();
+    if (this.#pool) await clearAll(this.#pool.next());
+  }
+
+  /** Listen to a process event (`started`, `stopping`, `stopped`, `error`, `push.outage`, `push.restored`). */
+  on<E extends KiqEventName>(event: E, listener: KiqListener<E>): this {
+    this.#events.on(event, listener);
+    return this;
+  }
+
+  /** Remove a listener added with {@link on}. */
+  off<E extends KiqEventName>(event: E, listener: KiqListener<E>): this {
+    this.#events.off(event, listener);
+    return this;
+  }
+
+  /**
+   * Stop: shut the tree down in reverse start order (the Flusher writes every
+   * buffered job last), then close the connections. Rejects with
+   * `UnflushedJobsError` (carrying the jobs) if Redis could not take them.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    this.#stopping ??= this.#stop(options.timeout ?? this.#config.shutdownTimeout);
+    return this.#stopping;
+  }
+
+  async #stop(timeoutMs: number): Promise<void> {
+    const wasFailed = this.#state === 'failed';
+    this.#state = 'stopping';
+    this.#events.emit('stopping', { identity: this.identity });
+    const root = this.#root;
+    if (root && !wasFailed) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.#log('warn', { event: 'stop_timeout', timeout_ms: timeoutMs });
+          root.stop();
+          resolve();
+        }, timeoutMs);
+        root.subscribe({
+          complete: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          error: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+        root.send({ type: 'shutdown' });
+      });
+    }
+    await this.#pool?.close();
+    this.#state = 'stopped';
+    this.#events.emit('stopped', { identity: this.identity });
+    const left = this.#buffer.takeAll();
+    if (left.length > 0 && !this.#sandbox) {
+      throw new UnflushedJobsError(left.map((entry) => entry.json));
+    }
+  }
+
+  #log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>): void {
+    this.#config.logger[level](JSON.stringify({ source: 'kiq', identity: this.identity, ...fields }));
+  }
+}
+
+/** The URL without its password, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}

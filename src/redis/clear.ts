@@ -1,0 +1,26 @@
+/**
+ * @internal
+ * Kiq's `clear`: delete every key that holds jobs or job state, for tests and
+ * development. Heartbeats, `processes` and the leader key belong to live
+ * processes and are left alone.
+ */
+import type { Redis } from 'ioredis';
+import { DEAD, QUEUES, RETRY, SCHEDULE } from './keys.js';
+
+/** Patterns of the keys `clear` deletes (queues, private queues, unique locks, counters). */
+const PATTERNS = ['queue:*', 'unique:*', 'stat:*'];
+
+/** Delete queues, private queues, schedule/retry/dead, unique locks and stat counters. */
+export async function clearAll(redis: Redis): Promise<void> {
+  const keys = new Set<string>([QUEUES, SCHEDULE, RETRY, DEAD]);
+  for (const pattern of PATTERNS) {
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      for (const key of found) keys.add(key);
+    } while (cursor !== '0');
+  }
+  const all = [...keys];
+  for (let i = 0; i < all.length; i += 1000) await redis.unlink(...all.slice(i, i + 1000));
+}

@@ -1,0 +1,97 @@
+/**
+ * `kiq/testing`: assertions and helpers for testing an app that uses Kiq.
+ * Run the app's Kiq with `testMode: 'sandbox'`: enqueued jobs stay in memory
+ * (no Redis needed) and these helpers look at them or perform them.
+ *
+ * @example
+ * const kiq = new Kiq({ testMode: 'sandbox', workers: [Mailer] });
+ * await signUp(kiq, 'a@b.c');                       // app code that enqueues
+ * Testing.assertEnqueued(kiq, { class: Mailer, args: ['a@b.c', 1] });
+ * await Testing.drain(kiq);                         // performs Mailer inline
+ */
+import { AssertionError } from 'node:assert';
+import { UnknownWorkerError } from '../errors.js';
+import type { Kiq } from '../kiq.js';
+import { kConfig, kSandbox } from '../symbols.js';
+import type { JobContext, Worker } from '../worker.js';
+import { describeFilter, describeJob, matches, type JobFilter } from './filter.js';
+import type { SandboxJob, SandboxStore } from './sandbox-store.js';
+
+export type { JobFilter } from './filter.js';
+export type { SandboxJob } from './sandbox-store.js';
+
+/** Options of {@link Testing.drain}. */
+export interface DrainOptions {
+  /** Only jobs of this queue (and those they enqueue onto it). */
+  queue?: string;
+}
+
+function storeOf(kiq: Kiq): SandboxStore {
+  const store = kiq[kSandbox];
+  if (!store) throw new TypeError("kiq/testing needs a Kiq created with testMode: 'sandbox'");
+  return store;
+}
+
+/** Jobs in the sandbox matching `filter` (all when omitted), in enqueue order. */
+function enqueued(kiq: Kiq, filter: JobFilter = {}): SandboxJob[] {
+  return storeOf(kiq).jobs.filter((job) => matches(job, filter));
+}
+
+/** Throws `AssertionError` unless some sandboxed job matches `filter`. */
+function assertEnqueued(kiq: Kiq, filter: JobFilter): void {
+  const jobs = storeOf(kiq).jobs;
+  if (jobs.some((job) => matches(job, filter))) return;
+  throw new AssertionError({
+    message: `expected a job matching ${JSON.stringify(describeFilter(filter))} to be enqueued, but ${jobs.length} job(s) were: ${JSON.stringify(jobs.map(describeJob))}`,
+    actual: jobs.map(describeJob),
+    expected: describeFilter(filter),
+    operator: 'assertEnqueued',
+  });
+}
+
+/** Throws `AssertionError` if any sandboxed job matches `filter`. */
+function refuteEnqueued(kiq: Kiq, filter: JobFilter): void {
+  const found = storeOf(kiq).jobs.filter((job) => matches(job, filter));
+  if (found.length === 0) return;
+  throw new AssertionError({
+    message: `expected no job matching ${JSON.stringify(describeFilter(filter))} to be enqueued, but found: ${JSON.stringify(found.map(describeJob))}`,
+    actual: found.map(describeJob),
+    expected: [],
+    operator: 'refuteEnqueued',
+  });
+}
+
+/** Forget every sandboxed job. */
+function clear(kiq: Kiq): void {
+  storeOf(kiq).clear();
+}
+
+/**
+ * Perform the sandboxed jobs inline, oldest first, scheduled ones included,
+ * until none is left (jobs enqueued by a job run too). Resolves with how many
+ * ran; rejects with the first job's error (that job is removed, later ones
+ * stay) or with `UnknownWorkerError` for a class no worker handles.
+ */
+async function drain(kiq: Kiq, options: DrainOptions = {}): Promise<number> {
+  const store = storeOf(kiq);
+  const workers = new Map<string, Worker>(kiq[kConfig].workers.map((worker) => [worker.class, worker]));
+  let performed = 0;
+  for (;;) {
+    const job = store.shift((candidate) => options.queue === undefined || candidate.payload.queue === options.queue);
+    if (!job) return performed;
+    const worker = workers.get(job.payload.class);
+    if (!worker) throw new UnknownWorkerError(job.payload.class);
+    const ctx: JobContext = {
+      jid: job.payload.jid,
+      queue: job.payload.queue,
+      retryCount: job.payload.retry_count ?? 0,
+      job: job.payload,
+      signal: new AbortController().signal,
+    };
+    await worker.perform(job.payload.args, ctx);
+    performed += 1;
+  }
+}
+
+/** Sandbox assertions and helpers. */
+export const Testing = { enqueued, assertEnqueued, refuteEnqueued, clear, drain } as const;
