@@ -50,7 +50,7 @@ describe('Kiq#enqueue (reliable push to real Redis)', () => {
     const before = Date.now() / 1000;
     const job = await kiq.enqueue(Mailer, ['later', 2], { in: 30_000 });
     await kiq.flush();
-    const [member, score] = await redis.client.zrange('schedule', 0, -1, 'WITHSCORES');
+    const [member, score] = await redis.client.zrange('schedule', '0', '-1', 'WITHSCORES');
     const stored = JSON.parse(member!);
     expect(stored.jid).to.equal(job.jid);
     expect(stored).to.not.have.property('enqueued_at');
