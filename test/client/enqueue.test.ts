@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Kiq, defineWorker, InvalidJobError, KiqNotRunningError } from '../../src/index.js';
+import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 
 const Mailer = defineWorker({
@@ -149,9 +150,3 @@ describe('Kiq#enqueue (reliable push to real Redis)', () => {
     expect(await redis.client.llen('queue:default')).to.equal(jobs.length);
   });
 });
-
-/** A logger that keeps what it is given, for assertions and quiet test output. */
-export function silent(): { lines: string[]; info(m: string): void; warn(m: string): void; error(m: string): void } {
-  const lines: string[] = [];
-  return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
-}
