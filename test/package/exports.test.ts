@@ -1,0 +1,56 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A consumer script using only the public entry points. */
+const CONSUMER = `
+import { Kiq, defineWorker, KiqConfigError } from 'kiq';
+import { Testing } from 'kiq/testing';
+const Mailer = defineWorker({ class: 'Mailer', perform() {} });
+const kiq = new Kiq({ testMode: 'sandbox', workers: [Mailer] });
+await kiq.start();
+await kiq.enqueue(Mailer, ['a@b.c']);
+Testing.assertEnqueued(kiq, { class: Mailer, args: ['a@b.c'] });
+let configError = '';
+try { new Kiq({ poolSize: 0 }); } catch (e) { configError = e instanceof KiqConfigError ? e.message : 'wrong type'; }
+console.log(JSON.stringify({ jobs: Testing.enqueued(kiq).length, configError }));
+`;
+
+describe('The built package', function () {
+  this.timeout(120_000);
+  let scratch: string;
+
+  before(async () => {
+    await run('npm', ['run', 'build', '--silent'], { cwd: root });
+    scratch = await mkdtemp(join(tmpdir(), 'kiq-consumer-'));
+  });
+  after(() => rm(scratch, { recursive: true, force: true }));
+
+  it("imports as 'kiq' and 'kiq/testing' from a script inside the checkout (self-reference)", async () => {
+    const script = join(root, `.consumer-${process.pid}.mjs`);
+    await writeFile(script, CONSUMER);
+    try {
+      const { stdout } = await run(process.execPath, [script], { cwd: root });
+      expect(JSON.parse(stdout)).to.deep.equal({ jobs: 1, configError: 'expected option "poolSize" to be a positive integer, got: 0' });
+    } finally {
+      await rm(script, { force: true });
+    }
+  });
+
+  it('installs from its tarball into another project and works there', async () => {
+    const { stdout: packed } = await run('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: root });
+    const tarball = join(scratch, packed.trim().split('\n').pop()!);
+    await writeFile(join(scratch, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--silent', tarball], { cwd: scratch });
+    await writeFile(join(scratch, 'consumer.mjs'), CONSUMER);
+    const { stdout } = await run(process.execPath, ['consumer.mjs'], { cwd: scratch });
+    expect(JSON.parse(stdout).jobs).to.equal(1);
+  });
+});
