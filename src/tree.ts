@@ -34,7 +34,7 @@ export function buildTree(config: ResolvedConfig, io: TreeIO) {
     id: 'kiq',
     children,
     maxRestarts: config.maxRestarts,
-    maxSeconds: config.maxSeconds,
+    maxSeconds: config.restartWindow / 1000,
     now: () => config.clock.monoMs(),
   });
 }

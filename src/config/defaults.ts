@@ -18,7 +18,7 @@ export const DEFAULTS = Object.freeze({
   periodics: Object.freeze([]), // none; Kiq `periodics: []`
   extraReporters: Object.freeze([]), // none; Kiq `extra_reporters: []`
   fetchInterval: 500, // ms, idle queue poll; Kiq `fetch_interval`
-  flushInterval: 10, // ms, reliable-push period; Kiq `flush_interval`
+  flushInterval: 10, // ms, first push backoff step; Kiq `flush_interval` (its flush period)
   flushMaxInterval: 5_000, // ms, push backoff cap (×1.5 steps); Kiq Client constant
   bufferLimit: 100_000, // jobs; Kiq's buffer is unbounded (KIQ-BEHAVIOUR §16.1 item 4)
   poolSize: 5, // connections; Kiq `pool_size`
@@ -31,7 +31,7 @@ export const DEFAULTS = Object.freeze({
   quiet: false, // Kiq documents it but crashes on it (§1.1); we accept it
   shutdownTimeout: 25_000, // ms; Sidekiq `timeout` 25 s (Kiq kills running jobs at once)
   maxRestarts: 3, // restarts; OTP supervisor default `max_restarts`, as Kiq's root
-  maxSeconds: 5, // seconds; OTP supervisor default `max_seconds`
+  restartWindow: 5_000, // ms; OTP supervisor default `max_seconds` 5
   redis: Object.freeze({}), // ioredis options; Kiq `client_opts` minus `redis_url`
   clock: systemClock, // real time
   logger: console, // Kiq logs through Logger

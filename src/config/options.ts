@@ -2,7 +2,7 @@
  * The options `new Kiq(...)` takes ({@link KiqOptions}) and the validated,
  * fully populated configuration the runtime reads ({@link ResolvedConfig}).
  * Names mirror Kiq's Config (camelCase); every duration is in milliseconds
- * unless its name says otherwise (`maxSeconds`).
+ * (restart intensity counts, pool and buffer sizes are counts).
  */
 import type { RedisOptions } from 'ioredis';
 import type { InspectionEvent, Observer } from 'xstate';
@@ -87,7 +87,7 @@ export interface KiqOptions {
   extraReporters?: readonly Reporter[];
   /** Idle poll interval of the queue fetchers, ms. @defaultValue `500` */
   fetchInterval?: number;
-  /** Reliable-push flush period and first backoff step, ms. @defaultValue `10` */
+  /** First backoff step of the reliable push after a failed write (×1.5 per failure), ms; writes themselves start as soon as jobs arrive. @defaultValue `10` */
   flushInterval?: number;
   /** Cap of the reliable-push backoff (×1.5 per failure), ms. @defaultValue `5000` */
   flushMaxInterval?: number;
@@ -113,10 +113,10 @@ export interface KiqOptions {
   identity?: string;
   /** How long `stop()` waits for running jobs before requeueing them, ms. @defaultValue `25_000` */
   shutdownTimeout?: number;
-  /** Restart intensity: most restarts of a child within `maxSeconds`. @defaultValue `3` */
+  /** Restart intensity: most restarts of a child within `restartWindow`. @defaultValue `3` */
   maxRestarts?: number;
-  /** Restart intensity window, **seconds** (as OTP's `max_seconds`). @defaultValue `5` */
-  maxSeconds?: number;
+  /** Restart intensity window, ms (OTP's `max_seconds`: 5 s). @defaultValue `5000` */
+  restartWindow?: number;
   /** ioredis options (tls, sentinels, name, password, …), passed through untouched. @defaultValue `{}` */
   redis?: RedisOptions;
   /** `redis://` or `rediss://` URL. @defaultValue `process.env.REDIS_URL`, else `redis://127.0.0.1:6379` */

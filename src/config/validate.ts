@@ -220,7 +220,7 @@ export const VALIDATORS: { readonly [K in keyof KiqOptions]-?: Validator<Valid[K
     typeof v === 'string' && v !== '' && !v.includes('|') ? v : fail(path, 'a non-empty string without "|"', v),
   shutdownTimeout: timerMs(0),
   maxRestarts: integer(0),
-  maxSeconds: integer(1, ' of seconds'),
+  restartWindow: timerMs(1),
   redis: (v, path) => (isObject(v) ? (v as RedisOptions) : fail(path, 'an ioredis options object', v)),
   redisUrl: (v, path) => checkRedisUrl(v, path),
   init: (v, path) => (isFunction(v) ? (v as Valid['init']) : fail(path, 'an async function (options) => options', v)),

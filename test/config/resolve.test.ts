@@ -30,7 +30,7 @@ describe('resolveConfig', () => {
       quiet: false,
       shutdownTimeout: 25_000,
       maxRestarts: 3,
-      maxSeconds: 5,
+      restartWindow: 5000,
       redis: {},
       redisUrl: 'redis://127.0.0.1:6379',
       clock: systemClock,

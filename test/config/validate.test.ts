@@ -99,7 +99,7 @@ const rejected: Rejected[] = [
   { options: { deadTimeout: 1.5 }, path: 'deadTimeout', message: 'a positive integer of milliseconds' },
   { options: { maxRestarts: -1 }, path: 'maxRestarts', message: 'a non-negative integer, got: -1' },
   { options: { maxRestarts: 1.5 }, path: 'maxRestarts', message: 'a non-negative integer' },
-  { options: { maxSeconds: 0 }, path: 'maxSeconds', message: 'a positive integer of seconds, got: 0' },
+  { options: { restartWindow: 0 }, path: 'restartWindow', message: 'got: 0' },
 
   // durations that become timers
   { options: { fetchInterval: 0 }, path: 'fetchInterval', message: 'a positive integer of milliseconds, got: 0' },
