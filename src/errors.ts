@@ -4,6 +4,8 @@
  * code and `test/errors.test.ts` fails when the two disagree.
  */
 
+import { inspect } from 'node:util';
+
 /** Every code Kiq can attach to an error. */
 export type KiqErrorCode =
   | 'KIQ_ERR_CONFIG'
@@ -138,6 +140,8 @@ export function describe(value: unknown): string {
   if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'symbol' || value === undefined) return String(value);
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (value instanceof Map || value instanceof Set || value instanceof Date) return inspect(value, { depth: 2, breakLength: Infinity });
   try {
     const text = JSON.stringify(value);
     if (text === undefined) return String(value);
