@@ -5,6 +5,12 @@
  * past `limit` jobs `add` throws {@link BufferFullError} instead of dropping
  * anything (Sidekiq Pro 7.1.4 #5909). A batch taken for a flush stays counted
  * until it is acknowledged or given back, so a failed flush loses nothing.
+ *
+ * Entries hold the job as the JSON string Redis will store, encoded once at
+ * enqueue. Packing them with msgpackr instead (Kiq kept its table
+ * compressed) was measured on 100k jobs: 49 MB (heap + the buffers' shared
+ * slabs) against 30 MB for the strings, plus ~5.5 µs of pack and unpack per
+ * job on the hot path, so the buffer keeps strings.
  */
 import { BufferFullError } from '../errors.js';
 import type { BufferEntry } from './entry.js';
