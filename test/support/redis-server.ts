@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 
 /** A running throwaway Redis. */
 export interface RedisServer {
@@ -34,19 +35,33 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Start `redis-server` on `port` (a free one by default) and wait until it answers PING. */
-export async function startRedisServer(port?: number): Promise<RedisServer> {
-  const chosen = port ?? (await freePort());
-  const child: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--databases', '64', '--loglevel', 'warning'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+/** How to start a throwaway server. */
+export interface StartOptions {
+  /** Plain TCP port; a free one by default. */
+  port?: number;
+  /** Serve TLS only, on `port`, with these PEM files (the URL becomes `rediss://`). */
+  tls?: { cert: string; key: string };
+  /** Run as a Sentinel with this config file (written by the caller, must be writable). */
+  sentinelConfig?: string;
+}
+
+/** Start `redis-server` (a free port by default) and wait until it answers PING. */
+export async function startRedisServer(portOrOptions?: number | StartOptions): Promise<RedisServer> {
+  const options: StartOptions = typeof portOrOptions === 'number' ? { port: portOrOptions } : (portOrOptions ?? {});
+  const chosen = options.port ?? (await freePort());
+  const common = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
+  const args = options.sentinelConfig
+    ? [options.sentinelConfig, '--sentinel', '--port', String(chosen), ...common]
+    : options.tls
+      ? ['--port', '0', '--tls-port', String(chosen), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key,
+         '--tls-ca-cert-file', options.tls.cert, '--tls-auth-clients', 'no', '--databases', '64', ...common]
+      : ['--port', String(chosen), '--databases', '64', ...common];
+  const child: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 10_000;
-  while (!(await pings(chosen))) {
+  while (!(await pings(chosen, options.tls !== undefined))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`redis-server on port ${chosen} did not start: ${stderr.trim() || 'no output'}`);
@@ -57,7 +72,7 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
   return {
     port: chosen,
     pid,
-    url: `redis://127.0.0.1:${chosen}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${chosen}`,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -69,16 +84,16 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
 }
 
 /** True when something on `port` answers `+PONG`. */
-function pings(port: number): Promise<boolean> {
+function pings(port: number, tls = false): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : connect(port, '127.0.0.1');
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
     };
     socket.setTimeout(500, () => done(false));
     socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on(tls ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'));
     socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
   });
 }
