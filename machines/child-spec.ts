@@ -37,6 +37,8 @@ export type ShutdownSpec = number | 'brutal_kill';
 export interface SupervisorConfig {
   /** Stop taking new work (Sidekiq's "quiet", TSTP); running work continues. */
   quiet?: boolean;
+  /** How long a queue waits for its running jobs once told to shut down, ms. */
+  drainTimeout?: number;
 }
 
 /**

@@ -1,0 +1,202 @@
+/**
+ * Fetcher — moves jobs from `queue:<name>` into this process's private list
+ * (Sidekiq Pro super_fetch) and hands them to its Queue (Kiq.Queue.Producer).
+ *
+ * 1. The Queue sends `demand` (free slots). With demand and not quiet, the
+ *    fetcher is `fetching`: one `fetch` call moves up to `demand` jobs (one
+ *    Lua call) and delivers them to the parent as one `jobs` event.
+ * 2. When the queue was empty it is `blocking`: one `block` call waits up to
+ *    `blockMs` for the next job (BLMOVE on a dedicated connection), so a new
+ *    job starts at once instead of at the next poll.
+ * 3. Redis errors: `backingOff`, ×2 from `backoffMs` up to `maxBackoffMs`,
+ *    reset by the next success. Jobs are only ever moved by Redis itself, so
+ *    an error loses nothing.
+ * 4. `configure { quiet: true }`: no new fetch starts (an in-flight call
+ *    finishes and its jobs are delivered: they are already in the private
+ *    list). `quiet: false` resumes.
+ * 5. `shutdown`: an in-flight call finishes first (a BLMOVE that lands after
+ *    the private list was requeued would strand its job), then `done`.
+ */
+import { assign, fromPromise, sendParent, setup } from 'xstate';
+
+/** Fetcher settings. */
+export interface FetcherInput {
+  readonly queue: string;
+  readonly quiet?: boolean;
+  /** Free slots at start. */
+  readonly demand?: number;
+  /** Longest single blocking wait, ms (the `fetchInterval` option). */
+  readonly blockMs: number;
+  /** First backoff step after a Redis error, ms. */
+  readonly backoffMs: number;
+  /** Backoff cap, ms. */
+  readonly maxBackoffMs: number;
+}
+
+/** The fetcher's state, visible in the inspector. */
+export interface FetcherContext {
+  readonly queue: string;
+  /** Jobs the queue can take now. */
+  readonly demand: number;
+  readonly quiet: boolean;
+  readonly stopping: boolean;
+  readonly blockMs: number;
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+  /** Current backoff wait. */
+  readonly backoff: number;
+  readonly failures: number;
+  /** Jobs delivered since start. */
+  readonly fetched: number;
+}
+
+/** Events the fetcher accepts. */
+export type FetcherEvent =
+  | { type: 'demand'; count: number }
+  | { type: 'configure'; quiet?: boolean }
+  | { type: 'shutdown' };
+
+/** What the fetcher sends its parent Queue: raw job strings, exactly as fetched, oldest first. */
+export type JobsEvent = { type: 'jobs'; jobs: readonly string[] };
+
+/** Input of the `fetch` actor. */
+export interface FetchInput {
+  readonly queue: string;
+  readonly max: number;
+}
+
+/** Input of the `block` actor. */
+export interface BlockInput {
+  readonly queue: string;
+  readonly timeoutMs: number;
+}
+
+/** The Fetcher statechart; `src/` provides `fetch` and `block`. */
+export const fetcherMachine = setup({
+  types: {
+    input: {} as FetcherInput,
+    context: {} as FetcherContext,
+    events: {} as FetcherEvent,
+  },
+  actors: {
+    fetch: fromPromise<readonly string[], FetchInput>(async () => {
+      throw new Error('fetcher: the fetch actor was not provided');
+    }),
+    block: fromPromise<string | null, BlockInput>(async () => {
+      throw new Error('fetcher: the block actor was not provided');
+    }),
+  },
+  delays: {
+    backoff: ({ context }) => context.backoff,
+  },
+  guards: {
+    stopping: ({ context }) => context.stopping,
+    quiet: ({ context }) => context.quiet,
+    hasDemand: ({ context }) => context.demand > 0,
+  },
+  actions: {
+    addDemand: assign(({ context, event }) => ({ demand: context.demand + (event.type === 'demand' ? event.count : 0) })),
+    setQuiet: assign(({ context, event }) => ({ quiet: event.type === 'configure' ? (event.quiet ?? context.quiet) : context.quiet })),
+    markStopping: assign({ stopping: true }),
+    deliver: sendParent((_, jobs: readonly string[]): JobsEvent => ({ type: 'jobs', jobs })),
+    took: assign(({ context }, jobs: readonly string[]) => ({
+      demand: Math.max(0, context.demand - jobs.length),
+      fetched: context.fetched + jobs.length,
+      backoff: context.backoffMs,
+      failures: 0,
+    })),
+    backOff: assign(({ context }) => ({
+      backoff: context.failures === 0 ? context.backoffMs : Math.min(context.backoff * 2, context.maxBackoffMs),
+      failures: context.failures + 1,
+    })),
+  },
+}).createMachine({
+  id: 'fetcher',
+  context: ({ input }) => ({
+    queue: input.queue,
+    demand: input.demand ?? 0,
+    quiet: input.quiet ?? false,
+    stopping: false,
+    blockMs: input.blockMs,
+    backoffMs: input.backoffMs,
+    maxBackoffMs: input.maxBackoffMs,
+    backoff: input.backoffMs,
+    failures: 0,
+    fetched: 0,
+  }),
+  initial: 'deciding',
+  // defaults for states with an IO call in flight: remember, act when it ends
+  on: {
+    demand: { actions: 'addDemand' },
+    configure: { actions: 'setQuiet' },
+    shutdown: { actions: 'markStopping' },
+  },
+  states: {
+    deciding: {
+      always: [
+        { guard: 'stopping', target: 'done' },
+        { guard: 'quiet', target: 'quiet' },
+        { guard: 'hasDemand', target: 'fetching' },
+        { target: 'idle' },
+      ],
+    },
+    idle: {
+      on: {
+        demand: { actions: 'addDemand', target: 'deciding' },
+        configure: { actions: 'setQuiet', target: 'deciding' },
+        shutdown: 'done',
+      },
+    },
+    quiet: {
+      on: {
+        configure: { actions: 'setQuiet', target: 'deciding' },
+        shutdown: 'done',
+      },
+    },
+    fetching: {
+      invoke: {
+        id: 'fetch',
+        src: 'fetch',
+        input: ({ context }) => ({ queue: context.queue, max: context.demand }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output.length > 0,
+            target: 'deciding',
+            actions: [
+              { type: 'took', params: ({ event }) => event.output },
+              { type: 'deliver', params: ({ event }) => event.output },
+            ],
+          },
+          // the queue is empty: wait for the next job
+          { guard: ({ context }) => !context.stopping && !context.quiet, target: 'blocking' },
+          { target: 'deciding' },
+        ],
+        onError: { target: 'backingOff', actions: 'backOff' },
+      },
+    },
+    blocking: {
+      invoke: {
+        id: 'block',
+        src: 'block',
+        input: ({ context }) => ({ queue: context.queue, timeoutMs: context.blockMs }),
+        onDone: [
+          {
+            guard: ({ event }) => event.output !== null,
+            target: 'deciding',
+            actions: [
+              { type: 'took', params: ({ event }) => [event.output as string] },
+              { type: 'deliver', params: ({ event }) => [event.output as string] },
+            ],
+          },
+          { target: 'deciding' },
+        ],
+        onError: { target: 'backingOff', actions: 'backOff' },
+      },
+    },
+    backingOff: {
+      after: { backoff: 'deciding' },
+      on: { shutdown: 'done' },
+    },
+    done: { type: 'final' },
+  },
+});

@@ -1,0 +1,188 @@
+/**
+ * Queue — one per configured queue (Kiq.Queue.Supervisor + Consumer).
+ *
+ * 1. `active.running`: the invoked Fetcher fills up to `limit` slots; each
+ *    `jobs` event starts the jobs as plain promises (the `startJobs` action,
+ *    bound in `src/`), each reporting `job.finished` when its outcome is
+ *    settled in Redis. A finished job frees one slot: `demand` 1 to the
+ *    fetcher. Jobs are never actors (XSTATE-NOTES.md §5).
+ * 2. `configure` (quiet, drainTimeout) is kept and forwarded to the fetcher:
+ *    quiet fetches nothing new, running jobs carry on.
+ * 3. A crashed fetcher (a bug) is restarted after `restartDelay` without
+ *    touching running jobs.
+ * 4. `shutdown` → `active.stoppingFetcher`: the fetcher stops (its in-flight
+ *    call finishes first); jobs delivered now are not started — they stay in
+ *    the private list. Then `draining`: wait until nothing runs, or
+ *    `drainTimeout`, when `abortRunning` fires their AbortSignal.
+ * 5. `requeuing`: the `requeue` actor puts everything left in this queue's
+ *    private list back at the front of the queue (it is worse to lose a job
+ *    than to run it twice: an aborted job that still finishes may run again).
+ *    Then `done`.
+ */
+import { assign, fromPromise, sendTo, setup } from 'xstate';
+import { fetcherMachine, type FetcherEvent, type JobsEvent } from './fetcher.js';
+
+/** Queue settings. */
+export interface QueueInput {
+  readonly name: string;
+  /** Most jobs running at once. */
+  readonly limit: number;
+  readonly quiet?: boolean;
+  /** How long shutdown waits for running jobs, ms. */
+  readonly drainTimeout: number;
+  /** Fetcher settings (see `FetcherInput`). */
+  readonly blockMs: number;
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+  /** Wait before restarting a crashed fetcher, ms. */
+  readonly restartDelay: number;
+}
+
+/** The queue's state, visible in the inspector. */
+export interface QueueContext {
+  readonly name: string;
+  readonly limit: number;
+  readonly running: number;
+  readonly quiet: boolean;
+  readonly drainTimeout: number;
+  readonly blockMs: number;
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+  readonly restartDelay: number;
+  readonly timedOut: boolean;
+  readonly started: number;
+  readonly fetcherRestarts: number;
+}
+
+/** Events the queue accepts. */
+export type QueueEvent =
+  | JobsEvent
+  | { type: 'job.finished' }
+  | { type: 'configure'; quiet?: boolean; drainTimeout?: number }
+  | { type: 'shutdown' };
+
+/** The Queue statechart; `src/` provides `startJobs`, `abortRunning`, `requeue` and the fetcher's IO. */
+export const queueMachine = setup({
+  types: {
+    input: {} as QueueInput,
+    context: {} as QueueContext,
+    events: {} as QueueEvent,
+  },
+  actors: {
+    fetcher: fetcherMachine,
+    requeue: fromPromise<number, { queue: string }>(async () => {
+      throw new Error('queue: the requeue actor was not provided');
+    }),
+  },
+  actions: {
+    startJobs: (_, _jobs: readonly string[]) => {
+      throw new Error('queue: the startJobs action was not provided');
+    },
+    abortRunning: () => {
+      throw new Error('queue: the abortRunning action was not provided');
+    },
+    countStarted: assign(({ context }, jobs: readonly string[]) => ({
+      running: context.running + jobs.length,
+      started: context.started + jobs.length,
+    })),
+    countFinished: assign(({ context }) => ({ running: Math.max(0, context.running - 1) })),
+    freeSlot: sendTo('fetcher', { type: 'demand', count: 1 } satisfies FetcherEvent),
+    configure: assign(({ context, event }) =>
+      event.type === 'configure'
+        ? { quiet: event.quiet ?? context.quiet, drainTimeout: event.drainTimeout ?? context.drainTimeout }
+        : {},
+    ),
+    forwardConfigure: sendTo('fetcher', ({ context }): FetcherEvent => ({ type: 'configure', quiet: context.quiet })),
+    stopFetcher: sendTo('fetcher', { type: 'shutdown' } satisfies FetcherEvent),
+  },
+  delays: {
+    drainTimeout: ({ context }) => context.drainTimeout,
+    restartDelay: ({ context }) => context.restartDelay,
+  },
+  guards: {
+    drained: ({ context }) => context.running === 0 || context.timedOut,
+  },
+}).createMachine({
+  id: 'queue',
+  context: ({ input }) => ({
+    name: input.name,
+    limit: input.limit,
+    running: 0,
+    quiet: input.quiet ?? false,
+    drainTimeout: input.drainTimeout,
+    blockMs: input.blockMs,
+    backoffMs: input.backoffMs,
+    maxBackoffMs: input.maxBackoffMs,
+    restartDelay: input.restartDelay,
+    timedOut: false,
+    started: 0,
+    fetcherRestarts: 0,
+  }),
+  initial: 'active',
+  on: {
+    configure: { actions: ['configure', 'forwardConfigure'] },
+    'job.finished': { actions: 'countFinished' },
+  },
+  states: {
+    active: {
+      invoke: {
+        id: 'fetcher',
+        src: 'fetcher',
+        input: ({ context }) => ({
+          queue: context.name,
+          quiet: context.quiet,
+          demand: context.limit - context.running,
+          blockMs: context.blockMs,
+          backoffMs: context.backoffMs,
+          maxBackoffMs: context.maxBackoffMs,
+        }),
+        // the fetcher only finishes when told to shut down
+        onDone: { target: 'draining' },
+        onError: { target: 'fetcherCrashed' },
+      },
+      initial: 'running',
+      states: {
+        running: {
+          on: {
+            jobs: {
+              actions: [
+                { type: 'countStarted', params: ({ event }) => event.jobs },
+                { type: 'startJobs', params: ({ event }) => event.jobs },
+              ],
+            },
+            'job.finished': { actions: ['countFinished', 'freeSlot'] },
+            shutdown: 'stoppingFetcher',
+          },
+        },
+        // wait for the fetcher's in-flight call; what it still delivers stays
+        // in the private list and is requeued
+        stoppingFetcher: {
+          entry: 'stopFetcher',
+          on: { jobs: {} },
+        },
+      },
+    },
+    fetcherCrashed: {
+      entry: assign(({ context }) => ({ fetcherRestarts: context.fetcherRestarts + 1 })),
+      after: { restartDelay: 'active' },
+      on: { shutdown: 'draining' },
+    },
+    draining: {
+      after: {
+        drainTimeout: { actions: ['abortRunning', assign({ timedOut: true })] },
+      },
+      always: { guard: 'drained', target: 'requeuing' },
+    },
+    requeuing: {
+      invoke: {
+        id: 'requeue',
+        src: 'requeue',
+        input: ({ context }) => ({ queue: context.name }),
+        onDone: 'done',
+        // the private list stays registered: orphan recovery brings it back
+        onError: 'done',
+      },
+    },
+    done: { type: 'final' },
+  },
+});

@@ -1,0 +1,91 @@
+/**
+ * Ticker — a periodic IO loop: the retry and schedule pollers, the
+ * resurrector and the liveness beat are each one Ticker with its own `tick`.
+ *
+ * 1. `waiting`: sleep `delay` ms (from the input at first).
+ * 2. `ticking`: run the `tick` actor once. It does its IO, handles Redis
+ *    errors itself, and answers how long to wait before the next tick (0 to
+ *    go again at once, e.g. when a poller moved a full batch). Randomness and
+ *    backoff live in the tick, so this chart stays pure.
+ * 3. A tick that rejects anyway (a bug) is logged by the runtime and the loop
+ *    waits `retryDelay` ms: a broken tick must not burn the supervisor's
+ *    restart intensity.
+ * 4. `shutdown`: while waiting, stop at once; while ticking, finish the tick
+ *    first (an IO call is never abandoned half-way), then stop.
+ */
+import { assign, fromPromise, setup } from 'xstate';
+
+/** Ticker settings. */
+export interface TickerInput {
+  /** Wait before the first tick, ms (0: tick at once). */
+  readonly firstDelay: number;
+  /** Wait after a tick that failed unexpectedly, ms. */
+  readonly retryDelay: number;
+}
+
+/** What one tick answers. */
+export interface TickOutput {
+  /** Wait before the next tick, ms. */
+  readonly nextDelay: number;
+}
+
+/** The ticker's state, visible in the inspector. */
+export interface TickerContext {
+  readonly delay: number;
+  readonly retryDelay: number;
+  readonly ticks: number;
+  readonly failures: number;
+  readonly stopping: boolean;
+}
+
+/** Events the ticker accepts. */
+export type TickerEvent = { type: 'shutdown' } | { type: 'configure'; quiet?: boolean };
+
+/** The Ticker statechart; `src/` provides the `tick` actor. */
+export const tickerMachine = setup({
+  types: {
+    input: {} as TickerInput,
+    context: {} as TickerContext,
+    events: {} as TickerEvent,
+  },
+  actors: {
+    tick: fromPromise<TickOutput>(async () => {
+      throw new Error('ticker: the tick actor was not provided');
+    }),
+  },
+  delays: {
+    delay: ({ context }) => context.delay,
+  },
+  guards: {
+    stopping: ({ context }) => context.stopping,
+  },
+}).createMachine({
+  id: 'ticker',
+  context: ({ input }) => ({ delay: input.firstDelay, retryDelay: input.retryDelay, ticks: 0, failures: 0, stopping: false }),
+  initial: 'waiting',
+  states: {
+    waiting: {
+      after: { delay: 'ticking' },
+      on: { shutdown: 'done' },
+    },
+    ticking: {
+      invoke: {
+        id: 'tick',
+        src: 'tick',
+        onDone: {
+          target: 'ticked',
+          actions: assign(({ context, event }) => ({ delay: Math.max(0, event.output.nextDelay), ticks: context.ticks + 1 })),
+        },
+        onError: {
+          target: 'ticked',
+          actions: assign(({ context }) => ({ delay: context.retryDelay, failures: context.failures + 1 })),
+        },
+      },
+      on: { shutdown: { actions: assign({ stopping: true }) } },
+    },
+    ticked: {
+      always: [{ guard: 'stopping', target: 'done' }, { target: 'waiting' }],
+    },
+    done: { type: 'final' },
+  },
+});
