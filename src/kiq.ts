@@ -23,11 +23,16 @@ import { KiqEmitter, type KiqEventName, type KiqListener } from './events.js';
 import { buildJob, type EnqueueOptions, type PlainJob } from './job/build.js';
 import type { JobPayload } from './job/payload.js';
 import { ConnectionPool } from './redis/connections.js';
+import { processKey } from './redis/keys.js';
+import { writeBeat } from './server/ops/index.js';
 import { clearAll } from './redis/clear.js';
 import { kConfig, kSandbox } from './symbols.js';
 import { SandboxStore } from './testing/sandbox-store.js';
 import { buildTree } from './tree.js';
 import type { Worker } from './worker.js';
+
+/** Time `stop()` allows on top of its timeout for requeueing and the final flush, ms. */
+const STOP_GRACE_MS = 10_000;
 
 /** A job as enqueued: its payload (without `enqueued_at`, set when it is pushed). */
 export type Job = Readonly<JobPayload>;
@@ -129,6 +134,10 @@ export class Kiq {
       await pool.connect().catch((error: unknown) => {
         throw new KiqNotRunningError('start', `unable to reach Redis at ${redactUrl(this.#config.redisUrl)} (${String(error)})`);
       });
+      // Beat before the queues fetch anything: a private list whose owner has
+      // no heartbeat yet would look orphaned to other processes (Kiq's
+      // Necromancer race, KIQ-BEHAVIOUR.md §16.1 item 18).
+      if (this.#config.server) await writeBeat(pool.next(), this.identity, this.#config.clock.realMs() / 1000);
       this.#startTree(pool);
       this.#state = 'running';
       this.#events.emit('started', { identity: this.identity });
@@ -156,7 +165,7 @@ export class Kiq {
         }
       },
     });
-    const root = createActor(buildTree(this.#config, { flush: flush as AnyActorLogic }), {
+    const root = createActor(buildTree(this.#config, { flush: flush as AnyActorLogic, pool }), {
       id: 'kiq',
       systemId: 'kiq',
       // the root's config reaches every configurable child, so `quiet: true` starts quiet
@@ -276,12 +285,15 @@ export class Kiq {
     this.#events.emit('stopping', { identity: this.identity });
     const root = this.#root;
     if (root && !wasFailed) {
+      // queues wait `timeoutMs` for running jobs; requeueing and the final
+      // flush get a grace period on top before the tree is cut off
+      root.send({ type: 'configure', drainTimeout: timeoutMs });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          this.#log('warn', { event: 'stop_timeout', timeout_ms: timeoutMs });
+          this.#log('warn', { event: 'stop_timeout', timeout_ms: timeoutMs + STOP_GRACE_MS });
           root.stop();
           resolve();
-        }, timeoutMs);
+        }, timeoutMs + STOP_GRACE_MS);
         root.subscribe({
           complete: () => {
             clearTimeout(timer);
@@ -294,6 +306,10 @@ export class Kiq {
         });
         root.send({ type: 'shutdown' });
       });
+    }
+    if (this.#pool && this.#config.server && !wasFailed) {
+      // our private lists are requeued: we no longer need to look alive
+      await this.#pool.next().del(processKey(this.identity)).catch(() => undefined);
     }
     await this.#pool?.close();
     this.#state = 'stopped';

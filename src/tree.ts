@@ -2,19 +2,72 @@
  * @internal
  * Assembles the actor tree of one Kiq instance from its configuration: the
  * root one-for-one supervisor and its child specs, in start order (DESIGN.md
- * §3). Children are bound to their IO here with `.provide()`; machines/
- * stays pure.
+ * §3). Shutdown runs in reverse: queues drain and requeue first, the
+ * Flusher's final flush comes last. Children are bound to their IO here with
+ * `.provide()`; machines/ stays pure.
  */
 import type { AnyActorLogic } from 'xstate';
 import type { ChildSpec } from '../machines/child-spec.js';
 import { flusherMachine } from '../machines/flusher.js';
 import { createSupervisor } from '../machines/supervisor.js';
+import { tickerMachine } from '../machines/ticker.js';
+import { MAX_TIMER_MS } from './config/index.js';
 import type { ResolvedConfig } from './config/options.js';
+import type { ConnectionPool } from './redis/connections.js';
+import { queueLogic } from './server/queue-logic.js';
+import { beatTick, ERROR_DELAY_MS, jittered, pollTick, resurrectTick } from './server/tickers.js';
+import type { Worker } from './worker.js';
 
 /** The IO a tree needs, built by the facade. */
 export interface TreeIO {
   /** The Flusher's `flush` actor (reliable push). */
   readonly flush: AnyActorLogic;
+  /** Redis connections; absent for a client-only tree. */
+  readonly pool?: ConnectionPool;
+}
+
+/** How long a ticker may take to finish its current tick on shutdown, ms. */
+const TICKER_SHUTDOWN_MS = 5_000;
+
+function ticker(id: string, tick: AnyActorLogic, firstDelay: number): ChildSpec {
+  return {
+    id,
+    systemId: id,
+    logic: tickerMachine.provide({ actors: { tick: tick as never } }),
+    input: { firstDelay, retryDelay: ERROR_DELAY_MS },
+    shutdown: TICKER_SHUTDOWN_MS,
+  };
+}
+
+/** The server's children: liveness beat, resurrector, pollers, then one queue per configured queue. */
+function serverChildren(config: ResolvedConfig, pool: ConnectionPool): ChildSpec[] {
+  const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger };
+  const workers = new Map<string, Worker>(config.workers.map((worker) => [worker.class, worker]));
+  return [
+    // the facade wrote the first beat before start: the next one is due in 5 s
+    ticker('beat', beatTick(deps), 5_000),
+    ticker('resurrector', resurrectTick(deps), 0),
+    ...config.schedulers.map((set) => ticker(`poller:${set}`, pollTick(set, config.pollInterval, deps), jittered(config.pollInterval))),
+    ...Object.entries(config.queues).map(
+      ([name, limit]): ChildSpec => ({
+        id: `queue:${name}`,
+        systemId: `queue:${name}`,
+        logic: queueLogic(name, { config, pool, workers }),
+        input: {
+          name,
+          limit,
+          drainTimeout: config.shutdownTimeout,
+          blockMs: config.fetchInterval,
+          backoffMs: 50,
+          maxBackoffMs: 2_000,
+          restartDelay: 1_000,
+        },
+        configurable: true,
+        // the queue bounds its own drain (drainTimeout); stop() bounds the whole
+        shutdown: MAX_TIMER_MS,
+      }),
+    ),
+  ];
 }
 
 /** Build the root supervisor for `config`. */
@@ -27,8 +80,9 @@ export function buildTree(config: ResolvedConfig, io: TreeIO) {
       input: { interval: config.flushInterval, maxInterval: config.flushMaxInterval },
       restart: 'permanent',
       // the final flush may retry until stop()'s timeout
-      shutdown: config.shutdownTimeout,
+      shutdown: MAX_TIMER_MS,
     },
+    ...(config.server && io.pool ? serverChildren(config, io.pool) : []),
   ];
   return createSupervisor({
     id: 'kiq',

@@ -1,0 +1,94 @@
+/**
+ * @internal
+ * Turns a job's outcome into Redis writes (the caller side of
+ * `src/server/runner/outcome.ts`): ack, retry, dead set, lock release.
+ * Success-path acks are batched by the {@link Acker}; a retry or death is
+ * one MULTI (zset add + ack), retried on connection errors until it lands or
+ * the process stops — then the job is still in the private list and is
+ * requeued, never lost (sidekiq `manager.rb`: worse to lose a job than to
+ * run it twice).
+ */
+import type { Clock } from '../clock.js';
+import type { Logger } from '../config/options.js';
+import type { ConnectionPool } from '../redis/connections.js';
+import type { Acker } from './acker.js';
+import { killJob, releaseUniqueLock, retryJob } from './ops/index.js';
+import type { JobOutcome, UniqueLock } from './runner/outcome.js';
+
+/** What the settler needs. */
+export interface SettlerDeps {
+  readonly pool: ConnectionPool;
+  readonly acker: Acker;
+  readonly clock: Clock;
+  readonly identity: string;
+  readonly logger: Logger;
+  readonly deadLimit: number;
+  readonly deadTimeout: number;
+  /** Aborted when the process stops: persistence retries give up then. */
+  readonly signal: AbortSignal;
+}
+
+/** Settle `outcome` in Redis. Never rejects. */
+export async function settleOutcome(outcome: JobOutcome, deps: SettlerDeps): Promise<void> {
+  const fetched = { queue: outcome.queue, raw: outcome.raw };
+  switch (outcome.kind) {
+    case 'success':
+      deps.acker.add(fetched);
+      break;
+    case 'aborted':
+      if (outcome.reason === 'shutdown') return; // stays in the private list; requeued
+      deps.acker.add(fetched);
+      break;
+    case 'discard':
+      log(deps, 'warn', 'job_discarded', outcome.job.class, outcome.job.jid, outcome.error, { reason: outcome.reason });
+      deps.acker.add(fetched);
+      break;
+    case 'retry':
+      log(deps, 'warn', 'job_failure', outcome.job.class, outcome.job.jid, outcome.error, { retry_at: outcome.retryAtSec });
+      await persist(deps, () => retryJob(deps.pool.next(), deps.identity, fetched, outcome.json, outcome.retryAtSec));
+      break;
+    case 'dead':
+      log(deps, 'warn', 'job_dead', outcome.job.class, outcome.job.jid, outcome.error, {});
+      await persist(deps, () => killJob(deps.pool.next(), deps.identity, fetched, outcome.json, nowSec(deps), deps.deadLimit, deps.deadTimeout));
+      break;
+    case 'invalid':
+      log(deps, 'warn', 'job_invalid', undefined, undefined, outcome.error, { queue: outcome.queue });
+      await persist(deps, () => killJob(deps.pool.next(), deps.identity, fetched, outcome.raw, nowSec(deps), deps.deadLimit, deps.deadTimeout));
+      return;
+  }
+  const unlock: UniqueLock | undefined = 'unlock' in outcome ? outcome.unlock : undefined;
+  if (unlock) await persist(deps, () => releaseUniqueLock(deps.pool.next(), unlock.key, unlock.jid));
+}
+
+function nowSec(deps: SettlerDeps): number {
+  return deps.clock.realMs() / 1000;
+}
+
+/** Run `write` until it succeeds, backing off 50 ms → 2 s, or until the process stops. */
+async function persist(deps: SettlerDeps, write: () => Promise<unknown>): Promise<void> {
+  for (let delay = 50; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      await write();
+      return;
+    } catch (error) {
+      if (deps.signal.aborted) {
+        log(deps, 'error', 'job_outcome_unsaved', undefined, undefined, error, {});
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+function log(
+  deps: SettlerDeps,
+  level: 'warn' | 'error',
+  event: string,
+  className: string | undefined,
+  jid: string | undefined,
+  error: unknown,
+  extra: Record<string, unknown>,
+): void {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  deps.logger[level](JSON.stringify({ source: 'kiq', event, class: className, jid, error: message, ...extra }));
+}

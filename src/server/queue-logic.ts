@@ -1,0 +1,79 @@
+/**
+ * @internal
+ * Binds one Queue statechart (machines/queue.ts) and its Fetcher to Redis:
+ * fetch in batches and block when empty (src/server/ops), run each job as a
+ * plain promise through the runner, settle its outcome, and requeue the
+ * private list on shutdown once every ack has landed (an ack still in
+ * flight would otherwise put a finished job back).
+ */
+import { fromPromise } from 'xstate';
+import { fetcherMachine, type BlockInput, type FetchInput } from '../../machines/fetcher.js';
+import { queueMachine } from '../../machines/queue.js';
+import type { ResolvedConfig } from '../config/options.js';
+import type { ConnectionPool } from '../redis/connections.js';
+import type { Worker } from '../worker.js';
+import { Acker } from './acker.js';
+import { settleOutcome } from './job-settler.js';
+import { ackJobs, fetchBlocking, fetchJobs, releaseUniqueLock, requeuePrivate } from './ops/index.js';
+import { runJob, type JobStart } from './runner/run-job.js';
+
+/** What a queue needs besides its name. */
+export interface QueueDeps {
+  readonly config: ResolvedConfig;
+  readonly pool: ConnectionPool;
+  readonly workers: ReadonlyMap<string, Worker>;
+}
+
+/** The provided Queue logic for `queue`. */
+export function queueLogic(queue: string, { config, pool, workers }: QueueDeps) {
+  const { identity, clock, logger } = config;
+  const stopping = new AbortController();
+  const acker = new Acker((redis, items) => ackJobs(redis, identity, items), () => pool.next());
+  const runnerDeps = {
+    workers,
+    clock,
+    logger,
+    signal: stopping.signal,
+    // unique_until: 'start' releases the lock before perform
+    onStart: (start: JobStart) => (start.unlock ? releaseUniqueLock(pool.next(), start.unlock.key, start.unlock.jid).then(() => undefined) : undefined),
+  };
+  const settlerDeps = {
+    pool,
+    acker,
+    clock,
+    identity,
+    logger,
+    deadLimit: config.deadLimit,
+    deadTimeout: config.deadTimeout,
+    signal: stopping.signal,
+  };
+  const execute = async (raw: string): Promise<void> => {
+    const outcome = await runJob(raw, queue, runnerDeps);
+    await settleOutcome(outcome, settlerDeps);
+  };
+
+  const fetcher = fetcherMachine.provide({
+    actors: {
+      fetch: fromPromise<readonly string[], FetchInput>(({ input }) => fetchJobs(pool.next(), identity, input.queue, input.max)),
+      block: fromPromise<string | null, BlockInput>(({ input }) =>
+        fetchBlocking(pool.dedicated(`fetch:${input.queue}`), identity, input.queue, input.timeoutMs),
+      ),
+    },
+  });
+
+  return queueMachine.provide({
+    actors: {
+      fetcher,
+      requeue: fromPromise<number, { queue: string }>(async ({ input }) => {
+        await acker.settled();
+        return requeuePrivate(pool.next(), identity, [input.queue]);
+      }),
+    },
+    actions: {
+      startJobs: ({ self }, jobs: readonly string[]) => {
+        for (const raw of jobs) void execute(raw).finally(() => self.send({ type: 'job.finished' }));
+      },
+      abortRunning: () => stopping.abort(),
+    },
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * @internal
+ * The `tick` actors of the server's periodic loops (machines/ticker.ts):
+ * the liveness beat, the retry and schedule pollers, and the resurrector.
+ * Each handles Redis errors itself (log once, wait `errorDelay`) and answers
+ * the wait before its next tick; randomness lives here, not in the chart.
+ */
+import { fromPromise } from 'xstate';
+import type { TickOutput } from '../../machines/ticker.js';
+import type { Clock } from '../clock.js';
+import type { Logger, SchedulerName } from '../config/options.js';
+import type { ConnectionPool } from '../redis/connections.js';
+import { pollDue, recoverOrphans, writeBeat } from './ops/index.js';
+
+/** How often the liveness beat is written, ms (Sidekiq 6.4 beats every 5 s; TTL 60 s). */
+export const BEAT_EVERY_MS = 5_000;
+/** How often orphaned private lists are looked for, ms (Kiq's Necromancer: 60 s). */
+export const RESURRECT_EVERY_MS = 60_000;
+/** Due jobs moved per poll call (Sidekiq Pro's reliable scheduler moves 100). */
+export const POLL_BATCH = 100;
+/** Wait after a tick whose Redis call failed, ms. */
+export const ERROR_DELAY_MS = 1_000;
+
+/** What the tick actors need. */
+export interface TickerDeps {
+  readonly pool: ConnectionPool;
+  readonly clock: Clock;
+  readonly identity: string;
+  readonly logger: Logger;
+  readonly random?: () => number;
+}
+
+/** Uniformly 50–150 % of `averageMs` (Sidekiq's `random_poll_interval` for small clusters). */
+export function jittered(averageMs: number, random: () => number = Math.random): number {
+  return Math.round(averageMs * (0.5 + random()));
+}
+
+/** A tick that runs `work` and turns its result or failure into the next delay. */
+function tickOf(name: string, deps: TickerDeps, work: () => Promise<number>) {
+  let failing = false;
+  return fromPromise<TickOutput>(async () => {
+    try {
+      const nextDelay = await work();
+      if (failing) deps.logger.info(JSON.stringify({ source: 'kiq', event: `${name}_restored` }));
+      failing = false;
+      return { nextDelay };
+    } catch (error) {
+      if (!failing) deps.logger.warn(JSON.stringify({ source: 'kiq', event: `${name}_failed`, error: String(error) }));
+      failing = true;
+      return { nextDelay: ERROR_DELAY_MS };
+    }
+  });
+}
+
+/** Writes the `<identity>` hash's `beat` with a 60 s TTL, so other processes see this one alive. */
+export function beatTick(deps: TickerDeps) {
+  return tickOf('beat', deps, async () => {
+    await writeBeat(deps.pool.next(), deps.identity, deps.clock.realMs() / 1000);
+    return BEAT_EVERY_MS;
+  });
+}
+
+/** Moves due jobs of `set` to their queues; polls again at once after a full batch. */
+export function pollTick(set: SchedulerName, averageMs: number, deps: TickerDeps) {
+  return tickOf(`poll_${set}`, deps, async () => {
+    const moved = await pollDue(deps.pool.next(), set, deps.clock.realMs() / 1000, POLL_BATCH);
+    return moved >= POLL_BATCH ? 0 : jittered(averageMs, deps.random);
+  });
+}
+
+/** Brings back the private lists of processes whose heartbeat expired. */
+export function resurrectTick(deps: TickerDeps) {
+  return tickOf('resurrect', deps, async () => {
+    const result = await recoverOrphans(deps.pool.next(), deps.clock.realMs() / 1000);
+    if (result.identities.length > 0) {
+      deps.logger.info(JSON.stringify({ source: 'kiq', event: 'orphans_recovered', ...result }));
+    }
+    return jittered(RESURRECT_EVERY_MS, deps.random);
+  });
+}

@@ -1,0 +1,233 @@
+import { expect } from 'chai';
+import { Kiq, defineWorker, type KiqOptions, type Worker } from '../../src/index.js';
+import { silent } from '../support/logger.js';
+import { useRedis } from '../support/redis.js';
+import { deferred, until } from '../support/wait.js';
+
+/** Jobs performed, by jid, in order. */
+const performed: { jid: string; args: unknown[] }[] = [];
+let onPerform: (() => void) | undefined;
+
+const Echo = defineWorker({
+  class: 'Echo',
+  queue: 'work',
+  perform(args: unknown[], ctx) {
+    performed.push({ jid: ctx.jid, args });
+    onPerform?.();
+  },
+});
+const Boom = defineWorker({
+  class: 'Boom',
+  queue: 'work',
+  perform(): never {
+    throw new Error('bad stuff happened');
+  },
+});
+
+describe('Processing jobs (real Redis)', function () {
+  this.timeout(20_000);
+  const redis = useRedis();
+  const started: Kiq[] = [];
+
+  async function server(options: KiqOptions = {}, workers: Worker<never>[] = []): Promise<Kiq> {
+    const kiq = new Kiq({
+      redisUrl: redis.url,
+      queues: { work: 5 },
+      workers: [Echo, Boom, ...(workers as Worker[])],
+      fetchInterval: 50,
+      pollInterval: 50,
+      logger: silent(),
+      ...options,
+    });
+    await kiq.start();
+    started.push(kiq);
+    return kiq;
+  }
+
+  beforeEach(() => {
+    performed.length = 0;
+    onPerform = undefined;
+  });
+  afterEach(async () => {
+    for (const kiq of started.splice(0)) await kiq.stop().catch(() => undefined);
+  });
+
+  it('runs an enqueued job and leaves the queue and the private list empty', async () => {
+    const kiq = await server();
+    const ran = deferred(5000, 'perform');
+    onPerform = () => ran.resolve();
+    const job = await kiq.enqueue(Echo, [1, 'two']);
+    await ran.promise;
+    expect(performed).to.deep.equal([{ jid: job.jid, args: [1, 'two'] }]);
+    await until(async () => (await redis.client.llen(`queue:sq|${kiq.identity}|work`)) === 0, 5000, 'ack');
+    expect(await redis.client.llen('queue:work')).to.equal(0);
+  });
+
+  it('runs many jobs, each exactly once', async () => {
+    const kiq = await server({ queues: { work: 20 } });
+    const all = deferred(10_000, '500 performs');
+    onPerform = () => performed.length === 500 && all.resolve();
+    const jobs = await Promise.all(Array.from({ length: 500 }, (_, i) => kiq.enqueue(Echo, [i])));
+    await all.promise;
+    expect(new Set(performed.map((p) => p.jid))).to.deep.equal(new Set(jobs.map((j) => j.jid)));
+  });
+
+  it('puts a failing job in retry with Sidekiq failure fields (first failure: retry_count 0)', async () => {
+    const kiq = await server();
+    const job = await kiq.enqueue(Boom, []);
+    await until(async () => (await redis.client.zcard('retry')) === 1, 5000, 'retry entry');
+    const [member, score] = await redis.client.zrange('retry', '0', '-1', 'WITHSCORES');
+    const failed = JSON.parse(member!);
+    expect(failed).to.include({ jid: job.jid, retry_count: 0, error_class: 'Error', error_message: 'bad stuff happened', queue: 'work' });
+    expect(failed.failed_at).to.be.a('number');
+    const delay = Number(score) - failed.failed_at;
+    expect(delay).to.be.within(15, 25);
+    expect(await redis.client.llen(`queue:sq|${kiq.identity}|work`)).to.equal(0);
+  });
+
+  it('moves a job with exhausted retries to the dead set; dead: false discards it instead', async () => {
+    const kiq = await server();
+    await kiq.enqueue({ class: 'Boom', queue: 'work', args: ['kept'], retry: true, retry_count: 25 });
+    await kiq.enqueue({ class: 'Boom', queue: 'work', args: ['dropped'], retry: true, retry_count: 25, dead: false });
+    await until(async () => (await redis.client.zcard('dead')) === 1, 5000, 'dead entry');
+    await until(async () => (await redis.client.llen(`queue:sq|${kiq.identity}|work`)) === 0, 5000, 'both settled');
+    const [dead] = await redis.client.zrange('dead', '0', '-1');
+    expect(JSON.parse(dead!).args).to.deep.equal(['kept']);
+    expect(await redis.client.zcard('retry')).to.equal(0);
+  });
+
+  it('skips an expired job without retrying it and runs one that is still valid', async () => {
+    const kiq = await server();
+    const ran = deferred(5000, 'valid job');
+    onPerform = () => ran.resolve();
+    await kiq.enqueue({ class: 'Echo', queue: 'work', args: ['expired'], expires_at: Date.now() / 1000 - 5 });
+    await kiq.enqueue({ class: 'Echo', queue: 'work', args: ['valid'], expires_at: Date.now() / 1000 + 60 });
+    await ran.promise;
+    await until(async () => (await redis.client.llen(`queue:sq|${kiq.identity}|work`)) === 0, 5000, 'acks');
+    expect(performed.map((p) => p.args[0])).to.deep.equal(['valid']);
+    expect(await redis.client.zcard('retry')).to.equal(0);
+    expect(await redis.client.zcard('dead')).to.equal(0);
+  });
+
+  it('runs scheduled jobs when due (queue names with - _ . : included)', async () => {
+    const queues = { 'with-dash': 1, with_underscore: 1, 'with.dot': 1, 'with:colon': 1 };
+    const kiq = await server({ queues });
+    const all = deferred(10_000, 'scheduled performs');
+    onPerform = () => performed.length === 4 && all.resolve();
+    for (const queue of Object.keys(queues)) await kiq.enqueue(Echo, [queue], { queue, in: 100 });
+    await kiq.flush();
+    expect(await redis.client.zcard('schedule')).to.equal(4);
+    await all.promise;
+    expect(performed.map((p) => p.args[0]).sort()).to.deep.equal(Object.keys(queues).sort());
+    expect(await redis.client.zcard('schedule')).to.equal(0);
+  });
+
+  it('sends undecodable payloads to the dead set with the raw string and keeps the queue flowing', async () => {
+    const kiq = await server();
+    const ran = deferred(5000, 'good job');
+    onPerform = () => ran.resolve();
+    await redis.client.lpush('queue:work', 'this is not json', '{"no":"class"}', `{"class":"Echo","args":${JSON.stringify(['x'.repeat(200_000)])}`);
+    await redis.client.sadd('queues', 'work');
+    await kiq.enqueue(Echo, ['after']);
+    await ran.promise;
+    await until(async () => (await redis.client.zcard('dead')) === 3, 5000, 'dead entries');
+    const dead = await redis.client.zrange('dead', '0', '-1');
+    expect(dead).to.include('this is not json');
+    expect(dead).to.include('{"no":"class"}');
+    expect(performed.map((p) => p.args[0])).to.deep.equal(['after']);
+  });
+
+  it('quiet: fetches nothing new until resumed', async () => {
+    const kiq = await server({ quiet: true });
+    await kiq.enqueue(Echo, ['while quiet'], { confirm: true });
+    // an observation window, not a synchronisation: a fetcher that is not
+    // quiet takes a job within one 50 ms blocking wait
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await redis.client.llen('queue:work'), 'still waiting while quiet').to.equal(1);
+    expect(performed).to.have.length(0);
+    const ran = deferred(5000, 'perform after resume');
+    onPerform = () => ran.resolve();
+    kiq.configure({ quiet: false });
+    await ran.promise;
+  });
+
+  it('stop() waits for running jobs, then requeues what it did not start, and unregisters', async () => {
+    const release = deferred(10_000, 'release');
+    const started = deferred(5000, 'slow started');
+    const Slow = defineWorker({
+      class: 'Slow',
+      queue: 'work',
+      async perform() {
+        started.resolve();
+        await release.promise;
+      },
+    });
+    const kiq = await server({ queues: { work: 1 } }, [Slow as Worker<never>]);
+    await kiq.enqueue(Slow, []);
+    await kiq.enqueue(Echo, ['waiting']);
+    await started.promise;
+    const stopping = kiq.stop({ timeout: 5_000 });
+    setTimeout(() => release.resolve(), 100);
+    await stopping;
+    expect(await redis.client.lrange('queue:work', 0, -1).then((l) => l.map((raw) => JSON.parse(raw).args[0]))).to.deep.equal(['waiting']);
+    expect(await redis.client.exists(`queue:sq|${kiq.identity}|work`)).to.equal(0);
+    expect(await redis.client.sismember('super_processes', kiq.identity)).to.equal(0);
+    expect(await redis.client.exists(kiq.identity)).to.equal(0);
+  });
+
+  it('stop() aborts jobs still running at its timeout and requeues them at the front', async () => {
+    let sawAbort = false;
+    const started = deferred(5000, 'stuck started');
+    const Stuck = defineWorker({
+      class: 'Stuck',
+      queue: 'work',
+      perform(_args: [], ctx) {
+        started.resolve();
+        return new Promise<void>((_, reject) =>
+          ctx.signal.addEventListener('abort', () => {
+            sawAbort = true;
+            reject(new Error('aborted'));
+          }),
+        );
+      },
+    });
+    const kiq = await server({ queues: { work: 1 } }, [Stuck as Worker<never>]);
+    const job = await kiq.enqueue(Stuck, []);
+    await started.promise;
+    await kiq.enqueue(Echo, ['behind']);
+    await kiq.flush();
+    await kiq.stop({ timeout: 200 });
+    expect(sawAbort).to.equal(true);
+    const queue = await redis.client.lrange('queue:work', 0, -1);
+    expect(JSON.parse(queue.at(-1)!).jid, 'the aborted job runs next').to.equal(job.jid);
+    expect(await redis.client.zcard('retry')).to.equal(0);
+  });
+
+  it('a job left in a dead process private list is recovered and run by another process', async () => {
+    const orphan = 'deadhost:1:aaaaaaaaaaaa';
+    await redis.client.sadd('super_processes', orphan);
+    await redis.client.sadd(`${orphan}:super_queues`, `queue:sq|${orphan}|work`);
+    await redis.client.lpush(`queue:sq|${orphan}|work`, JSON.stringify({ class: 'Echo', queue: 'work', args: ['orphan'], jid: 'aaaaaaaaaaaaaaaaaaaaaaaa' }));
+    const ran = deferred(5000, 'orphan performed');
+    onPerform = () => ran.resolve();
+    await server();
+    await ran.promise;
+    expect(performed[0]!.jid).to.equal('aaaaaaaaaaaaaaaaaaaaaaaa');
+    expect(await redis.client.sismember('super_processes', orphan)).to.equal(0);
+  });
+
+  it('releases a unique lock after success, and at start for uniqueUntil: start even when the job fails', async () => {
+    const kiq = await server();
+    const ran = deferred(5000, 'unique job');
+    onPerform = () => ran.resolve();
+    await kiq.enqueue(Echo, ['u'], { uniqueFor: 60_000 });
+    await ran.promise;
+    await until(async () => (await redis.client.keys('unique:*')).length === 0, 5000, 'lock released after success');
+    await kiq.enqueue(Boom, ['s'], { uniqueFor: 60_000, uniqueUntil: 'start' });
+    await until(async () => (await redis.client.zcard('retry')) === 1, 5000, 'failed');
+    expect(await redis.client.keys('unique:*')).to.deep.equal([]);
+    await kiq.enqueue(Boom, ['kept'], { uniqueFor: 60_000 });
+    await until(async () => (await redis.client.zcard('retry')) === 2, 5000, 'failed again');
+    expect(await redis.client.keys('unique:*'), 'a failing success-policy job keeps its lock').to.have.length(1);
+  });
+});
