@@ -15,7 +15,8 @@
  *    finishes and its jobs are delivered: they are already in the private
  *    list). `quiet: false` resumes.
  * 5. `shutdown`: an in-flight call finishes first (a BLMOVE that lands after
- *    the private list was requeued would strand its job), then `done`.
+ *    the private list was requeued would strand its job), then `done` — also
+ *    when that call fails (no backoff wait on the way out).
  */
 import { assign, fromPromise, sendParent, setup } from 'xstate';
 
@@ -171,7 +172,7 @@ export const fetcherMachine = setup({
           { guard: ({ context }) => !context.stopping && !context.quiet, target: 'blocking' },
           { target: 'deciding' },
         ],
-        onError: { target: 'backingOff', actions: 'backOff' },
+        onError: 'failed',
       },
     },
     blocking: {
@@ -190,8 +191,13 @@ export const fetcherMachine = setup({
           },
           { target: 'deciding' },
         ],
-        onError: { target: 'backingOff', actions: 'backOff' },
+        onError: 'failed',
       },
+    },
+    // a Redis error: back off, unless a shutdown came during the call (the
+    // call has ended, nothing is in flight: stop now, as from backingOff)
+    failed: {
+      always: [{ guard: 'stopping', target: 'done' }, { target: 'backingOff', actions: 'backOff' }],
     },
     backingOff: {
       after: { backoff: 'deciding' },

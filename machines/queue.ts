@@ -9,7 +9,9 @@
  * 2. `configure` (quiet, drainTimeout) is kept and forwarded to the fetcher:
  *    quiet fetches nothing new, running jobs carry on.
  * 3. A crashed fetcher (a bug) is restarted after `restartDelay` without
- *    touching running jobs.
+ *    touching running jobs (unless it crashed while stopping: then the
+ *    shutdown goes on to `draining`). A `configure` while it is down is kept
+ *    and reaches the restarted fetcher through its input.
  * 4. `shutdown` → `active.stoppingFetcher`: the fetcher stops (its in-flight
  *    call finishes first); jobs delivered now are not started — they stay in
  *    the private list. Then `draining`: wait until nothing runs, or
@@ -19,7 +21,7 @@
  *    than to run it twice: an aborted job that still finishes may run again).
  *    Then `done`.
  */
-import { assign, fromPromise, sendTo, setup } from 'xstate';
+import { assign, fromPromise, sendTo, setup, stateIn } from 'xstate';
 import { fetcherMachine, type FetcherEvent, type JobsEvent } from './fetcher.js';
 
 /** Queue settings. */
@@ -119,8 +121,10 @@ export const queueMachine = setup({
     fetcherRestarts: 0,
   }),
   initial: 'active',
+  // outside `active` there is no fetcher: configure is only kept (a restarted
+  // fetcher takes it from its input); `sendTo` a missing child would throw
   on: {
-    configure: { actions: ['configure', 'forwardConfigure'] },
+    configure: { actions: 'configure' },
     'job.finished': { actions: 'countFinished' },
   },
   states: {
@@ -138,7 +142,11 @@ export const queueMachine = setup({
         }),
         // the fetcher only finishes when told to shut down
         onDone: { target: 'draining' },
-        onError: { target: 'fetcherCrashed' },
+        // a crash while it stops is not restarted: the shutdown goes on
+        onError: [{ guard: stateIn({ active: 'stoppingFetcher' }), target: 'draining' }, { target: 'fetcherCrashed' }],
+      },
+      on: {
+        configure: { actions: ['configure', 'forwardConfigure'] },
       },
       initial: 'running',
       states: {

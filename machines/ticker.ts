@@ -5,7 +5,8 @@
  * 1. `waiting`: sleep `delay` ms (from the input at first).
  * 2. `ticking`: run the `tick` actor once. It does its IO, handles Redis
  *    errors itself, and answers how long to wait before the next tick (0 to
- *    go again at once, e.g. when a poller moved a full batch). Randomness and
+ *    go again at once, e.g. when a poller moved a full batch; clamped to
+ *    0 … MAX_TIMER_DELAY; no number at all waits `retryDelay`). Randomness and
  *    backoff live in the tick, so this chart stays pure.
  * 3. A tick that rejects anyway (a bug) is logged by the runtime and the loop
  *    waits `retryDelay` ms: a broken tick must not burn the supervisor's
@@ -41,6 +42,13 @@ export interface TickerContext {
 /** Events the ticker accepts. */
 export type TickerEvent = { type: 'shutdown' } | { type: 'configure'; quiet?: boolean };
 
+/** Longest delay a timer can hold: `setTimeout` turns anything longer (or NaN) into 1 ms. */
+const MAX_TIMER_DELAY = 2_147_483_647;
+
+/** The delay a tick answered, made safe for a timer; no number (a bug) waits `retryDelay`. */
+const nextWait = (nextDelay: number | undefined, retryDelay: number): number =>
+  typeof nextDelay !== 'number' || Number.isNaN(nextDelay) ? retryDelay : Math.min(Math.max(0, nextDelay), MAX_TIMER_DELAY);
+
 /** The Ticker statechart; `src/` provides the `tick` actor. */
 export const tickerMachine = setup({
   types: {
@@ -74,7 +82,7 @@ export const tickerMachine = setup({
         src: 'tick',
         onDone: {
           target: 'ticked',
-          actions: assign(({ context, event }) => ({ delay: Math.max(0, event.output.nextDelay), ticks: context.ticks + 1 })),
+          actions: assign(({ context, event }) => ({ delay: nextWait((event.output as TickOutput | undefined)?.nextDelay, context.retryDelay), ticks: context.ticks + 1 })),
         },
         onError: {
           target: 'ticked',

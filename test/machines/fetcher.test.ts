@@ -1,0 +1,412 @@
+import { expect } from 'chai';
+import { createActor, fromPromise, setup, SimulatedClock, type ActorRefFrom } from 'xstate';
+import {
+  fetcherMachine,
+  type BlockInput,
+  type FetcherEvent,
+  type FetcherInput,
+  type FetchInput,
+  type JobsEvent,
+} from '../../machines/fetcher.js';
+
+// ---- fakes -----------------------------------------------------------------------------------
+
+/** One call of a fake IO actor, settled by the test. */
+interface Call<I, O> {
+  readonly input: I;
+  readonly at: number;
+  readonly signal: AbortSignal;
+  resolve(output: O): void;
+  reject(error: Error): void;
+}
+
+/** A controllable `fromPromise` actor: every call stays pending until the test settles it. */
+function fakeIO<I, O>(clock: SimulatedClock, name: string) {
+  const calls: Call<I, O>[] = [];
+  const logic = fromPromise<O, I>(
+    ({ input, signal }) => new Promise<O>((resolve, reject) => calls.push({ input, at: clock.now(), signal, resolve, reject })),
+  );
+  const last = (): Call<I, O> => {
+    const call = calls.at(-1);
+    if (!call) throw new Error(`no ${name} call was made`);
+    return call;
+  };
+  return { logic, calls, last };
+}
+
+/** Let promise callbacks and what they trigger run (no real waiting). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Move the simulated clock (firing due xstate timers), then settle. */
+async function advance(clock: SimulatedClock, ms: number): Promise<void> {
+  clock.increment(ms);
+  await settle();
+}
+
+type Fetcher = ActorRefFrom<typeof fetcherMachine>;
+
+/**
+ * The fetcher uses `sendParent`, so it runs as the invoked child of a tiny parent that records
+ * every `jobs` event (a copy of its job list) and how the child ended.
+ */
+function start(input: Partial<FetcherInput> = {}) {
+  const clock = new SimulatedClock();
+  const fetch = fakeIO<FetchInput, readonly string[]>(clock, 'fetch');
+  const block = fakeIO<BlockInput, string | null>(clock, 'block');
+  const delivered: string[][] = [];
+  const ended: string[] = [];
+  const parent = setup({
+    types: { events: {} as JobsEvent },
+    actors: { fetcher: fetcherMachine.provide({ actors: { fetch: fetch.logic, block: block.logic } }) },
+  }).createMachine({
+    invoke: {
+      id: 'fetcher',
+      src: 'fetcher',
+      input: { queue: 'default', demand: 0, blockMs: 2000, backoffMs: 100, maxBackoffMs: 1000, ...input },
+      onDone: { actions: () => ended.push('done') },
+      onError: { actions: ({ event }) => ended.push(`error: ${String(event.error)}`) },
+    },
+    on: { jobs: { actions: ({ event }) => delivered.push([...event.jobs]) } },
+  });
+  const root = createActor(parent, { clock });
+  const errors: unknown[] = [];
+  root.subscribe({ error: (err) => errors.push(err) });
+  root.start();
+  const fetcher = root.getSnapshot().children.fetcher as Fetcher;
+  const send = (event: FetcherEvent) => fetcher.send(event);
+  return { root, fetcher, send, clock, fetch, block, delivered, ended, errors };
+}
+
+const value = (fetcher: Fetcher) => fetcher.getSnapshot().value;
+const status = (fetcher: Fetcher) => fetcher.getSnapshot().status;
+
+describe('Fetcher machine (machines/fetcher.ts)', () => {
+  let uncaught: unknown[];
+  const onUncaught = (err: unknown) => uncaught.push(err);
+  beforeEach(() => {
+    uncaught = [];
+    process.on('uncaughtException', onUncaught);
+    process.on('unhandledRejection', onUncaught);
+  });
+  afterEach(async () => {
+    await new Promise<void>((resolve) => setTimeout(resolve, 0)); // xstate rethrows unobserved errors in a timer turn
+    process.off('uncaughtException', onUncaught);
+    process.off('unhandledRejection', onUncaught);
+    expect(uncaught, 'uncaught errors during the test').to.deep.equal([]);
+  });
+
+  describe('fetching and delivery', () => {
+    it('fetches up to the initial demand in one call and delivers the jobs in order as ONE jobs event', async () => {
+      const { root, fetcher, fetch, block, delivered } = start({ demand: 3 });
+      expect(fetch.calls.map((c) => c.input)).to.deep.equal([{ queue: 'default', max: 3 }]);
+      fetch.last().resolve(['j1', 'j2', 'j3']);
+      await settle();
+      expect(delivered).to.deep.equal([['j1', 'j2', 'j3']]);
+      expect(fetch.calls, 'demand is used up: no further call').to.have.length(1);
+      expect(block.calls).to.have.length(0);
+      expect(value(fetcher)).to.equal('idle');
+      expect(fetcher.getSnapshot().context).to.include({ demand: 0, fetched: 3 });
+      root.stop();
+    });
+
+    it('fetches again at once for the rest of the demand when a call brought fewer jobs', async () => {
+      const { root, fetch, delivered } = start({ demand: 5 });
+      fetch.last().resolve(['j1', 'j2']);
+      await settle();
+      expect(delivered).to.deep.equal([['j1', 'j2']]);
+      expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([5, 3]);
+      root.stop();
+    });
+
+    it('after an empty fetch goes to blocking; a job from block is delivered at once, then fetching resumes with the remaining demand', async () => {
+      const { root, fetcher, fetch, block, delivered } = start({ demand: 3, blockMs: 2000 });
+      fetch.last().resolve([]);
+      await settle();
+      expect(value(fetcher)).to.equal('blocking');
+      expect(block.calls.map((c) => c.input)).to.deep.equal([{ queue: 'default', timeoutMs: 2000 }]);
+      expect(delivered).to.deep.equal([]);
+      block.last().resolve('j1');
+      await settle();
+      expect(delivered).to.deep.equal([['j1']]);
+      expect(fetch.calls.map((c) => c.input)).to.deep.equal([
+        { queue: 'default', max: 3 },
+        { queue: 'default', max: 2 },
+      ]);
+      expect(value(fetcher)).to.equal('fetching');
+      root.stop();
+    });
+
+    it('re-fetches with the same demand when block times out (null), delivering nothing', async () => {
+      const { root, fetcher, fetch, block, delivered } = start({ demand: 2 });
+      fetch.last().resolve([]);
+      await settle();
+      block.last().resolve(null);
+      await settle();
+      expect(delivered).to.deep.equal([]);
+      expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([2, 2]);
+      expect(block.calls).to.have.length(1);
+      expect(value(fetcher)).to.equal('fetching');
+      root.stop();
+    });
+
+    it('with no demand is idle and makes no calls, however long it waits', async () => {
+      const { root, fetcher, clock, fetch, block } = start({ demand: 0 });
+      await advance(clock, 3_600_000);
+      expect(value(fetcher)).to.equal('idle');
+      expect(fetch.calls).to.have.length(0);
+      expect(block.calls).to.have.length(0);
+      root.stop();
+    });
+
+    it('leaves idle and fetches as soon as demand arrives', async () => {
+      const { root, send, fetch } = start({ demand: 0 });
+      send({ type: 'demand', count: 2 });
+      expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([2]);
+      root.stop();
+    });
+
+    it('adds demand events that arrive while a fetch is in flight and uses them in the next fetch (one call at a time)', async () => {
+      const { root, fetcher, send, fetch, delivered } = start({ demand: 1 });
+      send({ type: 'demand', count: 1 });
+      send({ type: 'demand', count: 1 });
+      send({ type: 'demand', count: 2 });
+      expect(fetch.calls, 'no second call while one is in flight').to.have.length(1);
+      expect(fetcher.getSnapshot().context.demand).to.equal(5);
+      fetch.last().resolve(['j1']);
+      await settle();
+      expect(delivered).to.deep.equal([['j1']]);
+      expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([1, 4]);
+      root.stop();
+    });
+
+    it('adds demand that arrives while blocking to the fetch after the block', async () => {
+      const { root, send, fetch, block, delivered } = start({ demand: 1 });
+      fetch.last().resolve([]);
+      await settle();
+      send({ type: 'demand', count: 3 });
+      expect(block.calls).to.have.length(1);
+      block.last().resolve('j1');
+      await settle();
+      expect(delivered).to.deep.equal([['j1']]);
+      expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([1, 3]);
+      root.stop();
+    });
+  });
+
+  describe('quiet', () => {
+    it('starts no call when it starts quiet, and fetches the demand on resume', async () => {
+      const { root, fetcher, send, clock, fetch } = start({ demand: 3, quiet: true });
+      await advance(clock, 60_000);
+      expect(value(fetcher)).to.equal('quiet');
+      expect(fetch.calls).to.have.length(0);
+      send({ type: 'configure', quiet: false });
+      expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([3]);
+      root.stop();
+    });
+
+    it('delivers the jobs of a call in flight when quieted, then starts no new call until resumed', async () => {
+      const { root, fetcher, send, clock, fetch, delivered } = start({ demand: 4 });
+      send({ type: 'configure', quiet: true });
+      fetch.last().resolve(['j1']);
+      await settle();
+      expect(delivered, 'in-flight jobs are already in the private list').to.deep.equal([['j1']]);
+      expect(value(fetcher)).to.equal('quiet');
+      send({ type: 'demand', count: 2 });
+      await advance(clock, 60_000);
+      expect(fetch.calls, 'no new call while quiet').to.have.length(1);
+      send({ type: 'configure' }); // no quiet key: stays quiet
+      expect(value(fetcher)).to.equal('quiet');
+      send({ type: 'configure', quiet: false });
+      expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([4, 5]);
+      root.stop();
+    });
+
+    it('does not block after an empty fetch that ends while quiet', async () => {
+      const { root, fetcher, send, fetch, block } = start({ demand: 2 });
+      send({ type: 'configure', quiet: true });
+      fetch.last().resolve([]);
+      await settle();
+      expect(value(fetcher)).to.equal('quiet');
+      expect(block.calls).to.have.length(0);
+      root.stop();
+    });
+
+    it('delivers a job from a block in flight when quieted, then stays quiet', async () => {
+      const { root, fetcher, send, fetch, block, delivered } = start({ demand: 2 });
+      fetch.last().resolve([]);
+      await settle();
+      send({ type: 'configure', quiet: true });
+      block.last().resolve('j1');
+      await settle();
+      expect(delivered).to.deep.equal([['j1']]);
+      expect(value(fetcher)).to.equal('quiet');
+      expect(fetch.calls).to.have.length(1);
+      root.stop();
+    });
+  });
+
+  describe('Redis errors', () => {
+    it('backs off ×2 from backoffMs up to maxBackoffMs, and resets after a success', async () => {
+      const { root, fetcher, clock, fetch, delivered, errors } = start({ demand: 10, backoffMs: 100, maxBackoffMs: 1000 });
+      const waits: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        fetch.last().reject(new Error('ECONNREFUSED'));
+        await settle();
+        expect(value(fetcher)).to.equal('backingOff');
+        const wait = fetcher.getSnapshot().context.backoff;
+        waits.push(wait);
+        const calls = fetch.calls.length;
+        const failedAt = clock.now();
+        await advance(clock, wait - 1);
+        expect(fetch.calls.length, `no call before the ${wait} ms backoff`).to.equal(calls);
+        await advance(clock, 1);
+        expect(fetch.calls.length, `one call at the ${wait} ms backoff`).to.equal(calls + 1);
+        expect(fetch.last().at).to.equal(failedAt + wait);
+      }
+      expect(waits).to.deep.equal([100, 200, 400, 800, 1000, 1000]);
+      expect(fetcher.getSnapshot().context.failures).to.equal(6);
+
+      fetch.last().resolve(['j1']); // success: the backoff resets
+      await settle();
+      expect(delivered).to.deep.equal([['j1']]);
+      expect(fetcher.getSnapshot().context).to.include({ failures: 0, demand: 9 });
+      fetch.last().reject(new Error('ECONNRESET'));
+      await settle();
+      const failedAt = clock.now();
+      await advance(clock, 99);
+      expect(fetch.calls).to.have.length(8);
+      await advance(clock, 1);
+      expect(fetch.calls).to.have.length(9);
+      expect(fetch.last().at).to.equal(failedAt + 100);
+      expect(errors).to.deep.equal([]);
+      expect(status(fetcher)).to.equal('active');
+      root.stop();
+    });
+
+    it('backs off on a block error too, then fetches again', async () => {
+      const { root, fetcher, clock, fetch, block } = start({ demand: 1, backoffMs: 100 });
+      fetch.last().resolve([]);
+      await settle();
+      block.last().reject(new Error('ECONNRESET'));
+      await settle();
+      expect(value(fetcher)).to.equal('backingOff');
+      await advance(clock, 99);
+      expect(fetch.calls).to.have.length(1);
+      await advance(clock, 1);
+      expect(fetch.calls.map((c) => c.at)).to.deep.equal([0, 100]);
+      root.stop();
+    });
+
+    it('after backing off, waits quietly instead of fetching when it was quieted meanwhile', async () => {
+      const { root, fetcher, send, clock, fetch } = start({ demand: 1, backoffMs: 100 });
+      fetch.last().reject(new Error('ECONNRESET'));
+      await settle();
+      send({ type: 'configure', quiet: true });
+      await advance(clock, 100);
+      expect(value(fetcher)).to.equal('quiet');
+      expect(fetch.calls).to.have.length(1);
+      root.stop();
+    });
+  });
+
+  describe('shutdown', () => {
+    it('while blocking waits for the block call to end before done (the stranded-job rule), and still delivers its job', async () => {
+      const { root, fetcher, send, clock, fetch, block, delivered, ended } = start({ demand: 2 });
+      fetch.last().resolve([]);
+      await settle();
+      send({ type: 'shutdown' });
+      await advance(clock, 60_000);
+      expect(status(fetcher), 'the BLMOVE is still in flight').to.equal('active');
+      expect(value(fetcher)).to.equal('blocking');
+      expect(block.last().signal.aborted).to.equal(false);
+      block.last().resolve('j1');
+      await settle();
+      expect(delivered).to.deep.equal([['j1']]);
+      expect(status(fetcher)).to.equal('done');
+      expect(ended).to.deep.equal(['done']);
+      expect(fetch.calls, 'no fetch after shutdown').to.have.length(1);
+    });
+
+    it('while blocking ends done when the block times out', async () => {
+      const { fetcher, send, fetch, block, delivered } = start({ demand: 2 });
+      fetch.last().resolve([]);
+      await settle();
+      send({ type: 'shutdown' });
+      block.last().resolve(null);
+      await settle();
+      expect(status(fetcher)).to.equal('done');
+      expect(delivered).to.deep.equal([]);
+      expect(fetch.calls).to.have.length(1);
+    });
+
+    it('while fetching waits for the fetch, delivers its jobs, then done without a further call', async () => {
+      const { fetcher, send, fetch, block, delivered } = start({ demand: 5 });
+      send({ type: 'shutdown' });
+      expect(status(fetcher)).to.equal('active');
+      fetch.last().resolve(['j1', 'j2']);
+      await settle();
+      expect(delivered).to.deep.equal([['j1', 'j2']]);
+      expect(status(fetcher)).to.equal('done');
+      expect(fetch.calls).to.have.length(1);
+      expect(block.calls).to.have.length(0);
+    });
+
+    it('while fetching, an empty fetch ends done (no block starts)', async () => {
+      const { fetcher, send, fetch, block } = start({ demand: 5 });
+      send({ type: 'shutdown' });
+      fetch.last().resolve([]);
+      await settle();
+      expect(status(fetcher)).to.equal('done');
+      expect(block.calls).to.have.length(0);
+    });
+
+    it('while a call is in flight that then fails ends done at once, without backing off', async () => {
+      const { fetcher, send, clock, fetch, block } = start({ demand: 5, backoffMs: 100 });
+      send({ type: 'shutdown' });
+      fetch.last().reject(new Error('ECONNRESET'));
+      await settle();
+      expect(status(fetcher)).to.equal('done');
+      await advance(clock, 1000);
+      expect(fetch.calls).to.have.length(1);
+      expect(block.calls).to.have.length(0);
+    });
+
+    it('while a block is in flight that then fails ends done at once, without backing off', async () => {
+      const { fetcher, send, fetch, block } = start({ demand: 5, backoffMs: 100 });
+      fetch.last().resolve([]);
+      await settle();
+      send({ type: 'shutdown' });
+      block.last().reject(new Error('ECONNRESET'));
+      await settle();
+      expect(status(fetcher)).to.equal('done');
+    });
+
+    for (const [where, input, prepare] of [
+      ['idle', { demand: 0 }, async () => {}],
+      ['quiet', { demand: 3, quiet: true }, async () => {}],
+      [
+        'backingOff',
+        { demand: 3 },
+        async (f: ReturnType<typeof start>) => {
+          f.fetch.last().reject(new Error('ECONNREFUSED'));
+          await settle();
+        },
+      ],
+    ] as const) {
+      it(`in ${where} ends at once`, async () => {
+        const f = start(input);
+        await prepare(f);
+        expect(value(f.fetcher)).to.equal(where);
+        const calls = f.fetch.calls.length;
+        f.send({ type: 'shutdown' });
+        expect(status(f.fetcher)).to.equal('done');
+        expect(f.ended).to.deep.equal(['done']);
+        await advance(f.clock, 60_000);
+        expect(f.fetch.calls).to.have.length(calls);
+        expect(f.block.calls).to.have.length(0);
+      });
+    }
+  });
+});
