@@ -72,6 +72,20 @@ describe('Processing jobs (real Redis)', function () {
     expect(new Set(performed.map((p) => p.jid))).to.deep.equal(new Set(jobs.map((j) => j.jid)));
   });
 
+  it('keeps processing after every Redis client connection is killed (CLIENT KILL TYPE normal)', async () => {
+    const kiq = await server();
+    const first = deferred(5000, 'first perform');
+    onPerform = () => first.resolve();
+    await kiq.enqueue(Echo, ['before']);
+    await first.promise;
+    await redis.client.client('KILL', 'TYPE', 'normal');
+    const second = deferred(10_000, 'perform after the kill');
+    onPerform = () => second.resolve();
+    await kiq.enqueue(Echo, ['after']);
+    await second.promise;
+    expect(performed.map((p) => p.args[0])).to.deep.equal(['before', 'after']);
+  });
+
   it('puts a failing job in retry with Sidekiq failure fields (first failure: retry_count 0)', async () => {
     const kiq = await server();
     const job = await kiq.enqueue(Boom, []);
