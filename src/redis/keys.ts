@@ -18,15 +18,44 @@ export const PROCESSES = 'processes';
 export const SUPER_PROCESSES = 'super_processes';
 /** STRING holding the leader's identity (Enterprise, read by the Web UI, §12). */
 export const LEADER = 'dear-leader';
+/**
+ * STRING lock (SET NX EX 3600) that lets one process per hour SCAN for private
+ * lists nobody has registered; same key and TTL as Pro super_fetch (§1, §9).
+ */
+export const SUPER_FETCH_ORPHAN_CHECK = 'super_fetch_orphan_check';
 
 /** LIST of a queue's jobs: LPUSH to add, the right end runs next (§1). */
 export function queueKey(queue: string): string {
   return `queue:${queue}`;
 }
 
+/** Start of every private list name (Pro super_fetch, §9). */
+const PRIVATE_PREFIX = 'queue:sq|';
+
 /** Private in-flight LIST of one process for one queue (Pro super_fetch, §9). */
 export function privateQueueKey(identity: string, queue: string): string {
-  return `queue:sq|${identity}|${queue}`;
+  return `${PRIVATE_PREFIX}${identity}|${queue}`;
+}
+
+/**
+ * SCAN MATCH pattern for private lists (§9): one identity's, or everyone's
+ * when `identity` is absent. Glob characters in the identity are escaped.
+ */
+export function privateQueuePattern(identity?: string): string {
+  return identity === undefined ? `${PRIVATE_PREFIX}*` : `${PRIVATE_PREFIX}${identity.replace(/[*?[\]\\]/g, '\\$&')}|*`;
+}
+
+/**
+ * Splits a private list name `queue:sq|IDENTITY|QUEUE` (§9): the identity is
+ * between the first and second `|` (identities never contain `|`), the queue
+ * is everything after the second `|` (queue names may). `undefined` for any
+ * other key. `recover-orphan.lua` parses the same way.
+ */
+export function parsePrivateQueueKey(key: string): { identity: string; queue: string } | undefined {
+  if (!key.startsWith(PRIVATE_PREFIX)) return undefined;
+  const second = key.indexOf('|', PRIVATE_PREFIX.length);
+  if (second < 0 || second === key.length - 1) return undefined;
+  return { identity: key.slice(PRIVATE_PREFIX.length, second), queue: key.slice(second + 1) };
 }
 
 /** SET of an identity's private queue names (Pro super_fetch, §9). */
@@ -37,6 +66,16 @@ export function superQueuesKey(identity: string): string {
 /** Unique-job lock; value = jid of the holder (Enterprise, §10). */
 export function uniqueKey(digest: string): string {
   return `unique:${digest}`;
+}
+
+/**
+ * Poison-pill counter: how often orphan recovery has requeued this jid; an
+ * INCR with a TTL of the counting window. Sidekiq Pro tracks the same rule
+ * ("recovered more than 3 times within 72 hours") but its tracking keys are
+ * unknown (§9), so this name is Kiq's own.
+ */
+export function recoveriesKey(jid: string): string {
+  return `recoveries:${jid}`;
 }
 
 /** Lifetime (`date` absent) or daily (UTC `YYYY-MM-DD`) counter (§1, §6.2). */

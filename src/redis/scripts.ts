@@ -12,7 +12,15 @@ import { fileURLToPath } from 'node:url';
 import type { ChainableCommander, Redis } from 'ioredis';
 
 /** Names of the scripts shipped in `scripts/` (file name without `.lua`). */
-export type ScriptName = 'push-unique' | 'release-lock';
+export type ScriptName =
+  | 'fetch-jobs'
+  | 'kill-job'
+  | 'poll-due'
+  | 'push-unique'
+  | 'recover-orphan'
+  | 'release-lock'
+  | 'requeue-private'
+  | 'retry-job';
 
 /** A parsed script file. */
 export interface ScriptSource {

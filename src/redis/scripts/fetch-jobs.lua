@@ -1,0 +1,35 @@
+--[[
+  Reliable fetch, Sidekiq Pro super_fetch layout (SIDEKIQ-CONTRACT.md §9):
+  register this process and its private list, then move up to ARGV[2] jobs
+  from the queue into the private list with LMOVE RIGHT LEFT, oldest first.
+  Each job moves in one command, so it is always in exactly one of the two
+  lists; its bytes are never touched.
+  Registration runs on every call (SADD is idempotent), so it comes back by
+  itself after a Redis restart or an orphan recovery that unregistered us.
+  Nothing moves while the heartbeat hash is missing: orphan recovery takes
+  a registered identity without one for dead, and would hand the job to a
+  second process (KIQ-BEHAVIOUR.md §16.1 items 1 and 18).
+  KEYS[1]  'super_processes'                 registry of identities
+  KEYS[2]  <identity>:super_queues           registry of private list names
+  KEYS[3]  <identity>                        heartbeat hash (must exist)
+  KEYS[4]  queue:<name>                      source list (oldest at the right)
+  KEYS[5]  queue:sq|<identity>|<name>        private list (also the SADD member)
+  ARGV[1]  identity
+  ARGV[2]  at most this many jobs, integer >= 1
+  Returns  the moved job strings, byte-exact, oldest first (possibly empty);
+           -1 (nothing registered, nothing moved) when the heartbeat is missing
+]]
+if redis.call('EXISTS', KEYS[3]) == 0 then
+  return -1
+end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], KEYS[5])
+local jobs = {}
+for i = 1, tonumber(ARGV[2]) do
+  local job = redis.call('LMOVE', KEYS[4], KEYS[5], 'RIGHT', 'LEFT')
+  if not job then
+    break
+  end
+  jobs[i] = job
+end
+return jobs

@@ -1,0 +1,83 @@
+/**
+ * @internal
+ * Reliable fetch in the Sidekiq Pro super_fetch layout (SIDEKIQ-CONTRACT.md
+ * §9, DESIGN.md §2 and §5): jobs move from `queue:<q>` into the process's
+ * private list `queue:sq|<identity>|<q>` and stay there until acknowledged,
+ * retried, killed, requeued at shutdown or recovered after a crash. The
+ * fetched strings are returned byte-for-byte; keep them for the ack.
+ *
+ * Contract with the caller: the process's heartbeat hash (`<identity>`, see
+ * `writeBeat`) must exist before the first fetch and for as long as the
+ * process holds jobs. Orphan recovery treats a registered identity without
+ * one as dead and gives its jobs to other processes.
+ */
+import type { Redis } from 'ioredis';
+import { ScriptError } from '../../errors.js';
+import { SUPER_PROCESSES, privateQueueKey, processKey, queueKey, superQueuesKey } from '../../redis/keys.js';
+import { callScript } from './redis-call.js';
+
+/**
+ * Registers `identity` and its private list for `queue` (idempotent SADDs,
+ * so a Redis restart or an orphan recovery that unregistered it is repaired
+ * on the next call) and moves up to `max` jobs into the private list in one
+ * script call. Returns the raw job strings, oldest first (the order they
+ * were pushed); empty when the queue is empty or `max < 1`. Throws
+ * `RangeError` for an infinite `max`.
+ *
+ * Rejects with `ScriptError`, moving nothing, when the heartbeat hash
+ * `<identity>` does not exist (see the module comment). If the reply is lost
+ * (connection error after Redis ran the script) the moved jobs wait in the
+ * private list: `requeuePrivate` at shutdown or orphan recovery after a
+ * crash puts them back, so none is lost.
+ *
+ * Strings come back decoded as UTF-8; a payload that is not valid UTF-8
+ * would not match its private-list entry on ack (Sidekiq and Kiq write JSON,
+ * which is UTF-8).
+ *
+ * @example
+ * const raws = await fetchJobs(redis, identity, 'default', demand);
+ * // ['{"class":"A","jid":"…",…}', …] oldest first
+ */
+export async function fetchJobs(redis: Redis, identity: string, queue: string, max: number): Promise<string[]> {
+  if (max === Number.POSITIVE_INFINITY) throw new RangeError('fetchJobs: max must be finite (it would drain the whole queue)');
+  if (!(max >= 1)) return [];
+  const reply = await callScript(
+    redis,
+    'fetch-jobs',
+    [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), queueKey(queue), privateQueueKey(identity, queue)],
+    [identity, Math.floor(max)],
+  );
+  if (reply === -1) {
+    throw new ScriptError(
+      'fetch-jobs',
+      `heartbeat hash "${identity}" does not exist; write the heartbeat before fetching (orphan recovery would take this process for dead)`,
+    );
+  }
+  return reply as string[];
+}
+
+/**
+ * One blocking `BLMOVE queue:<q> <private> RIGHT LEFT <timeout>`: waits up to
+ * `timeoutMs` (rounded to whole ms, at least 1 ms) for one job and moves it
+ * into the private list. Returns its raw string, or `null` on timeout.
+ *
+ * Use a dedicated connection (`ConnectionPool.dedicated`): BLMOVE stalls
+ * every other command on its connection. BLMOVE cannot register the
+ * process, so call it only after a `fetchJobs` for the same identity and
+ * queue (the idle path: `fetchJobs` came back empty); that call registered
+ * the private list and checked the heartbeat. Stop calling it, and wait for
+ * the one in flight to return, before `requeuePrivate`: a job it moves after
+ * the requeue lands in an unregistered list that only a
+ * `recoverOrphans({ scanUnregistered: true })` finds.
+ *
+ * Throws `RangeError` for a timeout that is not a positive finite number
+ * (BLMOVE's 0 would block forever).
+ *
+ * @example
+ * const raw = await fetchBlocking(pool.dedicated('fetch:default'), identity, 'default', 2000);
+ */
+export async function fetchBlocking(redis: Redis, identity: string, queue: string, timeoutMs: number): Promise<string | null> {
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`fetchBlocking: timeoutMs must be a positive finite number, got ${timeoutMs}`);
+  const seconds = (Math.max(1, Math.round(timeoutMs)) / 1000).toFixed(3);
+  return redis.blmove(queueKey(queue), privateQueueKey(identity, queue), 'RIGHT', 'LEFT', seconds);
+}

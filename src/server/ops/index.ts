@@ -1,0 +1,15 @@
+/**
+ * @internal
+ * The server's Redis operations for reliable fetch, ack, retry and dead
+ * writes, scheduled polling, shutdown requeue and orphan recovery — one
+ * concept per file, listed here by name.
+ */
+export { ackJobs, type FetchedJob } from './ack.js';
+export { BEAT_TTL_SEC, writeBeat } from './beat.js';
+export { fetchBlocking, fetchJobs } from './fetch.js';
+export { killJob } from './kill-job.js';
+export { pollDue } from './poll-due.js';
+export { recoverOrphans, type RecoverOptions, type RecoverResult } from './recover-orphans.js';
+export { requeuePrivate } from './requeue-private.js';
+export { retryJob } from './retry-job.js';
+export { releaseUniqueLock } from './unique-lock.js';

@@ -1,0 +1,131 @@
+/**
+ * @internal
+ * Orphan recovery for reliable fetch (SIDEKIQ-CONTRACT.md §9; fixes
+ * KIQ-BEHAVIOUR.md §16.1 item 1, where a crashed process's jobs were never
+ * resurrected): a process registered in `super_processes` whose heartbeat
+ * hash has expired is dead, and its in-flight jobs go back to their queues.
+ */
+import type { Redis } from 'ioredis';
+import { formatSeconds } from '../../job/timestamp.js';
+import {
+  DEAD,
+  QUEUES,
+  SUPER_FETCH_ORPHAN_CHECK,
+  SUPER_PROCESSES,
+  parsePrivateQueueKey,
+  privateQueuePattern,
+  processKey,
+  queueKey,
+  recoveriesKey,
+  superQueuesKey,
+} from '../../redis/keys.js';
+import { callScript, checkReplies } from './redis-call.js';
+
+/** Options of {@link recoverOrphans}. */
+export interface RecoverOptions {
+  /** A job recovered more often than this within `windowSec` goes to `dead` (Pro: 3). */
+  readonly maxRecoveries?: number;
+  /** Poison-pill counting window, seconds (Pro: 72 hours). */
+  readonly windowSec?: number;
+  /**
+   * Also SCAN for private lists whose identity is not in `super_processes`
+   * (lost registration, a BLMOVE after shutdown) and recover those of dead
+   * processes — at most once an hour across all processes, through Pro's
+   * `super_fetch_orphan_check` lock (SET NX EX 3600). Default `false`.
+   */
+  readonly scanUnregistered?: boolean;
+}
+
+/** What {@link recoverOrphans} did. */
+export interface RecoverResult {
+  /** Identities whose jobs were recovered and which were unregistered. */
+  readonly identities: string[];
+  /** Jobs put back on their queues. */
+  readonly requeued: number;
+  /** Poison pills sent to `dead`. */
+  readonly dead: number;
+}
+
+/** Sidekiq Pro's poison-pill rule: more than 3 recoveries … */
+const MAX_RECOVERIES = 3;
+/** … within 72 hours (contract §9). */
+const WINDOW_SEC = 72 * 3600;
+/** Pro's orphan-check period, seconds (contract §9). */
+const ORPHAN_CHECK_SEC = 3600;
+
+/**
+ * For every identity in `super_processes` whose heartbeat hash `<identity>`
+ * does not exist, one `recover-orphan.lua` call (which re-checks the
+ * heartbeat, so a process that just came back keeps its jobs) moves every
+ * job of its private lists back onto the RIGHT end of its queue in fetch
+ * order (they run next, oldest first), except poison pills: a job whose jid
+ * has been recovered more than `maxRecoveries` times within `windowSec` goes
+ * to `dead` as it is (score `nowSec`). Then the identity is unregistered.
+ * The private lists are named by `<identity>:super_queues`; when that set is
+ * missing they are found by SCAN `queue:sq|<identity>|*`.
+ *
+ * Dead-set trimming is left to the next `killJob`. Rejects on any Redis
+ * error; identities already handled stay handled, so calling again is safe.
+ *
+ * @example
+ * const { identities, requeued, dead } = await recoverOrphans(redis, nowSec);
+ */
+export async function recoverOrphans(redis: Redis, nowSec: number, options: RecoverOptions = {}): Promise<RecoverResult> {
+  const maxRecoveries = options.maxRecoveries ?? MAX_RECOVERIES;
+  const windowSec = options.windowSec ?? WINDOW_SEC;
+  if (!Number.isInteger(maxRecoveries) || maxRecoveries < 0) throw new RangeError(`recoverOrphans: maxRecoveries must be an integer >= 0, got ${maxRecoveries}`);
+  if (!Number.isInteger(windowSec) || windowSec < 1) throw new RangeError(`recoverOrphans: windowSec must be an integer >= 1, got ${windowSec}`);
+
+  // identity → private lists found by SCAN (empty: the script reads super_queues).
+  const orphans = new Map<string, string[]>();
+  const registered = await redis.smembers(SUPER_PROCESSES);
+  if (registered.length > 0) {
+    const pipeline = redis.pipeline();
+    for (const identity of registered) pipeline.exists(processKey(identity)).exists(superQueuesKey(identity));
+    const replies = checkReplies(await pipeline.exec(), registered.length * 2, 'recoverOrphans');
+    for (const [i, identity] of registered.entries()) {
+      if (replies[2 * i] !== 0) continue; // heartbeat exists: alive
+      const hasQueuesSet = replies[2 * i + 1] !== 0;
+      orphans.set(identity, hasQueuesSet ? [] : await scanKeys(redis, privateQueuePattern(identity)));
+    }
+  }
+  if (options.scanUnregistered && (await redis.set(SUPER_FETCH_ORPHAN_CHECK, '1', 'EX', ORPHAN_CHECK_SEC, 'NX')) === 'OK') {
+    const known = new Set(registered);
+    for (const key of await scanKeys(redis, privateQueuePattern())) {
+      const parsed = parsePrivateQueueKey(key);
+      if (!parsed || known.has(parsed.identity)) continue;
+      const lists = orphans.get(parsed.identity) ?? [];
+      lists.push(key);
+      orphans.set(parsed.identity, lists);
+    }
+  }
+
+  const result = { identities: [] as string[], requeued: 0, dead: 0 };
+  const now = formatSeconds(nowSec);
+  for (const [identity, lists] of orphans) {
+    const reply = await callScript(
+      redis,
+      'recover-orphan',
+      [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), DEAD, QUEUES],
+      [identity, now, maxRecoveries, windowSec, queueKey(''), recoveriesKey(''), ...lists],
+    );
+    if (reply === -1) continue; // came back since we looked
+    const [requeued, dead] = reply as [number, number];
+    result.identities.push(identity);
+    result.requeued += requeued;
+    result.dead += dead;
+  }
+  return result;
+}
+
+/** Every key matching `pattern` (SCAN, COUNT 1000), without duplicates. */
+async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const keys = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    for (const key of found) keys.add(key);
+  } while (cursor !== '0');
+  return [...keys];
+}

@@ -1,0 +1,46 @@
+/**
+ * @internal
+ * How the server ops talk to Redis: scripts are called through the shared
+ * loader (EVALSHA with EVAL fallback, KIQ-BEHAVIOUR.md §16.1 item 3) with
+ * Redis reply errors turned into `ScriptError`, and every pipeline or MULTI
+ * reply is checked, never assumed (§16.1 item 3: no fire-and-forget).
+ */
+import type { Redis } from 'ioredis';
+import { ReplyError } from 'ioredis';
+import { ScriptError } from '../../errors.js';
+import { defineScripts, runScript, type ScriptName } from '../../redis/scripts.js';
+
+/**
+ * Runs a script on `redis`, defining Kiq's scripts on the connection first if
+ * needed (so any ioredis connection works, not only pool ones). A Redis reply
+ * error (WRONGTYPE, a Lua runtime error, …) rejects with `ScriptError` naming
+ * the script, the original as `cause`; connection errors reject unchanged.
+ *
+ * @example
+ * const released = await callScript(redis, 'release-lock', [uniqueKey(digest)], [jid]);
+ */
+export async function callScript(redis: Redis, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  defineScripts(redis);
+  try {
+    return await runScript(redis, name, keys, args);
+  } catch (error) {
+    if (error instanceof ReplyError) throw new ScriptError(name, (error as Error).message, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * Checks the replies of a pipeline or MULTI `exec()`: rejects with the first
+ * command error, or with an `Error` when the replies are missing (`null`: a
+ * discarded transaction) or fewer than `expected`. Returns the results.
+ *
+ * @example
+ * const [added] = checkReplies(await redis.multi().sadd('queues', 'a').exec(), 1, 'register queue');
+ */
+export function checkReplies(replies: [Error | null, unknown][] | null, expected: number, what: string): unknown[] {
+  if (replies === null || replies.length < expected) throw new Error(`${what}: Redis returned no reply for every command`);
+  return replies.map(([error, result]) => {
+    if (error) throw error;
+    return result;
+  });
+}

@@ -1,0 +1,125 @@
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { ScriptError } from '../../../src/errors.js';
+import { SUPER_PROCESSES, privateQueueKey, queueKey, superQueuesKey } from '../../../src/redis/keys.js';
+import { writeBeat } from '../../../src/server/ops/beat.js';
+import { fetchBlocking, fetchJobs } from '../../../src/server/ops/fetch.js';
+import { useRedis } from '../../support/redis.js';
+import { IDENTITY, NOW, jobJson } from './support.js';
+
+describe('server ops: fetch', () => {
+  const redis = useRedis();
+  const privateList = privateQueueKey(IDENTITY, 'default');
+
+  beforeEach(() => writeBeat(redis.client, IDENTITY, NOW));
+
+  describe('fetchJobs', () => {
+    it('moves up to max jobs into the private list and returns them oldest first', async () => {
+      const [a, b, c] = [jobJson('a'), jobJson('b'), jobJson('c')];
+      for (const job of [a, b, c]) await redis.client.lpush(queueKey('default'), job);
+      expect(await fetchJobs(redis.client, IDENTITY, 'default', 2)).to.deep.equal([a, b]);
+      expect(await redis.client.lrange(queueKey('default'), 0, -1)).to.deep.equal([c]);
+      // Pro layout: LMOVE RIGHT LEFT, so the oldest fetched is the rightmost.
+      expect(await redis.client.lrange(privateList, 0, -1)).to.deep.equal([b, a]);
+    });
+
+    it('returns the strings byte-for-byte, whatever they hold', async () => {
+      const odd = [
+        '{"class":"A","args":[[],{"a":[]},12345678901234567],"jid":"x","queue":"default"}',
+        '{"class":"Ünïcødé","args":["日本語","\\u00e9","\\"enqueued_at\\":"],"queue":"default"}',
+        'not json at all',
+        '  {"spaced" : true }  ',
+      ];
+      for (const job of odd) await redis.client.lpush(queueKey('default'), job);
+      expect(await fetchJobs(redis.client, IDENTITY, 'default', 10)).to.deep.equal(odd);
+    });
+
+    it('registers the identity and its private list, even when the queue is empty', async () => {
+      expect(await fetchJobs(redis.client, IDENTITY, 'default', 5)).to.deep.equal([]);
+      expect(await redis.client.smembers(SUPER_PROCESSES)).to.deep.equal([IDENTITY]);
+      expect(await redis.client.smembers(superQueuesKey(IDENTITY))).to.deep.equal([privateList]);
+    });
+
+    it('registers again on the next call after the registry was lost', async () => {
+      await fetchJobs(redis.client, IDENTITY, 'default', 1);
+      await redis.client.del(SUPER_PROCESSES, superQueuesKey(IDENTITY));
+      await fetchJobs(redis.client, IDENTITY, 'default', 1);
+      expect(await redis.client.sismember(SUPER_PROCESSES, IDENTITY)).to.equal(1);
+      expect(await redis.client.smembers(superQueuesKey(IDENTITY))).to.deep.equal([privateList]);
+    });
+
+    it('names the private list after queues with dashes, dots, colons and pipes', async () => {
+      for (const queue of ['with-dash', 'with.dot', 'with:colon', 'with|pipe']) {
+        await redis.client.lpush(queueKey(queue), jobJson(queue, queue));
+        expect(await fetchJobs(redis.client, IDENTITY, queue, 1)).to.deep.equal([jobJson(queue, queue)]);
+        expect(await redis.client.lrange(`queue:sq|${IDENTITY}|${queue}`, 0, -1)).to.deep.equal([jobJson(queue, queue)]);
+      }
+    });
+
+    it('refuses to fetch, and registers nothing, while the heartbeat hash is missing', async () => {
+      await redis.client.del(IDENTITY);
+      await redis.client.lpush(queueKey('default'), jobJson('a'));
+      const error = await fetchJobs(redis.client, IDENTITY, 'default', 1).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(ScriptError);
+      expect((error as Error).message).to.match(/heartbeat hash .* does not exist/);
+      expect(await redis.client.llen(queueKey('default'))).to.equal(1);
+      expect(await redis.client.exists(SUPER_PROCESSES, superQueuesKey(IDENTITY), privateList)).to.equal(0);
+    });
+
+    it('rejects an infinite max, which would drain the whole queue', async () => {
+      const error = await fetchJobs(redis.client, IDENTITY, 'default', Number.POSITIVE_INFINITY).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(RangeError);
+    });
+
+    it('asks Redis nothing when max is below 1', async () => {
+      await redis.client.lpush(queueKey('default'), jobJson('a'));
+      expect(await fetchJobs(redis.client, IDENTITY, 'default', 0)).to.deep.equal([]);
+      expect(await redis.client.exists(SUPER_PROCESSES)).to.equal(0);
+    });
+  });
+
+  describe('fetchBlocking', () => {
+    let blocking: Redis;
+    beforeEach(() => {
+      blocking = new Redis(redis.url);
+    });
+    afterEach(() => blocking.quit());
+
+    it('moves the oldest job into the private list and returns it', async () => {
+      await redis.client.lpush(queueKey('default'), jobJson('a'), jobJson('b'));
+      expect(await fetchBlocking(blocking, IDENTITY, 'default', 1000)).to.equal(jobJson('a'));
+      expect(await redis.client.lrange(privateList, 0, -1)).to.deep.equal([jobJson('a')]);
+    });
+
+    it('wakes as soon as a job is pushed', async () => {
+      const started = Date.now();
+      const pending = fetchBlocking(blocking, IDENTITY, 'default', 5000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await redis.client.lpush(queueKey('default'), jobJson('late'));
+      expect(await pending).to.equal(jobJson('late'));
+      expect(Date.now() - started).to.be.below(2000);
+    });
+
+    it('returns null when nothing arrives within the timeout', async () => {
+      const started = Date.now();
+      expect(await fetchBlocking(blocking, IDENTITY, 'default', 100)).to.equal(null);
+      expect(Date.now() - started).to.be.within(80, 2000);
+    });
+
+    it('rejects a timeout that would block forever', async () => {
+      for (const timeout of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        const error = await fetchBlocking(blocking, IDENTITY, 'default', timeout).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error, String(timeout)).to.be.instanceOf(RangeError);
+      }
+    });
+  });
+});
