@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { DEAD, QUEUES, RETRY, SCHEDULE } from './keys.js';
 
 /** Patterns of the keys `clear` deletes (queues, private queues, unique locks, counters). */
-const PATTERNS = ['queue:*', 'unique:*', 'stat:*'];
+const PATTERNS = ['queue:*', 'unique:*', 'stat:*', 'recoveries:*'];
 
 /** Delete queues, private queues, schedule/retry/dead, unique locks and stat counters. */
 export async function clearAll(redis: Redis): Promise<void> {

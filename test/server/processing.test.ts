@@ -78,7 +78,7 @@ describe('Processing jobs (real Redis)', function () {
     onPerform = () => first.resolve();
     await kiq.enqueue(Echo, ['before']);
     await first.promise;
-    await redis.client.client('KILL', 'TYPE', 'normal');
+    await redis.client.call('CLIENT', 'KILL', 'TYPE', 'normal');
     const second = deferred(10_000, 'perform after the kill');
     onPerform = () => second.resolve();
     await kiq.enqueue(Echo, ['after']);
