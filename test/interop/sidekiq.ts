@@ -1,8 +1,9 @@
 /**
  * Drives the real Ruby Sidekiq 6.4 (Debian `ruby-sidekiq`) from interop tests:
  * a server process running `fixtures/worker.rb` for as long as a condition
- * takes, a Ruby `Sidekiq::Client.push` for the Ruby→Kiq direction, and a
- * reader for what the Ruby jobs recorded.
+ * takes, a Ruby `Sidekiq::Client.push` for the Ruby→Kiq direction, a
+ * reader for what the Ruby jobs recorded, and a runner for small Ruby
+ * snippets that read Redis through Sidekiq's own API ({@link rubyInspect}).
  *
  * Every process started here is a child of the test run and is stopped by
  * its own pid; nothing is killed by name.
@@ -248,6 +249,61 @@ export async function pushWithRuby(redisUrl: string, job: RubyPush): Promise<str
     throw new Error(`ruby Sidekiq::Client.push failed (exit ${code}): ${stderr.trim() || stdout.trim() || 'no output'}`);
   }
   return jid;
+}
+
+/**
+ * The Ruby side of {@link rubyInspect}: loads Sidekiq's API with the client
+ * pointed at REDIS_URL, evaluates the snippet (ARGV[0]) at top level with
+ * `INPUT` = the parsed JSON of ARGV[1], and writes the snippet's value as
+ * JSON to the real stdout. Anything the snippet (or a library) prints goes
+ * to stderr instead, so stdout holds only the result.
+ */
+const INSPECT_SCRIPT = `
+require "json"
+require "time"
+require "sidekiq"
+require "sidekiq/api"
+Redis.silence_deprecations = true if Redis.respond_to?(:silence_deprecations=)
+Sidekiq.configure_client { |config| config.redis = { url: ENV.fetch("REDIS_URL"), size: 2 } }
+Sidekiq.logger = Logger.new($stderr, level: Logger::WARN)
+INPUT = JSON.parse(ARGV.fetch(1))
+out = $stdout
+$stdout = $stderr
+result = TOPLEVEL_BINDING.eval(ARGV.fetch(0), "rubyInspect")
+out.write(JSON.generate(result))
+out.flush
+`;
+
+/**
+ * Runs a Ruby snippet against `redisUrl` (database index included) with
+ * `require 'sidekiq/api'` done and Sidekiq's client configured, and resolves
+ * to the snippet's value, converted with Ruby's `JSON.generate` and parsed
+ * here. `input` is available to the snippet as `INPUT` (parsed JSON; `nil`
+ * when not given). Rejects with Ruby's stderr when the snippet raises.
+ *
+ * @example
+ * const size = await rubyInspect<number>(url, 'Sidekiq::RetrySet.new.size');
+ * const jid = await rubyInspect<string>(url, 'Sidekiq::DeadSet.new.find_job(INPUT["jid"]).jid', { jid });
+ */
+export async function rubyInspect<T = unknown>(redisUrl: string, script: string, input: unknown = null): Promise<T> {
+  const child = spawn('ruby', ['-e', INSPECT_SCRIPT, '--', script, JSON.stringify(input)], {
+    env: { ...process.env, REDIS_URL: redisUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (exitCode) => resolve(exitCode));
+  });
+  if (code !== 0) throw new Error(`ruby snippet failed (exit ${code}): ${stderr.trim() || 'no output'}\n--- snippet ---\n${script}`);
+  try {
+    return JSON.parse(stdout) as T;
+  } catch {
+    throw new Error(`ruby snippet printed no JSON: ${JSON.stringify(stdout.slice(0, 500))}; stderr: ${stderr.trim()}`);
+  }
 }
 
 /**
