@@ -9,7 +9,8 @@
  *    `blockMs` for the next job (BLMOVE on a dedicated connection), so a new
  *    job starts at once instead of at the next poll.
  * 3. Redis errors: `backingOff`, ×2 from `backoffMs` up to `maxBackoffMs`,
- *    reset by the next success. Jobs are only ever moved by Redis itself, so
+ *    reset by the next success; `redis.ready` (a connection came back) ends
+ *    the wait at once. Jobs are only ever moved by Redis itself, so
  *    an error loses nothing.
  * 4. `configure { quiet: true }`: no new fetch starts (an in-flight call
  *    finishes and its jobs are delivered: they are already in the private
@@ -55,6 +56,7 @@ export interface FetcherContext {
 export type FetcherEvent =
   | { type: 'demand'; count: number }
   | { type: 'configure'; quiet?: boolean }
+  | { type: 'redis.ready' }
   | { type: 'shutdown' };
 
 /** What the fetcher sends its parent Queue: raw job strings, exactly as fetched, oldest first. */
@@ -201,7 +203,11 @@ export const fetcherMachine = setup({
     },
     backingOff: {
       after: { backoff: 'deciding' },
-      on: { shutdown: 'done' },
+      on: {
+        // Redis is back: no need to wait out the rest of the backoff
+        'redis.ready': 'deciding',
+        shutdown: 'done',
+      },
     },
     done: { type: 'final' },
   },

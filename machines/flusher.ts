@@ -8,7 +8,8 @@
  *    the next batch (group commit), which starts as soon as this one is done.
  * 3. On a Redis error every job stays in the buffer and the flusher waits in
  *    `backingOff`: the interval grows ×1.5 from `interval` up to
- *    `maxInterval`, and resets on the first success (`flusher.restored`).
+ *    `maxInterval`, and resets on the first success (`flusher.restored`);
+ *    `redis.ready` (a connection came back) ends the wait at once.
  * 4. `shutdown`: an in-flight write is never aborted; then `finalFlush`
  *    writes whatever is left, retrying with backoff until the buffer is empty
  *    or the supervisor's shutdown timeout stops the actor. Then `done`.
@@ -50,7 +51,7 @@ export interface FlusherContext {
 }
 
 /** Events the flusher accepts. */
-export type FlusherEvent = { type: 'enqueued' } | { type: 'shutdown' };
+export type FlusherEvent = { type: 'enqueued' } | { type: 'redis.ready' } | { type: 'shutdown' };
 
 /** Events the flusher emits to `actor.on(...)` listeners. */
 export type FlusherEmitted =
@@ -151,7 +152,11 @@ export const flusherMachine = setup({
     },
     backingOff: {
       after: { backoff: 'flushing' },
-      on: { shutdown: 'finalFlush' },
+      on: {
+        // Redis is back: no need to wait out the rest of the backoff
+        'redis.ready': 'flushing',
+        shutdown: 'finalFlush',
+      },
     },
     finalFlush: {
       entry: 'clearNudged',
@@ -170,6 +175,7 @@ export const flusherMachine = setup({
     },
     finalBackoff: {
       after: { backoff: 'finalFlush' },
+      on: { 'redis.ready': 'finalFlush' },
     },
     done: { type: 'final' },
   },

@@ -61,6 +61,7 @@ export type QueueEvent =
   | JobsEvent
   | { type: 'job.finished' }
   | { type: 'configure'; quiet?: boolean; drainTimeout?: number }
+  | { type: 'redis.ready' }
   | { type: 'shutdown' };
 
 /** The Queue statechart; `src/` provides `startJobs`, `abortRunning`, `requeue` and the fetcher's IO. */
@@ -96,6 +97,7 @@ export const queueMachine = setup({
     ),
     forwardConfigure: sendTo('fetcher', ({ context }): FetcherEvent => ({ type: 'configure', quiet: context.quiet })),
     stopFetcher: sendTo('fetcher', { type: 'shutdown' } satisfies FetcherEvent),
+    forwardReady: sendTo('fetcher', { type: 'redis.ready' } satisfies FetcherEvent),
   },
   delays: {
     drainTimeout: ({ context }) => context.drainTimeout,
@@ -147,6 +149,7 @@ export const queueMachine = setup({
       },
       on: {
         configure: { actions: ['configure', 'forwardConfigure'] },
+        'redis.ready': { actions: 'forwardReady' },
       },
       initial: 'running',
       states: {

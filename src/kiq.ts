@@ -80,6 +80,7 @@ export class Kiq {
   #root: Actor<AnyStateMachine> | undefined;
   #state: KiqState = 'new';
   #stopping: Promise<void> | undefined;
+  #redisBackPending = false;
 
   /** Validate `options` (throws `KiqConfigError` naming the bad option). Opens nothing. */
   constructor(options: KiqOptions = {}) {
@@ -139,6 +140,7 @@ export class Kiq {
       // Necromancer race, KIQ-BEHAVIOUR.md §16.1 item 18).
       if (this.#config.server) await writeBeat(pool.next(), this.identity, this.#config.clock.realMs() / 1000);
       this.#startTree(pool);
+      pool.onReconnect(() => void this.#redisBack(pool));
       this.#state = 'running';
       this.#events.emit('started', { identity: this.identity });
     } catch (error) {
@@ -178,6 +180,25 @@ export class Kiq {
     this.#root = root;
     this.#buffer.onFirst = () => root.system.get('flusher')?.send({ type: 'enqueued' });
     root.start();
+  }
+
+  /**
+   * A connection came back after an outage: the heartbeat may have been
+   * lost with Redis (a restart without persistence), and the IO loops may be
+   * waiting out a backoff. Beat first (fetching refuses to run without a
+   * heartbeat), then wake the Flusher and the queues.
+   */
+  async #redisBack(pool: ConnectionPool): Promise<void> {
+    if (this.#redisBackPending || this.#state !== 'running') return;
+    this.#redisBackPending = true;
+    try {
+      if (this.#config.server) await writeBeat(pool.next(), this.identity, this.#config.clock.realMs() / 1000).catch(() => undefined);
+      const system = this.#root?.system;
+      system?.get('flusher')?.send({ type: 'redis.ready' });
+      if (this.#config.server) for (const name of Object.keys(this.#config.queues)) system?.get(`queue:${name}`)?.send({ type: 'redis.ready' });
+    } finally {
+      this.#redisBackPending = false;
+    }
   }
 
   #escalated(error: unknown): void {

@@ -3,6 +3,7 @@
  * `perform` function. `defineWorker` keeps the argument types so
  * `kiq.enqueue(Worker, args)` is checked at compile time.
  */
+import type { Logger } from './config/options.js';
 import type { RetryOption, UniqueUntil } from './job/payload.js';
 
 /** What a job's `perform` receives besides its arguments. */
@@ -17,6 +18,8 @@ export interface JobContext {
   readonly job: Readonly<Record<string, unknown>>;
   /** Fires when the process must stop before the job finishes. */
   readonly signal: AbortSignal;
+  /** The instance's logger (the `logger` option). */
+  readonly logger: Logger;
 }
 
 /** Options shared by workers and per-enqueue overrides; durations in milliseconds. */

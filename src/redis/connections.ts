@@ -66,6 +66,21 @@ export class ConnectionPool {
     await Promise.all(this.#pool.map((redis) => (redis.status === 'wait' ? redis.connect() : undefined)));
   }
 
+  /**
+   * Call `listener` whenever a pooled connection becomes ready again after a
+   * disconnect (not for the first connect), so IO loops waiting out a
+   * backoff can retry at once.
+   */
+  onReconnect(listener: () => void): void {
+    for (const redis of this.#pool) {
+      let connectedOnce = redis.status === 'ready';
+      redis.on('ready', () => {
+        if (connectedOnce) listener();
+        connectedOnce = true;
+      });
+    }
+  }
+
   /** The next pooled connection, round-robin. */
   next(): Redis {
     const redis = this.#pool[this.#next]!;

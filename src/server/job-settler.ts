@@ -13,6 +13,7 @@ import type { Logger } from '../config/options.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import type { Acker } from './acker.js';
 import { killJob, releaseUniqueLock, retryJob } from './ops/index.js';
+import { errorClassOf } from './runner/error-fields.js';
 import type { JobOutcome, UniqueLock } from './runner/outcome.js';
 
 /** What the settler needs. */
@@ -89,6 +90,6 @@ function log(
   error: unknown,
   extra: Record<string, unknown>,
 ): void {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  deps.logger[level](JSON.stringify({ source: 'kiq', event, class: className, jid, error: message, ...extra }));
+  const fields = error instanceof Error ? { error_class: errorClassOf(error), error: error.message } : { error: String(error) };
+  deps.logger[level](JSON.stringify({ source: 'kiq', event, class: className, jid, ...fields, ...extra }));
 }

@@ -87,6 +87,7 @@ async function drain(kiq: Kiq, options: DrainOptions = {}): Promise<number> {
       retryCount: job.payload.retry_count ?? 0,
       job: job.payload,
       signal: new AbortController().signal,
+      logger: kiq[kConfig].logger,
     };
     await worker.perform(job.payload.args, ctx);
     performed += 1;

@@ -285,6 +285,18 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       root.stop();
     });
 
+    it('ends its backoff at once when Redis is back (redis.ready)', async () => {
+      const { root, fetcher, clock, fetch } = start({ demand: 1, backoffMs: 100, maxBackoffMs: 1000 });
+      fetch.last().reject(new Error('ECONNREFUSED'));
+      await settle();
+      expect(value(fetcher)).to.equal('backingOff');
+      fetcher.send({ type: 'redis.ready' });
+      await settle();
+      expect(fetch.calls.map((c) => c.at), 'the retry did not wait for the backoff').to.deep.equal([0, 0]);
+      expect(clock.now()).to.equal(0);
+      root.stop();
+    });
+
     it('backs off on a block error too, then fetches again', async () => {
       const { root, fetcher, clock, fetch, block } = start({ demand: 1, backoffMs: 100 });
       fetch.last().resolve([]);

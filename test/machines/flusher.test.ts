@@ -120,6 +120,28 @@ describe('Flusher machine', () => {
     expect(emitted.at(-1)).to.deep.equal({ type: 'flusher.restored', failures: 6 });
   });
 
+  it('stops waiting out its backoff as soon as Redis is back (redis.ready)', async () => {
+    const clock = new SimulatedClock();
+    const boom = new Error('ECONNREFUSED');
+    const flush = fakeFlush([boom, boom, boom, boom, boom, boom, ok(3)]);
+    const actor = createActor(flusherMachine.provide({ actors: { flush: flush.logic } }), {
+      clock,
+      input: { interval: 10, maxInterval: 5000 },
+    }).start();
+    for (let i = 0; i < 5; i++) {
+      await settle();
+      clock.increment(actor.getSnapshot().context.interval);
+    }
+    await settle();
+    expect(value(actor)).to.equal('backingOff');
+    expect(actor.getSnapshot().context.interval, 'deep in backoff').to.be.greaterThan(100);
+    const calls = flush.calls.length;
+    actor.send({ type: 'redis.ready' });
+    await settle();
+    expect(flush.calls.length, 'a write starts at once').to.equal(calls + 1);
+    expect(value(actor)).to.equal('idle');
+  });
+
   it('never aborts an in-flight write on shutdown: it finishes, then a final flush, then done', async () => {
     const clock = new SimulatedClock();
     const flush = fakeFlush([ok(0)]);
