@@ -1,0 +1,332 @@
+/**
+ * Enqueue → start latency (ANCHORS.md case (d)): the worker runs in its own
+ * child process (latency-worker.ts) at concurrency 10 and waits on an empty
+ * queue; this process produces 2,000 jobs one at a time at 200 jobs/s on
+ * absolute deadlines (the anchors' `paced`). Latency = the worker's
+ * `performance.timeOrigin + performance.now()` at perform/processor start
+ * minus the same clock read here just before the enqueue call, carried in
+ * the job. p50/p95/p99/max per run; the table shows the median over
+ * BENCH_REPS (3) interleaved runs (min–max).
+ *
+ *   npm run bench                                    # every suite
+ *   node --import tsx test/bench/latency.bench.ts    # this suite alone
+ *   BENCH_LATENCY_JOBS=500 …                         # fewer jobs (same rate)
+ *
+ * Kiq: a client-only Kiq here, `t0 = now; await kiq.enqueue(Job, [i, PAD, t0])`.
+ * That promise resolves once the job is in the reliable-push buffer, before
+ * Redis has it; the flush to Redis happens right after, and is part of the
+ * latency, as a user would see it. The worker is a server Kiq with
+ * `queues: { bench: 10 }`, default `fetchInterval` (500 ms blocking BLMOVE).
+ *
+ * BullMQ: `t0 = now; await queue.add('noop', { t0, args }, { removeOnComplete,
+ * removeOnFail })`, worker `concurrency: 10` (the anchors' method).
+ *
+ * Each run checks that every job ran exactly once and, after the worker
+ * stopped, that nothing is left in Redis (kiq: queue and private list;
+ * BullMQ: no job waiting, active, completed or failed). The noise window
+ * covers the paced section and counts the worker process's CPU as ours.
+ *
+ * Final JSON line:
+ * {"bench":"latency","kiq_p50_ms":…,"kiq_p99_ms":…,"bullmq_p50_ms":…,"bullmq_p99_ms":…}
+ * (medians over runs, ms, 3 decimals; `null` when left out).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { Queue } from 'bullmq';
+import { Kiq, defineWorker } from '../../src/index.js';
+import {
+  PAD,
+  QUEUE,
+  QUEUE_KEY,
+  REPS,
+  VerificationError,
+  cell,
+  fmt2,
+  interleaved,
+  isMain,
+  main,
+  median,
+  nowMs,
+  percentile,
+  pickSystems,
+  positiveInt,
+  round3,
+  silentLogger,
+  sleep,
+  table,
+  type BenchEnv,
+  type Suite,
+  type Window,
+} from './lib/common.js';
+import type { WorkerConfig, WorkerMessage } from './latency-worker.js';
+
+type System = 'kiq' | 'bullmq';
+
+const SYSTEMS: readonly System[] = ['kiq', 'bullmq'];
+const LABEL: Record<System, string> = {
+  kiq: 'kiq (await enqueue; worker queues { bench: 10 })',
+  bullmq: 'BullMQ 6.7.0 (await add; Worker concurrency 10)',
+};
+const N = positiveInt('BENCH_LATENCY_JOBS', 2_000);
+const RATE = 200;
+const CONCURRENCY = 10;
+const KIQ_CLASS = 'BenchLatencyJob';
+const BULL_JOB_OPTS = { removeOnComplete: true, removeOnFail: true };
+const WORKER_SCRIPT = fileURLToPath(new URL('./latency-worker.ts', import.meta.url));
+/** Startup and the last jobs get this long on top of the paced section. */
+const GRACE_MS = 30_000;
+
+/** One run's latency distribution, ms. */
+interface Sample {
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly min: number;
+}
+
+/**
+ * Calls `fn(i)` at `rate` per second, scheduled on absolute deadlines so slow
+ * calls do not make the run drift (the anchors' `paced`, verbatim).
+ */
+async function paced(count: number, rate: number, fn: (i: number) => Promise<unknown>): Promise<void> {
+  const interval = 1000 / rate;
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    await fn(i);
+  }
+}
+
+/** A forked worker and a way to wait for its messages. */
+interface Child {
+  readonly process: ChildProcess;
+  next<T extends WorkerMessage['type']>(type: T, timeoutMs: number): Promise<Extract<WorkerMessage, { type: T }>>;
+  /** Send 'stop', wait for 'stopped' and the exit. */
+  stop(): Promise<number>;
+  /** Kill it if it still runs (error paths). */
+  kill(): void;
+}
+
+function forkWorker(system: System, config: WorkerConfig): Child {
+  // explicit execArgv: the worker must not inherit --cpu-prof and friends
+  const child = fork(WORKER_SCRIPT, [system, JSON.stringify(config)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const inbox: WorkerMessage[] = [];
+  let wake: (() => void) | undefined;
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      wake?.();
+      resolve();
+    }),
+  );
+  child.on('message', (message: WorkerMessage) => {
+    inbox.push(message);
+    wake?.();
+  });
+  const next = async <T extends WorkerMessage['type']>(type: T, timeoutMs: number) => {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const index = inbox.findIndex((m) => m.type === type);
+      if (index >= 0) return inbox.splice(index, 1)[0] as Extract<WorkerMessage, { type: T }>;
+      if (exitCode !== undefined) throw new VerificationError(`${system} worker exited (code ${exitCode}) before sending "${type}"`);
+      const left = deadline - performance.now();
+      if (left <= 0) throw new VerificationError(`${system} worker: no "${type}" within ${timeoutMs / 1000}s`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  };
+  return {
+    process: child,
+    next,
+    async stop() {
+      child.send('stop');
+      const { performs } = await next('stopped', GRACE_MS);
+      await exited;
+      return performs;
+    },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+function distribution(latencies: readonly number[]): Sample {
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1]!,
+    min: sorted[0]!,
+  };
+}
+
+/** Fork the worker, wait until it waits, then produce paced; returns the worker's samples. */
+async function measure(
+  system: System,
+  env: BenchEnv,
+  window: Window,
+  produce: (i: number) => Promise<unknown>,
+  verify: (ready: Extract<WorkerMessage, { type: 'ready' }>) => Promise<void>,
+): Promise<Sample> {
+  const child = forkWorker(system, { target: env.target, n: N, concurrency: CONCURRENCY, kiqClass: KIQ_CLASS });
+  try {
+    const ready = await child.next('ready', GRACE_MS);
+    await sleep(500); // let the worker reach its blocking wait
+    window.begin(child.process.pid === undefined ? [] : [child.process.pid]);
+    await paced(N, RATE, produce);
+    const { latencies, distinct } = await child.next('samples', GRACE_MS);
+    window.end();
+    const performs = await child.stop();
+    if (latencies.length !== N || distinct !== N || performs !== N) {
+      throw new VerificationError(`${system}: ${performs} performs of ${distinct} distinct jobs for ${N} enqueued (${latencies.length} samples)`);
+    }
+    if (!latencies.every(Number.isFinite)) throw new VerificationError(`${system}: a latency sample is not a number`);
+    await verify(ready);
+    return distribution(latencies);
+  } finally {
+    child.kill();
+  }
+}
+
+async function runKiq(env: BenchEnv, window: Window): Promise<Sample> {
+  // the producer's view of the worker: class and queue (perform runs in the child)
+  const Job = defineWorker<[number, string, number]>({
+    class: KIQ_CLASS,
+    queue: QUEUE,
+    perform() {
+      throw new Error('performed in the worker process');
+    },
+  });
+  const producer = new Kiq({ redisUrl: env.target.url, server: false, logger: silentLogger });
+  await producer.start();
+  try {
+    return await measure(
+      'kiq',
+      env,
+      window,
+      (i) => {
+        const t0 = nowMs();
+        return producer.enqueue(Job, [i, PAD, t0]);
+      },
+      async (ready) => {
+        await producer.flush();
+        const privateKey = `queue:sq|${ready.identity ?? '?'}|${QUEUE}`;
+        const left = await env.admin.llen(QUEUE_KEY);
+        const inFlight = await env.admin.llen(privateKey);
+        if (left !== 0 || inFlight !== 0) throw new VerificationError(`kiq: after stop, LLEN ${QUEUE_KEY} = ${left}, LLEN ${privateKey} = ${inFlight}`);
+      },
+    );
+  } finally {
+    await producer.stop();
+  }
+}
+
+async function runBullmq(env: BenchEnv, window: Window): Promise<Sample> {
+  const queue = new Queue(QUEUE, { connection: env.target.connection });
+  try {
+    await queue.waitUntilReady();
+    return await measure(
+      'bullmq',
+      env,
+      window,
+      (i) => {
+        const t0 = nowMs();
+        return queue.add('noop', { t0, args: [i, PAD] }, BULL_JOB_OPTS);
+      },
+      async () => {
+        const counts = await queue.getJobCounts('wait', 'active', 'completed', 'failed');
+        if (counts.wait || counts.active || counts.completed || counts.failed) throw new VerificationError(`bullmq: leftover jobs ${JSON.stringify(counts)}`);
+      },
+    );
+  } finally {
+    await queue.close();
+  }
+}
+
+const RUNNERS: Record<System, (env: BenchEnv, window: Window) => Promise<Sample>> = {
+  kiq: runKiq,
+  bullmq: runBullmq,
+};
+
+type Medians = Record<System, { p50: number; p99: number } | null>;
+
+function report(samples: Map<System, Sample[]>, env: BenchEnv, noise: string): Medians {
+  const medians = {} as Medians;
+  for (const system of SYSTEMS) {
+    const runs = samples.get(system);
+    medians[system] = runs && runs.length > 0 ? { p50: median(runs.map((s) => s.p50)), p99: median(runs.map((s) => s.p99)) } : null;
+  }
+  const lines: string[] = [''];
+  lines.push(`## Latency enqueue → perform start, ${N.toLocaleString('en-US')} jobs at ${RATE}/s, worker process at concurrency ${CONCURRENCY}: median of ${REPS} interleaved runs (min–max), ms`);
+  lines.push('');
+  lines.push(`- node ${process.version}, redis ${env.redisVersion} (${env.where}), FLUSHDB before each run`);
+  lines.push('- t0 = performance.timeOrigin + performance.now() just before enqueue()/add() in this process; start = the same clock at perform/processor start in the worker process');
+  lines.push(`- ${noise}`);
+  lines.push('');
+  const header = ['system', 'p50', 'p95', 'p99', 'max', 'min'];
+  const rows: string[][] = [];
+  for (const system of SYSTEMS) {
+    const runs = samples.get(system);
+    if (!runs || runs.length === 0) continue;
+    rows.push([
+      LABEL[system],
+      cell(runs.map((s) => s.p50), fmt2),
+      cell(runs.map((s) => s.p95), fmt2),
+      cell(runs.map((s) => s.p99), fmt2),
+      cell(runs.map((s) => s.max), fmt2),
+      fmt2(Math.min(...runs.map((s) => s.min))),
+    ]);
+  }
+  lines.push(...table(header, rows));
+  lines.push('');
+  const { kiq, bullmq } = medians;
+  if (kiq && bullmq) {
+    const met = kiq.p50 <= bullmq.p50;
+    lines.push(`- kiq p50 ${fmt2(kiq.p50)} ms vs BullMQ p50 ${fmt2(bullmq.p50)} ms (BullMQ / kiq = ${(bullmq.p50 / kiq.p50).toFixed(2)}×; target kiq ≤ BullMQ): ${met ? 'MET' : 'MISSED'}`);
+    lines.push(`- p99: kiq ${fmt2(kiq.p99)} ms vs BullMQ ${fmt2(bullmq.p99)} ms (BullMQ / kiq = ${(bullmq.p99 / kiq.p99).toFixed(2)}×; no target)`);
+  } else {
+    lines.push('- kiq p50 vs BullMQ p50: n/a (not measured in this run)');
+  }
+  lines.push('');
+  console.log(lines.join('\n'));
+  return medians;
+}
+
+export const latencySuite: Suite = {
+  name: 'latency',
+  async run(env) {
+    const systems = pickSystems(SYSTEMS);
+    console.log(`latency bench: ${N} jobs at ${RATE}/s, worker process c=${CONCURRENCY}, ${REPS} reps of ${systems.join(', ') || '(none)'} against ${env.where}`);
+    const { samples, noise } = await interleaved(
+      env,
+      systems,
+      (system, window) => RUNNERS[system](env, window),
+      (_, s) => `p50 ${fmt2(s.p50)}  p95 ${fmt2(s.p95)}  p99 ${fmt2(s.p99)}  max ${fmt2(s.max)} ms`,
+    );
+    const values = new Map([...samples].map(([system, kept]) => [system, kept.map((k) => k.value)]));
+    const { kiq, bullmq } = report(values, env, noise);
+    return {
+      json: {
+        bench: 'latency',
+        kiq_p50_ms: kiq ? round3(kiq.p50) : null,
+        kiq_p99_ms: kiq ? round3(kiq.p99) : null,
+        bullmq_p50_ms: bullmq ? round3(bullmq.p50) : null,
+        bullmq_p99_ms: bullmq ? round3(bullmq.p99) : null,
+      },
+    };
+  },
+};
+
+if (isMain(import.meta.url)) main([latencySuite], 'latency bench');
