@@ -3,7 +3,7 @@
  *
  * 1. `active.running`: the invoked Fetcher fills up to `limit` slots; each
  *    `jobs` event starts the jobs as plain promises (the `startJobs` action,
- *    bound in `src/`), each reporting `job.finished` when its outcome is
+ *    bound in `src/`), reporting `job.finished` (batched per tick) when their outcome is
  *    settled in Redis. A finished job frees one slot: `demand` 1 to the
  *    fetcher. Jobs are never actors (XSTATE-NOTES.md §5).
  * 2. `configure` (quiet, drainTimeout) is kept and forwarded to the fetcher:
@@ -59,7 +59,8 @@ export interface QueueContext {
 /** Events the queue accepts. */
 export type QueueEvent =
   | JobsEvent
-  | { type: 'job.finished' }
+  /** `count` jobs (default 1) have settled; `src/` batches them per tick. */
+  | { type: 'job.finished'; count?: number }
   | { type: 'configure'; quiet?: boolean; drainTimeout?: number }
   | { type: 'redis.ready' }
   | { type: 'shutdown' };
@@ -88,8 +89,13 @@ export const queueMachine = setup({
       running: context.running + jobs.length,
       started: context.started + jobs.length,
     })),
-    countFinished: assign(({ context }) => ({ running: Math.max(0, context.running - 1) })),
-    freeSlot: sendTo('fetcher', { type: 'demand', count: 1 } satisfies FetcherEvent),
+    countFinished: assign(({ context, event }) => ({
+      running: Math.max(0, context.running - (event.type === 'job.finished' ? (event.count ?? 1) : 0)),
+    })),
+    freeSlot: sendTo('fetcher', ({ event }): FetcherEvent => ({
+      type: 'demand',
+      count: event.type === 'job.finished' ? (event.count ?? 1) : 0,
+    })),
     configure: assign(({ context, event }) =>
       event.type === 'configure'
         ? { quiet: event.quiet ?? context.quiet, drainTimeout: event.drainTimeout ?? context.drainTimeout }

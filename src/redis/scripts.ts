@@ -13,6 +13,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 
 /** Names of the scripts shipped in `scripts/` (file name without `.lua`). */
 export type ScriptName =
+  | 'ack-jobs'
   | 'fetch-jobs'
   | 'kill-job'
   | 'poll-due'

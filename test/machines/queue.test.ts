@@ -160,6 +160,17 @@ describe('Queue machine (machines/queue.ts)', () => {
       expect(fetch.calls).to.have.length(3);
       queue.stop();
     });
+
+    it('a batched job.finished with a count frees that many slots in one fetch', async () => {
+      const { queue, fetcher, fetch } = start({ limit: 4 });
+      fetch.last().resolve(['a', 'b', 'c', 'd']);
+      await settle();
+      queue.send({ type: 'job.finished', count: 3 });
+      expect(running(queue)).to.equal(1);
+      expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([4, 3]);
+      expect(fetcher().getSnapshot().context.demand).to.equal(3);
+      queue.stop();
+    });
   });
 
   describe('configure', () => {
