@@ -14,6 +14,7 @@ import { tickerMachine } from '../machines/ticker.js';
 import { MAX_TIMER_MS } from './config/index.js';
 import type { ResolvedConfig } from './config/options.js';
 import type { ConnectionPool } from './redis/connections.js';
+import type { JobHooks } from './server/job-hooks.js';
 import { queueLogic } from './server/queue-logic.js';
 import { beatTick, ERROR_DELAY_MS, jittered, pollTick, resurrectTick } from './server/tickers.js';
 import type { Worker } from './worker.js';
@@ -24,6 +25,8 @@ export interface TreeIO {
   readonly flush: AnyActorLogic;
   /** Redis connections; absent for a client-only tree. */
   readonly pool?: ConnectionPool;
+  /** Told when jobs start and finish (heartbeat state, reporter bus). */
+  readonly hooks?: JobHooks;
 }
 
 /** How long a ticker may take to finish its current tick on shutdown, ms. */
@@ -40,7 +43,7 @@ function ticker(id: string, tick: AnyActorLogic, firstDelay: number): ChildSpec 
 }
 
 /** The server's children: liveness beat, resurrector, pollers, then one queue per configured queue. */
-function serverChildren(config: ResolvedConfig, pool: ConnectionPool): ChildSpec[] {
+function serverChildren(config: ResolvedConfig, pool: ConnectionPool, hooks: JobHooks | undefined): ChildSpec[] {
   const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger };
   const workers = new Map<string, Worker>(config.workers.map((worker) => [worker.class, worker]));
   return [
@@ -52,7 +55,7 @@ function serverChildren(config: ResolvedConfig, pool: ConnectionPool): ChildSpec
       ([name, limit]): ChildSpec => ({
         id: `queue:${name}`,
         systemId: `queue:${name}`,
-        logic: queueLogic(name, { config, pool, workers }),
+        logic: queueLogic(name, { config, pool, workers, ...(hooks ? { hooks } : {}) }),
         input: {
           name,
           limit,
@@ -82,7 +85,7 @@ export function buildTree(config: ResolvedConfig, io: TreeIO) {
       // the final flush may retry until stop()'s timeout
       shutdown: MAX_TIMER_MS,
     },
-    ...(config.server && io.pool ? serverChildren(config, io.pool) : []),
+    ...(config.server && io.pool ? serverChildren(config, io.pool, io.hooks) : []),
   ];
   return createSupervisor({
     id: 'kiq',

@@ -13,6 +13,7 @@ import type { ResolvedConfig } from '../config/options.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import type { Worker } from '../worker.js';
 import { Acker } from './acker.js';
+import { NO_HOOKS, type JobHooks } from './job-hooks.js';
 import { settleOutcome } from './job-settler.js';
 import { ackJobs, fetchBlocking, fetchJobs, releaseUniqueLock, requeuePrivate } from './ops/index.js';
 import { runJob, type JobStart } from './runner/run-job.js';
@@ -22,10 +23,12 @@ export interface QueueDeps {
   readonly config: ResolvedConfig;
   readonly pool: ConnectionPool;
   readonly workers: ReadonlyMap<string, Worker>;
+  /** Told when jobs start and finish (heartbeat, reporters). */
+  readonly hooks?: JobHooks;
 }
 
 /** The provided Queue logic for `queue`. */
-export function queueLogic(queue: string, { config, pool, workers }: QueueDeps) {
+export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HOOKS }: QueueDeps) {
   const { identity, clock, logger } = config;
   const stopping = new AbortController();
   const acker = new Acker((redis, items) => ackJobs(redis, identity, items), () => pool.next());
@@ -35,7 +38,10 @@ export function queueLogic(queue: string, { config, pool, workers }: QueueDeps) 
     logger,
     signal: stopping.signal,
     // unique_until: 'start' releases the lock before perform
-    onStart: (start: JobStart) => (start.unlock ? releaseUniqueLock(pool.next(), start.unlock.key, start.unlock.jid).then(() => undefined) : undefined),
+    onStart: (start: JobStart) => {
+      hooks.started(start);
+      return start.unlock ? releaseUniqueLock(pool.next(), start.unlock.key, start.unlock.jid).then(() => undefined) : undefined;
+    },
   };
   const settlerDeps = {
     pool,
@@ -50,6 +56,7 @@ export function queueLogic(queue: string, { config, pool, workers }: QueueDeps) 
   const execute = async (raw: string): Promise<void> => {
     const outcome = await runJob(raw, queue, runnerDeps);
     await settleOutcome(outcome, settlerDeps);
+    hooks.finished(outcome);
   };
 
   const fetcher = fetcherMachine.provide({
