@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createActor, fromPromise, setup, SimulatedClock, type ActorRefFrom } from 'xstate';
+import { createActor, setup, SimulatedClock, type ActorRefFrom } from 'xstate';
 import {
   fetcherMachine,
   type BlockInput,
@@ -8,42 +8,7 @@ import {
   type FetchInput,
   type JobsEvent,
 } from '../../machines/fetcher.js';
-
-// ---- fakes -----------------------------------------------------------------------------------
-
-/** One call of a fake IO actor, settled by the test. */
-interface Call<I, O> {
-  readonly input: I;
-  readonly at: number;
-  readonly signal: AbortSignal;
-  resolve(output: O): void;
-  reject(error: Error): void;
-}
-
-/** A controllable `fromPromise` actor: every call stays pending until the test settles it. */
-function fakeIO<I, O>(clock: SimulatedClock, name: string) {
-  const calls: Call<I, O>[] = [];
-  const logic = fromPromise<O, I>(
-    ({ input, signal }) => new Promise<O>((resolve, reject) => calls.push({ input, at: clock.now(), signal, resolve, reject })),
-  );
-  const last = (): Call<I, O> => {
-    const call = calls.at(-1);
-    if (!call) throw new Error(`no ${name} call was made`);
-    return call;
-  };
-  return { logic, calls, last };
-}
-
-/** Let promise callbacks and what they trigger run (no real waiting). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Move the simulated clock (firing due xstate timers), then settle. */
-async function advance(clock: SimulatedClock, ms: number): Promise<void> {
-  clock.increment(ms);
-  await settle();
-}
+import { advance, fakeIO, settle } from '../support/fake-io.js';
 
 type Fetcher = ActorRefFrom<typeof fetcherMachine>;
 

@@ -1,38 +1,11 @@
 import { expect } from 'chai';
 import { createActor, fromPromise, SimulatedClock, type Actor } from 'xstate';
 import { tickerMachine, type TickerInput, type TickOutput } from '../../machines/ticker.js';
-
-/** One call of the fake `tick` actor, settled by the test. */
-interface TickCall {
-  readonly at: number;
-  readonly signal: AbortSignal;
-  resolve(output: TickOutput): void;
-  reject(error: Error): void;
-}
+import { advance, fakeIO, settle } from '../support/fake-io.js';
 
 /** A controllable `tick` actor: every call stays pending until the test settles it. */
 function fakeTick(clock: SimulatedClock) {
-  const calls: TickCall[] = [];
-  const logic = fromPromise<TickOutput>(
-    ({ signal }) => new Promise<TickOutput>((resolve, reject) => calls.push({ at: clock.now(), signal, resolve, reject })),
-  );
-  const last = (): TickCall => {
-    const call = calls.at(-1);
-    if (!call) throw new Error('no tick was started');
-    return call;
-  };
-  return { logic, calls, last };
-}
-
-/** Let promise callbacks and what they trigger run (no real waiting). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Move the simulated clock (firing due xstate timers), then settle. */
-async function advance(clock: SimulatedClock, ms: number): Promise<void> {
-  clock.increment(ms);
-  await settle();
+  return fakeIO<unknown, TickOutput>(clock, 'tick');
 }
 
 function start(input: Partial<TickerInput> = {}) {
