@@ -11,7 +11,7 @@
  * shuts the tree down in reverse start order (the Flusher's final flush
  * last), then closes the connections.
  */
-import { createActor, type Actor, type AnyActorLogic, type AnyStateMachine } from 'xstate';
+import { createActor, type Actor, type AnyActorLogic, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import { JobBuffer } from './client/buffer.js';
 import type { Confirmation, PushStatus } from './client/entry.js';
 import { createFlushActor } from './client/flush-actor.js';
@@ -23,9 +23,9 @@ import { KiqEmitter, type KiqEventName, type KiqListener } from './events.js';
 import { buildJob, type EnqueueOptions, type PlainJob } from './job/build.js';
 import type { JobPayload } from './job/payload.js';
 import { ConnectionPool } from './redis/connections.js';
-import { processKey } from './redis/keys.js';
-import { writeBeat } from './server/ops/index.js';
 import { clearAll } from './redis/clear.js';
+import { Heartbeat, kBeat } from './server/heartbeat.js';
+import { ProcessState } from './server/process-state.js';
 import { kConfig, kSandbox } from './symbols.js';
 import { SandboxStore } from './testing/sandbox-store.js';
 import { buildTree } from './tree.js';
@@ -81,6 +81,8 @@ export class Kiq {
   #state: KiqState = 'new';
   #stopping: Promise<void> | undefined;
   #redisBackPending = false;
+  /** A server's running jobs, counters and quiet flag, and their heartbeat (SIDEKIQ-CONTRACT.md §6). */
+  #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat } | undefined;
 
   /** Validate `options` (throws `KiqConfigError` naming the bad option). Opens nothing. */
   constructor(options: KiqOptions = {}) {
@@ -116,6 +118,11 @@ export class Kiq {
     return this.#config;
   }
 
+  /** @internal One full heartbeat now, taking a signal (tests; the `beat` ticker beats every 5 s). */
+  async [kBeat](): Promise<void> {
+    await this.#process?.heartbeat.beat();
+  }
+
   /**
    * Run the `init` hook, connect to Redis (not in sandbox mode) and start the
    * actor tree. Rejects when Redis cannot be reached, naming the URL.
@@ -135,16 +142,32 @@ export class Kiq {
       await pool.connect().catch((error: unknown) => {
         throw new KiqNotRunningError('start', `unable to reach Redis at ${redactUrl(this.#config.redisUrl)} (${String(error)})`);
       });
-      // Beat before the queues fetch anything: a private list whose owner has
-      // no heartbeat yet would look orphaned to other processes (Kiq's
-      // Necromancer race, KIQ-BEHAVIOUR.md §16.1 item 18).
-      if (this.#config.server) await writeBeat(pool.next(), this.identity, this.#config.clock.realMs() / 1000);
+      if (this.#config.server) {
+        const state = new ProcessState(this.#config.clock);
+        state.quiet = this.#config.quiet;
+        const heartbeat = new Heartbeat({
+          redis: () => pool.next(),
+          identity: this.identity,
+          queues: this.#config.queues,
+          clock: this.#config.clock,
+          logger: this.#config.logger,
+          state,
+          onSignal: (signal) => this.#signal(signal),
+        });
+        this.#process = { state, heartbeat };
+        // Beat before the queues fetch anything: a private list whose owner has
+        // no heartbeat yet would look orphaned to other processes (Kiq's
+        // Necromancer race, KIQ-BEHAVIOUR.md §16.1 item 18); the process is
+        // listed at once. Signals wait for the first ticked beat.
+        await heartbeat.beat({ popSignal: false });
+      }
       this.#startTree(pool);
       pool.onReconnect(() => void this.#redisBack(pool));
       this.#state = 'running';
       this.#events.emit('started', { identity: this.identity });
     } catch (error) {
       this.#state = 'failed';
+      this.#process = undefined;
       await this.#pool?.close();
       throw error;
     }
@@ -167,7 +190,8 @@ export class Kiq {
         }
       },
     });
-    const root = createActor(buildTree(this.#config, { flush: flush as AnyActorLogic, pool }), {
+    const io = this.#process ? { hooks: this.#process.state, beat: this.#process.heartbeat.tick() } : {};
+    const root = createActor(buildTree(this.#config, { flush: flush as AnyActorLogic, pool, ...io }), {
       id: 'kiq',
       systemId: 'kiq',
       // the root's config reaches every configurable child, so `quiet: true` starts quiet
@@ -192,13 +216,48 @@ export class Kiq {
     if (this.#redisBackPending || this.#state !== 'running') return;
     this.#redisBackPending = true;
     try {
-      if (this.#config.server) await writeBeat(pool.next(), this.identity, this.#config.clock.realMs() / 1000).catch(() => undefined);
+      await this.#process?.heartbeat.beat().catch(() => undefined);
       const system = this.#root?.system;
       system?.get('flusher')?.send({ type: 'redis.ready' });
       if (this.#config.server) for (const name of Object.keys(this.#config.queues)) system?.get(`queue:${name}`)?.send({ type: 'redis.ready' });
     } finally {
       this.#redisBackPending = false;
     }
+  }
+
+  /**
+   * A signal from `<identity>-signals`, as the Web UI's Quiet / Stop buttons
+   * and `Sidekiq::Process#quiet!` / `#stop!` / `#dump_threads` send them
+   * (SIDEKIQ-CONTRACT.md §6.5): act as Sidekiq does on the OS signal.
+   */
+  #signal(signal: string): void {
+    this.#log('info', { event: 'signal_received', signal });
+    switch (signal) {
+      case 'TSTP': // quiet: fetch nothing new, finish what runs, beat quiet "true"
+        this.configure({ quiet: true });
+        return;
+      case 'TERM': // graceful stop, as `stop()`
+        this.stop().catch((error: unknown) => this.#events.emit('error', error instanceof Error ? error : new Error(String(error))));
+        return;
+      case 'TTIN': // Sidekiq logs thread backtraces; we log running jobs and the actor tree
+        this.#log('info', { event: 'dump', running: this.#runningJobs(), tree: this.#root ? describeActor('kiq', this.#root) : null });
+        return;
+      default:
+        this.#log('warn', { event: 'signal_ignored', signal });
+    }
+  }
+
+  /** Running jobs for the TTIN dump: no arguments (they may be large or private). */
+  #runningJobs(): Record<string, unknown>[] {
+    return (this.#process?.state.running() ?? []).map(({ id, queue, payload, runAtSec }) => {
+      let job: Record<string, unknown> = {};
+      try {
+        job = JSON.parse(payload) as Record<string, unknown>;
+      } catch {
+        // a runner bug's invalid payload: shown without jid and class
+      }
+      return { id, queue, jid: job.jid, class: job.class, run_at: runAtSec };
+    });
   }
 
   #escalated(error: unknown): void {
@@ -264,6 +323,8 @@ export class Kiq {
    * restarts of the queues.
    */
   configure(settings: { quiet?: boolean }): void {
+    // the heartbeat writes the real state (Kiq always wrote quiet false, KIQ-BEHAVIOUR.md §16.1 item 13)
+    if (settings.quiet !== undefined && this.#process) this.#process.state.quiet = settings.quiet;
     this.#root?.send({ type: 'configure', ...settings });
   }
 
@@ -304,6 +365,8 @@ export class Kiq {
     const wasFailed = this.#state === 'failed';
     this.#state = 'stopping';
     this.#events.emit('stopping', { identity: this.identity });
+    // Sidekiq beats quiet "true" while it stops (launcher.rb `@done`)
+    if (this.#process) this.#process.state.quiet = true;
     const root = this.#root;
     if (root && !wasFailed) {
       // queues wait `timeoutMs` for running jobs; requeueing and the final
@@ -328,10 +391,10 @@ export class Kiq {
         root.send({ type: 'shutdown' });
       });
     }
-    if (this.#pool && this.#config.server && !wasFailed) {
-      // our private lists are requeued: we no longer need to look alive
-      await this.#pool.next().del(processKey(this.identity)).catch(() => undefined);
-    }
+    // the last counters; unregister (SREM processes, DEL the hashes) unless
+    // the tree failed: its private lists may still hold running jobs, and
+    // the heartbeat must expire before orphan recovery takes them
+    await this.#process?.heartbeat.clear({ unregister: !wasFailed });
     await this.#pool?.close();
     this.#state = 'stopped';
     this.#events.emit('stopped', { identity: this.identity });
@@ -344,6 +407,18 @@ export class Kiq {
   #log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>): void {
     this.#config.logger[level](JSON.stringify({ source: 'kiq', identity: this.identity, ...fields }));
   }
+}
+
+/** An actor and its children, recursively, with their state values: the TTIN dump. */
+function describeActor(id: string, actor: AnyActorRef): Record<string, unknown> {
+  const snapshot = actor.getSnapshot() as { status?: string; value?: unknown; children?: Record<string, AnyActorRef | undefined> };
+  const children = Object.entries(snapshot.children ?? {}).flatMap(([childId, child]) => (child ? [describeActor(childId, child)] : []));
+  return {
+    id,
+    status: snapshot.status,
+    ...(snapshot.value === undefined ? {} : { value: snapshot.value }),
+    ...(children.length > 0 ? { children } : {}),
+  };
 }
 
 /** The URL without its password, for messages. */

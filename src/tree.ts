@@ -16,7 +16,7 @@ import type { ResolvedConfig } from './config/options.js';
 import type { ConnectionPool } from './redis/connections.js';
 import type { JobHooks } from './server/job-hooks.js';
 import { queueLogic } from './server/queue-logic.js';
-import { beatTick, ERROR_DELAY_MS, jittered, pollTick, resurrectTick } from './server/tickers.js';
+import { BEAT_EVERY_MS, beatTick, ERROR_DELAY_MS, jittered, pollTick, resurrectTick } from './server/tickers.js';
 import type { Worker } from './worker.js';
 
 /** The IO a tree needs, built by the facade. */
@@ -27,6 +27,8 @@ export interface TreeIO {
   readonly pool?: ConnectionPool;
   /** Told when jobs start and finish (heartbeat state, reporter bus). */
   readonly hooks?: JobHooks;
+  /** The `beat` ticker's tick (src/server/heartbeat.ts); default: the minimal liveness beat. */
+  readonly beat?: AnyActorLogic;
 }
 
 /** How long a ticker may take to finish its current tick on shutdown, ms. */
@@ -43,12 +45,12 @@ function ticker(id: string, tick: AnyActorLogic, firstDelay: number): ChildSpec 
 }
 
 /** The server's children: liveness beat, resurrector, pollers, then one queue per configured queue. */
-function serverChildren(config: ResolvedConfig, pool: ConnectionPool, hooks: JobHooks | undefined): ChildSpec[] {
+function serverChildren(config: ResolvedConfig, pool: ConnectionPool, { hooks, beat }: Pick<TreeIO, 'hooks' | 'beat'>): ChildSpec[] {
   const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger };
   const workers = new Map<string, Worker>(config.workers.map((worker) => [worker.class, worker]));
   return [
     // the facade wrote the first beat before start: the next one is due in 5 s
-    ticker('beat', beatTick(deps), 5_000),
+    ticker('beat', beat ?? beatTick(deps), BEAT_EVERY_MS),
     ticker('resurrector', resurrectTick(deps), 0),
     ...config.schedulers.map((set) => ticker(`poller:${set}`, pollTick(set, config.pollInterval, deps), jittered(config.pollInterval))),
     ...Object.entries(config.queues).map(
@@ -85,7 +87,7 @@ export function buildTree(config: ResolvedConfig, io: TreeIO) {
       // the final flush may retry until stop()'s timeout
       shutdown: MAX_TIMER_MS,
     },
-    ...(config.server && io.pool ? serverChildren(config, io.pool, io.hooks) : []),
+    ...(config.server && io.pool ? serverChildren(config, io.pool, io) : []),
   ];
   return createSupervisor({
     id: 'kiq',
