@@ -409,15 +409,8 @@ describe('real Ruby Sidekiq 6.4 → Kiq (jobs pushed by Sidekiq::Client, perform
     expect(lines[0]).to.include(THIS_FILE);
   });
 
-  // BUG (src, not fixed here): Kiq's server never writes Sidekiq's stat
-  // counters. After Kiq performed 7 jobs (2 of them failing), `stat:processed`
-  // and `stat:failed` (and the dated `stat:*:YYYY-MM-DD` keys) do not exist,
-  // so Sidekiq::Stats#processed / #failed read 0 and the Web UI dashboard
-  // shows 0 processed / 0 failed. Sidekiq 6.4 INCRBYs them for every
-  // execution and every failure (SIDEKIQ-CONTRACT.md §4 "Counters"); the
-  // runner's outcome docs say "count processed and failed", but nothing
-  // calls `statKey` (src/redis/keys.ts). Un-skip once the server counts.
-  it.skip("Sidekiq::Stats counts what Kiq processed and its two failures (BUG: Kiq writes no stat:processed / stat:failed)", () => {
+  // Kiq's heartbeat flushes the counters every beat and at stop (src/server/heartbeat.ts).
+  it('Sidekiq::Stats counts what Kiq processed and its two failures', () => {
     expect(rec.afterKiq.statKeys).to.include.members(['stat:failed', 'stat:processed']);
     expect(rec.sets.stats.failed).to.equal(2);
     expect(rec.sets.stats.processed).to.equal(rec.pushed.length);

@@ -1,8 +1,9 @@
 /**
  * @internal
- * Minimal liveness for reliable fetch until the heartbeat reporter exists:
- * the heartbeat hash whose existence tells orphan recovery that a process is
- * alive (SIDEKIQ-CONTRACT.md §6.2, §9).
+ * Minimal liveness: only the `beat` field of the heartbeat hash, whose
+ * existence tells orphan recovery that a process is alive (SIDEKIQ-CONTRACT.md
+ * §6.2, §9). Servers write the full heartbeat (src/server/heartbeat.ts);
+ * this remains the fallback tick of a tree built without one.
  */
 import type { Redis } from 'ioredis';
 import { formatSeconds } from '../../job/timestamp.js';
