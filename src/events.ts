@@ -3,8 +3,12 @@
  * Listeners never throw into Kiq: an exception in one is logged and the
  * others still run. An `error` with no listener is logged, never thrown
  * (Node's EventEmitter would turn it into an uncaught exception).
+ * The `job:*` events come from the instrumenter reporter, in job order, at
+ * most one tick after the fact, never from inside a job: a slow listener
+ * delays telemetry, not jobs (src/telemetry.ts lists their payloads).
  */
 import type { Logger } from './config/options.js';
+import type { JobAbortedMessage, JobFailureMessage, JobStartedMessage, JobSuccessMessage } from './telemetry.js';
 
 /** Event name → listener argument. */
 export interface KiqEvents {
@@ -20,6 +24,18 @@ export interface KiqEvents {
   'push.outage': { error: Error; waiting: number };
   /** The reliable-push buffer reaches Redis again. */
   'push.restored': Record<string, never>;
+  /** The process went quiet (`quiet: true`: fetches nothing new) or resumed (`quiet: false`). */
+  quiet: { identity: string; quiet: boolean };
+  /** This process became the leader (`leader: true`) or stopped being it (`leader: false`). */
+  leader: { identity: string; leader: boolean };
+  /** A job is about to be performed (same payload as the `kiq:job:started` channel, src/telemetry.ts). */
+  'job:started': JobStartedMessage;
+  /** A job succeeded (`kiq:job:success`). */
+  'job:success': JobSuccessMessage;
+  /** A job expired before it started, or was cut short by a stop (`kiq:job:aborted`). */
+  'job:aborted': JobAbortedMessage;
+  /** A job failed: retried, dead or discarded (`kiq:job:failure`). */
+  'job:failure': JobFailureMessage;
 }
 
 /** Name of a Kiq event. */
@@ -48,6 +64,15 @@ export class KiqEmitter {
 
   off<E extends KiqEventName>(event: E, listener: KiqListener<E>): void {
     this.#listeners.get(event)?.delete(listener as (payload: never) => void);
+  }
+
+  /**
+   * Has `event` a listener? One map lookup: lets a sender (the
+   * instrumenter) skip building a payload nobody would receive.
+   */
+  hasListeners(event: KiqEventName): boolean {
+    const set = this.#listeners.get(event);
+    return set !== undefined && set.size > 0;
   }
 
   emit<E extends KiqEventName>(event: E, payload: KiqEvents[E]): void {
