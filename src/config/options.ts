@@ -55,9 +55,11 @@ export interface PeriodicOptions extends WorkerOptions {
 
 /**
  * One periodic (cron) job: `[expression, worker, options?]`. The expression
- * has 5 fields (minute hour day-of-month month weekday, UTC) or is an alias
- * such as `@hourly`; the worker is a worker or the class name of one
- * (possibly a Ruby one).
+ * has 5 fields (minute hour day-of-month month weekday, UTC), 6 with a
+ * leading seconds field, or is an alias such as `@hourly`; the worker is a
+ * worker or the class name of one (possibly a Ruby one). The options
+ * (`args`, `queue`, `retry`, `uniqueFor`, `expiresIn`, …) override the
+ * worker's for each enqueued job.
  */
 export type PeriodicEntry =
   | readonly [cron: string, worker: Worker | string]
@@ -81,7 +83,7 @@ export interface KiqOptions {
   queues?: Readonly<Record<string, number>>;
   /** Workers this instance can perform, unique by `class`. @defaultValue `[]` */
   workers?: readonly Worker[];
-  /** Cron jobs, enqueued by the leader at minute boundaries. @defaultValue `[]` */
+  /** Cron jobs (UTC), each occurrence enqueued once by the leader; missed ones are not back-filled. @defaultValue `[]` */
   periodics?: readonly PeriodicEntry[];
   /** Reporters called after the built-in ones. @defaultValue `[]` */
   extraReporters?: readonly Reporter[];

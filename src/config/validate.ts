@@ -7,10 +7,10 @@
  * `expected option "queues.mailers" to be a positive integer, got: 0`
  * (STYLE.md "What we take" 9, oban `validation.ex`).
  */
-import { CronExpressionParser } from 'cron-parser';
 import type { RedisOptions } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { KiqConfigError } from '../errors.js';
+import { parseCron } from '../periodic/schedule.js';
 import type { Worker, WorkerOptions } from '../worker.js';
 import type { InspectOption, KiqOptions, Logger, Periodic, Reporter, ResolvedConfig } from './options.js';
 
@@ -126,23 +126,18 @@ const worker: Validator<Worker> = (v, path) => {
   return v;
 };
 
-const CRON_EXPECTED = 'a cron expression of 5 fields (minute hour day-of-month month weekday) or an @alias such as @hourly';
+const CRON_EXPECTED =
+  'a cron expression of 5 fields (minute hour day-of-month month weekday, UTC), 6 with a leading seconds field, or an @alias such as @hourly';
 
-/** Parses with cron-parser; returns the fields joined by single spaces (an alias as is). */
+/** Parses as the periodic loop will (src/periodic/schedule.ts); returns the fields joined by single spaces (an alias as is). */
 export function checkCron(expression: string, path: string): string {
-  const trimmed = expression.trim();
-  const fields = trimmed.split(/\s+/);
-  const alias = trimmed.startsWith('@');
-  if (!alias && fields.length !== 5) fail(path, CRON_EXPECTED, expression);
-  let seconds: readonly unknown[];
   try {
-    seconds = CronExpressionParser.parse(trimmed).fields.second.values;
+    parseCron(expression);
   } catch (error) {
-    return fail(path, `${CRON_EXPECTED}; cron-parser says: ${(error as Error).message}`, expression);
+    return fail(path, `${CRON_EXPECTED}; ${(error as Error).message}`, expression);
   }
-  // Periodic jobs are enqueued at minute boundaries: `@secondly` cannot be honoured.
-  if (seconds.length !== 1) fail(path, 'a cron expression that fires at most once a minute', expression);
-  return alias ? trimmed : fields.join(' ');
+  const trimmed = expression.trim();
+  return trimmed.startsWith('@') ? trimmed : trimmed.split(/\s+/).join(' ');
 }
 
 const PERIODIC_KEYS = ['args', ...Object.keys(JOB_OPTIONS)];

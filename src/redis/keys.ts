@@ -102,3 +102,15 @@ export function workKey(identity: string): string {
 export function signalsKey(identity: string): string {
   return `${identity}-signals`;
 }
+
+/**
+ * Claim on one occurrence of one periodic entry: `SET NX PX` by whichever
+ * process enqueues that occurrence, so it is enqueued at most once even when
+ * two leaders overlap. `digest` names the entry (src/periodic/schedule.ts),
+ * `atSec` is the occurrence, whole epoch seconds. Sidekiq Enterprise's loop
+ * layout is not public (§12) and Kiq's single `periodic` key could not tell
+ * occurrences apart, so this name is Kiq for Node's own.
+ */
+export function periodicKey(digest: string, atSec: number): string {
+  return `periodic:${digest}:${atSec}`;
+}

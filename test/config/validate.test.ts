@@ -62,13 +62,27 @@ const rejected: Rejected[] = [
   { options: { periodics: Mailer }, path: 'periodics', message: 'an array of [cron, worker, options?] tuples', why: 'item 30: a bare worker' },
   { options: { periodics: [[5, Mailer]] }, path: 'periodics[0]', message: 'a tuple whose first item is a cron expression string, got: 5' },
   { options: { periodics: [[cron, Mailer], ['60 * * * *', Mailer]] }, path: 'periodics[1]', message: 'cron-parser says: Constraint error, got value 60 expected range 0-59, got: "60 * * * *"' },
-  { options: { periodics: [['* * * * * junk', Mailer]] }, path: 'periodics[0]', message: 'a cron expression of 5 fields', why: "Kiq ignored trailing input" },
-  { options: { periodics: [['* * * *', Mailer]] }, path: 'periodics[0]', message: 'a cron expression of 5 fields' },
-  { options: { periodics: [['', Mailer]] }, path: 'periodics[0]', message: 'a cron expression of 5 fields' },
-  { options: { periodics: [['* * * * * *', Mailer]] }, path: 'periodics[0]', message: 'a cron expression of 5 fields', why: 'no seconds field' },
-  { options: { periodics: [['@secondly', Mailer]] }, path: 'periodics[0]', message: 'fires at most once a minute' },
-  { options: { periodics: [['@often', Mailer]] }, path: 'periodics[0]', message: 'cron-parser says' },
-  { options: { periodics: [['* * 31 2 *', Mailer]] }, path: 'periodics[0]', message: 'cron-parser says' },
+  { options: { periodics: [['* * * * * junk', Mailer]] }, path: 'periodics[0]', message: 'read as second minute hour day-of-month month weekday; cron-parser says: Validation error, cannot resolve alias "jun", got: "* * * * * junk"', why: 'Kiq ignored trailing input (§16.1 item 6)' },
+  { options: { periodics: [['* * * *', Mailer]] }, path: 'periodics[0]', message: 'a cron expression of 5 fields (minute hour day-of-month month weekday, UTC), 6 with a leading seconds field, or an @alias such as @hourly; got 4 fields, got: "* * * *"' },
+  { options: { periodics: [['* * * * * * *', Mailer]] }, path: 'periodics[0]', message: 'got 7 fields', why: 'no year field' },
+  { options: { periodics: [['', Mailer]] }, path: 'periodics[0]', message: 'got 0 fields, got: ""', why: 'cron-parser would read "" as every minute' },
+  { options: { periodics: [['@often', Mailer]] }, path: 'periodics[0]', message: 'unknown alias "@often" (known: @yearly, @annually, @monthly, @weekly, @daily, @hourly, @minutely, @secondly, @weekdays, @weekends)' },
+  { options: { periodics: [['@HOURLY', Mailer]] }, path: 'periodics[0]', message: 'unknown alias "@HOURLY"', why: 'aliases are lowercase, as in cron' },
+  { options: { periodics: [['@reboot', Mailer]] }, path: 'periodics[0]', message: 'unknown alias "@reboot"' },
+  { options: { periodics: [['H * * * *', Mailer]] }, path: 'periodics[0]', message: 'H (a hashed random value) is not supported: each process would pick its own, got: "H * * * *"' },
+  { options: { periodics: [['0 0 * * H/2', Mailer]] }, path: 'periodics[0]', message: 'H (a hashed random value) is not supported' },
+  { options: { periodics: [['* * 31 2 *', Mailer]] }, path: 'periodics[0]', message: 'cron-parser says: Invalid explicit day of month definition', why: 'February 31st never comes' },
+  { options: { periodics: [['* 24 * * *', Mailer]] }, path: 'periodics[0]', message: 'cron-parser says: Constraint error, got value 24 expected range 0-23', why: 'item 39' },
+  { options: { periodics: [['* * 32 * *', Mailer]] }, path: 'periodics[0]', message: 'expected range 1-31', why: 'item 39' },
+  { options: { periodics: [['* * * 13 *', Mailer]] }, path: 'periodics[0]', message: 'expected range 1-12', why: 'item 39' },
+  { options: { periodics: [['* * * * 8', Mailer]] }, path: 'periodics[0]', message: 'expected range 0-7', why: '7 is Sunday, 8 is nothing' },
+  { options: { periodics: [['*/0 * * * *', Mailer]] }, path: 'periodics[0]', message: 'cannot repeat at every 0 time', why: 'item 39' },
+  { options: { periodics: [['ONE * * * *', Mailer]] }, path: 'periodics[0]', message: 'Invalid characters', why: 'item 39' },
+  { options: { periodics: [['0 9 * * MON-SUN', Mailer]] }, path: 'periodics[0]', message: 'Invalid range: 1-0', why: 'a reversed range; write MON-SAT,SUN or 1-7' },
+  { options: { periodics: [['1-5,3 * * * *', Mailer]] }, path: 'periodics[0]', message: 'duplicate values found: 3', why: 'cron-parser refuses a value listed twice' },
+  { options: { periodics: [['0 12 * * 0,7', Mailer]] }, path: 'periodics[0]', message: 'duplicate values found: 0', why: 'cron-parser: Sunday listed twice' },
+  { options: { periodics: [['60 * * * * *', Mailer]] }, path: 'periodics[0]', message: 'expected range 0-59', why: 'seconds field' },
+  { options: { periodics: [[cron, Mailer], ['* * * * * * junk', Mailer]] }, path: 'periodics[1]', message: 'got: "* * * * * * junk"', why: 'the message names the expression' },
   { options: { periodics: [[cron, 5]] }, path: 'periodics[0][1]', message: 'a worker (defineWorker) or the class name of one, got: 5' },
   { options: { periodics: [[cron, '']] }, path: 'periodics[0][1]', message: 'the class name of one, got: ""' },
   { options: { periodics: [[cron, { class: 'Mailer' }]] }, path: 'periodics[0][1]', message: 'the class name of one' },
@@ -241,6 +255,35 @@ describe('config validation', () => {
         }
       });
     }
+  });
+
+  it('accepts standard cron: names in any case, Sunday as 0 or 7, a-b/n, aliases, a leading seconds field (items 37, 38)', () => {
+    const expressions = [
+      '0 12 * * 7',
+      '0 12 * * sun',
+      '0 0 1 jan,Feb,MAR *',
+      '0 9 * * mon-Fri',
+      '0 10-20/5 * * *',
+      '*/15 * * * *',
+      '0-2,4-6 */12 * * *',
+      '@hourly',
+      '@daily',
+      '@weekly',
+      '@monthly',
+      '@yearly',
+      '@secondly',
+      '*/10 * * * * *',
+      '30 0 12 * * 1-5',
+      '0 0 L * *',
+      '0 0 * * 1#1',
+    ];
+    const config = resolveConfig({ periodics: expressions.map((expression) => [expression, Mailer] as const) }, noEnv);
+    expect(config.periodics.map((p) => p.expression)).to.deep.equal(expressions);
+  });
+
+  it('keeps a seconds field, normalising its spacing', () => {
+    const config = resolveConfig({ periodics: [['  */5\t0   * * * *  ', Mailer]] }, noEnv);
+    expect(config.periodics[0]!.expression).to.equal('*/5 0 * * * *');
   });
 
   it('accepts periodics as [cron, worker] and [cron, worker, options] (item 30)', () => {
