@@ -24,6 +24,8 @@ export type {
 export type { Clock } from './clock.js';
 export { systemClock, ManualClock } from './clock.js';
 export type { KiqEventName, KiqEvents, KiqListener } from './events.js';
+export { attachInspector, createJsonlRecorder } from './inspect/index.js';
+export type { JsonlRecorder, JsonlRecorderOptions, JsonlSink } from './inspect/index.js';
 export {
   BufferFullError,
   EscalationError,

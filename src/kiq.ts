@@ -11,13 +11,14 @@
  * shuts the tree down in reverse start order (the Flusher's final flush
  * last), then closes the connections.
  */
-import { createActor, type Actor, type AnyActorLogic, type AnyActorRef, type AnyStateMachine } from 'xstate';
+import { createActor, type Actor, type AnyActorLogic, type AnyActorRef, type AnyStateMachine, type Subscription } from 'xstate';
 import { JobBuffer } from './client/buffer.js';
 import type { Confirmation, PushStatus } from './client/entry.js';
 import { createFlushActor } from './client/flush-actor.js';
 import { toEntry } from './client/to-entry.js';
 import { applyInit, resolveConfig } from './config/resolve.js';
-import type { KiqOptions, ResolvedConfig } from './config/options.js';
+import type { InspectOption, KiqOptions, ResolvedConfig } from './config/options.js';
+import { attachInspector } from './inspect/attach.js';
 import { EscalationError, KiqNotRunningError, UnflushedJobsError } from './errors.js';
 import { KiqEmitter, type KiqEventName, type KiqListener } from './events.js';
 import { buildJob, type EnqueueOptions, type PlainJob } from './job/build.js';
@@ -326,6 +327,35 @@ export class Kiq {
     // the heartbeat writes the real state (Kiq always wrote quiet false, KIQ-BEHAVIOUR.md §16.1 item 13)
     if (settings.quiet !== undefined && this.#process) this.#process.state.quiet = settings.quiet;
     this.#root?.send({ type: 'configure', ...settings });
+  }
+
+  /**
+   * Watch the running actor tree: `observer` (an xstate inspection observer
+   * or a function, e.g. `createWebSocketInspector(...).inspect` from
+   * `@statelyai/inspect`, or `createJsonlRecorder(...)`) first gets an
+   * `@xstate.actor` event for every actor that exists now, parents first,
+   * then every inspection event as it happens, until `unsubscribe()`.
+   * Inspection roughly halves the tree's event throughput while attached.
+   * Throws `KiqNotRunningError` before `start()`, after `stop()` and in
+   * sandbox mode (no actor tree). For the whole life of the tree, pass the
+   * `inspect` option instead.
+   *
+   * @example
+   * const recorder = createJsonlRecorder('/tmp/kiq-inspect.jsonl');
+   * const subscription = kiq.inspect(recorder);
+   * // … later
+   * subscription.unsubscribe();
+   * await recorder.close();
+   */
+  inspect(observer: InspectOption): Subscription {
+    const root = this.#root;
+    if (!root || (this.#state !== 'running' && this.#state !== 'stopping')) {
+      throw new KiqNotRunningError(
+        'inspect',
+        this.#sandbox ? 'in sandbox mode (no actor tree to inspect)' : `${this.#state} (inspect works between start() and stop())`,
+      );
+    }
+    return attachInspector(root, observer);
   }
 
   /**
