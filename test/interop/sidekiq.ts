@@ -333,3 +333,71 @@ function findOnPath(name: string): string | undefined {
   }
   return undefined;
 }
+
+/** One page of Sidekiq's Web UI as {@link renderWebUi} rendered it. */
+export interface WebUiPage {
+  readonly path: string;
+  /** HTTP status; absent when rendering raised (see `error`). */
+  readonly status?: number;
+  /** `Class: message` of what the page raised (a 500 in a real server), with the first backtrace lines. */
+  readonly error?: string;
+  /** The response body (UTF-8); `''` when rendering raised. */
+  readonly html: string;
+}
+
+/**
+ * The Ruby side of {@link renderWebUi}: Sidekiq 6.4's Rack app behind a
+ * cookie session (as a real mount needs), called in-process with
+ * Rack::MockRequest (no HTTP server), as ../shared/interop/webui.rb does.
+ */
+const RENDER_WEB_UI_SCRIPT = `
+require "sidekiq/web"
+require "rack/mock"
+require "rack/session/cookie"
+require "securerandom"
+secret = SecureRandom.hex(32)
+app = Rack::Builder.new do
+  use Rack::Session::Cookie, secret: secret, same_site: true, max_age: 86_400
+  run Sidekiq::Web
+end
+INPUT.fetch("paths").map do |path|
+  begin
+    res = Rack::MockRequest.new(app).get(path)
+    body = res.body.dup.force_encoding(Encoding::UTF_8).scrub
+    { "path" => path, "status" => res.status, "html" => body }
+  rescue Exception => e
+    { "path" => path, "error" => ([ "#{e.class}: #{e.message}" ] + (e.backtrace || []).first(4)).join("\\n  "), "html" => "" }
+  end
+end
+`;
+
+/**
+ * Renders pages of the real Sidekiq 6.4 Web UI against `redisUrl` (database
+ * index included) in one Ruby process, one GET per path, in order. Never
+ * rejects for what a page did: an exception (what a server answers with 500)
+ * comes back as `error`. Rejects only when Ruby itself fails.
+ *
+ * @example
+ * const [busy] = await renderWebUi(url, ['/busy']);
+ * expect(busy.status, busy.error).to.equal(200);
+ */
+export function renderWebUi(redisUrl: string, paths: readonly string[]): Promise<WebUiPage[]> {
+  return rubyInspect<WebUiPage[]>(redisUrl, RENDER_WEB_UI_SCRIPT, { paths });
+}
+
+/**
+ * A rendered page as plain text, for logs and `include` checks: `<head>`,
+ * scripts and styles dropped, tags replaced by spaces, the common entities
+ * decoded, whitespace collapsed to single spaces.
+ */
+export function htmlToText(html: string): string {
+  const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', '#39': "'", '#x27': "'", '#34': '"' };
+  return html
+    .replace(/<head[\s\S]*?<\/head>/gi, ' ')
+    .replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(amp|lt|gt|quot|apos|nbsp|#39|#x27|#34);/g, (_, name: string) => entities[name]!)
+    .replace(/\s+/g, ' ')
+    .trim();
+}
