@@ -15,7 +15,8 @@ export type KiqErrorCode =
   | 'KIQ_ERR_UNKNOWN_WORKER'
   | 'KIQ_ERR_SCRIPT'
   | 'KIQ_ERR_ESCALATED'
-  | 'KIQ_ERR_UNFLUSHED';
+  | 'KIQ_ERR_UNFLUSHED'
+  | 'KIQ_ERR_REPORTER_DISABLED';
 
 /** Base class of every error Kiq throws; `code` is stable across releases. */
 export class KiqError extends Error {
@@ -123,6 +124,27 @@ export class UnflushedJobsError extends KiqError {
   }
 }
 
+/**
+ * A reporter (an `extraReporters` entry or a built-in one) crashed too often
+ * and gets no more events until the process restarts. Jobs are unaffected.
+ */
+export class ReporterDisabledError extends KiqError {
+  /** The reporter's systemId, e.g. `reporter:0`. */
+  readonly reporter: string;
+  /** Crashes counted within the window when it was disabled. */
+  readonly crashes: number;
+
+  constructor(reporter: string, crashes: number, windowMs: number, cause: Error) {
+    super(
+      'KIQ_ERR_REPORTER_DISABLED',
+      `${reporter} disabled after ${crashes} crashes within ${windowMs} ms; it gets no more events until the process restarts (last error: ${cause.message})`,
+      { cause },
+    );
+    this.reporter = reporter;
+    this.crashes = crashes;
+  }
+}
+
 /** Every error class in the catalogue, keyed by code (used by the docs test). */
 export const ERROR_CLASSES: Readonly<Record<KiqErrorCode, string>> = {
   KIQ_ERR_CONFIG: 'KiqConfigError',
@@ -133,6 +155,7 @@ export const ERROR_CLASSES: Readonly<Record<KiqErrorCode, string>> = {
   KIQ_ERR_SCRIPT: 'ScriptError',
   KIQ_ERR_ESCALATED: 'EscalationError',
   KIQ_ERR_UNFLUSHED: 'UnflushedJobsError',
+  KIQ_ERR_REPORTER_DISABLED: 'ReporterDisabledError',
 };
 
 /** Short, safe rendering of a value for error messages. */

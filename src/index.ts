@@ -24,6 +24,17 @@ export type {
 export type { Clock } from './clock.js';
 export { systemClock, ManualClock } from './clock.js';
 export type { KiqEventName, KiqEvents, KiqListener } from './events.js';
+export { CHANNEL_NAMES } from './telemetry.js';
+export type {
+  JobAbortedMessage,
+  JobChannels,
+  JobFailureMessage,
+  JobMessage,
+  JobMessageBase,
+  JobStartedMessage,
+  JobSuccessMessage,
+} from './telemetry.js';
+export type { JobAbortedEvent, JobEvent, JobFailureEvent, JobStartedEvent, JobStoppedEvent, JobSuccessEvent } from '../machines/reporter.js';
 export { attachInspector, createJsonlRecorder } from './inspect/index.js';
 export type { JsonlRecorder, JsonlRecorderOptions, JsonlSink } from './inspect/index.js';
 export {
@@ -33,6 +44,7 @@ export {
   KiqConfigError,
   KiqError,
   KiqNotRunningError,
+  ReporterDisabledError,
   ScriptError,
   UnflushedJobsError,
   UnknownWorkerError,

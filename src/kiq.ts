@@ -27,6 +27,9 @@ import { ConnectionPool } from './redis/connections.js';
 import { clearAll } from './redis/clear.js';
 import { Heartbeat, kBeat } from './server/heartbeat.js';
 import { ProcessState } from './server/process-state.js';
+import { combineHooks } from './server/job-hooks.js';
+import { ReporterBus } from './reporters/bus.js';
+import { reporterTargets } from './reporters/supervisor.js';
 import { kConfig, kSandbox } from './symbols.js';
 import { SandboxStore } from './testing/sandbox-store.js';
 import { buildTree } from './tree.js';
@@ -84,6 +87,7 @@ export class Kiq {
   #redisBackPending = false;
   /** A server's running jobs, counters and quiet flag, and their heartbeat (SIDEKIQ-CONTRACT.md §6). */
   #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat } | undefined;
+  #bus: ReporterBus | undefined;
 
   /** Validate `options` (throws `KiqConfigError` naming the bad option). Opens nothing. */
   constructor(options: KiqOptions = {}) {
@@ -191,7 +195,12 @@ export class Kiq {
         }
       },
     });
-    const io = this.#process ? { hooks: this.#process.state, beat: this.#process.heartbeat.tick() } : {};
+    // reporters: the bus looks them up in this tree's system at every send (refs change on restart)
+    const bus = this.#process
+      ? new ReporterBus({ system: () => this.#root?.system, targets: reporterTargets(this.#config, { emitter: this.#events }), logger: this.#config.logger })
+      : undefined;
+    this.#bus = bus;
+    const io = this.#process && bus ? { hooks: combineHooks([this.#process.state, bus]), beat: this.#process.heartbeat.tick(), emitter: this.#events } : {};
     const root = createActor(buildTree(this.#config, { flush: flush as AnyActorLogic, pool, ...io }), {
       id: 'kiq',
       systemId: 'kiq',
@@ -369,7 +378,16 @@ export class Kiq {
     if (this.#pool) await clearAll(this.#pool.next());
   }
 
-  /** Listen to a process event (`started`, `stopping`, `stopped`, `error`, `push.outage`, `push.restored`). */
+  /**
+   * Listen to a process event (`started`, `stopping`, `stopped`, `error`,
+   * `push.outage`, `push.restored`, `quiet`, `leader`) or a job event
+   * (`job:started`, `job:success`, `job:aborted`, `job:failure`: the payloads
+   * of the `kiq:job:*` diagnostics channels, src/telemetry.ts). Job events
+   * arrive in job order, at most one tick late, never inside the job.
+   *
+   * @example
+   * kiq.on('job:failure', ({ class: worker, error, outcome }) => alert(worker, error, outcome));
+   */
   on<E extends KiqEventName>(event: E, listener: KiqListener<E>): this {
     this.#events.on(event, listener);
     return this;
@@ -421,6 +439,8 @@ export class Kiq {
         root.send({ type: 'shutdown' });
       });
     }
+    // the tree (and its reporters) is down: a late outcome is not reported
+    this.#bus?.close();
     // the last counters; unregister (SREM processes, DEL the hashes) unless
     // the tree failed: its private lists may still hold running jobs, and
     // the heartbeat must expire before orphan recovery takes them

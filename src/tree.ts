@@ -13,7 +13,9 @@ import { createSupervisor } from '../machines/supervisor.js';
 import { tickerMachine } from '../machines/ticker.js';
 import { MAX_TIMER_MS } from './config/index.js';
 import type { ResolvedConfig } from './config/options.js';
+import type { KiqEmitter } from './events.js';
 import type { ConnectionPool } from './redis/connections.js';
+import { reportersSpec } from './reporters/supervisor.js';
 import type { JobHooks } from './server/job-hooks.js';
 import { queueLogic } from './server/queue-logic.js';
 import { BEAT_EVERY_MS, beatTick, ERROR_DELAY_MS, jittered, pollTick, resurrectTick } from './server/tickers.js';
@@ -29,6 +31,13 @@ export interface TreeIO {
   readonly hooks?: JobHooks;
   /** The `beat` ticker's tick (src/server/heartbeat.ts); default: the minimal liveness beat. */
   readonly beat?: AnyActorLogic;
+  /**
+   * The facade's emitter, for the `reporters` subtree: `kiq.on('job:…')`
+   * events and the `error` of a disabled reporter. The reporters get events
+   * only through a `ReporterBus` among the `hooks` (built from the same
+   * config, so with the same systemIds).
+   */
+  readonly emitter?: KiqEmitter;
 }
 
 /** How long a ticker may take to finish its current tick on shutdown, ms. */
@@ -45,13 +54,15 @@ function ticker(id: string, tick: AnyActorLogic, firstDelay: number): ChildSpec 
 }
 
 /** The server's children: liveness beat, resurrector, pollers, then one queue per configured queue. */
-function serverChildren(config: ResolvedConfig, pool: ConnectionPool, { hooks, beat }: Pick<TreeIO, 'hooks' | 'beat'>): ChildSpec[] {
+function serverChildren(config: ResolvedConfig, pool: ConnectionPool, { hooks, beat, emitter }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter'>): ChildSpec[] {
   const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger };
   const workers = new Map<string, Worker>(config.workers.map((worker) => [worker.class, worker]));
   return [
     // the facade wrote the first beat before start: the next one is due in 5 s
     ticker('beat', beat ?? beatTick(deps), BEAT_EVERY_MS),
     ticker('resurrector', resurrectTick(deps), 0),
+    // (periodic goes here) — reporters start before anything that runs jobs and stop after it
+    reportersSpec(config, { logger: config.logger, ...(emitter ? { emitter } : {}) }),
     ...config.schedulers.map((set) => ticker(`poller:${set}`, pollTick(set, config.pollInterval, deps), jittered(config.pollInterval))),
     ...Object.entries(config.queues).map(
       ([name, limit]): ChildSpec => ({

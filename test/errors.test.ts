@@ -57,6 +57,8 @@ function instantiate(name: string): KiqError {
       return new kiq.EscalationError('gave up');
     case 'UnflushedJobsError':
       return new kiq.UnflushedJobsError(['{}']);
+    case 'ReporterDisabledError':
+      return new kiq.ReporterDisabledError('reporter:0', 5, 60_000, new Error('boom'));
     default:
       throw new Error(`no sample for ${name}: add one`);
   }

@@ -24,7 +24,11 @@
  */
 import type { JobEvent } from '../../machines/reporter.js';
 import type { Logger } from '../config/options.js';
+import { ReporterDisabledError } from '../errors.js';
 import { errorClassOf, errorMessageOf, toError } from '../server/runner/error-fields.js';
+
+/** Re-exported for callers of this module; defined in the error catalogue. */
+export { ReporterDisabledError };
 
 /** Crashes within {@link CRASH_WINDOW_MS} that disable a reporter (the last one disables instead of crashing). */
 export const MAX_CRASHES = 5;
@@ -48,20 +52,6 @@ export class ReporterFailedError extends Error {
   }
 }
 
-/** A reporter kept crashing and was disabled; sent to the facade's `error` event. */
-export class ReporterDisabledError extends Error {
-  /** The reporter's systemId, e.g. `reporter:0`. */
-  readonly reporter: string;
-  /** Crashes counted within the window when it was disabled. */
-  readonly crashes: number;
-
-  constructor(reporter: string, crashes: number, windowMs: number, cause: Error) {
-    super(`${reporter} disabled after ${crashes} crashes within ${windowMs} ms; it gets no more events until the process restarts (last error: ${errorMessageOf(cause)})`, { cause });
-    this.name = 'ReporterDisabledError';
-    this.reporter = reporter;
-    this.crashes = crashes;
-  }
-}
 
 /** What {@link guardedDeliver} needs. */
 export interface GuardOptions {
