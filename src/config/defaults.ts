@@ -26,6 +26,7 @@ export const DEFAULTS = Object.freeze({
   deadTimeout: 180 * 86_400_000, // ms = 6 months; Kiq `dead_timeout`, Sidekiq `dead_timeout_in_seconds`
   schedulers: Object.freeze(['retry', 'schedule'] as const), // Kiq `schedulers`
   pollInterval: 5_000, // ms average; Sidekiq `average_scheduled_poll_interval` (Kiq reuses fetch_interval)
+  leaderTtl: 30_000, // ms, dear-leader TTL; Kiq `elect_ttl` is 60 s; Sidekiq Enterprise renews every 15 s
   server: true, // Kiq `server?`
   testMode: 'disabled', // Kiq `test_mode: :disabled`
   quiet: false, // Kiq documents it but crashes on it (§1.1); we accept it

@@ -105,6 +105,13 @@ export interface KiqOptions {
   schedulers?: readonly SchedulerName[];
   /** Average poll interval of the scheduler pollers (±5 % jitter), ms. @defaultValue `5000` */
   pollInterval?: number;
+  /**
+   * Lifetime of the leadership key (`dear-leader`) without renewal, ms. The
+   * leader renews every ttl/4 and leads at most ttl − ttl/10 past each renew's
+   * send; followers try every ttl/2. A crashed leader is replaced within about
+   * ttl. At least 100. @defaultValue `30_000`
+   */
+  leaderTtl?: number;
   /** `false`: enqueue only (no queues, pollers, leader, periodics, heartbeat). @defaultValue `true` */
   server?: boolean;
   /** `sandbox` keeps jobs in memory for `kiq/testing`. @defaultValue `'disabled'` */

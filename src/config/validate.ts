@@ -21,6 +21,9 @@ type AnyObject = Record<string, unknown>;
 /** setTimeout's limit: a longer delay fires after 1 ms instead (Node's TimeoutOverflowWarning). */
 export const MAX_TIMER_MS = 2_147_483_647;
 
+/** Shortest `leaderTtl`: its renew interval (ttl/4) and lease margin (ttl/10) must stay above a Redis round trip. */
+export const MIN_LEADER_TTL_MS = 100;
+
 function fail(path: string, expected: string, got: unknown): never {
   throw new KiqConfigError(path, expected, got);
 }
@@ -208,6 +211,10 @@ export const VALIDATORS: { readonly [K in keyof KiqOptions]-?: Validator<Valid[K
   schedulers: (v, path) =>
     unique(arrayOf(oneOf(['retry', 'schedule']), 'an array of "retry" and/or "schedule"')(v, path), path, String),
   pollInterval: timerMs(1),
+  leaderTtl: (v, path) => {
+    const ms = timerMs(1)(v, path);
+    return ms >= MIN_LEADER_TTL_MS ? ms : fail(path, `at least ${MIN_LEADER_TTL_MS} milliseconds`, v);
+  },
   server: boolean,
   testMode: oneOf(['disabled', 'sandbox']),
   quiet: boolean,
@@ -234,6 +241,7 @@ export const OPTION_NAMES = Object.keys(VALIDATORS) as readonly (keyof KiqOption
 const KIQ_RENAMES = new Map([
   ['clientopts', ['redis', 'redisUrl']],
   ['reporters', ['extraReporters']],
+  ['electttl', ['leaderTtl']],
 ]);
 
 const normalize = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, '');

@@ -20,6 +20,7 @@ export type ScriptName =
   | 'push-unique'
   | 'recover-orphan'
   | 'release-lock'
+  | 'renew-lease'
   | 'requeue-private'
   | 'retry-job';
 

@@ -25,6 +25,7 @@ describe('resolveConfig', () => {
       deadTimeout: 15_552_000_000,
       schedulers: ['retry', 'schedule'],
       pollInterval: 5_000,
+      leaderTtl: 30_000,
       server: true,
       testMode: 'disabled',
       quiet: false,

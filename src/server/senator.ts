@@ -1,0 +1,127 @@
+/**
+ * @internal
+ * The Senator's IO (machines/senator.ts): the `claim`, `renew` and `resign`
+ * actors bound to a connection pool, the monotonic clock and a random
+ * source, plus the {@link LeaderGate} that leader-only work (resurrection,
+ * periodic enqueues) consults before each run (KIQ-BEHAVIOUR.md §7, §15
+ * item 92).
+ *
+ * The clock is read just before each request is sent (`sentAtMono`, where
+ * the lease counts from) and when the reply arrives (`nowMono`, where the
+ * machine's timers count from); both are the same monotonic clock the gate
+ * reads, so lease and gate agree.
+ */
+import type { Redis } from 'ioredis';
+import { fromPromise, type AnyActorRef } from 'xstate';
+import {
+  isLeader,
+  senatorMachine,
+  type ClaimOutput,
+  type LeadershipChange,
+  type LeaseRequest,
+  type RenewOutput,
+} from '../../machines/senator.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../config/options.js';
+import { claimLease, renewLease, resignLease } from './ops/leader-lease.js';
+
+/** The senator's `systemId`: how the gate and the facade find the live incarnation. */
+export const SENATOR_ID = 'senator';
+
+/** What the senator's actors need. */
+export interface SenatorDeps {
+  /** Where commands go (a `ConnectionPool`). */
+  readonly pool: { next(): Redis };
+  /** Monotonic time (`monoMs`) for the lease. */
+  readonly clock: Pick<Clock, 'monoMs'>;
+  readonly logger: Logger;
+  /** Uniform in [0, 1), for jitter. @defaultValue `Math.random` */
+  readonly random?: () => number;
+}
+
+/** The three lease calls, as the Senator's `claim`, `renew` and `resign` actors. */
+export function senatorActors(deps: SenatorDeps) {
+  const random = deps.random ?? Math.random;
+  let failing = false;
+  const log = (level: 'info' | 'warn', fields: Record<string, unknown>): void =>
+    deps.logger[level](JSON.stringify({ source: 'kiq', ...fields }));
+  /** Logs the first failure of an outage and the first success after it. */
+  async function call<T>(what: string, identity: string, request: () => Promise<T>): Promise<T> {
+    try {
+      const result = await request();
+      if (failing) log('info', { event: 'leadership_restored', identity });
+      failing = false;
+      return result;
+    } catch (error) {
+      if (!failing) log('warn', { event: `leadership_${what}_failed`, identity, error: String(error) });
+      failing = true;
+      throw error;
+    }
+  }
+
+  return {
+    claim: fromPromise<ClaimOutput, LeaseRequest>(({ input }) =>
+      call('claim', input.identity, async () => {
+        const sentAtMono = deps.clock.monoMs(); // the lease counts from here, before the request leaves
+        const { won, pttl } = await claimLease(deps.pool.next(), input.identity, input.ttl);
+        return { won, holderTtl: pttl, sentAtMono, nowMono: deps.clock.monoMs(), random: random() };
+      }),
+    ),
+    renew: fromPromise<RenewOutput, LeaseRequest>(({ input }) =>
+      call('renew', input.identity, async () => {
+        const sentAtMono = deps.clock.monoMs();
+        const held = await renewLease(deps.pool.next(), input.identity, input.ttl);
+        return { held, sentAtMono, nowMono: deps.clock.monoMs(), random: random() };
+      }),
+    ),
+    // once, best effort: the machine ignores its failure (the key expires by itself)
+    resign: fromPromise<boolean, LeaseRequest>(({ input }) => resignLease(deps.pool.next(), input.identity)),
+  };
+}
+
+/**
+ * The Senator bound to Redis, for a supervisor child spec (`systemId`
+ * {@link SENATOR_ID}). Each leadership change is logged and passed to
+ * `onChange` (the facade's `leader` event).
+ *
+ * @example
+ * const spec = { id: 'senator', systemId: SENATOR_ID, logic: senatorLogic(deps, onChange),
+ *   input: { identity, ttl: config.leaderTtl }, shutdown: 5_000 };
+ */
+export function senatorLogic(deps: SenatorDeps, onChange?: (change: LeadershipChange) => void) {
+  return senatorMachine.provide({
+    actors: senatorActors(deps),
+    actions: {
+      reportLeadership: (_, change: LeadershipChange) => {
+        deps.logger.info(JSON.stringify({ source: 'kiq', event: change.leader ? 'leader_elected' : 'leader_stepped_down', identity: change.identity, term: change.term }));
+        onChange?.(change);
+      },
+    },
+  });
+}
+
+/** Whether this process leads now; asked by leader-only work before each run. */
+export interface LeaderGate {
+  isLeader(): boolean;
+}
+
+/** Where the gate finds the senator: an actor system, or a getter for one (the tree starts later). */
+type SystemSource = { get(systemId: string): AnyActorRef | undefined } | (() => { get(systemId: string): AnyActorRef | undefined } | undefined);
+
+/**
+ * A gate that reads the live senator's snapshot at call time (never a cached
+ * ref: a restarted senator is a new actor) and checks its lease against the
+ * clock. No senator (client-only tree, stopped, restarting) → `false`.
+ *
+ * @example
+ * const gate = leaderGate(() => root?.system, config.clock);
+ * if (gate.isLeader()) await recoverOrphans(redis, nowSec);
+ */
+export function leaderGate(source: SystemSource, clock: Pick<Clock, 'monoMs'>, systemId = SENATOR_ID): LeaderGate {
+  return {
+    isLeader: () => {
+      const system = typeof source === 'function' ? source() : source;
+      return isLeader(system?.get(systemId)?.getSnapshot(), clock.monoMs());
+    },
+  };
+}
