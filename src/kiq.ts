@@ -17,7 +17,7 @@ import type { Confirmation, PushStatus } from './client/entry.js';
 import { createFlushActor } from './client/flush-actor.js';
 import { toEntry } from './client/to-entry.js';
 import { applyInit, resolveConfig } from './config/resolve.js';
-import type { InspectOption, KiqOptions, ResolvedConfig } from './config/options.js';
+import type { InspectOption, KiqOptions, Periodic, ResolvedConfig } from './config/options.js';
 import { attachInspector } from './inspect/attach.js';
 import { EscalationError, KiqNotRunningError, UnflushedJobsError } from './errors.js';
 import { KiqEmitter, type KiqEventName, type KiqListener } from './events.js';
@@ -30,6 +30,8 @@ import { ProcessState } from './server/process-state.js';
 import { combineHooks } from './server/job-hooks.js';
 import { ReporterBus } from './reporters/bus.js';
 import { reporterTargets } from './reporters/supervisor.js';
+import { periodicJob } from './periodic/job.js';
+import { leaderGate, SENATOR_ID } from './server/senator.js';
 import { kConfig, kSandbox } from './symbols.js';
 import { SandboxStore } from './testing/sandbox-store.js';
 import { buildTree } from './tree.js';
@@ -88,6 +90,8 @@ export class Kiq {
   /** A server's running jobs, counters and quiet flag, and their heartbeat (SIDEKIQ-CONTRACT.md §6). */
   #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat } | undefined;
   #bus: ReporterBus | undefined;
+  /** Last leadership announced on the `leader` event. */
+  #leading = false;
 
   /** Validate `options` (throws `KiqConfigError` naming the bad option). Opens nothing. */
   constructor(options: KiqOptions = {}) {
@@ -201,13 +205,25 @@ export class Kiq {
       : undefined;
     this.#bus = bus;
     const io = this.#process && bus ? { hooks: combineHooks([this.#process.state, bus]), beat: this.#process.heartbeat.tick(), emitter: this.#events } : {};
-    const root = createActor(buildTree(this.#config, { flush: flush as AnyActorLogic, pool, ...io }), {
+    // read at call time through the system: a restarted senator is a new actor
+    const leader = leaderGate(() => this.#root?.system, this.#config.clock);
+    const root = createActor(
+      buildTree(this.#config, {
+        flush: flush as AnyActorLogic,
+        pool,
+        leader,
+        onLeadership: (leading) => this.#leadership(leading),
+        enqueuePeriodic: (entry) => this.#enqueuePeriodic(entry),
+        ...io,
+      }),
+      {
       id: 'kiq',
       systemId: 'kiq',
       // the root's config reaches every configurable child, so `quiet: true` starts quiet
       input: { quiet: this.#config.quiet },
       ...(this.#config.inspect ? { inspect: this.#config.inspect } : {}),
-    });
+      },
+    );
     root.subscribe({
       error: (error) => this.#escalated(error),
     });
@@ -229,6 +245,7 @@ export class Kiq {
       await this.#process?.heartbeat.beat().catch(() => undefined);
       const system = this.#root?.system;
       system?.get('flusher')?.send({ type: 'redis.ready' });
+      if (this.#config.server) system?.get(SENATOR_ID)?.send({ type: 'redis.ready' });
       if (this.#config.server) for (const name of Object.keys(this.#config.queues)) system?.get(`queue:${name}`)?.send({ type: 'redis.ready' });
     } finally {
       this.#redisBackPending = false;
@@ -270,7 +287,22 @@ export class Kiq {
     });
   }
 
+  /** Announce a leadership change once (`leader` event); a restarted senator re-announces. */
+  #leadership(leading: boolean): void {
+    if (leading === this.#leading) return;
+    this.#leading = leading;
+    this.#events.emit('leader', { identity: this.identity, leader: leading });
+  }
+
+  /** One occurrence of a periodic entry: its worker (or class name) with its args, its options overriding the worker's. */
+  #enqueuePeriodic(entry: Periodic): Promise<Job> {
+    const { worker, args, options } = periodicJob(entry);
+    return typeof worker === 'string' ? this.enqueue({ class: worker, args }, options) : this.enqueue(worker, args, options);
+  }
+
   #escalated(error: unknown): void {
+    // the tree is down: the lease is no longer renewed
+    this.#leadership(false);
     this.#state = 'failed';
     const message = error instanceof Error ? error.message : String(error);
     this.#events.emit('error', new EscalationError(`kiq gave up: ${message}`, { cause: error }));
@@ -441,6 +473,8 @@ export class Kiq {
     }
     // the tree (and its reporters) is down: a late outcome is not reported
     this.#bus?.close();
+    // a senator cut off by the stop timeout never said it stepped down
+    this.#leadership(false);
     // the last counters; unregister (SREM processes, DEL the hashes) unless
     // the tree failed: its private lists may still hold running jobs, and
     // the heartbeat must expire before orphan recovery takes them

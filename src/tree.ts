@@ -15,9 +15,12 @@ import { MAX_TIMER_MS } from './config/index.js';
 import type { ResolvedConfig } from './config/options.js';
 import type { KiqEmitter } from './events.js';
 import type { ConnectionPool } from './redis/connections.js';
+import { schedulePeriodic } from './periodic/schedule.js';
+import { periodicTick, type PeriodicEnqueue } from './periodic/tick.js';
 import { reportersSpec } from './reporters/supervisor.js';
 import type { JobHooks } from './server/job-hooks.js';
 import { queueLogic } from './server/queue-logic.js';
+import { SENATOR_ID, senatorLogic, type LeaderGate } from './server/senator.js';
 import { BEAT_EVERY_MS, beatTick, ERROR_DELAY_MS, jittered, pollTick, resurrectTick } from './server/tickers.js';
 import type { Worker } from './worker.js';
 
@@ -38,6 +41,27 @@ export interface TreeIO {
    * config, so with the same systemIds).
    */
   readonly emitter?: KiqEmitter;
+  /** Whether this process leads now (src/server/senator.ts); leader-only work asks it before each run. */
+  readonly leader?: LeaderGate;
+  /** Told when this process becomes the leader or stops being it (the facade's `leader` event). */
+  readonly onLeadership?: (leader: boolean) => void;
+  /** Enqueues one occurrence of a periodic entry (the facade's `kiq.enqueue`); absent: no `periodic` child. */
+  readonly enqueuePeriodic?: PeriodicEnqueue;
+}
+
+/** How long the senator may take to resign on shutdown (an in-flight claim, then one compare-and-delete), ms. */
+const SENATOR_SHUTDOWN_MS = 5_000;
+
+/** Leader election on `dear-leader` (machines/senator.ts); stopped late, so leadership lasts until the leader-gated children are down. */
+function senator(config: ResolvedConfig, pool: ConnectionPool, onLeadership: TreeIO['onLeadership']): ChildSpec {
+  return {
+    id: SENATOR_ID,
+    systemId: SENATOR_ID,
+    logic: senatorLogic({ pool, clock: config.clock, logger: config.logger }, onLeadership && ((change) => onLeadership(change.leader))),
+    input: { identity: config.identity, ttl: config.leaderTtl },
+    restart: 'permanent',
+    shutdown: SENATOR_SHUTDOWN_MS,
+  };
 }
 
 /** How long a ticker may take to finish its current tick on shutdown, ms. */
@@ -53,15 +77,37 @@ function ticker(id: string, tick: AnyActorLogic, firstDelay: number): ChildSpec 
   };
 }
 
-/** The server's children: liveness beat, resurrector, pollers, then one queue per configured queue. */
-function serverChildren(config: ResolvedConfig, pool: ConnectionPool, { hooks, beat, emitter }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter'>): ChildSpec[] {
-  const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger };
+/**
+ * The server's children after the senator: heartbeat, resurrector, periodic,
+ * reporters, pollers, then one queue per configured queue.
+ */
+function serverChildren(
+  config: ResolvedConfig,
+  pool: ConnectionPool,
+  { hooks, beat, emitter, leader, enqueuePeriodic }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter' | 'leader' | 'enqueuePeriodic'>,
+): ChildSpec[] {
+  const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger, ...(leader ? { leader } : {}) };
   const workers = new Map<string, Worker>(config.workers.map((worker) => [worker.class, worker]));
   return [
     // the facade wrote the first beat before start: the next one is due in 5 s
     ticker('beat', beat ?? beatTick(deps), BEAT_EVERY_MS),
     ticker('resurrector', resurrectTick(deps), 0),
-    // (periodic goes here) — reporters start before anything that runs jobs and stop after it
+    // cron: every server follows the schedule, only the leader enqueues (src/periodic/tick.ts)
+    ...(config.periodics.length > 0 && enqueuePeriodic
+      ? [
+          ticker(
+            'periodic',
+            periodicTick({
+              ...deps,
+              entries: config.periodics.map(schedulePeriodic),
+              isLeader: () => leader?.isLeader() ?? false,
+              enqueue: enqueuePeriodic,
+            }),
+            0,
+          ),
+        ]
+      : []),
+    // reporters start before anything that runs jobs and stop after it
     reportersSpec(config, { logger: config.logger, ...(emitter ? { emitter } : {}) }),
     ...config.schedulers.map((set) => ticker(`poller:${set}`, pollTick(set, config.pollInterval, deps), jittered(config.pollInterval))),
     ...Object.entries(config.queues).map(
@@ -98,7 +144,7 @@ export function buildTree(config: ResolvedConfig, io: TreeIO) {
       // the final flush may retry until stop()'s timeout
       shutdown: MAX_TIMER_MS,
     },
-    ...(config.server && io.pool ? serverChildren(config, io.pool, io) : []),
+    ...(config.server && io.pool ? [senator(config, io.pool, io.onLeadership), ...serverChildren(config, io.pool, io)] : []),
   ];
   return createSupervisor({
     id: 'kiq',

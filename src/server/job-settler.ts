@@ -40,16 +40,14 @@ export async function settleOutcome(outcome: JobOutcome, deps: SettlerDeps): Pro
       if (outcome.reason === 'shutdown') return; // stays in the private list; requeued
       deps.acker.add(fetched);
       break;
+    // failures are logged by the logger reporter (job_failure, with the outcome)
     case 'discard':
-      log(deps, 'warn', 'job_discarded', outcome.job.class, outcome.job.jid, outcome.error, { reason: outcome.reason });
       deps.acker.add(fetched);
       break;
     case 'retry':
-      log(deps, 'warn', 'job_failure', outcome.job.class, outcome.job.jid, outcome.error, { retry_at: outcome.retryAtSec });
       await persist(deps, () => retryJob(deps.pool.next(), deps.identity, fetched, outcome.json, outcome.retryAtSec));
       break;
     case 'dead':
-      log(deps, 'warn', 'job_dead', outcome.job.class, outcome.job.jid, outcome.error, {});
       await persist(deps, () => killJob(deps.pool.next(), deps.identity, fetched, outcome.json, nowSec(deps), deps.deadLimit, deps.deadTimeout));
       break;
     case 'invalid':

@@ -11,6 +11,7 @@ import type { Clock } from '../clock.js';
 import type { Logger, SchedulerName } from '../config/options.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import { pollDue, recoverOrphans, writeBeat } from './ops/index.js';
+import type { LeaderGate } from './senator.js';
 
 /** How often the liveness beat is written, ms (Sidekiq 6.4 beats every 5 s; TTL 60 s). */
 export const BEAT_EVERY_MS = 5_000;
@@ -18,6 +19,8 @@ export const BEAT_EVERY_MS = 5_000;
 export const RESURRECT_EVERY_MS = 60_000;
 /** Due jobs moved per poll call (Sidekiq Pro's reliable scheduler moves 100). */
 export const POLL_BATCH = 100;
+/** How often a follower's resurrector asks the leader gate again, ms (a snapshot read, no Redis). */
+export const LEADER_RECHECK_MS = 1_000;
 /** Wait after a tick whose Redis call failed, ms. */
 export const ERROR_DELAY_MS = 1_000;
 
@@ -28,6 +31,8 @@ export interface TickerDeps {
   readonly identity: string;
   readonly logger: Logger;
   readonly random?: () => number;
+  /** Leader-only ticks run only while it says so (KIQ-BEHAVIOUR.md §15 item 92); absent: always run. */
+  readonly leader?: LeaderGate;
 }
 
 /** Uniformly 50–150 % of `averageMs` (Sidekiq's `random_poll_interval` for small clusters). */
@@ -71,6 +76,9 @@ export function pollTick(set: SchedulerName, averageMs: number, deps: TickerDeps
 /** Brings back the private lists of processes whose heartbeat expired. */
 export function resurrectTick(deps: TickerDeps) {
   return tickOf('resurrect', deps, async () => {
+    // only the leader resurrects; a follower asks again every second, so a
+    // new leader resurrects about 1 s after winning, not a minute later
+    if (deps.leader && !deps.leader.isLeader()) return jittered(LEADER_RECHECK_MS, deps.random);
     const result = await recoverOrphans(deps.pool.next(), deps.clock.realMs() / 1000);
     if (result.identities.length > 0) {
       deps.logger.info(JSON.stringify({ source: 'kiq', event: 'orphans_recovered', ...result }));

@@ -129,6 +129,8 @@ describe('Resilience (real Redis, real processes)', function () {
     const ttl = await redis.client.ttl(killed);
     expect(ttl, 'heartbeat TTL').to.be.within(1, 60);
     await redis.client.del(killed);
+    // the dead process led: its dear-leader key would lapse within leaderTtl (30 s) too
+    await redis.client.del('dear-leader');
 
     // 5. A second server (in this process) with a fast worker of the same
     // class. Its resurrector runs once at start.
