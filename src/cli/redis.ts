@@ -66,6 +66,7 @@ function reason(error: unknown): string {
       return 'host unreachable';
     default:
       if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message)) return `authentication failed (${message.split('\n')[0]})`;
+      if (/Unknown RESP type|Protocol error/i.test(message)) return 'not a Redis server (the reply is not RESP)';
       return message.split('\n')[0] || String(code ?? 'unknown error');
   }
 }
@@ -96,7 +97,7 @@ export async function connectRedis(url: string, options: RedisOptions = {}, comm
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), CONNECT_TIMEOUT_MS + 500);
+      timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), CONNECT_TIMEOUT_MS);
     });
     await Promise.race([redis.connect(), timeout]);
     await Promise.race([redis.ping(), timeout]);

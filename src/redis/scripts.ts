@@ -14,6 +14,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 /** Names of the scripts shipped in `scripts/` (file name without `.lua`). */
 export type ScriptName =
   | 'ack-jobs'
+  | 'enqueue-entry'
   | 'fetch-jobs'
   | 'kill-job'
   | 'poll-due'

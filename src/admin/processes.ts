@@ -1,0 +1,186 @@
+/**
+ * Processes and their running jobs, read as Sidekiq's `ProcessSet` and
+ * `Workers` read them (SIDEKIQ-CONTRACT.md §6.3), and the quiet/stop
+ * signals of its Web UI (§6.5). Works for Ruby Sidekiq and Kiq processes
+ * alike. Nothing here removes stale `processes` members (Sidekiq's cleanup
+ * pass does; these readers simply skip them).
+ */
+import type { Redis } from 'ioredis';
+import { readTimestamp } from '../job/timestamp.js';
+import { LEADER, PROCESSES, processKey, signalsKey, workKey, workersKey } from '../redis/keys.js';
+import { checkReplies } from '../server/ops/redis-call.js';
+
+/** A live process: its heartbeat hash, decoded. */
+export interface ProcessInfo {
+  readonly identity: string;
+  readonly hostname: string | undefined;
+  readonly pid: number | undefined;
+  /** `info.tag`, `''` when none. */
+  readonly tag: string;
+  readonly queues: readonly string[];
+  /** `info.concurrency` (Kiq: the sum of its queue limits). */
+  readonly concurrency: number | undefined;
+  /** Jobs running at the last beat. */
+  readonly busy: number;
+  /** `quiet == "true"`, exactly as the Web UI decides. */
+  readonly quiet: boolean;
+  /** Last beat, float epoch seconds. */
+  readonly beat: number | undefined;
+  /** Seconds since the last beat. */
+  readonly beatAge: number | undefined;
+  /** `info.started_at`, float epoch seconds. */
+  readonly startedAt: number | undefined;
+  /** Resident set size, KB. */
+  readonly rss: number | undefined;
+  readonly version: string | undefined;
+  readonly labels: readonly string[];
+  /** The identity equals `GET dear-leader`. */
+  readonly leader: boolean;
+  /** The `info` JSON decoded (all of it, for `--json`). */
+  readonly info: Readonly<Record<string, unknown>>;
+}
+
+/** A job running in some process (`<identity>:work`, else the 6.4 `<identity>:workers`). */
+export interface BusyJob {
+  readonly identity: string;
+  /** The work hash field (Sidekiq's thread id; Kiq's slot). */
+  readonly thread: string;
+  readonly queue: string | undefined;
+  readonly class: string | undefined;
+  readonly jid: string | undefined;
+  readonly args: unknown;
+  /** When the job started, epoch seconds. */
+  readonly runAt: number | undefined;
+  /** The payload decoded, or the raw string when it is not JSON. */
+  readonly payload: unknown;
+}
+
+/** Quiet (`TSTP`: finish running jobs, fetch nothing new) or stop (`TERM`). */
+export type ProcessSignal = 'TSTP' | 'TERM';
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function parseJson(text: string | null | undefined): unknown {
+  if (text === null || text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function toNumber(value: unknown): number | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * Every registered process that has a heartbeat hash with `info`, sorted by
+ * identity, with the leader flag from `dear-leader` (`Sidekiq::ProcessSet`).
+ *
+ * @example
+ * const leader = (await listProcesses(redis)).find((p) => p.leader);
+ */
+export async function listProcesses(redis: Redis, nowMs: number = Date.now()): Promise<ProcessInfo[]> {
+  const [members, leader] = checkReplies(await redis.pipeline().smembers(PROCESSES).get(LEADER).exec(), 2, 'processes') as [string[], string | null];
+  const identities = members.sort();
+  if (identities.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const identity of identities) pipeline.hmget(processKey(identity), 'info', 'busy', 'beat', 'quiet', 'rss');
+  const replies = checkReplies(await pipeline.exec(), identities.length, 'processes') as (string | null)[][];
+  const out: ProcessInfo[] = [];
+  identities.forEach((identity, i) => {
+    const [infoText, busy, beat, quiet, rss] = replies[i]!;
+    if (infoText === null || infoText === undefined) return; // expired: Sidekiq skips (and prunes) it
+    const info = asRecord(parseJson(infoText)) ?? {};
+    const beatSec = toNumber(beat);
+    out.push({
+      identity,
+      hostname: typeof info.hostname === 'string' ? info.hostname : undefined,
+      pid: toNumber(info.pid),
+      tag: typeof info.tag === 'string' ? info.tag : '',
+      queues: Array.isArray(info.queues) ? info.queues.map(String) : [],
+      concurrency: toNumber(info.concurrency),
+      busy: toNumber(busy) ?? 0,
+      quiet: quiet === 'true',
+      beat: beatSec,
+      beatAge: beatSec === undefined ? undefined : Math.max(0, nowMs / 1000 - beatSec),
+      startedAt: toNumber(info.started_at),
+      rss: toNumber(rss),
+      version: typeof info.version === 'string' ? info.version : undefined,
+      labels: Array.isArray(info.labels) ? info.labels.map(String) : [],
+      leader: leader !== null && leader === identity,
+      info,
+    });
+  });
+  return out;
+}
+
+/**
+ * Identities in `processes` whose heartbeat hash still exists (Sidekiq's
+ * "live" processes: the hash expires 60 s after the last beat), sorted.
+ */
+export async function liveIdentities(redis: Redis): Promise<string[]> {
+  const identities = (await redis.smembers(PROCESSES)).sort();
+  if (identities.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const identity of identities) pipeline.exists(processKey(identity));
+  const replies = checkReplies(await pipeline.exec(), identities.length, 'processes');
+  return identities.filter((_, i) => replies[i] === 1);
+}
+
+/**
+ * Running jobs of every live process, sorted by start time
+ * (`Sidekiq::Workers`): `<identity>:work` (6.5+, Kiq writes both), else
+ * `<identity>:workers` (6.4). Work values are `{queue, payload, run_at}`
+ * with the payload a JSON string or an object.
+ *
+ * @example
+ * for (const job of await listBusy(redis)) console.log(job.identity, job.class, job.jid);
+ */
+export async function listBusy(redis: Redis): Promise<BusyJob[]> {
+  const identities = await liveIdentities(redis);
+  if (identities.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const identity of identities) pipeline.hgetall(workKey(identity)).hgetall(workersKey(identity));
+  const replies = checkReplies(await pipeline.exec(), identities.length * 2, 'busy') as Record<string, string>[];
+  const jobs: BusyJob[] = [];
+  identities.forEach((identity, i) => {
+    const work = replies[i * 2]!;
+    const hash = Object.keys(work).length > 0 ? work : replies[i * 2 + 1]!;
+    for (const [thread, value] of Object.entries(hash)) {
+      const entry = asRecord(parseJson(value)) ?? {};
+      const payload = typeof entry.payload === 'string' ? (parseJson(entry.payload) ?? entry.payload) : entry.payload;
+      const job = asRecord(payload) ?? {};
+      jobs.push({
+        identity,
+        thread,
+        queue: typeof entry.queue === 'string' ? entry.queue : typeof job.queue === 'string' ? job.queue : undefined,
+        class: typeof job.class === 'string' ? job.class : undefined,
+        jid: typeof job.jid === 'string' ? job.jid : undefined,
+        args: job.args,
+        runAt: readTimestamp(entry.run_at),
+        payload,
+      });
+    }
+  });
+  return jobs.sort((a, b) => (a.runAt ?? 0) - (b.runAt ?? 0) || a.identity.localeCompare(b.identity));
+}
+
+/**
+ * Send `signal` to each process as the Web UI's Quiet / Stop buttons do:
+ * `LPUSH <identity>-signals <signal>` + `EXPIRE 60`, all in one MULTI. The
+ * process takes one signal per heartbeat.
+ *
+ * @example
+ * await signalProcesses(redis, await liveIdentities(redis), 'TSTP'); // quiet all
+ */
+export async function signalProcesses(redis: Redis, identities: readonly string[], signal: ProcessSignal): Promise<void> {
+  if (identities.length === 0) return;
+  const multi = redis.multi();
+  for (const identity of identities) multi.lpush(signalsKey(identity), signal).expire(signalsKey(identity), 60);
+  checkReplies(await multi.exec(), identities.length * 2, `signal ${signal}`);
+}

@@ -1,0 +1,115 @@
+/**
+ * @internal
+ * `kiq stats`, `kiq queues` and `kiq queue clear <name>`: the dashboard
+ * numbers and the queues, as Sidekiq's Web UI computes them.
+ */
+import { clearQueue, listQueues, readStats } from '../../admin/stats.js';
+import { HELP_OPTION, JSON_OPTION, REDIS_URL_OPTION, closestName, parseCommandArgs } from '../args.js';
+import { EXIT, NotFoundError, UsageError, type Command } from '../command.js';
+import { formatDuration, jsonOut, table } from '../format.js';
+import { resolveRedisUrl, withRedis } from '../redis.js';
+
+const OPTIONS = { ...HELP_OPTION, ...REDIS_URL_OPTION, ...JSON_OPTION } as const;
+
+/** `kiq stats`. */
+export const statsCommand: Command = {
+  summary: 'dashboard numbers: processed, failed, busy, enqueued, scheduled, retries, dead, processes, latency',
+  usage: `Usage: kiq stats [--json] [--redis-url <url>]
+
+The numbers of Sidekiq's dashboard, computed as it computes them:
+  processed, failed   lifetime counters (stat:processed, stat:failed)
+  busy                jobs running now (sum of "busy" over the processes)
+  enqueued            jobs waiting (sum of the queue lengths)
+  scheduled, retries, dead   sizes of the schedule, retry and dead sets
+  processes           registered processes
+  default latency     age of the oldest job in queue "default"
+
+Options:
+  --json             one JSON object (latency in seconds)
+  --redis-url <url>  default: $REDIS_URL, else redis://127.0.0.1:6379
+`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs('stats', { args: [...argv], options: OPTIONS });
+    const stats = await withRedis(resolveRedisUrl(values['redis-url'], io.env), 'stats', (redis) => readStats(redis));
+    if (values.json) {
+      io.out(jsonOut(stats));
+      return EXIT.OK;
+    }
+    const rows: [string, string][] = [
+      ['processed', String(stats.processed)],
+      ['failed', String(stats.failed)],
+      ['busy', String(stats.busy)],
+      ['enqueued', String(stats.enqueued)],
+      ['scheduled', String(stats.scheduled)],
+      ['retries', String(stats.retries)],
+      ['dead', String(stats.dead)],
+      ['processes', String(stats.processes)],
+      ['default latency', formatDuration(stats.defaultLatency)],
+    ];
+    io.out(rows.map(([name, value]) => `${name.padEnd(16)} ${value}`).join('\n') + '\n');
+    return EXIT.OK;
+  },
+};
+
+/** `kiq queues`. */
+export const queuesCommand: Command = {
+  summary: 'queues with their size and latency',
+  usage: `Usage: kiq queues [--json] [--redis-url <url>]
+
+Every queue in "queues", by name: jobs waiting and latency (age of the
+oldest job), as the Web UI's Queues page shows them.
+
+Options:
+  --json             a JSON array of { name, size, latency } (latency in seconds)
+  --redis-url <url>  default: $REDIS_URL, else redis://127.0.0.1:6379
+`,
+  async run(argv, io) {
+    const { values } = parseCommandArgs('queues', { args: [...argv], options: OPTIONS });
+    const queues = await withRedis(resolveRedisUrl(values['redis-url'], io.env), 'queues', (redis) => listQueues(redis));
+    if (values.json) io.out(jsonOut(queues));
+    else if (queues.length === 0) io.out('no queues\n');
+    else {
+      io.out(
+        table(
+          [{ header: 'QUEUE' }, { header: 'SIZE', right: true }, { header: 'LATENCY', right: true }],
+          queues.map((q) => [q.name, String(q.size), formatDuration(q.latency)]),
+        ),
+      );
+    }
+    return EXIT.OK;
+  },
+};
+
+const QUEUE_USAGE = `Usage: kiq queue clear <name> [--redis-url <url>]
+
+Deletes every job waiting in queue <name> and removes it from "queues", as
+Sidekiq's Queue#clear (UNLINK queue:<name>, SREM queues <name>). Jobs already
+running, scheduled or retrying are not touched.
+
+Exit codes: 0 cleared, 3 no such queue.
+`;
+
+/** `kiq queue clear <name>`. */
+export const queueCommand: Command = {
+  summary: 'queue clear <name>: delete every job waiting in a queue',
+  usage: QUEUE_USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('queue', {
+      args: [...argv],
+      options: { ...HELP_OPTION, ...REDIS_URL_OPTION },
+      allowPositionals: true,
+    });
+    const [action, name, ...extra] = positionals;
+    if (action === undefined) throw new UsageError('missing action: kiq queue clear <name>', 'queue');
+    if (action !== 'clear') {
+      const closest = closestName(action, ['clear']);
+      throw new UsageError(`unknown action '${action}'${closest ? ` (did you mean '${closest}'?)` : ''}`, 'queue');
+    }
+    if (name === undefined || name === '') throw new UsageError('missing queue name: kiq queue clear <name>', 'queue');
+    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`, 'queue');
+    const result = await withRedis(resolveRedisUrl(values['redis-url'], io.env), 'queue', (redis) => clearQueue(redis, name));
+    if (!result.existed) throw new NotFoundError(`no queue named '${name}'`);
+    io.out(`cleared queue ${name} (${result.size} ${result.size === 1 ? 'job' : 'jobs'} deleted)\n`);
+    return EXIT.OK;
+  },
+};
