@@ -297,7 +297,10 @@ export class Kiq {
   /** One occurrence of a periodic entry: its worker (or class name) with its args, its options overriding the worker's. */
   #enqueuePeriodic(entry: Periodic): Promise<Job> {
     const { worker, args, options } = periodicJob(entry);
-    return typeof worker === 'string' ? this.enqueue({ class: worker, args }, options) : this.enqueue(worker, args, options);
+    // from the tree itself: still accepted while stopping, since the
+    // Flusher's final flush runs after the periodic ticker has stopped (an
+    // occurrence claimed during stop() would otherwise be lost for everyone)
+    return (typeof worker === 'string' ? this.#enqueue({ class: worker, args }, undefined, options, true) : this.#enqueue(worker, args, options, true)) as Promise<Job>;
   }
 
   #escalated(error: unknown): void {
@@ -321,11 +324,15 @@ export class Kiq {
   enqueue(job: PlainJob, options: PushOptions & { confirm: true }): Promise<PushReceipt>;
   enqueue(job: PlainJob, options?: PushOptions & { confirm?: false }): Promise<Job>;
   enqueue(first: Worker | PlainJob, second?: unknown, third?: PushOptions): Promise<Job | PushReceipt> {
+    return this.#enqueue(first, second, third, false);
+  }
+
+  #enqueue(first: Worker | PlainJob, second: unknown, third: PushOptions | undefined, fromTree: boolean): Promise<Job | PushReceipt> {
     try {
       const isWorker = typeof (first as Worker).perform === 'function';
-      const options = (isWorker ? third : (second as PushOptions | undefined)) ?? {};
+      const options = (isWorker ? third : ((second as PushOptions | undefined) ?? third)) ?? {};
       const { confirm, ...buildOptions } = options;
-      if (this.#state === 'stopping' || this.#state === 'stopped' || this.#state === 'failed') {
+      if ((this.#state === 'stopping' && !fromTree) || this.#state === 'stopped' || this.#state === 'failed') {
         throw new KiqNotRunningError('enqueue', this.#state);
       }
       const input = isWorker ? { worker: first as Worker, args: second as unknown[] } : (first as PlainJob);

@@ -201,14 +201,10 @@ describe('Periodic jobs while the leader stops', function () {
   this.timeout(15_000);
   const redis = useRedis();
 
-  // BUG(periodic-claim-lost-at-stop): the `periodic` ticker finishes its tick on shutdown
-  // (tree.ts TICKER_SHUTDOWN_MS), but the tick enqueues through `kiq.enqueue`, which rejects with
-  // KiqNotRunningError once stop() set the state to 'stopping' (src/kiq.ts `#enqueuePeriodic` →
-  // `enqueue`). An occurrence whose claim (`SET periodic:<digest>:<T> NX PX 5min`) was in flight when
-  // stop() began is claimed but never enqueued — by any process, since the claim blocks the others:
-  // logged `periodic_enqueue_failed` "cannot enqueue: kiq is stopping". The Flusher's final flush
-  // runs after the tickers stop, so an enqueue from the tree while stopping could be accepted.
-  it.skip('BUG(periodic-claim-lost-at-stop): an occurrence claimed while stop() runs is still enqueued', async () => {
+  // The `periodic` ticker finishes its tick on shutdown; an occurrence whose claim was in flight
+  // when stop() began must still be enqueued (the claim blocks every other process for 5 min).
+  // Enqueues from the tree are accepted while stopping: the Flusher's final flush runs later.
+  it('an occurrence claimed while stop() runs is still enqueued', async () => {
     const logger = silent();
     const kiq = new Kiq({
       redisUrl: redis.url,
