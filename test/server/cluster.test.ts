@@ -490,18 +490,11 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
     expect(overlaps(members, Date.now()), 'overlapping leadership').to.deep.equal([]);
     for (const m of members) expect(m.errors, `member ${m.index} error events`).to.deep.equal([]);
   });
-  // BUG (src/kiq.ts `enqueue` refusing in state `stopping` + the stop order of src/tree.ts): `stop()`
-  // sets the state to `stopping` at once, but the `periodic` ticker stops only after the queues have
-  // drained, and the senator later still, so a stopping leader keeps ticking and claiming occurrences
-  // (`SET periodic:<digest>:<sec> NX`) while `kiq.enqueue` rejects every one of them with
-  // `KiqNotRunningError: cannot enqueue: kiq is stopping` (logged as `periodic_enqueue_failed`,
-  // error level). The claim then keeps every other process from enqueueing that occurrence: each
-  // one due while the leader drains (up to `shutdownTimeout`, 25 s by default) is lost for the
-  // whole cluster, on every graceful stop or deploy. Seen first in the shared run above (12 claims,
-  // 11 jobs: the occurrence due while the three processes stopped). Fix in src (e.g. let the
-  // facade's internal periodic enqueue through while stopping: the Flusher still flushes last; or
-  // have the periodic loop stop claiming once the facade is stopping); then un-skip.
-  it.skip('a leader stopping while a job drains enqueues every periodic occurrence it claims meanwhile (none lost for the cluster)', async () => {
+  // stop() sets the state to `stopping` at once, but the `periodic` ticker stops only after the
+  // queues have drained, and the senator later still: a stopping leader keeps claiming occurrences.
+  // Each must still be enqueued (enqueues from the tree are accepted while stopping), or the claim
+  // would keep every other process from enqueueing it.
+  it('a leader stopping while a job drains enqueues every periodic occurrence it claims meanwhile (none lost for the cluster)', async () => {
     const running = deferred(5_000, 'the slow job to start');
     const Slow = defineWorker({
       class: 'ClusterSlow',
