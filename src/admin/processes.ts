@@ -53,6 +53,8 @@ export interface BusyJob {
   readonly runAt: number | undefined;
   /** The payload decoded, or the raw string when it is not JSON. */
   readonly payload: unknown;
+  /** The payload exactly as stored, when it was stored as a JSON string (Sidekiq's form). */
+  readonly raw: string | undefined;
 }
 
 /** Quiet (`TSTP`: finish running jobs, fetch nothing new) or stop (`TERM`). */
@@ -164,6 +166,7 @@ export async function listBusy(redis: Redis): Promise<BusyJob[]> {
         args: job.args,
         runAt: readTimestamp(entry.run_at),
         payload,
+        raw: typeof entry.payload === 'string' ? entry.payload : undefined,
       });
     }
   });

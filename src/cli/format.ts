@@ -135,3 +135,63 @@ export function prettyJson(text: string): string {
 export function jsonOut(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
+
+/**
+ * The raw text of a top-level key's value in a JSON object's *text*, with
+ * whitespace outside strings removed (`undefined` when absent or not an
+ * object). Shows args as stored: `JSON.parse` would round
+ * `12345678901234567` and turn `1.0` into `1`.
+ *
+ * @example
+ * rawValue('{"class":"W","args":[1.0, 12345678901234567]}', 'args'); // '[1.0,12345678901234567]'
+ */
+export function rawValue(text: string, key: string): string | undefined {
+  let depth = 0;
+  let expectKey = false;
+  let valueStart = -1;
+  let matched = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        expectKey = false;
+        try {
+          matched = JSON.parse(text.slice(i, j + 1)) === key;
+        } catch {
+          return undefined;
+        }
+      }
+      i = j;
+    } else if (c === ':' && depth === 1 && matched) {
+      valueStart = i + 1;
+      matched = false;
+    } else if (c === '{' || c === '[') {
+      if (depth === 0 && c !== '{') return undefined;
+      depth++;
+      if (depth === 1) expectKey = true;
+    } else if (c === '}' || c === ']' || c === ',') {
+      if (c !== ',') depth--;
+      if (valueStart >= 0 && depth <= 1 && (c === ',' || depth === 0)) return compactText(text.slice(valueStart, i));
+      if (c === ',' && depth === 1) expectKey = true;
+      if (depth === 0) return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** JSON text without whitespace outside strings. */
+function compactText(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j;
+    } else if (!/\s/.test(c)) out += c;
+  }
+  return out;
+}

@@ -7,9 +7,26 @@
  */
 
 import type { Command } from '../command.js';
+import { enqueueCommand } from './enqueue.js';
+import { busyCommand, processesCommand, quietCommand, stopCommand } from './processes.js';
+import { deadCommand, retriesCommand, scheduledCommand } from './sets.js';
+import { queueCommand, queuesCommand, statsCommand } from './stats.js';
+import { workCommand } from './work.js';
 
 /** Every `kiq` command by name. */
 export const commands: Record<string, Command> = {
+  work: workCommand,
+  enqueue: enqueueCommand,
+  stats: statsCommand,
+  queues: queuesCommand,
+  queue: queueCommand,
+  processes: processesCommand,
+  busy: busyCommand,
+  retries: retriesCommand,
+  scheduled: scheduledCommand,
+  dead: deadCommand,
+  quiet: quietCommand,
+  stop: stopCommand,
   // Commands register here, e.g.
   //   import { genCommand } from './gen.js';   ...   gen: genCommand,
 };

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { listBusy, listProcesses, liveIdentities, signalProcesses, type ProcessSignal } from '../../admin/processes.js';
 import { HELP_OPTION, JSON_OPTION, REDIS_URL_OPTION, parseCommandArgs } from '../args.js';
 import { EXIT, NotFoundError, UsageError, type Command } from '../command.js';
-import { compactJson, formatDuration, isoTime, jsonOut, relative, table } from '../format.js';
+import { compactJson, formatDuration, isoTime, jsonOut, rawValue, relative, table } from '../format.js';
 import { resolveRedisUrl, withRedis } from '../redis.js';
 
 const LIST_OPTIONS = { ...HELP_OPTION, ...REDIS_URL_OPTION, ...JSON_OPTION } as const;
@@ -90,7 +90,7 @@ Options:
             j.queue ?? '-',
             j.class ?? '-',
             j.jid ?? '-',
-            compactJson(j.args),
+            (j.raw === undefined ? undefined : rawValue(j.raw, 'args')) ?? compactJson(j.args),
             j.runAt === undefined ? '-' : `${isoTime(j.runAt)} (${relative(j.runAt)})`,
           ]),
         ),

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { clearSet, deleteEntries, enqueueAll, enqueueEntries, findEntries, listEntries, type SetEntry, type SetName } from '../../admin/sets.js';
 import { HELP_OPTION, JSON_OPTION, REDIS_URL_OPTION, closestName, integerOption, parseCommandArgs } from '../args.js';
 import { CliError, EXIT, NotFoundError, UsageError, type CliIo, type Command } from '../command.js';
-import { compactJson, isoTime, prettyJson, relative, table, truncate } from '../format.js';
+import { isoTime, prettyJson, rawValue, relative, table, truncate } from '../format.js';
 import { resolveRedisUrl, withRedis } from '../redis.js';
 
 /** How one set is presented. */
@@ -140,7 +140,7 @@ async function list(redis: Redis, view: SetView, limit: number, json: boolean, i
     displayClass(e),
     typeof e.job?.queue === 'string' ? e.job.queue : '-',
     ...(view.showError ? [typeof e.job?.retry_count === 'number' ? String(e.job.retry_count) : '-', errorText(e)] : []),
-    e.job ? compactJson(e.job.args) : truncate(e.member, 50),
+    e.job ? (rawValue(e.member, 'args') ?? '-') : truncate(e.member, 50),
   ]);
   io.out(table(columns, rows));
   if (total > entries.length) io.out(`(${entries.length} of ${total} shown; --limit N for more, --limit 0 for all)\n`);
