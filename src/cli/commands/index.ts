@@ -7,6 +7,8 @@
  */
 
 import type { Command } from '../command.js';
+import { demoCommand } from './demo.js';
+import { genCommand } from './gen.js';
 import { enqueueCommand } from './enqueue.js';
 import { busyCommand, processesCommand, quietCommand, stopCommand } from './processes.js';
 import { deadCommand, retriesCommand, scheduledCommand } from './sets.js';
@@ -27,6 +29,8 @@ export const commands: Record<string, Command> = {
   dead: deadCommand,
   quiet: quietCommand,
   stop: stopCommand,
+  demo: demoCommand,
+  gen: genCommand,
   // Commands register here, e.g.
   //   import { genCommand } from './gen.js';   ...   gen: genCommand,
 };
