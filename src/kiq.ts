@@ -19,7 +19,7 @@ import { toEntry } from './client/to-entry.js';
 import { applyInit, resolveConfig } from './config/resolve.js';
 import type { InspectOption, KiqOptions, Periodic, ResolvedConfig } from './config/options.js';
 import { attachInspector } from './inspect/attach.js';
-import { EscalationError, KiqNotRunningError, UnflushedJobsError } from './errors.js';
+import { EscalationError, KiqConfigError, KiqNotRunningError, UnflushedJobsError } from './errors.js';
 import { KiqEmitter, type KiqEventName, type KiqListener } from './events.js';
 import { buildJob, type EnqueueOptions, type PlainJob } from './job/build.js';
 import type { JobPayload } from './job/payload.js';
@@ -34,6 +34,7 @@ import { periodicJob } from './periodic/job.js';
 import { leaderGate, SENATOR_ID } from './server/senator.js';
 import { kConfig, kSandbox } from './symbols.js';
 import { SandboxStore } from './testing/sandbox-store.js';
+import { isTimerClock } from './testing/simulated-clock.js';
 import { buildTree } from './tree.js';
 import type { Worker } from './worker.js';
 
@@ -140,7 +141,12 @@ export class Kiq {
     if (this.#state !== 'new') throw new KiqNotRunningError('start', this.#state);
     this.#state = 'starting';
     try {
+      const before = this.#config;
       this.#config = await applyInit(this.#config, this.#options);
+      if (this.#config.testMode !== before.testMode) {
+        // jobs enqueued before start() already went to the buffer or the sandbox
+        throw new KiqConfigError('testMode', `the value given to the constructor (${before.testMode}); init cannot change it`, this.#config.testMode);
+      }
       if (this.#sandbox) {
         this.#state = 'running';
         this.#events.emit('started', { identity: this.identity });
@@ -222,6 +228,10 @@ export class Kiq {
       // the root's config reaches every configurable child, so `quiet: true` starts quiet
       input: { quiet: this.#config.quiet },
       ...(this.#config.inspect ? { inspect: this.#config.inspect } : {}),
+      // a clock that can also schedule timers (kiq/testing's HarnessClock, a
+      // wrapped xstate SimulatedClock) drives every `after` delay of the tree,
+      // so simulated time moves pollers, beats, leases and backoffs too
+      ...(isTimerClock(this.#config.clock) ? { clock: this.#config.clock } : {}),
       },
     );
     root.subscribe({

@@ -6,6 +6,7 @@
  * private list on shutdown once every ack has landed (an ack still in
  * flight would otherwise put a finished job back).
  */
+import { setMaxListeners } from 'node:events';
 import { fromPromise, type AnyActorRef } from 'xstate';
 import { fetcherMachine, type BlockInput, type FetchInput } from '../../machines/fetcher.js';
 import { queueMachine } from '../../machines/queue.js';
@@ -31,6 +32,8 @@ export interface QueueDeps {
 export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HOOKS }: QueueDeps) {
   const { identity, clock, logger } = config;
   const stopping = new AbortController();
+  // every running job of this queue listens on this one signal (ctx.signal)
+  setMaxListeners(0, stopping.signal);
   const acker = new Acker((redis, items) => ackJobs(redis, identity, items), () => pool.next());
   const runnerDeps = {
     workers,

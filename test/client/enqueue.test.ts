@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Kiq, defineWorker, InvalidJobError, KiqNotRunningError } from '../../src/index.js';
+import { Kiq, defineWorker, InvalidJobError, KiqConfigError, KiqNotRunningError } from '../../src/index.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 
@@ -148,5 +148,14 @@ describe('Kiq#enqueue (reliable push to real Redis)', () => {
     const jobs = await Promise.all(Array.from({ length: 500 }, (_, i) => kiq.enqueue({ class: 'Bulk', args: [i] })));
     await kiq.stop();
     expect(await redis.client.llen('queue:default')).to.equal(jobs.length);
+  });
+});
+
+describe('Kiq init hook', () => {
+  it('cannot switch testMode: start() rejects with a KiqConfigError naming it', async () => {
+    const kiq = new Kiq({ server: false, logger: silent(), init: (options) => ({ ...options, testMode: 'sandbox' }) });
+    const error = await kiq.start().catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(KiqConfigError);
+    expect((error as KiqConfigError).option).to.equal('testMode');
   });
 });
