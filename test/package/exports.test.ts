@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,15 @@ describe('The built package', function () {
     }
   });
 
+  it('builds the kiq executable: dist/src/cli/main.js with a shebang, executable, runs without tsx', async () => {
+    const main = join(root, 'dist/src/cli/main.js');
+    expect((await readFile(main, 'utf8')).startsWith('#!/usr/bin/env node\n')).to.equal(true);
+    expect((await stat(main)).mode & 0o111, 'executable bits').to.equal(0o111);
+    const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
+    const { stdout } = await run(main, ['--version'], { cwd: root });
+    expect(stdout).to.equal(`${version}\n`);
+  });
+
   it('installs from its tarball into another project and works there', async () => {
     const { stdout: packed } = await run('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: root });
     const tarball = join(scratch, packed.trim().split('\n').pop()!);
@@ -52,5 +61,8 @@ describe('The built package', function () {
     await writeFile(join(scratch, 'consumer.mjs'), CONSUMER);
     const { stdout } = await run(process.execPath, ['consumer.mjs'], { cwd: scratch });
     expect(JSON.parse(stdout).jobs).to.equal(1);
+    // package.json "bin": npm links the kiq executable
+    const { stdout: help } = await run(join(scratch, 'node_modules', '.bin', 'kiq'), ['--help'], { cwd: scratch });
+    expect(help).to.match(/^Usage: kiq <command>/m).and.include('  work ');
   });
 });

@@ -125,7 +125,7 @@ Exit codes: 0 every job written, 1 Redis unreachable or a job not written,
     let receipts: PushReceipt[];
     try {
       await kiq.start();
-      // validate once before pushing anything, so a bad job is a usage error with nothing written
+      // each enqueue validates the job at once (InvalidJobError) before it is buffered
       const confirmations: Promise<PushReceipt>[] = [];
       for (let i = 0; i < count; i++) confirmations.push(kiq.enqueue({ class: className, args }, { ...options, confirm: true }));
       let timer: NodeJS.Timeout | undefined;
@@ -142,7 +142,7 @@ Exit codes: 0 every job written, 1 Redis unreachable or a job not written,
       }
     } catch (error) {
       await kiq.stop({ timeout: 0 }).catch(() => undefined);
-      if (error instanceof InvalidJobError) throw new UsageError(error.message.replace(/^invalid job: /, 'invalid job: '), 'enqueue');
+      if (error instanceof InvalidJobError) throw new UsageError(error.message, 'enqueue');
       if (error instanceof KiqError) throw new CliError(error.message, EXIT.FAILURE, { cause: error });
       throw error;
     }
