@@ -8,17 +8,23 @@
  * await signUp(kiq, 'a@b.c');                       // app code that enqueues
  * Testing.assertEnqueued(kiq, { class: Mailer, args: ['a@b.c', 1] });
  * await Testing.drain(kiq);                         // performs Mailer inline
+ *
+ * `createHarness(...)` (./harness.ts) runs the real actor tree on a
+ * simulated clock instead, with Redis (or in sandbox mode): retries and
+ * scheduled jobs become due by `advance(ms)`, not by waiting.
  */
 import { AssertionError } from 'node:assert';
-import { UnknownWorkerError } from '../errors.js';
 import type { Kiq } from '../kiq.js';
-import { kConfig, kSandbox } from '../symbols.js';
-import type { JobContext, Worker } from '../worker.js';
+import { kSandbox } from '../symbols.js';
 import { describeFilter, describeJob, matches, type JobFilter } from './filter.js';
+import { performSandboxed } from './sandbox-drain.js';
 import type { SandboxJob, SandboxStore } from './sandbox-store.js';
 
 export type { JobFilter } from './filter.js';
 export type { SandboxJob } from './sandbox-store.js';
+export { createHarness, HARNESS_DRAIN_WINDOW_MS, HARNESS_FETCH_INTERVAL_MS, HARNESS_SETTLE_TIMEOUT_MS } from './harness.js';
+export type { Harness, HarnessDrainOptions, HarnessMode, HarnessOptions, PerformOutcome, PerformedJob, SetEntry } from './harness.js';
+export { HarnessClock } from './simulated-clock.js';
 
 /** Options of {@link Testing.drain}. */
 export interface DrainOptions {
@@ -73,25 +79,7 @@ function clear(kiq: Kiq): void {
  * stay) or with `UnknownWorkerError` for a class no worker handles.
  */
 async function drain(kiq: Kiq, options: DrainOptions = {}): Promise<number> {
-  const store = storeOf(kiq);
-  const workers = new Map<string, Worker>(kiq[kConfig].workers.map((worker) => [worker.class, worker]));
-  let performed = 0;
-  for (;;) {
-    const job = store.shift((candidate) => options.queue === undefined || candidate.payload.queue === options.queue);
-    if (!job) return performed;
-    const worker = workers.get(job.payload.class);
-    if (!worker) throw new UnknownWorkerError(job.payload.class);
-    const ctx: JobContext = {
-      jid: job.payload.jid,
-      queue: job.payload.queue,
-      retryCount: job.payload.retry_count ?? 0,
-      job: job.payload,
-      signal: new AbortController().signal,
-      logger: kiq[kConfig].logger,
-    };
-    await worker.perform(job.payload.args, ctx);
-    performed += 1;
-  }
+  return performSandboxed(kiq, storeOf(kiq), (candidate) => options.queue === undefined || candidate.payload.queue === options.queue);
 }
 
 /** Sandbox assertions and helpers. */
