@@ -3,8 +3,11 @@
  * persistence, a free loopback port, stopped by pid. No Redis mocks anywhere.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { freePort } from '../../src/demo/redis-server.js';
+
+export { freePort };
 
 /** A running throwaway Redis. */
 export interface RedisServer {
@@ -19,20 +22,6 @@ export interface RedisServer {
 /** Whether `redis-server` is on PATH. */
 export function hasRedisServer(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-/** A TCP port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** How to start a throwaway server. */
