@@ -83,6 +83,8 @@ export interface RunSidekiqOptions {
   readonly timeoutMs: number;
   /** Extra environment for the Sidekiq process (e.g. `KIQ_INTEROP_POLL_INTERVAL`). */
   readonly env?: Readonly<Record<string, string>>;
+  /** The Ruby file Sidekiq loads (`-r`, absolute path). Default {@link WORKER_FILE}. */
+  readonly require?: string;
 }
 
 /** What one {@link runSidekiq} run produced. */
@@ -115,7 +117,7 @@ process.once('exit', () => {
  */
 export async function runSidekiq(options: RunSidekiqOptions): Promise<SidekiqRun> {
   const { command, prefix } = sidekiqCommand();
-  const args = [...prefix, '-r', WORKER_FILE, '-c', String(options.concurrency ?? 5), '-t', String(SHUTDOWN_TIMEOUT_S)];
+  const args = [...prefix, '-r', options.require ?? WORKER_FILE, '-c', String(options.concurrency ?? 5), '-t', String(SHUTDOWN_TIMEOUT_S)];
   for (const queue of options.queues) args.push('-q', queue);
 
   const started = Date.now();
