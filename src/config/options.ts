@@ -24,17 +24,25 @@ export interface ReporterEvent {
 
 /** A user reporter (Kiq's `extra_reporters`): at least one callback must be given. */
 export interface Reporter {
+  /** A job began to run. */
   started?(event: ReporterEvent): void | Promise<void>;
+  /** A job finished without error. */
   success?(event: ReporterEvent): void | Promise<void>;
+  /** A job was aborted (see {@link ReporterEvent.reason}). */
   aborted?(event: ReporterEvent): void | Promise<void>;
+  /** A job threw (see {@link ReporterEvent.error}). */
   failure?(event: ReporterEvent): void | Promise<void>;
+  /** After the outcome's event, for a job that had started. */
   stopped?(event: ReporterEvent): void | Promise<void>;
 }
 
 /** Where Kiq writes its own log lines; `console` fits. */
 export interface Logger {
+  /** Routine news: a connection restored, orphans recovered, leadership changed. */
   info(message: string, ...meta: unknown[]): void;
+  /** Something went wrong that Kiq recovers from. */
   warn(message: string, ...meta: unknown[]): void;
+  /** Something went wrong that needs attention. */
   error(message: string, ...meta: unknown[]): void;
 }
 

@@ -30,6 +30,7 @@ import { toPlain, type PlainLimits } from './plain.js';
 
 /** Where lines go: a Node writable stream or anything with a compatible `write`. */
 export interface JsonlSink {
+  /** Write one chunk of lines; `callback`, if taken, is called once it is written (or failed). */
   write(chunk: string, callback?: (error?: Error | null) => void): unknown;
 }
 
@@ -48,6 +49,7 @@ export interface JsonlRecorderOptions extends PlainLimits {
 
 /** An inspection observer that records to JSONL; pass it where xstate takes an observer. */
 export interface JsonlRecorder extends Observer<InspectionEvent> {
+  /** Record one inspection event (unless the filter drops it). */
   next(event: InspectionEvent): void;
   /** Lines recorded so far (after the filter). */
   readonly count: number;

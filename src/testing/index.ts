@@ -82,5 +82,24 @@ async function drain(kiq: Kiq, options: DrainOptions = {}): Promise<number> {
   return performSandboxed(kiq, storeOf(kiq), (candidate) => options.queue === undefined || candidate.payload.queue === options.queue);
 }
 
-/** Sandbox assertions and helpers. */
-export const Testing = { enqueued, assertEnqueued, refuteEnqueued, clear, drain } as const;
+/**
+ * Sandbox assertions and helpers.
+ * @namespace
+ */
+export const Testing = {
+  /** Jobs in the sandbox matching `filter` (all when omitted), in enqueue order. */
+  enqueued,
+  /** Throws `AssertionError` unless some sandboxed job matches `filter`. */
+  assertEnqueued,
+  /** Throws `AssertionError` if any sandboxed job matches `filter`. */
+  refuteEnqueued,
+  /** Forget every sandboxed job. */
+  clear,
+  /**
+   * Perform the sandboxed jobs inline, oldest first, scheduled ones included,
+   * until none is left (jobs enqueued by a job run too). Resolves with how many
+   * ran; rejects with the first job's error (that job is removed, later ones
+   * stay) or with `UnknownWorkerError` for a class no worker handles.
+   */
+  drain,
+} as const;
