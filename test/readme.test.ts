@@ -10,6 +10,7 @@
  *   reads better with `build(id)` than with a stub); the test prepends the
  *   definition of each such name the block uses but does not declare, and
  *   appends `await kiq.stop()` to a block that starts a Kiq and never stops it.
+ * - ```ruby blocks run with the real Ruby Sidekiq against the test Redis.
  * - ```sh blocks are checked, not run: every `npm run <x>` names a script of
  *   package.json, every `kiq <cmd>` a command of the CLI registry.
  * - ```mermaid blocks must at least name a diagram type.
@@ -22,6 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { commands } from '../src/cli/commands/index.js';
+import { requireSidekiqOrSkip } from './interop/sidekiq.js';
 import { useRedis } from './support/redis.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -168,7 +170,7 @@ describe('README.md code blocks', function () {
 
   it('has code blocks, every one in a language this test handles, few skipped and each with a reason', () => {
     expect(blocks.length).to.be.greaterThan(5);
-    for (const block of blocks) expect(['ts', 'sh', 'mermaid'], `README.md:${block.line}`).to.include(block.lang);
+    for (const block of blocks) expect(['ts', 'sh', 'mermaid', 'ruby'], `README.md:${block.line}`).to.include(block.lang);
     const skipped = blocks.filter((block) => block.skip !== undefined);
     expect(skipped.length, 'skipped blocks').to.be.at.most(MAX_SKIPPED);
     for (const block of skipped) expect(block.skip, `README.md:${block.line}: a skip needs a reason`).to.match(/\w{3}/);
@@ -208,6 +210,21 @@ describe('README.md code blocks', function () {
     } else if (block.lang === 'mermaid') {
       it(`${title}: names a diagram type`, () => {
         expect(block.code.trim()).to.match(/^(graph|flowchart|stateDiagram(-v2)?|sequenceDiagram|classDiagram|erDiagram)\b/);
+      });
+    } else if (block.lang === 'ruby') {
+      it(`${title}: runs with real Ruby Sidekiq and exits 0`, async function () {
+        requireSidekiqOrSkip(this);
+        const file = join(SCRATCH, `block-${block.index}.rb`);
+        writeFileSync(file, `require 'sidekiq'\n${block.code}\n`);
+        const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
+          const child = spawn('ruby', [file], { env: { ...process.env, REDIS_URL: redis.url }, stdio: ['ignore', 'pipe', 'pipe'] });
+          let output = '';
+          child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+          child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+          child.on('close', (code) => resolve({ code, output }));
+        });
+        expect(result.code, `README.md:${block.line}:\n${result.output}`).to.equal(0);
+        expect(await redis.client.dbsize(), 'the Ruby block wrote to Redis').to.be.greaterThan(0);
       });
     } else if (block.lang === 'ts') {
       const isTest = /(^|\n)\s*it\(/.test(block.code);
