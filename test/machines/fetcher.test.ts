@@ -9,6 +9,7 @@ import {
   type JobsEvent,
 } from '../../machines/fetcher.js';
 import { advance, fakeIO, settle } from '../support/fake-io.js';
+import { failOnUncaught } from '../support/uncaught.js';
 
 type Fetcher = ActorRefFrom<typeof fetcherMachine>;
 
@@ -48,19 +49,7 @@ const value = (fetcher: Fetcher) => fetcher.getSnapshot().value;
 const status = (fetcher: Fetcher) => fetcher.getSnapshot().status;
 
 describe('Fetcher machine (machines/fetcher.ts)', () => {
-  let uncaught: unknown[];
-  const onUncaught = (err: unknown) => uncaught.push(err);
-  beforeEach(() => {
-    uncaught = [];
-    process.on('uncaughtException', onUncaught);
-    process.on('unhandledRejection', onUncaught);
-  });
-  afterEach(async () => {
-    await new Promise<void>((resolve) => setTimeout(resolve, 0)); // xstate rethrows unobserved errors in a timer turn
-    process.off('uncaughtException', onUncaught);
-    process.off('unhandledRejection', onUncaught);
-    expect(uncaught, 'uncaught errors during the test').to.deep.equal([]);
-  });
+  failOnUncaught();
 
   describe('fetching and delivery', () => {
     it('fetches up to the initial demand in one call and delivers the jobs in order as ONE jobs event', async () => {

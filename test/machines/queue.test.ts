@@ -4,6 +4,7 @@ import { getShortestPaths, getSimplePaths } from 'xstate/graph';
 import { fetcherMachine, type BlockInput, type FetchInput } from '../../machines/fetcher.js';
 import { queueMachine, type QueueEvent, type QueueInput } from '../../machines/queue.js';
 import { advance, fakeIO, settle } from '../support/fake-io.js';
+import { failOnUncaught } from '../support/uncaught.js';
 
 type Queue = ActorRefFrom<typeof queueMachine>;
 type Fetcher = ActorRefFrom<typeof fetcherMachine>;
@@ -68,19 +69,7 @@ const status = (queue: Queue) => queue.getSnapshot().status;
 const running = (queue: Queue) => queue.getSnapshot().context.running;
 
 describe('Queue machine (machines/queue.ts)', () => {
-  let uncaught: unknown[];
-  const onUncaught = (err: unknown) => uncaught.push(err);
-  beforeEach(() => {
-    uncaught = [];
-    process.on('uncaughtException', onUncaught);
-    process.on('unhandledRejection', onUncaught);
-  });
-  afterEach(async () => {
-    await new Promise<void>((resolve) => setTimeout(resolve, 0)); // xstate rethrows unobserved errors in a timer turn
-    process.off('uncaughtException', onUncaught);
-    process.off('unhandledRejection', onUncaught);
-    expect(uncaught, 'uncaught errors during the test').to.deep.equal([]);
-  });
+  failOnUncaught();
 
   describe('slots', () => {
     it('starts up to limit jobs and counts them as running', async () => {

@@ -3,6 +3,7 @@ import { createActor, SimulatedClock } from 'xstate';
 import { reporterMachine, type JobEvent } from '../../machines/reporter.js';
 import { createSupervisor } from '../../machines/supervisor.js';
 import { job } from '../reporters/support.js';
+import { failOnUncaught } from '../support/uncaught.js';
 
 const started = (n: number): JobEvent => ({ type: 'started', job: job(n), queue: 'work' });
 const success = (n: number): JobEvent => ({ type: 'success', job: job(n), queue: 'work', durationMs: 1 });
@@ -21,18 +22,7 @@ function start(deliver: (events: readonly JobEvent[]) => void, drainMs?: number)
 }
 
 describe('Reporter machine (machines/reporter.ts)', () => {
-  let uncaught: unknown[];
-  const onUncaught = (error: unknown) => uncaught.push(error);
-  beforeEach(() => {
-    uncaught = [];
-    process.on('uncaughtException', onUncaught);
-    process.on('unhandledRejection', onUncaught);
-  });
-  afterEach(() => {
-    process.off('uncaughtException', onUncaught);
-    process.off('unhandledRejection', onUncaught);
-    expect(uncaught).to.deep.equal([]);
-  });
+  failOnUncaught();
 
   it('runs deliver once per report.batch with the batch, in order, and counts what it delivered', () => {
     const batches: (readonly JobEvent[])[] = [];

@@ -13,6 +13,7 @@ import {
   type SenatorEmitted,
 } from '../../machines/senator.js';
 import { advance, fakeIO, settle } from '../support/fake-io.js';
+import { failOnUncaught } from '../support/uncaught.js';
 
 const TTL = 1_000; // lease 900 ms (margin 100), renew every 250 ms, claim every 500 ms, retry after 100 ms
 
@@ -52,19 +53,7 @@ const value = (actor: SenatorActor) => actor.getSnapshot().value;
 const context = (actor: SenatorActor) => actor.getSnapshot().context;
 
 describe('Senator machine (machines/senator.ts)', () => {
-  let uncaught: unknown[];
-  const onUncaught = (err: unknown) => uncaught.push(err);
-  beforeEach(() => {
-    uncaught = [];
-    process.on('uncaughtException', onUncaught);
-    process.on('unhandledRejection', onUncaught);
-  });
-  afterEach(async () => {
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    process.off('uncaughtException', onUncaught);
-    process.off('unhandledRejection', onUncaught);
-    expect(uncaught, 'uncaught errors during the test').to.deep.equal([]);
-  });
+  failOnUncaught();
 
   describe('election', () => {
     it('claims at once; a won claim makes it leader with a lease counted from before the request (sent + ttl − ttl/10)', async () => {

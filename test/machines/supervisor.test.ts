@@ -12,6 +12,7 @@ import {
   type SupervisorOptions,
 } from '../../machines/supervisor.js';
 import { EscalationError } from '../../src/errors.js';
+import { failOnUncaught } from '../support/uncaught.js';
 
 // ---- test children ---------------------------------------------------------------------------
 
@@ -112,19 +113,7 @@ function startRoot(clock: SimulatedClock, options: Omit<SupervisorOptions, 'now'
 }
 
 describe('one-for-one supervisor (machines/supervisor.ts)', () => {
-  let uncaught: unknown[];
-  const onUncaught = (err: unknown) => uncaught.push(err);
-  beforeEach(() => {
-    uncaught = [];
-    process.on('uncaughtException', onUncaught);
-    process.on('unhandledRejection', onUncaught);
-  });
-  afterEach(async () => {
-    await nextTimerTurn();
-    process.off('uncaughtException', onUncaught);
-    process.off('unhandledRejection', onUncaught);
-    expect(uncaught, 'uncaught exceptions during the test').to.deep.equal([]);
-  });
+  failOnUncaught();
 
   describe('restarts', () => {
     it('restarts only the crashed child; its siblings keep the same actor ref and session id', () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { createActor, fromPromise, SimulatedClock, type Actor } from 'xstate';
 import { tickerMachine, type TickerInput, type TickOutput } from '../../machines/ticker.js';
 import { advance, fakeIO, settle } from '../support/fake-io.js';
+import { failOnUncaught } from '../support/uncaught.js';
 
 /** A controllable `tick` actor: every call stays pending until the test settles it. */
 function fakeTick(clock: SimulatedClock) {
@@ -25,19 +26,7 @@ const value = (actor: Actor<typeof tickerMachine>) => actor.getSnapshot().value;
 const status = (actor: Actor<typeof tickerMachine>) => actor.getSnapshot().status;
 
 describe('Ticker machine (machines/ticker.ts)', () => {
-  let uncaught: unknown[];
-  const onUncaught = (err: unknown) => uncaught.push(err);
-  beforeEach(() => {
-    uncaught = [];
-    process.on('uncaughtException', onUncaught);
-    process.on('unhandledRejection', onUncaught);
-  });
-  afterEach(async () => {
-    await new Promise<void>((resolve) => setTimeout(resolve, 0)); // xstate rethrows unobserved errors in a timer turn
-    process.off('uncaughtException', onUncaught);
-    process.off('unhandledRejection', onUncaught);
-    expect(uncaught, 'uncaught errors during the test').to.deep.equal([]);
-  });
+  failOnUncaught();
 
   it('runs the first tick after firstDelay', async () => {
     const { actor, clock, tick } = start({ firstDelay: 100 });

@@ -10,6 +10,7 @@ import { reportersSpec, reporterTargets, type ReportersConfig } from '../../src/
 import { silent, type MemoryLogger } from '../support/logger.js';
 import { until } from '../support/wait.js';
 import { job, outcome, recorder, settle, start, summary } from './support.js';
+import { failOnUncaught } from '../support/uncaught.js';
 
 /**
  * The reporters subtree under a root shaped like Kiq's (one-for-one, 3 restarts in 5 s),
@@ -46,18 +47,7 @@ const lines = (logger: MemoryLogger) => logger.lines.map((line) => JSON.parse(li
 const kiqLines = (logger: MemoryLogger, event: string) => lines(logger).filter((line) => line.event === event);
 
 describe('Reporters supervisor (src/reporters/supervisor.ts)', () => {
-  let uncaught: unknown[];
-  const onUncaught = (error: unknown) => uncaught.push(error);
-  beforeEach(() => {
-    uncaught = [];
-    process.on('uncaughtException', onUncaught);
-    process.on('unhandledRejection', onUncaught);
-  });
-  afterEach(() => {
-    process.off('uncaughtException', onUncaught);
-    process.off('unhandledRejection', onUncaught);
-    expect(uncaught).to.deep.equal([]);
-  });
+  failOnUncaught();
 
   it('starts reporter:logger, reporter:instrumenter and one reporter:<i> per extra reporter, the ones the bus feeds', () => {
     const config: ReportersConfig = { logger: silent(), clock: systemClock, extraReporters: [recorder(), recorder()] };

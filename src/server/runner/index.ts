@@ -3,7 +3,7 @@
  * The job runner: one fetched string in, one outcome out (run-job.ts), and
  * the pieces of Sidekiq's failure handling it is made of.
  */
-export { runJob, type JobStart, type RunnerDeps, type RunnerJobContext } from './run-job.js';
+export { runJob, type JobStart, type RunnerDeps } from './run-job.js';
 export type {
   AbortedOutcome,
   DeadOutcome,

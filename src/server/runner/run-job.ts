@@ -82,12 +82,6 @@ export interface RunnerDeps {
   readonly onStart?: (start: JobStart) => void | Promise<void>;
 }
 
-/** What `perform` receives as `ctx`: {@link JobContext} plus a logger. */
-export interface RunnerJobContext extends JobContext {
-  /** The runner's logger (`deps.logger`, else `console`). */
-  readonly logger: Logger;
-}
-
 /**
  * Runs one fetched job and says how it ended. Never throws or rejects:
  * every input, every throw from `perform`, `onStart` or `retryIn`, ends as
@@ -152,7 +146,7 @@ async function run(raw: string, queue: string, deps: RunnerDeps): Promise<JobOut
     }
     worker = deps.workers.get(job.class);
     if (worker === undefined) throw new UnknownWorkerError(job.class);
-    const ctx: RunnerJobContext = {
+    const ctx: JobContext = {
       jid: typeof job.jid === 'string' ? job.jid : '',
       queue,
       retryCount: typeof job.retry_count === 'number' ? job.retry_count : 0,

@@ -9,7 +9,7 @@ import { decodeJob } from '../../../src/job/decode.js';
 import { uniqueDigest } from '../../../src/job/unique-digest.js';
 import { uniqueKey } from '../../../src/redis/keys.js';
 import { NonErrorThrown } from '../../../src/server/runner/error-fields.js';
-import { runJob, type JobStart, type RunnerJobContext } from '../../../src/server/runner/run-job.js';
+import { runJob, type JobStart } from '../../../src/server/runner/run-job.js';
 import type { Worker } from '../../../src/worker.js';
 import { depsFor, expectKind, failing, memoryLogger, recorder, SIDEKIQ } from './support.js';
 
@@ -47,7 +47,7 @@ describe('runJob', () => {
       expect(args).to.deep.equal([7]);
       expect(ctx).to.include({ jid: 'a319acf4a129c1d6e0eec6db', queue: 'default', retryCount: 0, signal: deps.signal });
       expect(ctx.job).to.equal(outcome.job);
-      expect((ctx as RunnerJobContext).logger).to.equal(deps.logger);
+      expect(ctx.logger).to.equal(deps.logger);
     });
 
     it('awaits an async perform and passes retry_count as ctx.retryCount', async () => {
