@@ -7,6 +7,16 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+
+/** Run a command; on failure, the error message carries the child's stderr (npm says why there). */
+async function runShowingStderr(command: string, args: readonly string[], cwd: string): Promise<void> {
+  try {
+    await run(command, args, { cwd });
+  } catch (error) {
+    const { stderr, stdout } = error as { stderr?: string; stdout?: string };
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stderr ?? ''}${stdout ?? ''}`, { cause: error });
+  }
+}
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A consumer script using only the public entry points. */
@@ -57,7 +67,9 @@ describe('The built package', function () {
     const { stdout: packed } = await run('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: root });
     const tarball = join(scratch, packed.trim().split('\n').pop()!);
     await writeFile(join(scratch, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--silent', tarball], { cwd: scratch });
+    // --prefer-offline, not --offline: a fresh machine has no registry metadata
+    // cached for the package's dependencies, so npm must be allowed to ask
+    await runShowingStderr('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], scratch);
     await writeFile(join(scratch, 'consumer.mjs'), CONSUMER);
     const { stdout } = await run(process.execPath, ['consumer.mjs'], { cwd: scratch });
     expect(JSON.parse(stdout).jobs).to.equal(1);
