@@ -16,7 +16,9 @@ export type KiqErrorCode =
   | 'KIQ_ERR_SCRIPT'
   | 'KIQ_ERR_ESCALATED'
   | 'KIQ_ERR_UNFLUSHED'
-  | 'KIQ_ERR_REPORTER_DISABLED';
+  | 'KIQ_ERR_REPORTER_DISABLED'
+  | 'KIQ_ERR_SPOOL_LOCKED'
+  | 'KIQ_ERR_SPOOL';
 
 /** Base class of every error Kiq throws; `code` is stable across releases. */
 export class KiqError extends Error {
@@ -64,13 +66,20 @@ export class InvalidJobError extends KiqError {
 }
 
 /**
- * The reliable-push buffer holds `bufferLimit` jobs already (Redis has been
- * unreachable for a while); the job was not accepted. Nothing is dropped
- * silently: the caller decides what to do with it.
+ * The reliable-push buffer holds `bufferLimit` jobs already, or the spool
+ * holds `spool.maxBytes` bytes (Redis has been unreachable for a while); the
+ * job was not accepted. Nothing is dropped silently: the caller decides what
+ * to do with it.
  */
 export class BufferFullError extends KiqError {
-  constructor(limit: number) {
-    super('KIQ_ERR_BUFFER_FULL', `reliable-push buffer is full (${limit} jobs waiting for Redis); job not accepted`);
+  /** @param limit `bufferLimit` (jobs), or `spool.maxBytes` (bytes) when `spool` is true */
+  constructor(limit: number, spool = false) {
+    super(
+      'KIQ_ERR_BUFFER_FULL',
+      spool
+        ? `reliable-push spool is full (${limit} bytes of jobs waiting for Redis, spool.maxBytes); job not accepted`
+        : `reliable-push buffer is full (${limit} jobs waiting for Redis); job not accepted`,
+    );
   }
 }
 
@@ -145,6 +154,40 @@ export class ReporterDisabledError extends KiqError {
   }
 }
 
+/**
+ * Another process (or another Kiq instance) holds the spool directory's
+ * lock: two writers on one spool would push each other's jobs. `start()`
+ * rejects with it; nothing was read or written.
+ */
+export class SpoolLockedError extends KiqError {
+  /** The spool directory. */
+  readonly dir: string;
+  /** Pid written in the lock file by its holder. */
+  readonly holder: number;
+
+  constructor(dir: string, holder: number) {
+    super('KIQ_ERR_SPOOL_LOCKED', `spool directory ${dir} is locked by process ${holder} (${dir}/kiq.lock); give each process its own spool.dir`);
+    this.dir = dir;
+    this.holder = holder;
+  }
+}
+
+/**
+ * The spool could not do its part: its directory is unreadable or
+ * read-only, a write failed (ENOSPC), or a segment is damaged or from a
+ * newer version. Reported through the `error` event; the jobs concerned
+ * stay in memory (or on disk, untouched) and Kiq keeps running.
+ */
+export class SpoolError extends KiqError {
+  /** The file or directory concerned. */
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super('KIQ_ERR_SPOOL', `spool ${path}: ${message}`, options);
+    this.path = path;
+  }
+}
+
 /** Every error class in the catalogue, keyed by code (used by the docs test). */
 export const ERROR_CLASSES: Readonly<Record<KiqErrorCode, string>> = {
   KIQ_ERR_CONFIG: 'KiqConfigError',
@@ -156,6 +199,8 @@ export const ERROR_CLASSES: Readonly<Record<KiqErrorCode, string>> = {
   KIQ_ERR_ESCALATED: 'EscalationError',
   KIQ_ERR_UNFLUSHED: 'UnflushedJobsError',
   KIQ_ERR_REPORTER_DISABLED: 'ReporterDisabledError',
+  KIQ_ERR_SPOOL_LOCKED: 'SpoolLockedError',
+  KIQ_ERR_SPOOL: 'SpoolError',
 };
 
 /** Short, safe rendering of a value for error messages. */

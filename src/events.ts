@@ -24,6 +24,10 @@ export interface KiqEvents {
   'push.outage': { error: Error; waiting: number };
   /** The reliable-push buffer reaches Redis again. */
   'push.restored': Record<string, never>;
+  /** `count` jobs were written to the spool (`spool` option) in one group commit; `bytes` is the spool's size on disk. */
+  'push.spooled': { count: number; bytes: number };
+  /** `count` spooled jobs reached Redis, from spool segment `segment`. */
+  'push.replayed': { count: number; segment: string };
   /** The process went quiet (`quiet: true`: fetches nothing new) or resumed (`quiet: false`). */
   quiet: { identity: string; quiet: boolean };
   /** This process became the leader (`leader: true`) or stopped being it (`leader: false`). */

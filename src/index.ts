@@ -18,7 +18,9 @@ export type {
   Reporter,
   ReporterEvent,
   ResolvedConfig,
+  ResolvedSpool,
   SchedulerName,
+  SpoolOptions,
   TestMode,
 } from './config/options.js';
 export type { Clock } from './clock.js';
@@ -46,6 +48,8 @@ export {
   KiqNotRunningError,
   ReporterDisabledError,
   ScriptError,
+  SpoolError,
+  SpoolLockedError,
   UnflushedJobsError,
   UnknownWorkerError,
 } from './errors.js';

@@ -15,11 +15,13 @@ import { createActor, type Actor, type AnyActorLogic, type AnyActorRef, type Any
 import { JobBuffer } from './client/buffer.js';
 import type { Confirmation, PushStatus } from './client/entry.js';
 import { createFlushActor } from './client/flush-actor.js';
+import type { DurablePush } from './client/spool/durable-push.js';
+import { openDurablePush, type SpoolCounts } from './client/spool/open-durable-push.js';
 import { toEntry } from './client/to-entry.js';
 import { applyInit, resolveConfig } from './config/resolve.js';
 import type { InspectOption, KiqOptions, Periodic, ResolvedConfig } from './config/options.js';
 import { attachInspector } from './inspect/attach.js';
-import { EscalationError, KiqConfigError, KiqNotRunningError, UnflushedJobsError } from './errors.js';
+import { BufferFullError, EscalationError, KiqConfigError, KiqNotRunningError, UnflushedJobsError } from './errors.js';
 import { KiqEmitter, type KiqEventName, type KiqListener } from './events.js';
 import { buildJob, type EnqueueOptions, type PlainJob } from './job/build.js';
 import type { JobPayload } from './job/payload.js';
@@ -91,6 +93,9 @@ export class Kiq {
   /** A server's running jobs, counters and quiet flag, and their heartbeat (SIDEKIQ-CONTRACT.md §6). */
   #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat } | undefined;
   #bus: ReporterBus | undefined;
+  /** The spool (`spool` option), open between `start()` and `stop()`. */
+  #durable: DurablePush | undefined;
+  readonly #spoolCounts: SpoolCounts = { spooled: 0, replayed: 0 };
   /** Last leadership announced on the `leader` event. */
   #leading = false;
 
@@ -157,6 +162,15 @@ export class Kiq {
       await pool.connect().catch((error: unknown) => {
         throw new KiqNotRunningError('start', `unable to reach Redis at ${redactUrl(this.#config.redisUrl)} (${String(error)})`);
       });
+      if (this.#config.spool) {
+        this.#durable = await openDurablePush(this.#config.spool, {
+          buffer: this.#buffer,
+          clock: this.#config.clock,
+          events: this.#events,
+          log: (level, fields) => this.#log(level, fields),
+          wake: () => this.#root?.system.get('flusher')?.send({ type: 'enqueued' }),
+        }, this.#spoolCounts);
+      }
       if (this.#config.server) {
         const state = new ProcessState(this.#config.clock);
         state.quiet = this.#config.quiet;
@@ -183,6 +197,7 @@ export class Kiq {
     } catch (error) {
       this.#state = 'failed';
       this.#process = undefined;
+      await this.#closeSpool();
       await this.#pool?.close();
       throw error;
     }
@@ -195,7 +210,8 @@ export class Kiq {
         this.#events.emit('push.outage', { error, waiting });
       },
       onRestored: () => {
-        this.#log('info', { event: 'enqueueing_restored' });
+        this.#log('info', { event: 'enqueueing_restored', ...(this.#durable ? { spooled: this.#spoolCounts.spooled } : {}) });
+        this.#spoolCounts.spooled = 0;
         this.#events.emit('push.restored', {});
       },
       onRefused: (refused) => {
@@ -204,7 +220,7 @@ export class Kiq {
           this.#events.emit('error', wrapped);
         }
       },
-    });
+    }, this.#durable);
     // reporters: the bus looks them up in this tree's system at every send (refs change on restart)
     const bus = this.#process
       ? new ReporterBus({ system: () => this.#root?.system, targets: reporterTargets(this.#config, { emitter: this.#events }), logger: this.#config.logger })
@@ -238,7 +254,10 @@ export class Kiq {
       error: (error) => this.#escalated(error),
     });
     this.#root = root;
-    this.#buffer.onFirst = () => root.system.get('flusher')?.send({ type: 'enqueued' });
+    this.#buffer.onFirst = () => {
+      root.system.get('flusher')?.send({ type: 'enqueued' });
+      this.#durable?.enqueued();
+    };
     root.start();
   }
 
@@ -327,7 +346,7 @@ export class Kiq {
    * the job at once (it is in the reliable-push buffer, flushed within
    * milliseconds); with `confirm: true`, once Redis has it.
    * Rejects with `InvalidJobError` for bad input, `BufferFullError` when the
-   * buffer is full, `KiqNotRunningError` after `stop()`.
+   * buffer (or the spool) is full, `KiqNotRunningError` after `stop()`.
    */
   enqueue<Args extends unknown[]>(worker: Worker<Args>, args: Args, options: PushOptions & { confirm: true }): Promise<PushReceipt>;
   enqueue<Args extends unknown[]>(worker: Worker<Args>, args: Args, options?: PushOptions & { confirm?: false }): Promise<Job>;
@@ -354,6 +373,7 @@ export class Kiq {
         this.#sandbox.add({ payload: built.payload, ...(atMs === undefined ? {} : { atMs, inMs: atMs - nowMs }) });
         return Promise.resolve(confirm ? { status: atMs === undefined ? 'enqueued' : 'scheduled', job } : job);
       }
+      if (this.#durable?.full) throw new BufferFullError(this.#config.spool!.maxBytes, true);
       if (!confirm) {
         this.#buffer.add((seq) => toEntry(built, seq));
         return Promise.resolve(job);
@@ -373,7 +393,8 @@ export class Kiq {
   /** Resolves when every job enqueued before this call is in Redis (at once in sandbox mode). */
   flush(): Promise<void> {
     if (this.#sandbox) return Promise.resolve();
-    return this.#buffer.drained();
+    // a job the spool took has left the buffer: wait for the spool after it
+    return this.#buffer.drained().then(() => this.#durable?.spool.drained());
   }
 
   /**
@@ -464,6 +485,7 @@ export class Kiq {
     this.#events.emit('stopping', { identity: this.identity });
     // Sidekiq beats quiet "true" while it stops (launcher.rb `@done`)
     if (this.#process) this.#process.state.quiet = true;
+    if (this.#durable) this.#durable.stopping = true;
     const root = this.#root;
     if (root && !wasFailed) {
       // queues wait `timeoutMs` for running jobs; requeueing and the final
@@ -497,12 +519,25 @@ export class Kiq {
     // the heartbeat must expire before orphan recovery takes them
     await this.#process?.heartbeat.clear({ unregister: !wasFailed });
     await this.#pool?.close();
+    // what Redis did not take goes to the spool for the next start
+    if (this.#durable?.writable) await this.#durable.spoolAll();
+    await this.#closeSpool();
     this.#state = 'stopped';
     this.#events.emit('stopped', { identity: this.identity });
     const left = this.#buffer.takeAll();
     if (left.length > 0 && !this.#sandbox) {
       throw new UnflushedJobsError(left.map((entry) => entry.json));
     }
+  }
+
+  /** Stop the pump and close the spool (its lock released); say what it keeps for the next start. */
+  async #closeSpool(): Promise<void> {
+    const durable = this.#durable;
+    if (!durable) return;
+    this.#durable = undefined;
+    await durable.close();
+    if (durable.spool.backlog) this.#log('warn', { event: 'spool_kept', dir: durable.spool.dir, bytes: durable.spool.bytes, segments: durable.spool.segments });
+    await durable.spool.close();
   }
 
   #log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>): void {

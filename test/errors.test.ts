@@ -59,6 +59,10 @@ function instantiate(name: string): KiqError {
       return new kiq.UnflushedJobsError(['{}']);
     case 'ReporterDisabledError':
       return new kiq.ReporterDisabledError('reporter:0', 5, 60_000, new Error('boom'));
+    case 'SpoolLockedError':
+      return new kiq.SpoolLockedError('/var/spool/kiq', 42);
+    case 'SpoolError':
+      return new kiq.SpoolError('/var/spool/kiq', 'read-only');
     default:
       throw new Error(`no sample for ${name}: add one`);
   }

@@ -3,6 +3,11 @@
  * The Flusher's `flush` actor: take a batch from the buffer, write it with
  * the {@link Pusher}, give back what did not reach Redis. A failed write
  * rejects, so the machine backs off; the jobs are already back in the buffer.
+ *
+ * With a spool ({@link DurablePush}) the spool's records go first (they are
+ * older than anything in memory), a batch per call; in `always` mode only
+ * they do. A failing final flush (`stop()` while Redis is down) ends once
+ * every waiting job is on disk: the next start pushes them.
  */
 import { fromPromise } from 'xstate';
 import type { FlushOutput } from '../../machines/flusher.js';
@@ -11,6 +16,7 @@ import type { ConnectionPool } from '../redis/connections.js';
 import type { JobBuffer } from './buffer.js';
 import type { BufferEntry } from './entry.js';
 import { Pusher } from './pusher.js';
+import type { DurablePush } from './spool/durable-push.js';
 
 /** Most jobs written per flush call; the rest follow at once in the next call. */
 export const FLUSH_BATCH = 10_000;
@@ -26,22 +32,45 @@ export interface FlushHooks {
 }
 
 /** Build the `flush` actor logic for one Kiq instance. */
-export function createFlushActor(buffer: JobBuffer, pool: ConnectionPool, clock: Clock, hooks: FlushHooks) {
+export function createFlushActor(buffer: JobBuffer, pool: ConnectionPool, clock: Clock, hooks: FlushHooks, durable?: DurablePush) {
   const pusher = new Pusher();
   let failing = false;
-  return fromPromise<FlushOutput>(async () => {
-    const batch = buffer.take(FLUSH_BATCH);
-    if (batch.length === 0) return { written: 0, remaining: buffer.pending };
-    const result = await pusher.push(pool.next(), batch, clock.realMs() / 1000);
-    buffer.settle(batch, result.retry);
-    if (result.refused.length > 0) hooks.onRefused(result.refused);
-    if (result.error) {
-      if (!failing) hooks.onOutage(result.error, buffer.size);
-      failing = true;
-      throw result.error;
-    }
+  const failed = (error: Error): never => {
+    if (!failing) hooks.onOutage(error, buffer.size);
+    failing = true;
+    durable?.outage(true);
+    throw error;
+  };
+  const succeeded = () => {
     if (failing) hooks.onRestored();
     failing = false;
-    return { written: batch.length - result.refused.length, remaining: buffer.pending };
+    durable?.outage(false);
+  };
+  const remaining = () => (durable?.pushesFromMemory === false ? 0 : buffer.pending) + (durable?.spool.backlog ? 1 : 0);
+  return fromPromise<FlushOutput>(async () => {
+    if (durable && failing && durable.stopping && durable.writable) {
+      await durable.spoolAll();
+      if (buffer.size === 0) return { written: 0, remaining: 0 };
+    }
+    if (durable?.spool.backlog) {
+      let written: number;
+      try {
+        written = await durable.spool.replay(pool.next(), clock.realMs() / 1000);
+      } catch (error) {
+        return failed(error instanceof Error ? error : new Error(String(error)));
+      }
+      succeeded();
+      return { written, remaining: remaining() };
+    }
+    if (durable && !durable.pushesFromMemory) return { written: 0, remaining: remaining() };
+    const batch = buffer.take(FLUSH_BATCH);
+    if (batch.length === 0) return { written: 0, remaining: remaining() };
+    durable?.writing(true);
+    const result = await pusher.push(pool.next(), batch, clock.realMs() / 1000).finally(() => durable?.writing(false));
+    buffer.settle(batch, result.retry);
+    if (result.refused.length > 0) hooks.onRefused(result.refused);
+    if (result.error) return failed(result.error);
+    succeeded();
+    return { written: batch.length - result.refused.length, remaining: remaining() };
   });
 }

@@ -7,6 +7,10 @@
  * reply is checked on its own: jobs whose command did not reach Redis go back
  * to the buffer; jobs Redis refused (a reply error such as WRONGTYPE) are
  * reported, never silently dropped.
+ *
+ * A spool replay passes `progress`: the batch then goes in one MULTI/EXEC
+ * with a SET of the segment's progress key, so Redis holds the jobs and the
+ * pushed-up-to offset together or neither (src/client/spool/replay.ts).
  */
 import type { ChainableCommander, Redis } from 'ioredis';
 import { ReplyError } from 'ioredis';
@@ -27,6 +31,13 @@ export interface PushResult {
   readonly refused: { entry: BufferEntry; error: Error }[];
   /** The connection-level error that made `retry` non-empty. */
   readonly error?: Error;
+}
+
+/** A progress key written in the same transaction as the batch. */
+export interface PushProgress {
+  readonly key: string;
+  readonly value: string;
+  readonly ttlSec: number;
 }
 
 interface Step {
@@ -51,10 +62,10 @@ function withEnqueuedAt(json: string, suffix: string): string {
 export class Pusher {
   readonly #unregistered = new Set<string>();
 
-  /** Push `batch` through `redis` at `nowSec` (epoch seconds). */
-  async push(redis: Redis, batch: readonly BufferEntry[], nowSec: number): Promise<PushResult> {
-    const pipeline = redis.pipeline();
-    const steps: (Step | null)[] = [];
+  /** Push `batch` through `redis` at `nowSec` (epoch seconds); with `progress`, atomically with it. */
+  async push(redis: Redis, batch: readonly BufferEntry[], nowSec: number, progress?: PushProgress): Promise<PushResult> {
+    const pipeline = progress ? redis.multi() : redis.pipeline();
+    const steps: (Step | 'progress' | null)[] = [];
     const suffix = `,"enqueued_at":${formatSeconds(nowSec)}}`;
     const immediate = new Map<string, string[]>();
     const immediateEntries = new Map<string, BufferEntry[]>();
@@ -101,6 +112,11 @@ export class Pusher {
       steps.push({ entries: chunk, outcome: SCHEDULED });
     }
 
+    if (progress) {
+      pipeline.set(progress.key, progress.value, 'EX', progress.ttlSec);
+      steps.push('progress');
+    }
+
     let replies: [Error | null, unknown][] | null;
     try {
       replies = await pipeline.exec();
@@ -110,13 +126,16 @@ export class Pusher {
     return this.#settle(steps, replies ?? [], names, batch);
   }
 
-  #settle(steps: readonly (Step | null)[], replies: readonly [Error | null, unknown][], names: Set<string>, batch: readonly BufferEntry[]): PushResult {
+  #settle(steps: readonly (Step | 'progress' | null)[], replies: readonly [Error | null, unknown][], names: Set<string>, batch: readonly BufferEntry[]): PushResult {
     const retry: BufferEntry[] = [];
     const refused: { entry: BufferEntry; error: Error }[] = [];
     let error: Error | undefined;
     if (replies.length !== steps.length) return { retry: [...batch], refused, error: new Error('pipeline returned no replies') };
+    const progressFailed = steps.some((step, i) => step === 'progress' && replies[i]![0]);
+    if (progressFailed) return { retry: [...batch], refused, error: replies[steps.indexOf('progress')]![0]! };
     steps.forEach((step, i) => {
       const [replyError, reply] = replies[i]!;
+      if (step === 'progress') return;
       if (step === null) {
         if (replyError) for (const name of names) this.#unregistered.add(name);
         else this.#unregistered.clear();

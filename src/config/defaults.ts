@@ -11,6 +11,14 @@ import type { ResolvedConfig } from './options.js';
 /** Used when neither `redisUrl` nor `REDIS_URL` is set (DESIGN.md §4). */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
+/** Defaults of the `spool` option's fields besides `dir`. */
+export const SPOOL_DEFAULTS = Object.freeze({
+  mode: 'outage', // disk only while Redis does not take the writes
+  maxBytes: 1024 ** 3, // bytes = 1 GiB, ~5 M jobs of 200 bytes
+  after: 50, // ms a write may hang before the waiting jobs go to disk
+  segmentBytes: 16 * 1024 ** 2, // bytes = 16 MiB per segment file
+} as const);
+
 /** Defaults of every option that has a static one. Frozen, shared by all instances. */
 export const DEFAULTS = Object.freeze({
   queues: Object.freeze({ default: 25 }), // jobs at once per queue; Kiq `[default: 25]`, Sidekiq concurrency 5
@@ -21,6 +29,7 @@ export const DEFAULTS = Object.freeze({
   flushInterval: 10, // ms, first push backoff step; Kiq `flush_interval` (its flush period)
   flushMaxInterval: 5_000, // ms, push backoff cap (×1.5 steps); Kiq Client constant
   bufferLimit: 100_000, // jobs; Kiq's buffer is unbounded (KIQ-BEHAVIOUR §16.1 item 4)
+  spool: undefined, // off: a crash loses what the buffer holds (issue 13); see SPOOL_DEFAULTS
   poolSize: 5, // connections; Kiq `pool_size`
   deadLimit: 10_000, // jobs; Kiq `dead_limit`, Sidekiq `dead_max_jobs`
   deadTimeout: 180 * 86_400_000, // ms = 6 months; Kiq `dead_timeout`, Sidekiq `dead_timeout_in_seconds`

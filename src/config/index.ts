@@ -14,7 +14,9 @@ export type {
   Reporter,
   ReporterEvent,
   ResolvedConfig,
+  ResolvedSpool,
   SchedulerName,
+  SpoolOptions,
   TestMode,
 } from './options.js';
 export { DEFAULT_REDIS_URL, DEFAULTS } from './defaults.js';

@@ -81,6 +81,27 @@ export interface Periodic {
   readonly options: Readonly<PeriodicOptions>;
 }
 
+/** The `spool` option: where and when reliable push keeps jobs on disk. */
+export interface SpoolOptions {
+  /** Directory of the spool (created if missing); one process per directory (it is locked). */
+  dir: string;
+  /**
+   * `outage`: jobs go to disk only while Redis does not take them (no cost
+   * while it does); `always`: every job is on disk before it is pushed.
+   * @defaultValue `'outage'`
+   */
+  mode?: 'outage' | 'always';
+  /** Bytes on disk past which `enqueue` rejects with `BufferFullError`. @defaultValue `1_073_741_824` (1 GiB) */
+  maxBytes?: number;
+  /** In `outage` mode, a write to Redis in flight this long sends the waiting jobs to disk, ms. @defaultValue `50` */
+  after?: number;
+  /** A segment file past this size is closed and a new one started, bytes. @defaultValue `16_777_216` (16 MiB) */
+  segmentBytes?: number;
+}
+
+/** The `spool` option with its defaults filled in. */
+export type ResolvedSpool = Readonly<Required<SpoolOptions>>;
+
 /**
  * What `new Kiq(options)` accepts. Every option is optional; defaults are
  * Kiq's (see `src/config/defaults.ts`) unless noted. Invalid options throw a
@@ -103,6 +124,13 @@ export interface KiqOptions {
   flushMaxInterval?: number;
   /** Jobs the reliable-push buffer holds before `enqueue` rejects with `BufferFullError`. @defaultValue `100_000` */
   bufferLimit?: number;
+  /**
+   * A local spool for reliable push: jobs enqueued while Redis is down go to
+   * files in `spool.dir` and survive a crash (kill -9); the next start with
+   * the same `dir` writes them to Redis once. Off by default (README
+   * "Reliable push"). @defaultValue `undefined`
+   */
+  spool?: SpoolOptions;
   /** Redis connections in the pool. @defaultValue `5` */
   poolSize?: number;
   /** Most jobs kept in the dead set. @defaultValue `10_000` */
@@ -160,9 +188,10 @@ export interface KiqOptions {
 export interface ResolvedConfig
   extends Readonly<
     Required<
-      Omit<KiqOptions, 'queues' | 'workers' | 'periodics' | 'extraReporters' | 'schedulers' | 'init' | 'inspect'>
+      Omit<KiqOptions, 'queues' | 'workers' | 'periodics' | 'extraReporters' | 'schedulers' | 'init' | 'inspect' | 'spool'>
     >
   > {
+  readonly spool: ResolvedSpool | undefined;
   readonly queues: Readonly<Record<string, number>>;
   readonly workers: readonly Worker[];
   readonly periodics: readonly Periodic[];

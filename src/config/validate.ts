@@ -12,7 +12,8 @@ import type { Clock } from '../clock.js';
 import { KiqConfigError } from '../errors.js';
 import { parseCron } from '../periodic/schedule.js';
 import type { Worker, WorkerOptions } from '../worker.js';
-import type { InspectOption, KiqOptions, Logger, Periodic, Reporter, ResolvedConfig } from './options.js';
+import { SPOOL_DEFAULTS } from './defaults.js';
+import type { InspectOption, KiqOptions, Logger, Periodic, Reporter, ResolvedConfig, ResolvedSpool } from './options.js';
 
 /** Checks `value` (found at option path `path`) and returns its validated form. */
 type Validator<T> = (value: unknown, path: string) => T;
@@ -192,6 +193,21 @@ export function checkRedisUrl(v: unknown, path: string, expected = REDIS_URL_EXP
   return fail(path, expected, typeof v === 'string' ? v.replace(/\/\/[^/]*@/, '//***@') : v);
 }
 
+const SPOOL_KEYS = ['dir', 'mode', 'maxBytes', 'after', 'segmentBytes'];
+
+const spool: Validator<ResolvedSpool> = (v, path) => {
+  if (!isPlainObject(v)) return fail(path, 'an object { dir, mode?, maxBytes?, after?, segmentBytes? }', v);
+  for (const key of Object.keys(v)) if (!SPOOL_KEYS.includes(key)) fail(keyPath(path, key), `one of ${SPOOL_KEYS.join(', ')}`, v[key]);
+  const dir = typeof v.dir === 'string' && v.dir !== '' ? v.dir : fail(`${path}.dir`, 'a non-empty directory path', v.dir);
+  return Object.freeze({
+    dir,
+    mode: v.mode === undefined ? SPOOL_DEFAULTS.mode : oneOf(['outage', 'always'])(v.mode, `${path}.mode`),
+    maxBytes: v.maxBytes === undefined ? SPOOL_DEFAULTS.maxBytes : integer(1, ' of bytes')(v.maxBytes, `${path}.maxBytes`),
+    after: v.after === undefined ? SPOOL_DEFAULTS.after : timerMs(1)(v.after, `${path}.after`),
+    segmentBytes: v.segmentBytes === undefined ? SPOOL_DEFAULTS.segmentBytes : integer(1, ' of bytes')(v.segmentBytes, `${path}.segmentBytes`),
+  });
+};
+
 /** Everything an option can hold once valid: the config's fields plus the `init` hook. */
 type Valid = ResolvedConfig & Pick<Required<KiqOptions>, 'init'>;
 
@@ -205,6 +221,7 @@ export const VALIDATORS: { readonly [K in keyof KiqOptions]-?: Validator<Valid[K
   flushInterval: timerMs(1),
   flushMaxInterval: timerMs(1),
   bufferLimit: integer(1),
+  spool,
   poolSize: integer(1),
   deadLimit: integer(1),
   deadTimeout: integer(1, ' of milliseconds'),
