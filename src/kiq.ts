@@ -13,7 +13,7 @@
  */
 import { createActor, type Actor, type AnyActorLogic, type AnyActorRef, type AnyStateMachine, type Subscription } from 'xstate';
 import { JobBuffer } from './client/buffer.js';
-import type { Confirmation, PushStatus } from './client/entry.js';
+import type { BufferEntry, Confirmation, PushStatus } from './client/entry.js';
 import { createFlushActor } from './client/flush-actor.js';
 import type { DurablePush } from './client/spool/durable-push.js';
 import { openDurablePush, type SpoolCounts } from './client/spool/open-durable-push.js';
@@ -375,7 +375,7 @@ export class Kiq {
       }
       if (this.#durable?.full) throw new BufferFullError(this.#config.spool!.maxBytes, true);
       if (!confirm) {
-        this.#buffer.add((seq) => toEntry(built, seq));
+        this.#push((seq) => toEntry(built, seq));
         return Promise.resolve(job);
       }
       return new Promise<PushReceipt>((resolve, reject) => {
@@ -383,11 +383,17 @@ export class Kiq {
           resolve: (outcome) => resolve({ ...outcome, job }),
           reject,
         };
-        this.#buffer.add((seq) => toEntry(built, seq, confirmation));
+        this.#push((seq) => toEntry(built, seq, confirmation));
       });
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Into the spool at once during an outage (on disk before enqueue returns), else into the buffer. */
+  #push(make: (seq: number) => BufferEntry): void {
+    if (this.#durable?.accept(make)) return;
+    this.#buffer.add(make);
   }
 
   /** Resolves when every job enqueued before this call is in Redis (at once in sandbox mode). */
@@ -520,7 +526,7 @@ export class Kiq {
     await this.#process?.heartbeat.clear({ unregister: !wasFailed });
     await this.#pool?.close();
     // what Redis did not take goes to the spool for the next start
-    if (this.#durable?.writable) await this.#durable.spoolAll();
+    if (this.#durable?.writable) this.#durable.spoolAll();
     await this.#closeSpool();
     this.#state = 'stopped';
     this.#events.emit('stopped', { identity: this.identity });
@@ -535,9 +541,9 @@ export class Kiq {
     const durable = this.#durable;
     if (!durable) return;
     this.#durable = undefined;
-    await durable.close();
-    if (durable.spool.backlog) this.#log('warn', { event: 'spool_kept', dir: durable.spool.dir, bytes: durable.spool.bytes, segments: durable.spool.segments });
+    durable.close();
     await durable.spool.close();
+    if (durable.spool.backlog) this.#log('warn', { event: 'spool_kept', dir: durable.spool.dir, bytes: durable.spool.bytes, segments: durable.spool.segments });
   }
 
   #log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>): void {

@@ -49,7 +49,7 @@ export function createFlushActor(buffer: JobBuffer, pool: ConnectionPool, clock:
   const remaining = () => (durable?.pushesFromMemory === false ? 0 : buffer.pending) + (durable?.spool.backlog ? 1 : 0);
   return fromPromise<FlushOutput>(async () => {
     if (durable && failing && durable.stopping && durable.writable) {
-      await durable.spoolAll();
+      durable.spoolAll();
       if (buffer.size === 0) return { written: 0, remaining: 0 };
     }
     if (durable?.spool.backlog) {

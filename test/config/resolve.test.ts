@@ -20,6 +20,7 @@ describe('resolveConfig', () => {
       flushInterval: 10,
       flushMaxInterval: 5_000,
       bufferLimit: 100_000,
+      spool: undefined,
       poolSize: 5,
       deadLimit: 10_000,
       deadTimeout: 15_552_000_000,
@@ -38,6 +39,25 @@ describe('resolveConfig', () => {
       inspect: undefined,
       logger: console,
     });
+  });
+
+  it('fills the spool option with its defaults, and takes what is given', () => {
+    expect(resolveConfig({ spool: { dir: '/var/spool/kiq' } }, {}).spool).to.deep.equal({
+      dir: '/var/spool/kiq',
+      mode: 'outage',
+      maxBytes: 1024 ** 3,
+      after: 50,
+      segmentBytes: 16 * 1024 ** 2,
+    });
+    expect(resolveConfig({ spool: { dir: 'd', mode: 'always', maxBytes: 10 } }, {}).spool).to.include({ mode: 'always', maxBytes: 10 });
+  });
+
+  it('rejects a bad spool option, naming the field', () => {
+    expect(() => resolveConfig({ spool: { dir: '' } }, {})).to.throw(KiqConfigError, 'expected option "spool.dir" to be a non-empty directory path, got: ""');
+    expect(() => resolveConfig({ spool: { dir: 'd', mode: 'sometimes' as 'always' } }, {})).to.throw(KiqConfigError, '"spool.mode"');
+    expect(() => resolveConfig({ spool: { dir: 'd', maxBytes: 0 } }, {})).to.throw(KiqConfigError, '"spool.maxBytes" to be a positive integer of bytes');
+    expect(() => resolveConfig({ spool: { dir: 'd', dirs: 'x' } as unknown as { dir: string } }, {})).to.throw(KiqConfigError, '"spool.dirs"');
+    expect(() => resolveConfig({ spool: '/tmp' as unknown as { dir: string } }, {})).to.throw(KiqConfigError, '"spool" to be an object');
   });
 
   it('runs the TSDoc example', () => {

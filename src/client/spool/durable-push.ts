@@ -4,11 +4,14 @@
  * disk, and gives the Flusher the spool's records to push first.
  *
  * - `outage` mode: nothing touches the disk while Redis takes the writes.
- *   When a write fails, while the outage lasts, and when a write has been in
- *   flight longer than `after` ms (Redis hangs), the pump moves every waiting
- *   job from memory to the spool, one group commit at a time.
- * - `always` mode: every job goes to the spool before it is pushed; the
- *   Flusher pushes only from the spool (a write-ahead log).
+ *   When a write fails, the pump moves every waiting job from memory to the
+ *   spool; while the outage lasts, `enqueue` writes its job to the spool
+ *   before it returns (`accept`), so an accepted job survives a kill -9 at
+ *   any moment after. A write in flight longer than `after` ms (Redis
+ *   hangs) sends the jobs waiting behind it to the spool too.
+ * - `always` mode: every job goes to the spool before it is pushed (the
+ *   pump writes each tick's jobs in one group); the Flusher pushes only
+ *   from the spool, and only what is fsynced (a write-ahead log).
  *
  * A group the spool cannot take (ENOSPC, EROFS, `maxBytes`) goes back to
  * memory, where `bufferLimit` bounds it and the Flusher pushes it as
@@ -16,6 +19,7 @@
  */
 import type { Clock } from '../../clock.js';
 import type { JobBuffer } from '../buffer.js';
+import type { BufferEntry } from '../entry.js';
 import type { Spool } from './spool.js';
 
 /** Most jobs per group commit. */
@@ -32,7 +36,7 @@ export interface PumpHooks {
   failed(error: Error, count: number): void;
   /** The disk takes groups again after a failure. */
   recovered(): void;
-  /** Jobs reached the spool (`always` mode: the Flusher has something to push). */
+  /** Jobs wait that the Flusher should push: back in memory after a failed write. */
   wake(): void;
 }
 
@@ -52,8 +56,7 @@ export class DurablePush {
   readonly #settings: DurablePushSettings;
   readonly #hooks: PumpHooks;
   #outage = false;
-  #pumping: Promise<void> | undefined;
-  #again = false;
+  #pumpQueued = false;
   #diskFailing = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #watch: ReturnType<typeof setInterval> | undefined;
@@ -105,53 +108,63 @@ export class DurablePush {
     this.#writeSince = inFlight ? this.#clock.monoMs() : undefined;
   }
 
-  /** Spool the waiting jobs soon (coalesced: one pump at a time). */
-  nudge(): void {
-    if (this.#closed || this.#retryTimer) return;
-    if (this.#pumping) {
-      this.#again = true;
-      return;
+  /**
+   * During an outage (`outage` mode), write the job `make` builds to the
+   * spool now, after whatever waits in memory; `false` when it is for the
+   * buffer instead (no outage, `always` mode, or the disk failed).
+   */
+  accept(make: (seq: number) => BufferEntry): boolean {
+    if (this.#settings.mode !== 'outage' || !this.#outage || !this.writable || this.#retryTimer) return false;
+    this.#pump();
+    if (this.#diskFailing) return false;
+    const entry = make(-1);
+    try {
+      this.spool.write([entry], this.#clock.realMs());
+    } catch (error) {
+      this.#failed(error instanceof Error ? error : new Error(String(error)), 1);
+      return false;
     }
-    this.#pumping = this.#pump().finally(() => {
-      this.#pumping = undefined;
-      if (this.#again) {
-        this.#again = false;
-        this.nudge();
-      }
+    this.#hooks.spooled(1);
+    return true;
+  }
+
+  /** Spool the waiting jobs at the next turn of the event loop (one group for the tick's jobs). */
+  nudge(): void {
+    if (this.#closed || this.#retryTimer || this.#pumpQueued) return;
+    this.#pumpQueued = true;
+    setImmediate(() => {
+      this.#pumpQueued = false;
+      if (!this.#closed) this.#pump();
     });
   }
 
-  /** Spool every waiting job now; resolves when done (or the disk failed). */
-  async spoolAll(): Promise<void> {
-    while (this.#pumping) await this.#pumping;
+  /** Spool every waiting job now (stop). */
+  spoolAll(): void {
     if (this.#retryTimer) {
       clearTimeout(this.#retryTimer);
       this.#retryTimer = undefined;
     }
-    await this.#pump();
+    this.#pump();
   }
 
   /** Stop the timers; the spool itself is closed by its owner. */
-  async close(): Promise<void> {
+  close(): void {
     this.#closed = true;
     if (this.#watch) clearInterval(this.#watch);
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
-    while (this.#pumping) await this.#pumping;
   }
 
   #checkHung(): void {
     if (this.#writeSince !== undefined && this.#clock.monoMs() - this.#writeSince >= this.#settings.after && this.#buffer.pending > 0) this.nudge();
   }
 
-  async #pump(): Promise<void> {
-    // yield once: the jobs of this tick go out in one group
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    for (;;) {
+  /** Move every job waiting in memory to the spool, a group per write. */
+  #pump(): void {
+    while (this.#buffer.pending > 0) {
       if (this.full) return this.#failed(new Error(`spool.maxBytes reached (${this.spool.bytes} bytes on disk)`), this.#buffer.pending);
       const batch = this.#buffer.take(GROUP_MAX);
-      if (batch.length === 0) return;
       try {
-        await this.spool.append(batch, this.#clock.realMs());
+        this.spool.write(batch, this.#clock.realMs());
       } catch (error) {
         this.#buffer.settle(batch, batch);
         return this.#failed(error instanceof Error ? error : new Error(String(error)), batch.length);
@@ -162,7 +175,6 @@ export class DurablePush {
         this.#hooks.recovered();
       }
       this.#hooks.spooled(batch.length);
-      this.#hooks.wake();
     }
   }
 

@@ -48,6 +48,7 @@ export async function openDurablePush(settings: ResolvedSpool, wiring: SpoolWiri
         refused: (refused) => {
           for (const { entry, error } of refused) events.emit('error', new UnflushedJobsError([entry.json], { cause: error }));
         },
+        durable: () => wiring.wake(),
         replayed: (count, segment) => {
           counts.replayed += count;
           events.emit('push.replayed', { count, segment });

@@ -1,66 +1,119 @@
 /**
  * @internal
- * Appends group commits to one segment: one `write` and one `fdatasync` per
- * group. The write returns once the bytes are in the kernel (they survive a
- * kill -9 from then on); the fdatasync makes them survive a power loss. A
- * failed write (ENOSPC) is truncated away, so the segment never keeps a
- * half group, and the caller keeps the jobs.
+ * Appends records to one segment. `write` is synchronous: when it returns
+ * the bytes are in the kernel, so they survive a kill -9 of this process
+ * (only a crash of the machine can lose them). One `fdatasync` then runs
+ * in the background for every bytes written since the last one (group
+ * commit); `durable` moves up when it returns, and only durable bytes are
+ * ever replayed, so Redis never gets a job the spool could still lose.
+ * A failed write (ENOSPC, EROFS) is truncated away: the segment never keeps
+ * a partial record, and the caller keeps the jobs.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fsyncDir } from './fsync-dir.js';
-import { HEADER_BYTES, encodeHeader } from './header.js';
+import { fsyncDirSync } from './fsync-dir.js';
+import { encodeHeader } from './header.js';
 
 /** An open segment being appended to. */
 export class SegmentWriter {
   readonly path: string;
-  readonly #file: FileHandle;
-  #size: number;
+  readonly #fd: number;
+  readonly #onDurable: (durable: number) => void;
+  readonly #onSyncError: (error: Error) => void;
+  #end: number;
+  #durable: number;
+  #syncing = false;
+  #closed = false;
 
-  private constructor(path: string, file: FileHandle, size: number) {
+  private constructor(path: string, fd: number, size: number, onDurable: (durable: number) => void, onSyncError: (error: Error) => void) {
     this.path = path;
-    this.#file = file;
-    this.#size = size;
+    this.#fd = fd;
+    this.#end = size;
+    this.#durable = size;
+    this.#onDurable = onDurable;
+    this.#onSyncError = onSyncError;
   }
 
-  /** Create the segment at `path` (it must not exist) with its header, durably. */
-  static async create(path: string): Promise<SegmentWriter> {
-    const file = await open(path, 'wx');
+  /**
+   * Create the segment at `path` (it must not exist) with its header,
+   * fsynced with its directory entry. `onDurable` hears each new durable size.
+   */
+  static create(path: string, onDurable: (durable: number) => void, onSyncError: (error: Error) => void): SegmentWriter {
+    const fd = openSync(path, 'wx');
+    const header = encodeHeader();
     try {
-      await file.write(encodeHeader(), 0, HEADER_BYTES, 0);
-      await file.datasync();
-      await fsyncDir(dirname(path));
+      writeAll(fd, header, 0);
+      fdatasyncSync(fd);
+      fsyncDirSync(dirname(path));
     } catch (error) {
-      await file.close();
+      closeSync(fd);
       throw error;
     }
-    return new SegmentWriter(path, file, HEADER_BYTES);
+    return new SegmentWriter(path, fd, header.length, onDurable, onSyncError);
   }
 
-  /** Bytes in the segment, header included. */
-  get size(): number {
-    return this.#size;
+  /** Bytes written (in the kernel), header included. */
+  get end(): number {
+    return this.#end;
   }
 
-  /** Append `bytes` (whole records) and fdatasync; on failure the segment is as before. */
-  async append(bytes: Buffer): Promise<void> {
-    const at = this.#size;
+  /** Bytes known to be on the disk. */
+  get durable(): number {
+    return this.#durable;
+  }
+
+  /** Append `bytes` (whole records); throws the file-system error, the segment as before. */
+  write(bytes: Buffer): void {
+    const at = this.#end;
     try {
-      let done = 0;
-      while (done < bytes.length) {
-        const { bytesWritten } = await this.#file.write(bytes, done, bytes.length - done, at + done);
-        done += bytesWritten;
+      writeAll(this.#fd, bytes, at);
+    } catch (error) {
+      try {
+        ftruncateSync(this.#fd, at);
+      } catch {
+        // a reader stops at `durable`, so whatever stayed past `at` is never read
       }
-      await this.#file.datasync();
-    } catch (error) {
-      await this.#file.truncate(at).catch(() => undefined);
       throw error;
     }
-    this.#size = at + bytes.length;
+    this.#end = at + bytes.length;
+    this.#sync();
   }
 
-  /** Close the file. */
-  async close(): Promise<void> {
-    await this.#file.close();
+  /** fdatasync now and close (blocking: once per segment). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      fdatasyncSync(this.#fd);
+      this.#advance(this.#end);
+    } catch (error) {
+      this.#onSyncError(error as Error);
+    }
+    closeSync(this.#fd);
   }
+
+  #advance(durable: number): void {
+    if (durable <= this.#durable) return;
+    this.#durable = durable;
+    this.#onDurable(durable);
+  }
+
+  #sync(): void {
+    if (this.#syncing || this.#closed) return;
+    this.#syncing = true;
+    const upTo = this.#end;
+    fdatasync(this.#fd, (error) => {
+      this.#syncing = false;
+      if (this.#closed) return;
+      // a failed fdatasync: the bytes are in the kernel still; say so, and count them
+      if (error) this.#onSyncError(error);
+      this.#advance(upTo);
+      if (this.#end > this.#durable) this.#sync();
+    });
+  }
+}
+
+function writeAll(fd: number, bytes: Buffer, at: number): void {
+  let done = 0;
+  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, at + done);
 }

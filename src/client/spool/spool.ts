@@ -4,9 +4,11 @@
  * docs/spool-format.md).
  *
  * 1. `open` takes the directory's lock and lists its segments.
- * 2. `append` writes a group of buffer entries as records at the end of the
- *    current segment: one write + one fdatasync per group. A segment past
- *    `segmentBytes` is closed and a new one started.
+ * 2. `write` appends buffer entries as records to the current segment, in
+ *    one synchronous write (in the kernel when it returns: kill -9 proof);
+ *    the segment writer fdatasyncs in the background, one per group, and
+ *    only fsynced bytes are replayed. A segment past `segmentBytes` is
+ *    closed and a new one started.
  * 3. `replay` pushes the oldest unpushed records of the oldest segment in
  *    one MULTI/EXEC that also SETs the segment's progress key in Redis to
  *    the offset after them; then it rewrites the local marker (fsynced).
@@ -16,8 +18,8 @@
  * 4. A segment pushed to its end is deleted (or kept as `.corrupt` when a
  *    damaged record was skipped), then its marker and its progress key.
  *
- * `append` calls and segment removal run one at a time (one chain), so the
- * writer's segment is never removed under a write.
+ * The writer's segment is removed only when nothing written is waiting for
+ * its fdatasync, and writes are synchronous, so a removal never races one.
  */
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -61,6 +63,8 @@ export interface SpoolHooks {
   refused(refused: readonly { entry: BufferEntry; error: Error }[]): void;
   /** `count` records reached Redis. */
   replayed(count: number, segment: string): void;
+  /** Written records became durable: there is something to replay. */
+  durable(): void;
 }
 
 interface Waiter {
@@ -79,8 +83,8 @@ export class Spool {
   readonly #pusher = new Pusher();
   #writer: { segment: Segment; file: SegmentWriter } | undefined;
   #nextSeq: number;
-  #chain: Promise<unknown> = Promise.resolve();
   #waiters: Waiter[] = [];
+  #closed = false;
 
   private constructor(settings: SpoolSettings, hooks: SpoolHooks, lock: SpoolLock, segments: Segment[]) {
     this.dir = settings.dir;
@@ -111,7 +115,7 @@ export class Spool {
   get bytes(): number {
     let total = 0;
     for (const segment of this.#segments) total += segment.size;
-    return total;
+    return total + (this.#writer ? this.#writer.file.end - this.#writer.segment.size : 0);
   }
 
   /** Segments on disk. */
@@ -124,24 +128,26 @@ export class Spool {
     return this.#segments.some((s) => s.state === 'active' && s.pushed < s.size);
   }
 
-  /** Append `entries` as one durable group; throws the file-system error, the segment unchanged. */
-  append(entries: readonly BufferEntry[], nowMs: number): Promise<void> {
-    return this.#serial(async () => {
-      if (entries.length === 0) return;
-      if (!this.#writer || this.#writer.file.size >= this.#settings.segmentBytes) await this.#rotate();
-      const { segment, file } = this.#writer!;
-      const records = entries.map((entry) => encodeRecord(entry, nowMs));
-      let offset = file.size;
-      const offsets = records.map((record) => {
-        const at = offset;
-        offset += record.length;
-        return at;
-      });
-      await file.append(Buffer.concat(records));
-      segment.size = file.size;
-      entries.forEach((entry, i) => {
-        if (entry.confirm) segment.confirms.set(offsets[i]!, entry.confirm);
-      });
+  /**
+   * Append `entries` in one write; when it returns they survive a kill -9,
+   * and an fdatasync is under way. Throws the file-system error (ENOSPC,
+   * EROFS), the segment unchanged.
+   */
+  write(entries: readonly BufferEntry[], nowMs: number): void {
+    if (entries.length === 0) return;
+    if (this.#closed) throw new Error('spool is closed');
+    if (!this.#writer || this.#writer.file.end >= this.#settings.segmentBytes) this.#rotate();
+    const { segment, file } = this.#writer!;
+    const records = entries.map((entry) => encodeRecord(entry, nowMs));
+    let offset = file.end;
+    const offsets = records.map((record) => {
+      const at = offset;
+      offset += record.length;
+      return at;
+    });
+    file.write(records.length === 1 ? records[0]! : Buffer.concat(records));
+    entries.forEach((entry, i) => {
+      if (entry.confirm) segment.confirms.set(offsets[i]!, entry.confirm);
     });
   }
 
@@ -200,7 +206,7 @@ export class Spool {
       this.#hooks.report(new SpoolError(markerPath(segment.path), `marker not written (${String(error)})`, { cause: error }));
     });
     if (entries.length > 0) this.#hooks.replayed(entries.length, segment.name);
-    if (segment.pushed >= segment.size) await this.#serial(() => this.#remove(segment, redis));
+    if (segment.pushed >= segment.size) await this.#remove(segment, redis);
     this.#release();
     return entries.length;
   }
@@ -212,13 +218,13 @@ export class Spool {
     return new Promise((resolve) => this.#waiters.push({ seq: last.seq, offset: last.size, resolve }));
   }
 
-  /** Close the current segment and give up the lock; the records stay for the next start. */
-  close(): Promise<void> {
-    return this.#serial(async () => {
-      await this.#writer?.file.close();
-      this.#writer = undefined;
-      await this.#lock.release();
-    });
+  /** Close the current segment (fdatasynced) and give up the lock; the records stay for the next start. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#writer?.file.close();
+    this.#writer = undefined;
+    await this.#lock.release();
   }
 
   #drainedUpTo(seq: number, offset: number): boolean {
@@ -235,19 +241,23 @@ export class Spool {
     this.#waiters = still;
   }
 
-  #serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#chain.then(task);
-    this.#chain = run.catch(() => undefined);
-    return run;
-  }
-
-  async #rotate(): Promise<void> {
-    await this.#writer?.file.close();
+  #rotate(): void {
+    this.#writer?.file.close();
     this.#writer = undefined;
-    const name = segmentName(this.#nextSeq++);
+    const seq = this.#nextSeq++;
+    const name = segmentName(seq);
     const path = join(this.dir, name);
-    const file = await SegmentWriter.create(path);
-    const segment: Segment = { name, path, seq: this.#nextSeq - 1, size: file.size, pushed: file.size, checked: true, state: 'active', damaged: false, confirms: new Map() };
+    const segment: Segment = { name, path, seq, size: 0, pushed: 0, checked: true, state: 'active', damaged: false, confirms: new Map() };
+    const file = SegmentWriter.create(
+      path,
+      (durable) => {
+        segment.size = durable;
+        this.#hooks.durable();
+      },
+      (error) => this.#hooks.report(new SpoolError(path, `fdatasync failed (${String(error)}): the records are written but may not survive a power loss`, { cause: error })),
+    );
+    segment.size = file.durable;
+    segment.pushed = file.durable;
     this.#segments.push(segment);
     this.#writer = { segment, file };
   }
@@ -256,8 +266,10 @@ export class Spool {
   async #remove(segment: Segment, redis: Redis): Promise<void> {
     if (segment.pushed < segment.size) return;
     if (this.#writer?.segment === segment) {
+      // bytes still waiting for their fdatasync, or a segment kept for more writes
+      if (this.#writer.file.end > segment.size) return;
       if (this.#settings.keepCurrent && segment.size < this.#settings.segmentBytes) return;
-      await this.#writer.file.close();
+      this.#writer.file.close();
       this.#writer = undefined;
     }
     try {

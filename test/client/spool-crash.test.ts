@@ -1,0 +1,149 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { spoolFiles } from '../support/spool-files.js';
+import { deferred } from '../support/wait.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('./fixtures/spool-client.ts', import.meta.url));
+const JOBS = 10_000;
+
+/** A running spool-client child and the lines it printed. */
+interface Child {
+  readonly process: ChildProcess;
+  readonly lines: string[];
+  /** Resolves with the first line matching `pattern` (also one already printed). */
+  line(pattern: RegExp, ms?: number): Promise<string>;
+  kill(): Promise<void>;
+}
+
+function startChild(redisUrl: string, dir: string): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, REDIS_URL: redisUrl, SPOOL_DIR: dir, KIQ_JOBS: String(JOBS) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const watchers: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  let stderr = '';
+  let partial = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout!.on('data', (chunk: Buffer) => {
+    partial += chunk.toString();
+    const parts = partial.split('\n');
+    partial = parts.pop()!;
+    for (const line of parts) {
+      lines.push(line);
+      for (const watcher of watchers.splice(0)) {
+        if (watcher.pattern.test(line)) watcher.resolve(line);
+        else watchers.push(watcher);
+      }
+    }
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    process: child,
+    lines,
+    line(pattern, ms = 20_000) {
+      const seen = lines.find((line) => pattern.test(line));
+      if (seen) return Promise.resolve(seen);
+      const wait = deferred<string>(ms, `child line ${pattern} (printed: ${lines.slice(-5).join(' | ')}; stderr: ${stderr.trim().slice(-500)})`);
+      watchers.push({ pattern, resolve: wait.resolve });
+      return Promise.race([wait.promise, exited.then(() => { throw new Error(`child exited before ${pattern}: ${stderr.trim().slice(-500)}`); })]);
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('Spool on real processes: kill -9 during an outage and during replay', function () {
+  this.timeout(180_000);
+  let server: RedisServer;
+  let client: Redis;
+  let dir: string;
+  const children: Child[] = [];
+
+  beforeEach(async () => {
+    server = await startRedisServer();
+    client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100, lazyConnect: true });
+    client.on('error', () => undefined);
+    await client.connect();
+    dir = await mkdtemp(join(tmpdir(), 'kiq-spool-crash-'));
+  });
+  afterEach(async () => {
+    for (const child of children.splice(0)) await child.kill();
+    client.disconnect();
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A child enqueues JOBS jobs with Redis stopped and is SIGKILLed `delayMs` after the last enqueue resolved. */
+  async function enqueueThenKill(delayMs: number): Promise<void> {
+    const child = startChild(server.url, dir);
+    children.push(child);
+    await child.line(/^ready$/);
+    await server.stop();
+    child.process.stdin!.write('enqueue\n');
+    await child.line(/^enqueued /, 60_000);
+    await sleep(delayMs);
+    await child.kill();
+    expect(child.lines).to.include('outage');
+    expect(spoolFiles(dir).length).to.be.greaterThan(0);
+  }
+
+  async function storedArgs(): Promise<number[]> {
+    await client.ping();
+    return (await client.lrange('queue:default', 0, -1)).map((raw) => JSON.parse(raw).args[0] as number);
+  }
+
+  function expectEachOnce(args: number[]): void {
+    const counts = new Map<number, number>();
+    for (const arg of args) counts.set(arg, (counts.get(arg) ?? 0) + 1);
+    const missing = Array.from({ length: JOBS }, (_, i) => i).filter((i) => !counts.has(i));
+    const twice = [...counts].filter(([, n]) => n > 1).map(([i]) => i);
+    expect({ missing: missing.length, twice: twice.length, total: args.length }).to.deep.equal({ missing: 0, twice: 0, total: JOBS });
+  }
+
+  it(`writes all ${JOBS.toLocaleString('en')} jobs to Redis exactly once after a kill -9 a few ms after the last enqueue`, async () => {
+    await enqueueThenKill(Math.floor(Math.random() * 5));
+    server = await startRedisServer(server.port);
+    const replay = startChild(server.url, dir);
+    children.push(replay);
+    await replay.line(/^drained$/, 60_000);
+    expectEachOnce(await storedArgs());
+    expect(replay.lines.filter((line) => line.startsWith('error '))).to.deep.equal([]);
+  });
+
+  it('repeats no job when replay is killed at random moments (progress key in the same MULTI as the push)', async () => {
+    await enqueueThenKill(2);
+    server = await startRedisServer(server.port);
+    let kills = 0;
+    // replay starts as start() resolves: kill at a random moment of it, again and again
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const replay = startChild(server.url, dir);
+      children.push(replay);
+      await replay.line(/^ready$/, 30_000);
+      await sleep(Math.floor(Math.random() * 25));
+      const finished = replay.lines.includes('drained');
+      await replay.kill();
+      if (finished) break;
+      kills++;
+    }
+    const last = startChild(server.url, dir);
+    children.push(last);
+    await last.line(/^drained$/, 60_000);
+    const args = await storedArgs();
+    console.log(`      kill-during-replay: ${kills} kills, ${args.length - new Set(args).size} repeated jobs of ${JOBS}`);
+    expect(kills).to.be.greaterThan(0);
+    expectEachOnce(args);
+  });
+});
