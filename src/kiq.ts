@@ -456,7 +456,8 @@ export class Kiq {
 
   /**
    * Listen to a process event (`started`, `stopping`, `stopped`, `error`,
-   * `push.outage`, `push.restored`, `quiet`, `leader`) or a job event
+   * `push.outage`, `push.restored`, `push.spooled`, `push.replayed`, `quiet`,
+   * `leader`) or a job event
    * (`job:started`, `job:success`, `job:aborted`, `job:failure`: the payloads
    * of the `kiq:job:*` diagnostics channels, src/telemetry.ts). Job events
    * arrive in job order, at most one tick late, never inside the job.

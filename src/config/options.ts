@@ -93,7 +93,7 @@ export interface SpoolOptions {
   mode?: 'outage' | 'always';
   /** Bytes on disk past which `enqueue` rejects with `BufferFullError`. @defaultValue `1_073_741_824` (1 GiB) */
   maxBytes?: number;
-  /** In `outage` mode, a write to Redis in flight this long sends the waiting jobs to disk, ms. @defaultValue `50` */
+  /** In `outage` mode, a write to Redis in flight this long sends the waiting jobs to disk, ms. @defaultValue `1000` */
   after?: number;
   /** A segment file past this size is closed and a new one started, bytes. @defaultValue `16_777_216` (16 MiB) */
   segmentBytes?: number;

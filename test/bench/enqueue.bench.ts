@@ -26,16 +26,24 @@
  * BENCH_QUIET=0 turns this off.
  *
  * The last line of stdout (run alone) is one JSON object:
- * {"bench":"enqueue","kiq":<jobs/s>,"bullmq":<jobs/s>,"raw":<jobs/s>} (medians, integers;
- * `null` for a system left out by BENCH_ONLY).
+ * {"bench":"enqueue","kiq":<jobs/s>,"bullmq":<jobs/s>,"raw":<jobs/s>,"kiq_spool":<jobs/s>,"kiq_always":<jobs/s>}
+ * (medians, integers; `null` for a system left out by BENCH_ONLY).
+ *
+ * `kiq-spool` is kiq with `spool: { dir }` (outage mode: Redis is up, so it
+ * must cost nothing); `kiq-always` is `spool: { dir, mode: 'always' }`, every
+ * job written and fdatasynced to a segment in os.tmpdir() before it is
+ * pushed (target: within 2× of memory-only kiq).
  *
  * Not part of `npm test`: mocha runs test/**\/*.test.ts and ignores test/bench.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Kiq } from '../../src/index.js';
+import { Kiq, type KiqOptions } from '../../src/index.js';
 import {
   CLASS,
   PAD,
@@ -62,18 +70,21 @@ import {
   type Window,
 } from './lib/common.js';
 
-type System = 'kiq' | 'raw' | 'bullmq';
+type System = 'kiq' | 'kiq-spool' | 'kiq-always' | 'raw' | 'bullmq';
 
-const SYSTEMS: readonly System[] = ['kiq', 'raw', 'bullmq'];
+const SYSTEMS: readonly System[] = ['kiq', 'kiq-spool', 'kiq-always', 'raw', 'bullmq'];
 const LABEL: Record<System, string> = {
   kiq: 'kiq (enqueue x N, then flush())',
+  'kiq-spool': 'kiq, spool outage mode (Redis up)',
+  'kiq-always': "kiq, spool mode 'always' (fdatasync per group)",
   raw: 'ioredis raw (pipelined LPUSH x1000)',
   bullmq: 'BullMQ 6.7.0 (addBulk x1000)',
 };
 const BATCH = 1000;
-/** Targets: kiq ≥ 3× BullMQ addBulk, ≥ 0.5× raw pipelined LPUSH. */
+/** Targets: kiq ≥ 3× BullMQ addBulk, ≥ 0.5× raw pipelined LPUSH; a spool in always mode within 2× of memory-only. */
 const TARGET_VS_BULLMQ = 3;
 const TARGET_VS_RAW = 0.5;
+const TARGET_ALWAYS_VS_MEMORY = 0.5;
 
 const N = positiveInt('BENCH_JOBS', 100_000);
 
@@ -109,9 +120,11 @@ async function timed(admin: Redis, window: Window, body: () => Promise<void>): P
   };
 }
 
-/** (1) Kiq: N un-awaited enqueue() calls, then one flush(). */
-async function runKiq(target: Target, admin: Redis, window: Window): Promise<Sample> {
-  const kiq = new Kiq({ redisUrl: target.url, server: false, bufferLimit: N, logger: silentLogger });
+/** (1) Kiq: N un-awaited enqueue() calls, then one flush(); with a spool in a fresh directory when `mode` is given. */
+async function runKiq(target: Target, admin: Redis, window: Window, mode?: 'outage' | 'always'): Promise<Sample> {
+  const dir = mode ? await mkdtemp(join(tmpdir(), 'kiq-bench-spool-')) : undefined;
+  const options: KiqOptions = { redisUrl: target.url, server: false, bufferLimit: N, logger: silentLogger };
+  const kiq = new Kiq(dir ? { ...options, spool: { dir, mode } } : options);
   await kiq.start();
   try {
     const sample = await timed(admin, window, async () => {
@@ -132,6 +145,7 @@ async function runKiq(target: Target, admin: Redis, window: Window): Promise<Sam
     return sample;
   } finally {
     await kiq.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -194,7 +208,9 @@ async function runBullmq(target: Target, admin: Redis, window: Window): Promise<
 }
 
 const RUNNERS: Record<System, (target: Target, admin: Redis, window: Window) => Promise<Sample>> = {
-  kiq: runKiq,
+  kiq: (target, admin, window) => runKiq(target, admin, window),
+  'kiq-spool': (target, admin, window) => runKiq(target, admin, window, 'outage'),
+  'kiq-always': (target, admin, window) => runKiq(target, admin, window, 'always'),
   raw: runRaw,
   bullmq: runBullmq,
 };
@@ -231,9 +247,11 @@ function report(samples: Map<System, Sample[]>, env: BenchEnv, noise: string): R
   }
   lines.push(...table(header, rows));
   lines.push('');
-  const ratio = (other: System) => (medians.kiq !== null && medians[other] !== null ? medians.kiq / medians[other] : null);
+  const ratio = (other: System, of: System = 'kiq') => (medians[of] !== null && medians[other] !== null ? medians[of] / medians[other] : null);
   lines.push(ratioLine('kiq / BullMQ addBulk', ratio('bullmq'), TARGET_VS_BULLMQ));
   lines.push(ratioLine('kiq / raw pipelined LPUSH', ratio('raw'), TARGET_VS_RAW));
+  lines.push(ratioLine('kiq spool outage mode / BullMQ addBulk', ratio('bullmq', 'kiq-spool'), TARGET_VS_BULLMQ));
+  lines.push(ratioLine("kiq spool 'always' / kiq memory-only", ratio('kiq', 'kiq-always'), TARGET_ALWAYS_VS_MEMORY));
   lines.push('');
   console.log(lines.join('\n'));
   return medians;
@@ -252,7 +270,9 @@ export const enqueueSuite: Suite = {
     );
     const values = new Map([...samples].map(([system, kept]) => [system, kept.map((k) => k.value)]));
     const medians = report(values, env, noise);
-    return { json: { bench: 'enqueue', kiq: medians.kiq, bullmq: medians.bullmq, raw: medians.raw } };
+    return {
+      json: { bench: 'enqueue', kiq: medians.kiq, bullmq: medians.bullmq, raw: medians.raw, kiq_spool: medians['kiq-spool'], kiq_always: medians['kiq-always'] },
+    };
   },
 };
 

@@ -121,6 +121,16 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     expect(stored).to.have.length(501);
   });
 
+  it('flush() waits for spooled jobs whose fdatasync is still under way', async () => {
+    kiq = new Kiq(options({ spool: { dir, mode: 'always' } }));
+    await kiq.start();
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 1000; i++) void kiq.enqueue({ class: 'Wal', args: [round, i] });
+      await kiq.flush();
+      expect(await client.llen('queue:default')).to.equal((round + 1) * 1000);
+    }
+  });
+
   it('replays a unique job once: its lock refuses a duplicate spooled after it', async () => {
     kiq = new Kiq(options());
     await kiq.start();

@@ -46,7 +46,7 @@ describe('resolveConfig', () => {
       dir: '/var/spool/kiq',
       mode: 'outage',
       maxBytes: 1024 ** 3,
-      after: 50,
+      after: 1_000,
       segmentBytes: 16 * 1024 ** 2,
     });
     expect(resolveConfig({ spool: { dir: 'd', mode: 'always', maxBytes: 10 } }, {}).spool).to.include({ mode: 'always', maxBytes: 10 });

@@ -214,8 +214,11 @@ export class Spool {
   /** Resolves once every record appended before this call is in Redis (or was skipped as damaged). */
   drained(): Promise<void> {
     const last = this.#segments.at(-1);
-    if (!last || this.#drainedUpTo(last.seq, last.size)) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push({ seq: last.seq, offset: last.size, resolve }));
+    if (!last) return Promise.resolve();
+    // written, not only fsynced: a record still waiting for its fdatasync is replayed after it
+    const offset = this.#writer?.segment === last ? this.#writer.file.end : last.size;
+    if (this.#drainedUpTo(last.seq, offset)) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ seq: last.seq, offset, resolve }));
   }
 
   /** Close the current segment (fdatasynced) and give up the lock; the records stay for the next start. */
@@ -228,7 +231,7 @@ export class Spool {
   }
 
   #drainedUpTo(seq: number, offset: number): boolean {
-    return this.#segments.every((s) => s.state !== 'active' || s.seq > seq || s.pushed >= (s.seq === seq ? Math.min(offset, s.size) : s.size));
+    return this.#segments.every((s) => s.state !== 'active' || s.seq > seq || s.pushed >= (s.seq === seq ? offset : s.size));
   }
 
   #release(): void {
