@@ -1,67 +1,14 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { spoolFiles } from '../support/spool-files.js';
-import { deferred } from '../support/wait.js';
+import { startSpoolChild, type SpoolChild } from '../support/spool-child.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('./fixtures/spool-client.ts', import.meta.url));
 const JOBS = 10_000;
-
-/** A running spool-client child and the lines it printed. */
-interface Child {
-  readonly process: ChildProcess;
-  readonly lines: string[];
-  /** Resolves with the first line matching `pattern` (also one already printed). */
-  line(pattern: RegExp, ms?: number): Promise<string>;
-  kill(): Promise<void>;
-}
-
-function startChild(redisUrl: string, dir: string): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, REDIS_URL: redisUrl, SPOOL_DIR: dir, KIQ_JOBS: String(JOBS) },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const watchers: { pattern: RegExp; resolve: (line: string) => void }[] = [];
-  let stderr = '';
-  let partial = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdout!.on('data', (chunk: Buffer) => {
-    partial += chunk.toString();
-    const parts = partial.split('\n');
-    partial = parts.pop()!;
-    for (const line of parts) {
-      lines.push(line);
-      for (const watcher of watchers.splice(0)) {
-        if (watcher.pattern.test(line)) watcher.resolve(line);
-        else watchers.push(watcher);
-      }
-    }
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    process: child,
-    lines,
-    line(pattern, ms = 20_000) {
-      const seen = lines.find((line) => pattern.test(line));
-      if (seen) return Promise.resolve(seen);
-      const wait = deferred<string>(ms, `child line ${pattern} (printed: ${lines.slice(-5).join(' | ')}; stderr: ${stderr.trim().slice(-500)})`);
-      watchers.push({ pattern, resolve: wait.resolve });
-      return Promise.race([wait.promise, exited.then(() => { throw new Error(`child exited before ${pattern}: ${stderr.trim().slice(-500)}`); })]);
-    },
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
+const startChild = (redisUrl: string, dir: string) => startSpoolChild({ redisUrl, dir, jobs: JOBS });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -70,7 +17,7 @@ describe('Spool on real processes: kill -9 during an outage and during replay', 
   let server: RedisServer;
   let client: Redis;
   let dir: string;
-  const children: Child[] = [];
+  const children: SpoolChild[] = [];
 
   beforeEach(async () => {
     server = await startRedisServer();

@@ -91,6 +91,28 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     expect(logger.lines.some((line) => line.includes('"event":"enqueueing_restored"') && line.includes('"spooled":1000'))).to.equal(true);
   });
 
+  it('sends the jobs waiting behind a hung write to disk after spool.after, and writes each once when Redis answers again', async () => {
+    kiq = new Kiq(options({ spool: { dir, after: 200 } }));
+    let spooled = 0;
+    kiq.on('push.spooled', ({ count }) => (spooled += count));
+    await kiq.start();
+    await kiq.enqueue({ class: 'Warm', args: [] }, { confirm: true });
+    process.kill(server.pid, 'SIGSTOP'); // a hung Redis: the connection stays open, nothing answers
+    try {
+      const jobs = [await kiq.enqueue({ class: 'Hung', args: [0] })];
+      await new Promise((resolve) => setImmediate(resolve)); // the Flusher's write of job 0 is in flight
+      for (let i = 1; i <= 20; i++) jobs.push(await kiq.enqueue({ class: 'Hung', args: [i] }));
+      await until(() => spooled === 20, 5_000, 'the 20 jobs behind the hung write on disk');
+      process.kill(server.pid, 'SIGCONT');
+      await kiq.flush();
+      const stored = await jidsIn(client);
+      expect(stored).to.have.length(22);
+      expect(new Set(stored).size).to.equal(22);
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+    }
+  });
+
   it('stop() during an outage keeps what Redis did not take on disk, and the next start writes it', async () => {
     kiq = new Kiq(options());
     await kiq.start();
