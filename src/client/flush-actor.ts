@@ -52,6 +52,11 @@ export function createFlushActor(buffer: JobBuffer, pool: ConnectionPool, clock:
       durable.spoolAll();
       if (buffer.size === 0) return { written: 0, remaining: 0 };
     }
+    if (durable && !durable.pushesFromMemory) {
+      // `always` mode: this call's group commit, then push what is durable
+      durable.spoolAll();
+      await durable.spool.synced();
+    }
     if (durable?.spool.backlog) {
       let written: number;
       try {

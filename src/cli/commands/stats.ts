@@ -4,17 +4,19 @@
  * numbers and the queues, as Sidekiq's Web UI computes them.
  */
 import { clearQueue, listQueues, readStats } from '../../admin/stats.js';
+import { readSpoolStatus } from '../../client/spool/status.js';
 import { HELP_OPTION, JSON_OPTION, REDIS_URL_OPTION, closestName, parseCommandArgs } from '../args.js';
 import { EXIT, NotFoundError, UsageError, type Command } from '../command.js';
 import { formatDuration, jsonOut, table } from '../format.js';
 import { resolveRedisUrl, withRedis } from '../redis.js';
 
 const OPTIONS = { ...HELP_OPTION, ...REDIS_URL_OPTION, ...JSON_OPTION } as const;
+const STATS_OPTIONS = { ...OPTIONS, 'spool-dir': { type: 'string' } } as const;
 
 /** `kiq stats`. */
 export const statsCommand: Command = {
   summary: 'dashboard numbers: processed, failed, busy, enqueued, scheduled, retries, dead, processes, latency',
-  usage: `Usage: kiq stats [--json] [--redis-url <url>]
+  usage: `Usage: kiq stats [--json] [--redis-url <url>] [--spool-dir <dir>]
 
 The numbers of Sidekiq's dashboard, computed as it computes them:
   processed, failed   lifetime counters (stat:processed, stat:failed)
@@ -27,12 +29,18 @@ The numbers of Sidekiq's dashboard, computed as it computes them:
 Options:
   --json             one JSON object (latency in seconds)
   --redis-url <url>  default: $REDIS_URL, else redis://127.0.0.1:6379
+  --spool-dir <dir>  also the reliable-push spool of a process on this host
+                     (its spool.dir): bytes not yet in Redis, segments, owner pid
 `,
   async run(argv, io) {
-    const { values } = parseCommandArgs('stats', { args: [...argv], options: OPTIONS });
+    const { values } = parseCommandArgs('stats', { args: [...argv], options: STATS_OPTIONS });
     const stats = await withRedis(resolveRedisUrl(values['redis-url'], io.env), 'stats', (redis) => readStats(redis));
+    const spoolDir = values['spool-dir'];
+    const spool = spoolDir === undefined ? undefined : await readSpoolStatus(spoolDir).catch((error: unknown) => {
+      throw new NotFoundError(`spool directory ${spoolDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    });
     if (values.json) {
-      io.out(jsonOut(stats));
+      io.out(jsonOut(spool ? { ...stats, spool } : stats));
       return EXIT.OK;
     }
     const rows: [string, string][] = [
@@ -46,6 +54,10 @@ Options:
       ['processes', String(stats.processes)],
       ['default latency', formatDuration(stats.defaultLatency)],
     ];
+    if (spool) {
+      const owner = spool.holder === undefined ? 'no owner' : `pid ${spool.holder}`;
+      rows.push(['spool', `${spool.unpushedBytes} bytes not in Redis, ${spool.segments} segment(s), ${spool.bytes} bytes on disk (${owner})`]);
+    }
     io.out(rows.map(([name, value]) => `${name.padEnd(16)} ${value}`).join('\n') + '\n');
     return EXIT.OK;
   },

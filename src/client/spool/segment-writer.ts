@@ -24,6 +24,7 @@ export class SegmentWriter {
   #durable: number;
   #syncing = false;
   #closed = false;
+  #waiters: { upTo: number; resolve: () => void }[] = [];
 
   private constructor(path: string, fd: number, size: number, onDurable: (durable: number) => void, onSyncError: (error: Error) => void) {
     this.path = path;
@@ -79,6 +80,13 @@ export class SegmentWriter {
     this.#sync();
   }
 
+  /** Resolves once every byte written before this call is durable (or the segment closed). */
+  synced(): Promise<void> {
+    const upTo = this.#end;
+    if (this.#durable >= upTo || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ upTo, resolve }));
+  }
+
   /** fdatasync now and close (blocking: once per segment). */
   close(): void {
     if (this.#closed) return;
@@ -90,12 +98,16 @@ export class SegmentWriter {
       this.#onSyncError(error as Error);
     }
     closeSync(this.#fd);
+    for (const waiter of this.#waiters.splice(0)) waiter.resolve();
   }
 
   #advance(durable: number): void {
     if (durable <= this.#durable) return;
     this.#durable = durable;
     this.#onDurable(durable);
+    const still = this.#waiters.filter((waiter) => waiter.upTo > durable);
+    for (const waiter of this.#waiters) if (waiter.upTo <= durable) waiter.resolve();
+    this.#waiters = still;
   }
 
   #sync(): void {

@@ -211,6 +211,11 @@ export class Spool {
     return entries.length;
   }
 
+  /** Resolves once every record written before this call is durable (and so replayable). */
+  synced(): Promise<void> {
+    return this.#writer?.file.synced() ?? Promise.resolve();
+  }
+
   /** Resolves once every record appended before this call is in Redis (or was skipped as damaged). */
   drained(): Promise<void> {
     const last = this.#segments.at(-1);
