@@ -153,6 +153,16 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     }
   });
 
+  it('in always mode stop() right after enqueue pushes every job, leaving nothing on disk', async () => {
+    kiq = new Kiq(options({ spool: { dir, mode: 'always' } }));
+    await kiq.start();
+    await kiq.enqueue({ class: 'Wal', args: ['warm'] }, { confirm: true });
+    for (let i = 0; i < 1000; i++) void kiq.enqueue({ class: 'Wal', args: [i] });
+    await kiq.stop();
+    expect(await client.llen('queue:default')).to.equal(1001);
+    expect(logger.lines.some((line) => line.includes('"event":"spool_kept"'))).to.equal(false);
+  });
+
   it('replays a unique job once: its lock refuses a duplicate spooled after it', async () => {
     kiq = new Kiq(options());
     await kiq.start();
