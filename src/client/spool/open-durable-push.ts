@@ -42,7 +42,7 @@ export async function openDurablePush(settings: ResolvedSpool, wiring: SpoolWiri
   let spool: Spool;
   try {
     spool = await Spool.open(
-      { dir: settings.dir, segmentBytes: settings.segmentBytes, keepCurrent: settings.mode === 'always' },
+      { dir: settings.dir, segmentBytes: settings.segmentBytes, keepCurrent: settings.mode === 'always', recentRecords: wiring.buffer.limit },
       {
         report,
         refused: (refused) => {

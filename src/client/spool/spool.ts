@@ -33,12 +33,19 @@ import { markerPath, writeMarker } from './marker.js';
 import { openSegments } from './open-segments.js';
 import { encodeRecord } from './record.js';
 import { readBatch } from './read-batch.js';
+import { RecentRecords } from './recent.js';
 import type { Segment } from './segment.js';
 import { progressKey, segmentName } from './segment-name.js';
 import { SegmentWriter } from './segment-writer.js';
 
-/** Records pushed per replay transaction. */
+/** Records pushed per replay transaction read from disk (after a restart, or a long outage). */
 export const REPLAY_BATCH = 1000;
+
+/** Records pushed per transaction from the in-memory copy (`always` mode's hot path), as a memory flush. */
+const RECENT_BATCH = 10_000;
+
+/** Record bytes this process keeps in memory for its own replays (see recent.ts); at most `recentRecords` of them too. */
+const RECENT_BYTES = 64 * 1024 * 1024;
 
 /** A progress key outlives any outage the spool is sized for (30 days). */
 const PROGRESS_TTL_SEC = 30 * 86_400;
@@ -53,6 +60,8 @@ export interface SpoolSettings {
   readonly segmentBytes: number;
   /** Keep the writer's segment once it is pushed (`always` mode: no file churn) instead of removing it. */
   readonly keepCurrent: boolean;
+  /** Most records this process keeps in memory for its own replays (`bufferLimit`). */
+  readonly recentRecords: number;
 }
 
 /** What the spool tells its owner. */
@@ -85,6 +94,7 @@ export class Spool {
   #nextSeq: number;
   #waiters: Waiter[] = [];
   #closed = false;
+  readonly #recent: RecentRecords;
 
   private constructor(settings: SpoolSettings, hooks: SpoolHooks, lock: SpoolLock, segments: Segment[]) {
     this.dir = settings.dir;
@@ -93,6 +103,7 @@ export class Spool {
     this.#lock = lock;
     this.#segments = segments;
     this.#nextSeq = (segments.at(-1)?.seq ?? 0) + 1;
+    this.#recent = new RecentRecords(RECENT_BYTES, settings.recentRecords);
   }
 
   /**
@@ -138,17 +149,21 @@ export class Spool {
     if (this.#closed) throw new Error('spool is closed');
     if (!this.#writer || this.#writer.file.end >= this.#settings.segmentBytes) this.#rotate();
     const { segment, file } = this.#writer!;
+    if (!this.#recent.on && this.#caughtUp()) this.#recent.resume();
     const records = entries.map((entry) => encodeRecord(entry, nowMs));
     let offset = file.end;
-    const offsets = records.map((record) => {
-      const at = offset;
+    const offsets: number[] = [];
+    const ends: number[] = [];
+    for (const record of records) {
+      offsets.push(offset);
       offset += record.length;
-      return at;
-    });
+      ends.push(offset);
+    }
     file.write(records.length === 1 ? records[0]! : Buffer.concat(records));
     entries.forEach((entry, i) => {
       if (entry.confirm) segment.confirms.set(offsets[i]!, entry.confirm);
     });
+    this.#recent.add(segment, entries, offsets, ends);
   }
 
   /**
@@ -165,8 +180,13 @@ export class Spool {
       segment.checked = true;
     }
     const end = segment.size;
-    const batch = segment.pushed < end ? await readBatch(segment.path, segment.pushed, end, REPLAY_BATCH) : { records: [], damage: [], next: end };
-    const entries: BufferEntry[] = batch.records.map(({ offset, record }) => ({
+    const recent = this.#recent.take(segment, RECENT_BATCH);
+    const batch = recent
+      ? { records: [], damage: [], next: recent.next }
+      : segment.pushed < end
+        ? await readBatch(segment.path, segment.pushed, end, REPLAY_BATCH)
+        : { records: [], damage: [], next: end };
+    const entries: BufferEntry[] = recent?.entries ?? batch.records.map(({ offset, record }) => ({
       seq: 0,
       jid: record.jid,
       queue: record.queue,
@@ -188,7 +208,8 @@ export class Spool {
     } else if (batch.next > segment.pushed) {
       await redis.set(progress.key, progress.value, 'EX', progress.ttlSec);
     }
-    for (const { offset } of batch.records) segment.confirms.delete(offset);
+    if (recent) this.#recent.drop(recent.entries.length);
+    for (const offset of recent?.offsets ?? batch.records.map((r) => r.offset)) segment.confirms.delete(offset);
     for (const damage of batch.damage) {
       if (damage.kind === 'corrupt') segment.damaged = true;
       this.#hooks.report(
@@ -233,6 +254,11 @@ export class Spool {
     this.#writer?.file.close();
     this.#writer = undefined;
     await this.#lock.release();
+  }
+
+  /** Redis has every record written, and none waits for its fdatasync. */
+  #caughtUp(): boolean {
+    return !this.backlog && (!this.#writer || this.#writer.file.end === this.#writer.segment.size);
   }
 
   #drainedUpTo(seq: number, offset: number): boolean {
