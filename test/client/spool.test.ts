@@ -113,6 +113,26 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     }
   });
 
+  it('replays from disk once the outage outgrew the in-memory copy (bufferLimit records)', async () => {
+    kiq = new Kiq(options({ bufferLimit: 100 }));
+    let spooled = 0;
+    kiq.on('push.spooled', ({ count }) => (spooled += count));
+    await kiq.start();
+    await server.stop();
+    const jobs = [];
+    for (let i = 0; i < 1000; i++) {
+      jobs.push(await kiq.enqueue({ class: 'Long', args: [i] }));
+      if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await until(() => spooled === 1000, 10_000, 'all 1,000 on disk');
+    server = await startRedisServer(server.port);
+    await kiq.flush();
+    await client.ping();
+    const stored = await jidsIn(client);
+    expect(stored).to.have.length(1000);
+    expect(stored.reverse()).to.deep.equal(jobs.map((job) => job.jid));
+  });
+
   it('stop() during an outage keeps what Redis did not take on disk, and the next start writes it', async () => {
     kiq = new Kiq(options());
     await kiq.start();
