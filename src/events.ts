@@ -24,7 +24,7 @@ export interface KiqEvents {
   'push.outage': { error: Error; waiting: number };
   /** The reliable-push buffer reaches Redis again. */
   'push.restored': Record<string, never>;
-  /** `count` jobs were written to the spool (`spool` option) in one group commit; `bytes` is the spool's size on disk. */
+  /** `count` jobs were written to the spool (`spool` option): a group moved from memory, or one job enqueued during an outage; `bytes` is the spool's size on disk. */
   'push.spooled': { count: number; bytes: number };
   /** `count` spooled jobs reached Redis, from spool segment `segment`. */
   'push.replayed': { count: number; segment: string };

@@ -118,7 +118,7 @@ export class Kiq {
     return this.#state;
   }
 
-  /** Jobs enqueued but not yet written to Redis. */
+  /** Jobs in memory, enqueued but not yet written to Redis (jobs in the spool are not counted). */
   get buffered(): number {
     return this.#buffer.size;
   }
@@ -446,7 +446,8 @@ export class Kiq {
   /**
    * Delete every queue (and `queues`), private queue, the schedule, retry and
    * dead sets, unique locks and stat counters, and empty the buffer (and the
-   * sandbox), as Kiq's `clear`. For tests and development.
+   * sandbox), as Kiq's `clear`. For tests and development; the spool's
+   * files are left alone.
    */
   async clear(): Promise<void> {
     this.#buffer.takeAll();

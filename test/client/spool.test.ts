@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { BufferFullError, Kiq, SpoolError, SpoolLockedError, type KiqOptions } from '../../src/index.js';
-import { progressKey } from '../../src/client/spool/segment-name.js';
+import { progressKey, segmentName } from '../../src/client/spool/segment-name.js';
 import { silent, type MemoryLogger } from '../support/logger.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { useRedis } from '../support/redis.js';
@@ -325,6 +325,16 @@ describe('Spool: replay of what a crashed or damaged process left', function () 
     expect(stored).to.have.length(10);
     expect(new Set(stored).size).to.equal(10);
     expect(await redis.client.exists(progressKey(name))).to.equal(0);
+  });
+
+  it('reports an entry it cannot read as a segment, leaves it, and replays the others', async () => {
+    const odd = segmentName(1);
+    await mkdir(join(dir, odd));
+    await writeSegment(dir, 2, buildSegment([plainJob(1)]).bytes);
+    const { errors } = await replay();
+    expect(await jidsIn(redis.client)).to.deep.equal([plainJob(1).jid]);
+    expect(errors.map((e) => e.message).join()).to.match(/unreadable \(EISDIR\); left untouched/);
+    expect(spoolFiles(dir)).to.deep.equal([odd]);
   });
 
   it('replays segments oldest first, across several of them', async () => {

@@ -32,7 +32,14 @@ export async function openSegments(dir: string, report: (error: SpoolError) => v
   const segments: Segment[] = [];
   for (const name of names.filter((n) => segmentSeq(n) !== undefined).sort()) {
     const path = join(dir, name);
-    const header = checkHeader(await readHeader(path));
+    let header: ReturnType<typeof checkHeader>;
+    try {
+      header = checkHeader(await readHeader(path));
+    } catch (error) {
+      // one unreadable entry must not cost the spool: report it, keep going
+      report(new SpoolError(path, `unreadable (${(error as NodeJS.ErrnoException).code ?? String(error)}); left untouched`, { cause: error }));
+      continue;
+    }
     if (header.kind === 'short') {
       await unlink(path);
       await unlink(markerPath(path)).catch(() => undefined);

@@ -33,6 +33,7 @@ import { markerPath, writeMarker } from './marker.js';
 import { openSegments } from './open-segments.js';
 import { encodeRecord } from './record.js';
 import { readBatch } from './read-batch.js';
+import type { ScanResult } from './scan.js';
 import { RecentRecords } from './recent.js';
 import type { Segment } from './segment.js';
 import { progressKey, segmentName } from './segment-name.js';
@@ -181,11 +182,16 @@ export class Spool {
     }
     const end = segment.size;
     const recent = this.#recent.take(segment, RECENT_BATCH);
-    const batch = recent
-      ? { records: [], damage: [], next: recent.next }
-      : segment.pushed < end
-        ? await readBatch(segment.path, segment.pushed, end, REPLAY_BATCH)
-        : { records: [], damage: [], next: end };
+    let batch: ScanResult;
+    try {
+      batch = recent ? { records: [], damage: [], next: recent.next } : await readBatch(segment.path, segment.pushed, end, REPLAY_BATCH);
+    } catch (error) {
+      // a segment that cannot be read (removed or replaced behind our back) must not block the others
+      segment.state = 'blocked';
+      this.#hooks.report(new SpoolError(segment.path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); skipped, left in place`, { cause: error }));
+      this.#release();
+      return 0;
+    }
     const entries: BufferEntry[] = recent?.entries ?? batch.records.map(({ offset, record }) => ({
       seq: 0,
       jid: record.jid,
