@@ -181,6 +181,13 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     await kiq.stop();
     expect(await client.llen('queue:default')).to.equal(1001);
     expect(logger.lines.some((line) => line.includes('"event":"spool_kept"'))).to.equal(false);
+    // the segment kept for more writes is pushed in full: the next start removes it
+    expect(spoolFiles(dir).filter((name) => name.endsWith('.kiq'))).to.have.length(1);
+    kiq = new Kiq(options({ spool: { dir, mode: 'always' } }));
+    await kiq.start();
+    expect(spoolFiles(dir)).to.deep.equal([]);
+    await kiq.flush();
+    expect(await client.llen('queue:default')).to.equal(1001);
   });
 
   it('replays a unique job once: its lock refuses a duplicate spooled after it', async () => {

@@ -3,7 +3,7 @@
  * What a spool directory holds at start: its segments, oldest first, each
  * with its header checked and its local pushed-up-to marker read. A segment
  * shorter than its header (the process died while creating it) holds no
- * record and is removed; one that is not a segment or comes from a newer
+ * record and is removed, and so is one its marker says was pushed in full; one that is not a segment or comes from a newer
  * format is reported and left untouched (`blocked`); a marker without its
  * segment (the process died between the two unlinks) is removed.
  */
@@ -46,12 +46,19 @@ export async function openSegments(dir: string, report: (error: SpoolError) => v
       continue;
     }
     const { size } = await stat(path);
+    const marked = await readMarker(markerPath(path));
+    if (header.kind === 'ok' && marked >= size) {
+      // pushed in full (an `always` segment kept for more writes, or a crash before its removal)
+      await unlink(path);
+      await unlink(markerPath(path)).catch(() => undefined);
+      continue;
+    }
     const segment: Segment = {
       name,
       path,
       seq: segmentSeq(name)!,
       size,
-      pushed: Math.max(HEADER_BYTES, await readMarker(markerPath(path))),
+      pushed: Math.max(HEADER_BYTES, marked),
       checked: false,
       state: 'active',
       damaged: false,

@@ -223,7 +223,7 @@ export class Spool {
           segment.path,
           damage.kind === 'torn'
             ? `torn last record at offset ${damage.offset} (${damage.bytes} bytes; the process died while writing it): skipped`
-            : `corrupt record at offset ${damage.offset} (${damage.bytes} bytes fail their checksum): skipped; the file is kept as ${segment.name}.corrupt`,
+            : `corrupt record at offset ${damage.offset} (${damage.bytes} bytes fail their checksum or framing): skipped; the file is kept as ${segment.name}.corrupt`,
         ),
       );
     }
