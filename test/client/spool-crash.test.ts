@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { Kiq, SpoolLockedError } from '../../src/index.js';
+import { silent } from '../support/logger.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { spoolFiles } from '../support/spool-files.js';
 import { startSpoolChild, type SpoolChild } from '../support/spool-child.js';
@@ -59,6 +61,20 @@ describe('Spool on real processes: kill -9 during an outage and during replay', 
     const twice = [...counts].filter(([, n]) => n > 1).map(([i]) => i);
     expect({ missing: missing.length, twice: twice.length, total: args.length }).to.deep.equal({ missing: 0, twice: 0, total: JOBS });
   }
+
+  it('refuses a second process on the same spool directory with SpoolLockedError naming the holder, and takes over after a kill -9', async () => {
+    const holder = startChild(server.url, dir);
+    children.push(holder);
+    await holder.line(/^ready$/);
+    const second = new Kiq({ redisUrl: server.url, server: false, logger: silent(), spool: { dir } });
+    const error = await second.start().catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(SpoolLockedError);
+    expect((error as SpoolLockedError).holder).to.equal(holder.process.pid);
+    await holder.kill();
+    const third = new Kiq({ redisUrl: server.url, server: false, logger: silent(), spool: { dir } });
+    await third.start();
+    await third.stop();
+  });
 
   it(`writes all ${JOBS.toLocaleString('en')} jobs to Redis exactly once after a kill -9 a few ms after the last enqueue`, async () => {
     await enqueueThenKill(Math.floor(Math.random() * 5));
