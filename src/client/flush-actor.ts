@@ -46,6 +46,7 @@ export function createFlushActor(buffer: JobBuffer, pool: ConnectionPool, clock:
     failing = false;
     durable?.outage(false);
   };
+  // jobs left in memory for this actor to push, +1 while the spool holds records (the machine only asks "> 0?")
   const remaining = () => (durable?.pushesFromMemory === false ? 0 : buffer.pending) + (durable?.spool.backlog ? 1 : 0);
   return fromPromise<FlushOutput>(async () => {
     if (durable && failing && durable.stopping && durable.writable) {
