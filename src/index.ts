@@ -38,6 +38,7 @@ export type { JobAbortedEvent, JobEvent, JobFailureEvent, JobStartedEvent, JobSt
 export { attachInspector, createJsonlRecorder } from './inspect/index.js';
 export type { JsonlRecorder, JsonlRecorderOptions, JsonlSink } from './inspect/index.js';
 export {
+  AdminError,
   BufferFullError,
   EscalationError,
   InvalidJobError,
@@ -49,4 +50,4 @@ export {
   UnflushedJobsError,
   UnknownWorkerError,
 } from './errors.js';
-export type { KiqErrorCode } from './errors.js';
+export type { AdminErrorKind, KiqErrorCode } from './errors.js';

@@ -12,6 +12,11 @@ export const SCHEDULE = 'schedule';
 export const RETRY = 'retry';
 /** ZSET of dead jobs; score = time of death, epoch seconds (§5.5). */
 export const DEAD = 'dead';
+/**
+ * SET of paused queue names, without `queue:` (Sidekiq Pro's layout; Sidekiq
+ * 8.1.2+ `Stats#queue_summaries` reads it with `SISMEMBER paused <queue>`).
+ */
+export const PAUSED = 'paused';
 /** SET of live process identities (§6). */
 export const PROCESSES = 'processes';
 /** SET of identities that own private queues (Pro super_fetch, §9). */
