@@ -3,11 +3,11 @@
  * `kiq stats`, `kiq queues` and `kiq queue clear <name>`: the dashboard
  * numbers and the queues, as Sidekiq's Web UI computes them.
  */
-import { clearQueue, listQueues, readStats } from '../../admin/stats.js';
 import { HELP_OPTION, JSON_OPTION, REDIS_URL_OPTION, closestName, parseCommandArgs } from '../args.js';
 import { EXIT, NotFoundError, UsageError, type Command } from '../command.js';
 import { formatDuration, jsonOut, table } from '../format.js';
-import { resolveRedisUrl, withRedis } from '../redis.js';
+import { withAdmin } from '../admin.js';
+import { resolveRedisUrl } from '../redis.js';
 
 const OPTIONS = { ...HELP_OPTION, ...REDIS_URL_OPTION, ...JSON_OPTION } as const;
 
@@ -30,7 +30,7 @@ Options:
 `,
   async run(argv, io) {
     const { values } = parseCommandArgs('stats', { args: [...argv], options: OPTIONS });
-    const stats = await withRedis(resolveRedisUrl(values['redis-url'], io.env), 'stats', (redis) => readStats(redis));
+    const stats = await withAdmin(resolveRedisUrl(values['redis-url'], io.env), 'stats', (admin) => admin.stats());
     if (values.json) {
       io.out(jsonOut(stats));
       return EXIT.OK;
@@ -60,12 +60,12 @@ Every queue in "queues", by name: jobs waiting and latency (age of the
 oldest job), as the Web UI's Queues page shows them.
 
 Options:
-  --json             a JSON array of { name, size, latency } (latency in seconds)
+  --json             a JSON array of { name, size, latency, paused } (latency in seconds)
   --redis-url <url>  default: $REDIS_URL, else redis://127.0.0.1:6379
 `,
   async run(argv, io) {
     const { values } = parseCommandArgs('queues', { args: [...argv], options: OPTIONS });
-    const queues = await withRedis(resolveRedisUrl(values['redis-url'], io.env), 'queues', (redis) => listQueues(redis));
+    const queues = await withAdmin(resolveRedisUrl(values['redis-url'], io.env), 'queues', (admin) => admin.queues());
     if (values.json) io.out(jsonOut(queues));
     else if (queues.length === 0) io.out('no queues\n');
     else {
@@ -107,7 +107,7 @@ export const queueCommand: Command = {
     }
     if (name === undefined || name === '') throw new UsageError('missing queue name: kiq queue clear <name>', 'queue');
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`, 'queue');
-    const result = await withRedis(resolveRedisUrl(values['redis-url'], io.env), 'queue', (redis) => clearQueue(redis, name));
+    const result = await withAdmin(resolveRedisUrl(values['redis-url'], io.env), 'queue', (admin) => admin.clearQueue(name));
     if (!result.existed) throw new NotFoundError(`no queue named '${name}'`);
     io.out(`cleared queue ${name} (${result.size} ${result.size === 1 ? 'job' : 'jobs'} deleted)\n`);
     return EXIT.OK;
