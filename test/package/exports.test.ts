@@ -23,6 +23,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const CONSUMER = `
 import { Kiq, defineWorker, KiqConfigError } from 'kiq';
 import { Testing } from 'kiq/testing';
+import { Admin } from 'kiq/admin';
 const Mailer = defineWorker({ class: 'Mailer', perform() {} });
 const kiq = new Kiq({ testMode: 'sandbox', workers: [Mailer] });
 await kiq.start();
@@ -30,6 +31,7 @@ await kiq.enqueue(Mailer, ['a@b.c']);
 Testing.assertEnqueued(kiq, { class: Mailer, args: ['a@b.c'] });
 let configError = '';
 try { new Kiq({ poolSize: 0 }); } catch (e) { configError = e instanceof KiqConfigError ? e.message : 'wrong type'; }
+await new Admin({ redisUrl: 'redis://127.0.0.1:1' }).close(); // kiq/admin resolves; opens no connection until used
 console.log(JSON.stringify({ jobs: Testing.enqueued(kiq).length, configError }));
 `;
 
@@ -43,7 +45,7 @@ describe('The built package', function () {
   });
   after(() => rm(scratch, { recursive: true, force: true }));
 
-  it("imports as 'kiq' and 'kiq/testing' from a script inside the checkout (self-reference)", async () => {
+  it("imports as 'kiq', 'kiq/testing' and 'kiq/admin' from a script inside the checkout (self-reference)", async () => {
     const script = join(root, `.consumer-${process.pid}.mjs`);
     await writeFile(script, CONSUMER);
     try {
