@@ -25,6 +25,7 @@ import { buildJob, type EnqueueOptions, type PlainJob } from './job/build.js';
 import type { JobPayload } from './job/payload.js';
 import { ConnectionPool } from './redis/connections.js';
 import { clearAll } from './redis/clear.js';
+import { redactUrl } from './redis/redact-url.js';
 import { Heartbeat, kBeat } from './server/heartbeat.js';
 import { ProcessState } from './server/process-state.js';
 import { combineHooks } from './server/job-hooks.js';
@@ -520,15 +521,4 @@ function describeActor(id: string, actor: AnyActorRef): Record<string, unknown> 
     ...(snapshot.value === undefined ? {} : { value: snapshot.value }),
     ...(children.length > 0 ? { children } : {}),
   };
-}
-
-/** The URL without its password, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
 }

@@ -12,6 +12,7 @@ import { DEFAULT_REDIS_URL, DEFAULTS } from '../config/defaults.js';
 import { checkRedisUrl } from '../config/validate.js';
 import { AdminError, KiqConfigError, KiqError } from '../errors.js';
 import { DEAD, RETRY, SCHEDULE } from '../redis/keys.js';
+import { redactUrl } from '../redis/redact-url.js';
 import { readHistory, type HistoryDay } from './history.js';
 import { JobSet } from './job-set.js';
 import { pauseQueue, pausedQueues, unpauseQueue } from './pause.js';
@@ -38,20 +39,13 @@ export interface AdminOptions {
 
 const OPTION_NAMES = new Set(['redisUrl', 'redis', 'client', 'deadLimit', 'deadTimeoutMs', 'now']);
 
-/** The URL without its password, for messages. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
-
 function checkOptions(options: AdminOptions): void {
   if (typeof options !== 'object' || options === null) throw new KiqConfigError('options', 'an object', options);
-  for (const key of Object.keys(options)) if (!OPTION_NAMES.has(key)) throw new KiqConfigError(key, `one of the Admin options (${[...OPTION_NAMES].join(', ')})`, key);
+  for (const [key, value] of Object.entries(options)) {
+    if (OPTION_NAMES.has(key)) continue;
+    const close = [...OPTION_NAMES].find((name) => name.toLowerCase() === key.toLowerCase());
+    throw new KiqConfigError(key, `a known Admin option (${close ? `did you mean ${close}?` : `one of ${[...OPTION_NAMES].join(', ')}`})`, value);
+  }
   if (options.client !== undefined && (options.redisUrl !== undefined || options.redis !== undefined)) {
     throw new KiqConfigError('client', 'given alone: a client comes connected, so redisUrl and redis do not apply', 'client with redisUrl/redis');
   }
@@ -400,7 +394,7 @@ export class Admin {
       if (error instanceof KiqError) throw error;
       const message = error instanceof Error ? error.message : String(error);
       const unreachable = this.#lastError !== undefined && this.#redis.status !== 'ready';
-      const where = this.#url === undefined ? '' : ` at ${redact(this.#url)}`;
+      const where = this.#url === undefined ? '' : ` at ${redactUrl(this.#url)}`;
       const why = unreachable ? `cannot reach Redis${where}: ${this.#lastError!.message}` : message;
       throw new AdminError('redis', `${what}: ${why}`, { cause: error });
     }

@@ -8,9 +8,10 @@
  */
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { Admin, AdminError } from '../../src/admin/index.js';
+import { Admin } from '../../src/admin/index.js';
 import { KiqConfigError } from '../../src/errors.js';
 import { useRedis } from '../support/redis.js';
+import { rejection } from './support.js';
 
 /** 2026-12-03T12:00:00Z: the injected now. */
 const NOW_MS = Date.UTC(2026, 11, 3, 12);
@@ -20,15 +21,6 @@ const NOW = NOW_MS / 1000;
 function job(jid: string, enqueuedAt: number | undefined, queue = 'default', cls = 'HardWorker'): string {
   const at = enqueuedAt === undefined ? '' : `,"enqueued_at":${enqueuedAt}`;
   return `{"retry":true,"queue":"${queue}","class":"${cls}","args":[1,"two"],"jid":"${jid}","created_at":1796285644.0025842${at}}`;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<AdminError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'expected a rejection').to.be.instanceOf(AdminError);
-  return error as AdminError;
 }
 
 describe('Admin', () => {
@@ -42,7 +34,8 @@ describe('Admin', () => {
   describe('options', () => {
     it('rejects unknown keys, bad URLs, a client together with a URL and bad trims with KiqConfigError, before connecting', () => {
       const bad: [unknown, RegExp][] = [
-        [{ redisURL: 'redis://x' }, /expected option "redisURL" to be one of the Admin options/],
+        [{ redisURL: 'redis://x' }, /^expected option "redisURL" to be a known Admin option \(did you mean redisUrl\?\), got: "redis:\/\/x"$/],
+        [{ deadline: 1 }, /^expected option "deadline" to be a known Admin option \(one of redisUrl, redis, client, deadLimit, deadTimeoutMs, now\), got: 1$/],
         [{ redisUrl: 'http://x' }, /expected option "redisUrl" to be a redis:\/\/ or rediss:\/\/ URL, got: "http:\/\/x"/],
         [{ redisUrl: 'redis://:secret@h:1', client: redis.client }, /expected option "client" to be given alone/],
         [{ deadLimit: 0 }, /expected option "deadLimit" to be an integer >= 1, got: 0/],

@@ -8,9 +8,10 @@
  */
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
-import { Admin, AdminError, enqueueAll, type SetEntry } from '../../src/admin/index.js';
+import { Admin, enqueueAll, type SetEntry } from '../../src/admin/index.js';
 import { ConnectionPool } from '../../src/redis/connections.js';
 import { useRedis } from '../support/redis.js';
+import { rejection } from './support.js';
 
 const NOW_MS = Date.UTC(2026, 11, 3, 12);
 const NOW = NOW_MS / 1000;
@@ -25,15 +26,6 @@ function failed(jid: string, { cls = 'HardWorker', queue = 'default', retryCount
 }
 
 const jid = (n: number) => `a${String(n).padStart(23, '0')}`;
-
-async function rejection(promise: Promise<unknown>): Promise<AdminError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, 'expected a rejection').to.be.instanceOf(AdminError);
-  return error as AdminError;
-}
 
 describe('Admin job sets (retry, schedule, dead)', () => {
   const redis = useRedis();
