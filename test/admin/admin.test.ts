@@ -11,6 +11,8 @@ import { Redis } from 'ioredis';
 import { Admin } from '../../src/admin/index.js';
 import { KiqConfigError } from '../../src/errors.js';
 import { useRedis } from '../support/redis.js';
+import { startRedisServer } from '../support/redis-server.js';
+import { until } from '../support/wait.js';
 import { rejection } from './support.js';
 
 /** 2026-12-03T12:00:00Z: the injected now. */
@@ -191,6 +193,29 @@ describe('Admin', () => {
     const closed = await rejection(down.queues());
     expect(closed).to.deep.include({ kind: 'closed', message: 'queues: this Admin is closed' });
     await down.close(); // idempotent
+  });
+
+  it('an outage rejects calls with kind "redis" (nothing hangs); once Redis is back, the same Admin works again', async function () {
+    this.timeout(60_000);
+    let server = await startRedisServer();
+    const { port } = server;
+    const survivor = new Admin({ redisUrl: `${server.url}/0` });
+    try {
+      await survivor.pauseQueue('q');
+      await server.stop();
+      const started = Date.now();
+      const error = await rejection(survivor.queues());
+      expect(error.kind).to.equal('redis');
+      expect(error.message).to.match(/^queues: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/0: /);
+      expect(Date.now() - started, 'fails fast instead of waiting for Redis').to.be.below(10_000);
+      server = await startRedisServer(port);
+      // ioredis reconnects with backoff: the first call after its reconnection succeeds
+      await until(() => survivor.pausedQueues().then(() => true, () => false), 20_000, 'the admin to reconnect', 100);
+      expect(await survivor.pauseQueue('q'), 'a fresh server: q was not paused').to.equal(true);
+    } finally {
+      await survivor.close();
+      await server.stop();
+    }
   });
 
   it('a command Redis refuses (WRONGTYPE) rejects with kind "redis" and the reply as cause', async () => {
