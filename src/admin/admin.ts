@@ -7,55 +7,19 @@
  * live in the sibling files, each a function of a client; this class
  * gives them one connection, one clock and typed errors.
  */
-import { Redis, type RedisOptions } from 'ioredis';
-import { DEFAULT_REDIS_URL, DEFAULTS } from '../config/defaults.js';
-import { checkRedisUrl } from '../config/validate.js';
-import { AdminError, KiqConfigError, KiqError } from '../errors.js';
+import type { Redis } from 'ioredis';
+import { DEFAULTS } from '../config/defaults.js';
+import { AdminError } from '../errors.js';
 import { DEAD, RETRY, SCHEDULE } from '../redis/keys.js';
-import { redactUrl } from '../redis/redact-url.js';
+import { AdminConnection } from './connection.js';
 import { readHistory, type HistoryDay } from './history.js';
 import { JobSet } from './job-set.js';
+import { checkOptions, type AdminOptions } from './options.js';
 import { pauseQueue, pausedQueues, unpauseQueue } from './pause.js';
 import { listBusy, listProcesses, liveIdentities, resolveIdentities, signalProcesses, type BusyJob, type ProcessInfo, type ProcessSignal } from './processes.js';
 import { deleteQueueJob, findQueueJobs, listQueueJobs, type QueueJob, type QueueJobPage, type QueueOrder } from './queue-jobs.js';
 import { readRedisInfo, type RedisInfo } from './redis-info.js';
 import { clearQueue, listQueues, queueInfos, readStats, type QueueInfo, type Stats } from './stats.js';
-
-/** Options of `new Admin(...)`; all optional. */
-export interface AdminOptions {
-  /** Redis to administer. @defaultValue `process.env.REDIS_URL`, else `redis://127.0.0.1:6379` */
-  readonly redisUrl?: string;
-  /** ioredis options for the connection (TLS, password, timeouts...), merged over Admin's. */
-  readonly redis?: RedisOptions;
-  /** Use this connected client instead of opening one; `close()` leaves it open. Excludes `redisUrl` and `redis`. */
-  readonly client?: Redis;
-  /** Kills keep the dead set below this many entries (Sidekiq `dead_max_jobs`). @defaultValue 10_000 */
-  readonly deadLimit?: number;
-  /** Kills drop dead entries older than this, ms (Sidekiq `dead_timeout_in_seconds`). @defaultValue 180 days */
-  readonly deadTimeoutMs?: number;
-  /** Now, epoch ms: latencies, `enqueued_at` of retried jobs, dead scores, history's today. @defaultValue `Date.now` */
-  readonly now?: () => number;
-}
-
-const OPTION_NAMES = new Set(['redisUrl', 'redis', 'client', 'deadLimit', 'deadTimeoutMs', 'now']);
-
-function checkOptions(options: AdminOptions): void {
-  if (typeof options !== 'object' || options === null) throw new KiqConfigError('options', 'an object', options);
-  for (const [key, value] of Object.entries(options)) {
-    if (OPTION_NAMES.has(key)) continue;
-    const close = [...OPTION_NAMES].find((name) => name.toLowerCase() === key.toLowerCase());
-    throw new KiqConfigError(key, `a known Admin option (${close ? `did you mean ${close}?` : `one of ${[...OPTION_NAMES].join(', ')}`})`, value);
-  }
-  if (options.client !== undefined && (options.redisUrl !== undefined || options.redis !== undefined)) {
-    throw new KiqConfigError('client', 'given alone: a client comes connected, so redisUrl and redis do not apply', 'client with redisUrl/redis');
-  }
-  if (options.client !== undefined && !(options.client instanceof Redis)) throw new KiqConfigError('client', 'an ioredis Redis client', options.client);
-  if (options.deadLimit !== undefined && !(Number.isInteger(options.deadLimit) && options.deadLimit >= 1)) throw new KiqConfigError('deadLimit', 'an integer >= 1', options.deadLimit);
-  if (options.deadTimeoutMs !== undefined && !(typeof options.deadTimeoutMs === 'number' && options.deadTimeoutMs > 0)) {
-    throw new KiqConfigError('deadTimeoutMs', 'a positive number of milliseconds', options.deadTimeoutMs);
-  }
-  if (options.now !== undefined && typeof options.now !== 'function') throw new KiqConfigError('now', 'a function returning epoch ms', options.now);
-}
 
 function checkName(what: string, name: unknown): string {
   if (typeof name !== 'string' || name === '') throw new AdminError('invalid-argument', `${what}: expected a queue name, got ${JSON.stringify(name)}`);
@@ -88,33 +52,13 @@ export class Admin {
   /** The `dead` set (Sidekiq's `DeadSet`, the Web UI's Morgue): jobs out of retries, or killed. */
   readonly dead: JobSet;
 
-  readonly #redis: Redis;
-  readonly #owned: boolean;
-  readonly #url: string | undefined;
+  readonly #connection: AdminConnection;
   readonly #now: () => number;
-  #lastError: Error | undefined;
-  #closed = false;
 
   constructor(options: AdminOptions = {}) {
     checkOptions(options);
     this.#now = options.now ?? Date.now;
-    if (options.client) {
-      this.#redis = options.client;
-      this.#owned = false;
-    } else {
-      const url = checkRedisUrl(options.redisUrl ?? (process.env.REDIS_URL || DEFAULT_REDIS_URL), 'redisUrl');
-      this.#url = url;
-      // A call during an outage fails after one reconnection attempt instead of waiting in the offline queue.
-      this.#redis = new Redis(url, { connectionName: 'kiq:admin', maxRetriesPerRequest: 1, ...options.redis, lazyConnect: true });
-      this.#owned = true;
-      // Without a listener ioredis prints every connection error; the next failing call reports it instead.
-      this.#redis.on('error', (error: Error) => {
-        this.#lastError = error;
-      });
-      this.#redis.on('ready', () => {
-        this.#lastError = undefined;
-      });
-    }
+    this.#connection = new AdminConnection(options);
     const host = {
       run: <T>(what: string, body: (redis: Redis) => Promise<T>) => this.#run(what, body),
       now: () => this.#now(),
@@ -360,11 +304,7 @@ export class Admin {
    * await admin.close();
    */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (!this.#owned) return;
-    if (this.#redis.status === 'wait' || this.#redis.status === 'end') this.#redis.disconnect();
-    else await this.#redis.quit().catch(() => this.#redis.disconnect());
+    await this.#connection.close();
   }
 
   async #signal(refs: readonly string[], signal: ProcessSignal): Promise<string[]> {
@@ -385,18 +325,7 @@ export class Admin {
     });
   }
 
-  /** Runs `body` on the connection; a failure that is not already a KiqError becomes `AdminError` (`redis`). */
-  async #run<T>(what: string, body: (redis: Redis) => Promise<T>): Promise<T> {
-    if (this.#closed) throw new AdminError('closed', `${what}: this Admin is closed`);
-    try {
-      return await body(this.#redis);
-    } catch (error) {
-      if (error instanceof KiqError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      const unreachable = this.#lastError !== undefined && this.#redis.status !== 'ready';
-      const where = this.#url === undefined ? '' : ` at ${redactUrl(this.#url)}`;
-      const why = unreachable ? `cannot reach Redis${where}: ${this.#lastError!.message}` : message;
-      throw new AdminError('redis', `${what}: ${why}`, { cause: error });
-    }
+  #run<T>(what: string, body: (redis: Redis) => Promise<T>): Promise<T> {
+    return this.#connection.run(what, body);
   }
 }

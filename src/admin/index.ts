@@ -15,7 +15,8 @@
  * The functions below the class are the same operations on an ioredis
  * client you manage yourself (the class delegates to them).
  */
-export { Admin, type AdminOptions } from './admin.js';
+export { Admin } from './admin.js';
+export type { AdminOptions } from './options.js';
 export { JobSet, type EntryRef, type ListOptions, type MoveResult } from './job-set.js';
 export { AdminError, type AdminErrorKind } from '../errors.js';
 export { clearQueue, latencyOf, listQueues, queueInfos, readStats, type QueueInfo, type Stats } from './stats.js';
