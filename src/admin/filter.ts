@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import { checkCount } from './check.js';
 import { displayClass } from './job-record.js';
-import { defaultOrder, rangeEntries, type ScoreOrder, type SetEntry, type SetName } from './sets.js';
+import { defaultOrder, toEntry, type ScoreOrder, type SetEntry, type SetName } from './sets.js';
 
 /** What an entry must match; every given field must match. */
 export interface EntryFilter {
@@ -49,6 +49,17 @@ export function matchesFilter(entry: SetEntry, filter: EntryFilter): boolean {
 }
 
 /**
+ * A test on the raw member that every match passes (the class appears in
+ * it as JSON writes it; not so a mailer's `Mailer#method` display class,
+ * built from two args), so only candidates are decoded.
+ */
+function candidate(filter: EntryFilter): (member: string) => boolean {
+  const text = filter.text?.toLowerCase();
+  const cls = filter.class === undefined || filter.class.includes('#') ? undefined : JSON.stringify(filter.class).slice(1, -1);
+  return (member) => (cls === undefined || member.includes(cls)) && (text === undefined || member.toLowerCase().includes(text));
+}
+
+/**
  * Up to `limit` entries matching `filter`, reading from rank `offset` in
  * score order. Cost: O(members read) — up to `scanLimit` members cross the
  * network per call, in `ZRANGE` pages of 500; a rare match in a large set
@@ -65,17 +76,20 @@ export async function filterEntries(redis: Redis, set: SetName, filter: EntryFil
   checkCount('limit', limit, 1);
   checkCount('scanLimit', scanLimit, 1);
   const entries: SetEntry[] = [];
+  const maybe = candidate(filter);
   let rank = offset;
   while (rank - offset < scanLimit) {
     const size = Math.min(PAGE, scanLimit - (rank - offset));
-    const page = await rangeEntries(redis, set, rank, rank + size - 1, order);
-    for (const entry of page) {
+    const flat = order === 'desc' ? await redis.zrevrange(set, rank, rank + size - 1, 'WITHSCORES') : await redis.zrange(set, String(rank), String(rank + size - 1), 'WITHSCORES');
+    for (let i = 0; i + 1 < flat.length; i += 2) {
       rank++;
+      if (!maybe(flat[i]!)) continue;
+      const entry = toEntry(set, flat[i]!, Number(flat[i + 1]));
       if (!matchesFilter(entry, filter)) continue;
       entries.push(entry);
       if (entries.length === limit) return { entries, scanned: rank - offset, next: rank };
     }
-    if (page.length < size) return { entries, scanned: rank - offset, next: undefined };
+    if (flat.length < size * 2) return { entries, scanned: rank - offset, next: undefined };
   }
   return { entries, scanned: rank - offset, next: rank };
 }

@@ -90,8 +90,14 @@ describe('Admin job sets (retry, schedule, dead)', () => {
     expect(mailTimeouts.entries.map((e) => e.jid)).to.deep.equal([4, 10, 16, 22, 28].map(jid));
     const bounded = await admin.retries.filter({ text: 'no such text' }, { scanLimit: 7 });
     expect(bounded).to.deep.equal({ entries: [], scanned: 7, next: 7 });
+    await redis.client.zadd(
+      'retry',
+      NOW + 500,
+      `{"class":"ActiveJob::QueueAdapters::SidekiqAdapter::JobWrapper","wrapped":"ActionMailer::MailDeliveryJob","queue":"mailers","args":[{"job_class":"ActionMailer::MailDeliveryJob","arguments":["UserMailer","welcome","deliver_now"]}],"jid":"${jid(99)}"}`,
+    );
+    expect((await admin.retries.filter({ class: 'UserMailer#welcome' })).entries.map((e) => e.jid)).to.deep.equal([jid(99)]);
     const latestFirst = await admin.retries.filter({ class: 'Billing' }, { limit: 2, order: 'desc' });
-    expect(latestFirst.entries.map((e) => e.jid)).to.deep.equal([jid(29), jid(26)]);
+    expect(latestFirst.entries.map((e) => e.jid)).to.deep.equal([jid(29), jid(26)]); // jid(99) is a mailer
   });
 
   it('retry: to its queue now with retry_count - 1 and enqueued_at = now, every other byte as stored; addToQueue leaves retry_count', async () => {
