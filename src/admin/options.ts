@@ -9,7 +9,7 @@ import { KiqConfigError } from '../errors.js';
 export interface AdminOptions {
   /** Redis to administer. @defaultValue `process.env.REDIS_URL`, else `redis://127.0.0.1:6379` */
   readonly redisUrl?: string;
-  /** ioredis options for the connection (TLS, password, timeouts...), merged over Admin's. */
+  /** ioredis options for the connection (TLS, password, timeouts...), merged over Admin's (`lazyConnect` stays on). */
   readonly redis?: RedisOptions;
   /** Use this connected client instead of opening one; `close()` leaves it open. Excludes `redisUrl` and `redis`. */
   readonly client?: Redis;

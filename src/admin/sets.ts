@@ -199,7 +199,7 @@ export async function enqueueEntries(
 export async function drainSet(redis: Redis, set: SetName, move: (batch: readonly SetEntry[]) => Promise<EnqueueResult>): Promise<EnqueueResult> {
   const moved: SetEntry[] = [];
   const skipped: SkippedEntry[] = [];
-  const left = new Set<string>(); // members left in place: they stay at the low end
+  const left = new Set<string>(); // members left in place: each read takes that many more, so a batch still has BATCH others
   const budget = await redis.zcard(set);
   while (moved.length + skipped.length < budget) {
     const batch = (await rangeEntries(redis, set, 0, BATCH + left.size - 1, 'asc')).filter((entry) => !left.has(entry.member));
