@@ -2,7 +2,7 @@
  * The options of `new Admin(...)` and their checks: a bad one throws
  * `KiqConfigError` at construction, naming it, as Kiq's own options do.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { KiqConfigError } from '../errors.js';
 
 /** Options of `new Admin(...)`; all optional. */
@@ -34,7 +34,11 @@ export function checkOptions(options: AdminOptions): void {
   if (options.client !== undefined && (options.redisUrl !== undefined || options.redis !== undefined)) {
     throw new KiqConfigError('client', 'given alone: a client comes connected, so redisUrl and redis do not apply', 'client with redisUrl/redis');
   }
-  if (options.client !== undefined && !(options.client instanceof Redis)) throw new KiqConfigError('client', 'an ioredis Redis client', options.client);
+  // duck-typed, not instanceof: the app's ioredis may be another copy than Kiq's
+  const client = options.client as Partial<Redis> | undefined;
+  if (client !== undefined && (typeof client.pipeline !== 'function' || typeof client.multi !== 'function' || typeof client.defineCommand !== 'function')) {
+    throw new KiqConfigError('client', 'an ioredis Redis client', options.client);
+  }
   if (options.deadLimit !== undefined && !(Number.isInteger(options.deadLimit) && options.deadLimit >= 1)) throw new KiqConfigError('deadLimit', 'an integer >= 1', options.deadLimit);
   if (options.deadTimeoutMs !== undefined && !(typeof options.deadTimeoutMs === 'number' && options.deadTimeoutMs > 0)) {
     throw new KiqConfigError('deadTimeoutMs', 'a positive number of milliseconds', options.deadTimeoutMs);

@@ -41,6 +41,7 @@ describe('Admin', () => {
         [{ redisUrl: 'http://x' }, /expected option "redisUrl" to be a redis:\/\/ or rediss:\/\/ URL, got: "http:\/\/x"/],
         [{ redisUrl: 'redis://:secret@h:1', client: redis.client }, /expected option "client" to be given alone/],
         [{ deadLimit: 0 }, /expected option "deadLimit" to be an integer >= 1, got: 0/],
+        [{ client: { get() {} } }, /expected option "client" to be an ioredis Redis client/],
         [{ now: 5 }, /expected option "now" to be a function/],
       ];
       for (const [options, message] of bad) expect(() => new Admin(options as never), JSON.stringify(options)).to.throw(KiqConfigError, message);
