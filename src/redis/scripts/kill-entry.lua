@@ -2,7 +2,7 @@
   Move one entry of 'retry' or 'schedule' to 'dead' now: Sidekiq's
   SortedEntry#kill (API and the Web UI's "Kill" button), which removes the
   entry by its score and then DeadSet#kill's it (ZADD, then the trim every
-  dead add does, SIDEKIQ-CONTRACT.md §5.5). Here the entry is named by its
+  dead add does, docs/sidekiq-contract.md §5.5). Here the entry is named by its
   exact member bytes and all of it happens in one script. The payload is
   not edited, as in Sidekiq. The ZADD comes before the ZREM, so a failed
   write leaves the entry where it was; when the member is no longer in the
