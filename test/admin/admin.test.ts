@@ -48,6 +48,20 @@ describe('Admin', () => {
       expect(() => new Admin({ redisUrl: 'redis://:hunter2@h:1/0', client: redis.client })).to.throw().with.property('message').that.does.not.include('hunter2');
     });
 
+    it('without redisUrl, uses REDIS_URL', async () => {
+      const saved = process.env.REDIS_URL;
+      process.env.REDIS_URL = redis.url;
+      const fromEnv = new Admin();
+      try {
+        await redis.client.set('stat:failed', '3');
+        expect((await fromEnv.stats()).failed).to.equal(3);
+      } finally {
+        if (saved === undefined) delete process.env.REDIS_URL;
+        else process.env.REDIS_URL = saved;
+        await fromEnv.close();
+      }
+    });
+
     it('uses a given client and leaves it open on close', async () => {
       const shared = new Admin({ client: redis.client });
       await redis.client.set('stat:processed', '7');
