@@ -26,6 +26,8 @@ import type { JobPayload } from './job/payload.js';
 import { ConnectionPool } from './redis/connections.js';
 import { clearAll } from './redis/clear.js';
 import { Heartbeat, kBeat } from './server/heartbeat.js';
+import { ExecutionMetrics } from './server/metrics/execution-metrics.js';
+import { MetricsFlusher } from './server/metrics/metrics-flusher.js';
 import { ProcessState } from './server/process-state.js';
 import { combineHooks } from './server/job-hooks.js';
 import { ReporterBus } from './reporters/bus.js';
@@ -89,7 +91,7 @@ export class Kiq {
   #stopping: Promise<void> | undefined;
   #redisBackPending = false;
   /** A server's running jobs, counters and quiet flag, and their heartbeat (SIDEKIQ-CONTRACT.md §6). */
-  #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat } | undefined;
+  #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat; readonly metrics: ExecutionMetrics | undefined } | undefined;
   #bus: ReporterBus | undefined;
   /** Last leadership announced on the `leader` event. */
   #leading = false;
@@ -160,6 +162,7 @@ export class Kiq {
       if (this.#config.server) {
         const state = new ProcessState(this.#config.clock);
         state.quiet = this.#config.quiet;
+        const metrics = this.#config.metrics ? new ExecutionMetrics() : undefined;
         const heartbeat = new Heartbeat({
           redis: () => pool.next(),
           identity: this.identity,
@@ -168,8 +171,9 @@ export class Kiq {
           logger: this.#config.logger,
           state,
           onSignal: (signal) => this.#signal(signal),
+          ...(metrics ? { metrics: new MetricsFlusher(metrics, this.#config.logger) } : {}),
         });
-        this.#process = { state, heartbeat };
+        this.#process = { state, heartbeat, metrics };
         // Beat before the queues fetch anything: a private list whose owner has
         // no heartbeat yet would look orphaned to other processes (Kiq's
         // Necromancer race, KIQ-BEHAVIOUR.md §16.1 item 18); the process is
@@ -210,7 +214,7 @@ export class Kiq {
       ? new ReporterBus({ system: () => this.#root?.system, targets: reporterTargets(this.#config, { emitter: this.#events }), logger: this.#config.logger })
       : undefined;
     this.#bus = bus;
-    const io = this.#process && bus ? { hooks: combineHooks([this.#process.state, bus]), beat: this.#process.heartbeat.tick(), emitter: this.#events } : {};
+    const io = this.#process && bus ? { hooks: combineHooks([this.#process.state, bus, ...(this.#process.metrics ? [this.#process.metrics] : [])]), beat: this.#process.heartbeat.tick(), emitter: this.#events } : {};
     // read at call time through the system: a restarted senator is a new actor
     const leader = leaderGate(() => this.#root?.system, this.#config.clock);
     const root = createActor(

@@ -124,6 +124,13 @@ export interface KiqOptions {
   server?: boolean;
   /** `sandbox` keeps jobs in memory for `kiq/testing`. @defaultValue `'disabled'` */
   testMode?: TestMode;
+  /**
+   * Write execution metrics (per job class: runs, failures, run time and a
+   * run-time histogram) in Sidekiq 7.x's and 8.x's layouts, so the Metrics
+   * tab of both Web UIs shows Kiq's jobs. Gathered in memory, written with
+   * every heartbeat and at stop. @defaultValue `true`
+   */
+  metrics?: boolean;
   /** Start quiet: fetch nothing until `kiq.configure({ quiet: false })`. @defaultValue `false` */
   quiet?: boolean;
   /** Process identity in Redis; must not contain `|`. @defaultValue `hostname:pid:12-hex-nonce` */

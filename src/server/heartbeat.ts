@@ -40,6 +40,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../config/options.js';
 import { formatSeconds } from '../job/timestamp.js';
 import { PROCESSES, processKey, signalsKey, statKey, workKey, workersKey } from '../redis/keys.js';
+import type { MetricsFlusher } from './metrics/metrics-flusher.js';
 import { checkReplies } from './ops/redis-call.js';
 import type { PendingCounts, ProcessState, RunningJob } from './process-state.js';
 
@@ -72,6 +73,8 @@ export interface HeartbeatDeps {
    * `Process#quiet!`/`#stop!` raise for an embedded process); absent: `true`.
    */
   readonly onSignal?: (signal: string) => void;
+  /** Execution metrics, written with every beat and at {@link Heartbeat.clear}; absent: none (the `metrics: false` option). */
+  readonly metrics?: MetricsFlusher;
   /** `DYNO` names the host on Heroku, as in the identity. @defaultValue `process.env` */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -339,14 +342,19 @@ export class Heartbeat {
       popSignal: options.popSignal ?? true,
     };
     const sentAt = clock.monoMs();
+    const redis = this.#deps.redis();
     let signal: string | null;
+    // sent together with the beat's MULTI (the same round trip); never rejects
+    const metrics = this.#deps.metrics?.flush(redis, nowMs);
     try {
-      signal = await writeHeartbeat(this.#deps.redis(), write);
+      signal = await writeHeartbeat(redis, write);
     } catch (error) {
       // not run: the next beat sends them. Ran with a failed command: the
       // others took effect, and a retry would add them again
       if (!(error instanceof HeartbeatCommandError)) state.restoreCounts(counts);
       throw error;
+    } finally {
+      await metrics;
     }
     this.#rttUs = Math.max(0, Math.round((clock.monoMs() - sentAt) * 1000));
     if (signal === null) return;
@@ -382,17 +390,26 @@ export class Heartbeat {
   /**
    * At stop, after the tree is done: write the last counters and, with
    * `unregister`, `SREM processes`, `DEL` the running-job hashes and the
-   * `<identity>` hash, in one MULTI. Never rejects: a failure is logged with
-   * the counts it could not write.
+   * `<identity>` hash, in one MULTI; the last metrics go out with it. Never
+   * rejects: a failure is logged with the counts it could not write.
    */
   async clear(options: { unregister: boolean }): Promise<void> {
-    const { state, clock, identity, logger } = this.#deps;
+    const nowMs = this.#deps.clock.realMs();
+    const redis = this.#deps.redis();
+    // sent with the clear's MULTI; never rejects
+    const metrics = this.#deps.metrics?.flush(redis, nowMs, { final: true });
+    await this.#clearProcess(redis, nowMs, options.unregister);
+    await metrics;
+  }
+
+  /** The counters and the unregistering of {@link clear}; never rejects. */
+  async #clearProcess(redis: Redis, nowMs: number, unregister: boolean): Promise<void> {
+    const { state, identity, logger } = this.#deps;
     const counts = state.takeCounts();
-    const date = utcDate(clock.realMs());
-    const unregister = options.unregister;
+    const date = utcDate(nowMs);
     if (!unregister && counts.processed === 0 && counts.failed === 0) return;
     try {
-      const multi = this.#deps.redis().multi();
+      const multi = redis.multi();
       let commands = addCounts(multi, counts, date);
       if (unregister) {
         // our private lists are requeued: we no longer need to look alive

@@ -28,6 +28,7 @@ describe('resolveConfig', () => {
       leaderTtl: 30_000,
       server: true,
       testMode: 'disabled',
+      metrics: true,
       quiet: false,
       shutdownTimeout: 25_000,
       maxRestarts: 3,
