@@ -5,8 +5,10 @@
  * processes and running jobs ({@link listProcesses}, {@link listBusy}), the
  * retry/schedule/dead sets ({@link listEntries}, {@link findEntries},
  * {@link enqueueEntries}, {@link deleteEntries}) and process signals
- * ({@link signalProcesses}). Every function takes a connected ioredis client.
+ * ({@link signalProcesses}), paused queues ({@link pauseQueue},
+ * {@link unpauseQueue}, {@link pausedQueues}). Every function takes a connected ioredis client.
  */
+export { pauseQueue, pausedQueues, unpauseQueue } from './pause.js';
 export { clearQueue, latencyOf, listQueues, readStats, type QueueInfo, type Stats } from './stats.js';
 export {
   listBusy,

@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { readTimestamp } from '../job/timestamp.js';
-import { DEAD, PROCESSES, QUEUES, RETRY, SCHEDULE, processKey, queueKey, statKey } from '../redis/keys.js';
+import { DEAD, PAUSED, PROCESSES, QUEUES, RETRY, SCHEDULE, processKey, queueKey, statKey } from '../redis/keys.js';
 import { checkReplies } from '../server/ops/redis-call.js';
 
 /** What Sidekiq's dashboard shows. */
@@ -38,6 +38,8 @@ export interface QueueInfo {
   readonly size: number;
   /** Seconds since the oldest job was enqueued (`now - enqueued_at` of index -1); 0 when empty. */
   readonly latency: number;
+  /** In the `paused` set: no Kiq process fetches from it (src/admin/pause.ts). */
+  readonly paused: boolean;
 }
 
 /** Integer of a Redis string reply, 0 for nil or garbage (Ruby's `to_i`). */
@@ -108,8 +110,8 @@ export async function readStats(redis: Redis, nowMs: number = Date.now()): Promi
 }
 
 /**
- * Every queue in `queues`, sorted by name, with its size and latency
- * (`Sidekiq::Queue.all`).
+ * Every queue in `queues`, sorted by name, with its size, latency and
+ * whether it is paused (`Sidekiq::Stats#queue_summaries` of 8.1.2+).
  *
  * @example
  * for (const { name, size, latency } of await listQueues(redis)) console.log(name, size, latency);
@@ -118,12 +120,13 @@ export async function listQueues(redis: Redis, nowMs: number = Date.now()): Prom
   const names = (await redis.smembers(QUEUES)).sort();
   if (names.length === 0) return [];
   const pipeline = redis.pipeline();
-  for (const name of names) pipeline.llen(queueKey(name)).lrange(queueKey(name), -1, -1);
-  const replies = checkReplies(await pipeline.exec(), names.length * 2, 'queues');
+  for (const name of names) pipeline.llen(queueKey(name)).lrange(queueKey(name), -1, -1).sismember(PAUSED, name);
+  const replies = checkReplies(await pipeline.exec(), names.length * 3, 'queues');
   return names.map((name, i) => ({
     name,
-    size: replies[i * 2] as number,
-    latency: latencyOf((replies[i * 2 + 1] as string[])[0], nowMs),
+    size: replies[i * 3] as number,
+    latency: latencyOf((replies[i * 3 + 1] as string[])[0], nowMs),
+    paused: replies[i * 3 + 2] === 1,
   }));
 }
 

@@ -16,6 +16,12 @@ export const DEAD = 'dead';
 export const PROCESSES = 'processes';
 /** SET of identities that own private queues (Pro super_fetch, §9). */
 export const SUPER_PROCESSES = 'super_processes';
+/**
+ * SET of paused queue names, without `queue:` (Sidekiq Pro's layout; OSS
+ * 8.1.2+ `Stats#queue_summaries` reads it with `SISMEMBER paused <queue>`).
+ * Kiq fetches nothing from a queue in it.
+ */
+export const PAUSED = 'paused';
 /** STRING holding the leader's identity (Enterprise, read by the Web UI, §12). */
 export const LEADER = 'dear-leader';
 /**
