@@ -25,7 +25,7 @@ import { buildJob, type EnqueueOptions, type PlainJob } from './job/build.js';
 import type { JobPayload } from './job/payload.js';
 import { ConnectionPool } from './redis/connections.js';
 import { clearAll } from './redis/clear.js';
-import { Heartbeat, kBeat } from './server/heartbeat.js';
+import { Heartbeat, kBeat, kiqVersion } from './server/heartbeat.js';
 import { ExecutionMetrics } from './server/metrics/execution-metrics.js';
 import { MetricsFlusher } from './server/metrics/metrics-flusher.js';
 import { ProcessState } from './server/process-state.js';
@@ -154,7 +154,10 @@ export class Kiq {
         this.#events.emit('started', { identity: this.identity });
         return;
       }
-      const pool = new ConnectionPool({ url: this.#config.redisUrl, options: this.#config.redis }, this.#config.poolSize, `kiq:${this.identity}`);
+      // CLIENT LIST: name=kiq:<identity>:pool:0 …, lib-name=ioredis(kiq_v<version>) on Redis 7.2+
+      // (as Sidekiq 8.1's redis-client(sidekiq_v8.1.7)), so operators tell Kiq's connections from Ruby's
+      const options = { clientInfoTag: `kiq_v${kiqVersion()}`, ...this.#config.redis };
+      const pool = new ConnectionPool({ url: this.#config.redisUrl, options }, this.#config.poolSize, `kiq:${this.identity}`);
       this.#pool = pool;
       await pool.connect().catch((error: unknown) => {
         throw new KiqNotRunningError('start', `unable to reach Redis at ${redactUrl(this.#config.redisUrl)} (${String(error)})`);
