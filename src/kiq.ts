@@ -211,7 +211,7 @@ export class Kiq {
           this.#events.emit('error', wrapped);
         }
       },
-    });
+    }, this.#config.timestamps);
     // reporters: the bus looks them up in this tree's system at every send (refs change on restart)
     const bus = this.#process
       ? new ReporterBus({ system: () => this.#root?.system, targets: reporterTargets(this.#config, { emitter: this.#events }), logger: this.#config.logger })
@@ -362,7 +362,7 @@ export class Kiq {
         return Promise.resolve(confirm ? { status: atMs === undefined ? 'enqueued' : 'scheduled', job } : job);
       }
       if (!confirm) {
-        this.#buffer.add((seq) => toEntry(built, seq));
+        this.#buffer.add((seq) => toEntry(built, seq, undefined, this.#config.timestamps));
         return Promise.resolve(job);
       }
       return new Promise<PushReceipt>((resolve, reject) => {
@@ -370,7 +370,7 @@ export class Kiq {
           resolve: (outcome) => resolve({ ...outcome, job }),
           reject,
         };
-        this.#buffer.add((seq) => toEntry(built, seq, confirmation));
+        this.#buffer.add((seq) => toEntry(built, seq, confirmation, this.#config.timestamps));
       });
     } catch (error) {
       return Promise.reject(error);

@@ -7,6 +7,7 @@
 import type { RedisOptions } from 'ioredis';
 import type { InspectionEvent, Observer } from 'xstate';
 import type { Clock } from '../clock.js';
+import type { TimestampFormat } from '../job/timestamp.js';
 import type { Worker, WorkerOptions } from '../worker.js';
 
 /** A job lifecycle event as reporters receive it (typed loosely until the reporter bus lands). */
@@ -131,6 +132,16 @@ export interface KiqOptions {
    * every heartbeat and at stop. @defaultValue `true`
    */
   metrics?: boolean;
+  /**
+   * How Kiq writes the job times `created_at`, `enqueued_at`, `failed_at`
+   * and `retried_at`: `'seconds'`, float epoch seconds with a fraction, as
+   * Sidekiq 6.4/7.x write them and every version reads them; or `'ms'`,
+   * integer epoch milliseconds as Sidekiq 8.x writes them, for clusters whose
+   * every reader is 8.x (6.4/7.x would show 1970-ish dates and huge
+   * latencies). Kiq reads both either way. Scores and heartbeat times stay
+   * seconds, as in 8.x. @defaultValue `'seconds'`
+   */
+  timestamps?: TimestampFormat;
   /** Start quiet: fetch nothing until `kiq.configure({ quiet: false })`. @defaultValue `false` */
   quiet?: boolean;
   /** Process identity in Redis; must not contain `|`. @defaultValue `hostname:pid:12-hex-nonce` */

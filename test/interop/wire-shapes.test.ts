@@ -8,11 +8,13 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { ManualClock } from '../../src/clock.js';
+import { defineWorker, Kiq, type KiqOptions, type Worker } from '../../src/index.js';
 import type { JobPayload } from '../../src/job/payload.js';
 import { Heartbeat } from '../../src/server/heartbeat.js';
 import { ProcessState } from '../../src/server/process-state.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
+import { until } from '../support/wait.js';
 
 /** A raw key of the fixtures: `rawdump.rb`'s type, TTL and value. */
 interface RawKey {
@@ -26,6 +28,10 @@ interface VersionExcerpt {
   readonly process: Record<string, RawKey>;
   readonly work: Record<string, RawKey>;
   readonly metrics_after_stop: Record<string, RawKey>;
+  /** The oldest `queue:default` entry, as that version's client pushed it. */
+  readonly queued_job: string;
+  /** `[member, score]` of a `retry` entry after one failure. */
+  readonly retry_entry: readonly [string, string];
 }
 
 const FIXTURES = JSON.parse(readFileSync(new URL('./fixtures/sidekiq-wire/selftest-excerpts.json', import.meta.url), 'utf8')) as Record<
@@ -152,6 +158,64 @@ describe('Wire shapes against real Sidekiq 6.4.1 / 7.3.10 / 8.1.7 (fixtures)', (
         expect(jsonKinds(ourValue!)).to.deep.equal(jsonKinds(theirValue!));
         expect(await redis.client.ttl(`${IDENTITY}${suffix}`)).to.be.within(58, 60);
       }
+    });
+  });
+
+  describe('job times: float seconds by default (6.4/7.3 shape), integer ms with timestamps: "ms" (8.1 shape)', () => {
+    const Failing = defineWorker({
+      class: 'Interop::Failing',
+      retryIn: () => 3_600_000,
+      perform(): never {
+        throw new Error('interop failure');
+      },
+    });
+    /** The raw text of each time key of a payload: `float` or `integer`. */
+    const timeKinds = (json: string): Record<string, string> => {
+      const kinds = jsonKinds(json);
+      return Object.fromEntries(['created_at', 'enqueued_at', 'failed_at', 'retried_at'].filter((key) => key in kinds).map((key) => [key, kinds[key]!]));
+    };
+
+    async function run(options: KiqOptions): Promise<{ queued: string; retried: [string, string]; promoted: string }> {
+      const kiq = new Kiq({ redisUrl: redis.url, queues: { work: 1 }, workers: [Failing] as Worker[], fetchInterval: 50, pollInterval: 100, logger: silent(), ...options });
+      await kiq.start();
+      try {
+        // a job on a queue Kiq does not work, then a failing one, then a scheduled one promoted by the poller
+        await kiq.enqueue({ class: 'Interop::Echo', args: [1], queue: 'default' }, { confirm: true });
+        const queued = (await redis.client.lrange('queue:default', -1, -1))[0]!;
+        await kiq.enqueue(Failing, [], { queue: 'work', confirm: true });
+        await until(async () => (await redis.client.zcard('retry')) === 1, 10_000, 'the failure in retry');
+        const retried = (await redis.client.zrange('retry', '0', '0', 'WITHSCORES')) as [string, string];
+        await kiq.enqueue({ class: 'Interop::Echo', args: [2], queue: 'later' }, { in: 50, confirm: true });
+        await until(async () => (await redis.client.llen('queue:later')) === 1, 10_000, 'the scheduled job promoted');
+        const promoted = (await redis.client.lrange('queue:later', 0, 0))[0]!;
+        return { queued, retried, promoted };
+      } finally {
+        await kiq.stop();
+      }
+    }
+
+    it('default: every time as 6.4 and 7.3 write them (float seconds with a fraction)', async () => {
+      const { queued, retried, promoted } = await run({});
+      for (const version of ['6.4.1', '7.3.10'] as const) {
+        expect(timeKinds(queued), version).to.deep.equal(timeKinds(FIXTURES[version].queued_job));
+        expect(timeKinds(retried[0]), version).to.deep.equal(timeKinds(FIXTURES[version].retry_entry[0]));
+      }
+      expect(timeKinds(promoted)).to.deep.equal({ created_at: 'float', enqueued_at: 'float' });
+      expect(kindOf(retried[1])).to.equal(kindOf(FIXTURES['7.3.10'].retry_entry[1]));
+    });
+
+    it('timestamps: "ms": every time as 8.1 writes them (integer epoch ms); scores stay float seconds as in 8.1', async () => {
+      const before = Date.now();
+      const { queued, retried, promoted } = await run({ timestamps: 'ms' });
+      expect(timeKinds(queued)).to.deep.equal(timeKinds(FIXTURES['8.1.7'].queued_job));
+      expect(timeKinds(retried[0])).to.deep.equal(timeKinds(FIXTURES['8.1.7'].retry_entry[0]));
+      expect(timeKinds(promoted)).to.deep.equal({ created_at: 'integer', enqueued_at: 'integer' });
+      for (const json of [queued, retried[0], promoted]) {
+        const job = JSON.parse(json) as Record<string, number>;
+        for (const key of Object.keys(timeKinds(json))) expect(job[key], key).to.be.within(before - 1, Date.now() + 1);
+      }
+      expect(kindOf(retried[1])).to.equal('float');
+      expect(kindOf(FIXTURES['8.1.7'].retry_entry[1])).to.equal('float');
     });
   });
 });
