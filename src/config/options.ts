@@ -7,7 +7,6 @@
 import type { RedisOptions } from 'ioredis';
 import type { InspectionEvent, Observer } from 'xstate';
 import type { Clock } from '../clock.js';
-import type { TimestampFormat } from '../job/timestamp.js';
 import type { Worker, WorkerOptions } from '../worker.js';
 
 /** A job lifecycle event as reporters receive it (typed loosely until the reporter bus lands). */
@@ -49,6 +48,14 @@ export interface Logger {
 
 /** The sorted sets a scheduler poller drains: `retry` (failed jobs) and `schedule` (`enqueue(..., { in })`). */
 export type SchedulerName = 'retry' | 'schedule';
+
+/**
+ * How Kiq writes the job times `created_at`, `enqueued_at`, `failed_at` and
+ * `retried_at`: `seconds`, float epoch seconds with a fraction (Sidekiq
+ * 6.4/7.x, read right by every version), or `ms`, integer epoch milliseconds
+ * (Sidekiq 8.x, read right by 8.x only).
+ */
+export type TimestampFormat = 'seconds' | 'ms';
 
 /** `disabled` talks to Redis; `sandbox` keeps enqueued jobs in memory for `kiq/testing` assertions. */
 export type TestMode = 'disabled' | 'sandbox';

@@ -6,15 +6,10 @@
  * `timestamps: 'ms'` option, the payload times as Sidekiq 8's integer epoch
  * **milliseconds** (which 6.4/7.x misread); it always reads both.
  */
+import type { TimestampFormat } from '../config/options.js';
 import { InvalidJobError } from '../errors.js';
 
-/**
- * How payload times (`created_at`, `enqueued_at`, `failed_at`,
- * `retried_at`) are written: `seconds` (float, 6.4/7.x style, read by every
- * version) or `ms` (integer, as Sidekiq 8 writes them: for clusters whose
- * readers are all 8.x).
- */
-export type TimestampFormat = 'seconds' | 'ms';
+export type { TimestampFormat };
 
 /** The payload keys Sidekiq 8 writes in milliseconds (8.1 `Sidekiq::Job` / `JobRetry`); `expires_at` and scores stay seconds. */
 export const MS_KEYS: ReadonlySet<string> = new Set(['created_at', 'enqueued_at', 'failed_at', 'retried_at']);
