@@ -18,7 +18,7 @@ export interface ProcessInfo {
   /** `info.tag`, `''` when none. */
   readonly tag: string;
   readonly queues: readonly string[];
-  /** `info.concurrency` (Kiq: the sum of its queue limits). */
+  /** The `concurrency` hash field (Sidekiq 8.1.2+ writes it only there), else `info.concurrency` (6.4, 7.x); Kiq: the sum of its queue limits. */
   readonly concurrency: number | undefined;
   /** Jobs running at the last beat. */
   readonly busy: number;
@@ -91,11 +91,11 @@ export async function listProcesses(redis: Redis, nowMs: number = Date.now()): P
   const identities = members.sort();
   if (identities.length === 0) return [];
   const pipeline = redis.pipeline();
-  for (const identity of identities) pipeline.hmget(processKey(identity), 'info', 'busy', 'beat', 'quiet', 'rss');
+  for (const identity of identities) pipeline.hmget(processKey(identity), 'info', 'busy', 'beat', 'quiet', 'rss', 'concurrency');
   const replies = checkReplies(await pipeline.exec(), identities.length, 'processes') as (string | null)[][];
   const out: ProcessInfo[] = [];
   identities.forEach((identity, i) => {
-    const [infoText, busy, beat, quiet, rss] = replies[i]!;
+    const [infoText, busy, beat, quiet, rss, concurrency] = replies[i]!;
     if (infoText === null || infoText === undefined) return; // expired: Sidekiq skips (and prunes) it
     const info = asRecord(parseJson(infoText)) ?? {};
     const beatSec = toNumber(beat);
@@ -105,7 +105,7 @@ export async function listProcesses(redis: Redis, nowMs: number = Date.now()): P
       pid: toNumber(info.pid),
       tag: typeof info.tag === 'string' ? info.tag : '',
       queues: Array.isArray(info.queues) ? info.queues.map(String) : [],
-      concurrency: toNumber(info.concurrency),
+      concurrency: toNumber(concurrency) ?? toNumber(info.concurrency),
       busy: toNumber(busy) ?? 0,
       quiet: quiet === 'true',
       beat: beatSec,

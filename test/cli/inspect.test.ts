@@ -105,6 +105,17 @@ describe('kiq stats / queues / processes / busy / quiet / stop', () => {
     expect(retries!.stdout).to.equal('no dead jobs\n');
   });
 
+  it('reads the concurrency of a Sidekiq 8.1 process from its hash field (8.1 has none in info)', async () => {
+    // HGETALL of a real 8.1.7 process (test/interop/fixtures/sidekiq-wire/)
+    const id = 'vm:758:3364f79d63ee';
+    const info =
+      '{"hostname":"vm","started_at":1796286257.9873204,"pid":758,"tag":"interop","capsules":{"default":{"concurrency":5,"mode":"strict","weights":{"default":0,"low":0}}},' +
+      '"queues":["default","low"],"weights":[{"default":0,"low":0}],"labels":[],"identity":"vm:758:3364f79d63ee","version":"8.1.7","embedded":false}';
+    await redis.client.multi().sadd('processes', id).hset(id, 'info', info, 'busy', '1', 'quiet', 'false', 'rss', '25540', 'beat', String(Date.now() / 1000), 'concurrency', '5', 'rtt_us', '84').exec();
+    const result = await runInProcess(['processes', '--json'], { redisUrl: redis.url });
+    expect((JSON.parse(result.stdout) as { concurrency: number }[]).map((p) => p.concurrency)).to.deep.equal([5]);
+  });
+
   it('quiet / stop push TSTP / TERM to <identity>-signals with a 60 s TTL; unknown or ambiguous processes send nothing', async () => {
     await seed();
     const [quiet, unknown, ambiguous] = await runKiqMany([['quiet', 'vm:12479'], ['quiet', A, 'nope'], ['stop', 'vm:']], { redisUrl: redis.url });
