@@ -23,7 +23,7 @@ import { formatSeconds, formatTimestamp, MS_KEYS, type TimestampFormat } from '.
  * Values are written as `JSON.stringify` writes them, except finite numbers
  * under `created_at`, `enqueued_at`, `failed_at`, `retried_at` and
  * `expires_at`, which get `formatSeconds` (always a fractional part,
- * SIDEKIQ-CONTRACT.md §2 "Timestamp hazard"), or whole milliseconds for the
+ * docs/sidekiq-contract.md §2 "Timestamps"), or whole milliseconds for the
  * first four with `timestamps: 'ms'` (Sidekiq 8's format). Like `encodeJob`, a value
  * without a JSON form (a function, a symbol) removes the key.
  *

@@ -8,7 +8,7 @@
   itself after a Redis restart or an orphan recovery that unregistered us.
   Nothing moves while the heartbeat hash is missing: orphan recovery takes
   a registered identity without one for dead, and would hand the job to a
-  second process (KIQ-BEHAVIOUR.md §16.1 items 1 and 18). Nothing moves
+  second process (docs/kiq-elixir.md, bugs 1 and 18). Nothing moves
   from a paused queue (a member of the Sidekiq Pro 'paused' set).
   KEYS[1]  'super_processes'                 registry of identities
   KEYS[2]  <identity>:super_queues           registry of private list names
