@@ -20,6 +20,7 @@ export type {
   ResolvedConfig,
   SchedulerName,
   TestMode,
+  TimestampFormat,
 } from './config/options.js';
 export type { Clock } from './clock.js';
 export { systemClock, ManualClock } from './clock.js';

@@ -26,7 +26,9 @@ import type { JobPayload } from './job/payload.js';
 import { ConnectionPool } from './redis/connections.js';
 import { clearAll } from './redis/clear.js';
 import { redactUrl } from './redis/redact-url.js';
-import { Heartbeat, kBeat } from './server/heartbeat.js';
+import { Heartbeat, kBeat, kiqVersion } from './server/heartbeat.js';
+import { ExecutionMetrics } from './server/metrics/execution-metrics.js';
+import { MetricsFlusher } from './server/metrics/metrics-flusher.js';
 import { ProcessState } from './server/process-state.js';
 import { combineHooks } from './server/job-hooks.js';
 import { ReporterBus } from './reporters/bus.js';
@@ -90,7 +92,7 @@ export class Kiq {
   #stopping: Promise<void> | undefined;
   #redisBackPending = false;
   /** A server's running jobs, counters and quiet flag, and their heartbeat (SIDEKIQ-CONTRACT.md §6). */
-  #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat } | undefined;
+  #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat; readonly metrics: ExecutionMetrics | undefined } | undefined;
   #bus: ReporterBus | undefined;
   /** Last leadership announced on the `leader` event. */
   #leading = false;
@@ -153,7 +155,10 @@ export class Kiq {
         this.#events.emit('started', { identity: this.identity });
         return;
       }
-      const pool = new ConnectionPool({ url: this.#config.redisUrl, options: this.#config.redis }, this.#config.poolSize, `kiq:${this.identity}`);
+      // CLIENT LIST: name=kiq:<identity>:pool:0 …, lib-name=ioredis(kiq_v<version>) on Redis 7.2+
+      // (as Sidekiq 8.1's redis-client(sidekiq_v8.1.7)), so operators tell Kiq's connections from Ruby's
+      const options = { clientInfoTag: `kiq_v${kiqVersion()}`, ...this.#config.redis };
+      const pool = new ConnectionPool({ url: this.#config.redisUrl, options }, this.#config.poolSize, `kiq:${this.identity}`);
       this.#pool = pool;
       await pool.connect().catch((error: unknown) => {
         throw new KiqNotRunningError('start', `unable to reach Redis at ${redactUrl(this.#config.redisUrl)} (${String(error)})`);
@@ -161,6 +166,7 @@ export class Kiq {
       if (this.#config.server) {
         const state = new ProcessState(this.#config.clock);
         state.quiet = this.#config.quiet;
+        const metrics = this.#config.metrics ? new ExecutionMetrics() : undefined;
         const heartbeat = new Heartbeat({
           redis: () => pool.next(),
           identity: this.identity,
@@ -169,8 +175,9 @@ export class Kiq {
           logger: this.#config.logger,
           state,
           onSignal: (signal) => this.#signal(signal),
+          ...(metrics ? { metrics: new MetricsFlusher(metrics, this.#config.logger) } : {}),
         });
-        this.#process = { state, heartbeat };
+        this.#process = { state, heartbeat, metrics };
         // Beat before the queues fetch anything: a private list whose owner has
         // no heartbeat yet would look orphaned to other processes (Kiq's
         // Necromancer race, KIQ-BEHAVIOUR.md §16.1 item 18); the process is
@@ -205,13 +212,13 @@ export class Kiq {
           this.#events.emit('error', wrapped);
         }
       },
-    });
+    }, this.#config.timestamps);
     // reporters: the bus looks them up in this tree's system at every send (refs change on restart)
     const bus = this.#process
       ? new ReporterBus({ system: () => this.#root?.system, targets: reporterTargets(this.#config, { emitter: this.#events }), logger: this.#config.logger })
       : undefined;
     this.#bus = bus;
-    const io = this.#process && bus ? { hooks: combineHooks([this.#process.state, bus]), beat: this.#process.heartbeat.tick(), emitter: this.#events } : {};
+    const io = this.#process && bus ? { hooks: combineHooks([this.#process.state, bus, ...(this.#process.metrics ? [this.#process.metrics] : [])]), beat: this.#process.heartbeat.tick(), emitter: this.#events } : {};
     // read at call time through the system: a restarted senator is a new actor
     const leader = leaderGate(() => this.#root?.system, this.#config.clock);
     const root = createActor(
@@ -356,7 +363,7 @@ export class Kiq {
         return Promise.resolve(confirm ? { status: atMs === undefined ? 'enqueued' : 'scheduled', job } : job);
       }
       if (!confirm) {
-        this.#buffer.add((seq) => toEntry(built, seq));
+        this.#buffer.add((seq) => toEntry(built, seq, undefined, this.#config.timestamps));
         return Promise.resolve(job);
       }
       return new Promise<PushReceipt>((resolve, reject) => {
@@ -364,7 +371,7 @@ export class Kiq {
           resolve: (outcome) => resolve({ ...outcome, job }),
           reject,
         };
-        this.#buffer.add((seq) => toEntry(built, seq, confirmation));
+        this.#buffer.add((seq) => toEntry(built, seq, confirmation, this.#config.timestamps));
       });
     } catch (error) {
       return Promise.reject(error);

@@ -86,7 +86,7 @@ function serverChildren(
   pool: ConnectionPool,
   { hooks, beat, emitter, leader, enqueuePeriodic }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter' | 'leader' | 'enqueuePeriodic'>,
 ): ChildSpec[] {
-  const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger, ...(leader ? { leader } : {}) };
+  const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger, timestamps: config.timestamps, ...(leader ? { leader } : {}) };
   const workers = new Map<string, Worker>(config.workers.map((worker) => [worker.class, worker]));
   return [
     // the facade wrote the first beat before start: the next one is due in 5 s

@@ -217,6 +217,8 @@ export const VALIDATORS: { readonly [K in keyof KiqOptions]-?: Validator<Valid[K
   },
   server: boolean,
   testMode: oneOf(['disabled', 'sandbox']),
+  metrics: boolean,
+  timestamps: oneOf(['seconds', 'ms']),
   quiet: boolean,
   identity: (v, path) =>
     typeof v === 'string' && v !== '' && !v.includes('|') ? v : fail(path, 'a non-empty string without "|"', v),

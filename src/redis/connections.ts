@@ -27,10 +27,27 @@ const FAIL_FAST: RedisOptions = {
   lazyConnect: true,
 };
 
-/** Open a connection with Kiq's scripts defined on it; `name` shows in CLIENT LIST. */
+/**
+ * `name` as Redis takes it for `CLIENT SETNAME`: every character outside
+ * `!`–`~` (a space in a configured identity, say) becomes `_`. Redis
+ * refuses such a name, and ioredis ignores that error, so the connection
+ * would show up unnamed.
+ *
+ * @example
+ * clientName('kiq:web 1:pool:0'); // 'kiq:web_1:pool:0'
+ */
+export function clientName(name: string): string {
+  return name.replace(/[^\x21-\x7e]/g, '_');
+}
+
+/**
+ * Open a connection with Kiq's scripts defined on it; `name` shows in
+ * `CLIENT LIST` (ioredis sends `CLIENT SETNAME`, then `CLIENT SETINFO
+ * LIB-NAME`/`LIB-VER`, which Redis < 7.2 refuses and ioredis ignores).
+ */
 export function openConnection(settings: ConnectionSettings, name: string): Redis {
   const redis = new Redis(settings.url, {
-    connectionName: name,
+    connectionName: clientName(name),
     ...settings.options,
     ...FAIL_FAST,
     retryStrategy: settings.options.retryStrategy ?? ((times) => Math.min(50 * times, 1000)),

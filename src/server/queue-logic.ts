@@ -39,6 +39,7 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
     workers,
     clock,
     logger,
+    timestamps: config.timestamps,
     signal: stopping.signal,
     // unique_until: 'start' releases the lock before perform
     onStart: (start: JobStart) => {

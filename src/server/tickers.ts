@@ -5,6 +5,7 @@
  * Each handles Redis errors itself (log once, wait `errorDelay`) and answers
  * the wait before its next tick; randomness lives here, not in the chart.
  */
+import type { TimestampFormat } from '../job/timestamp.js';
 import { fromPromise } from 'xstate';
 import type { TickOutput } from '../../machines/ticker.js';
 import type { Clock } from '../clock.js';
@@ -33,6 +34,8 @@ export interface TickerDeps {
   readonly random?: () => number;
   /** Leader-only ticks run only while it says so (KIQ-BEHAVIOUR.md §15 item 92); absent: always run. */
   readonly leader?: LeaderGate;
+  /** How a promoted job's `enqueued_at` is written (the `timestamps` option). @defaultValue `'seconds'` */
+  readonly timestamps?: TimestampFormat;
 }
 
 /** Uniformly 50–150 % of `averageMs` (Sidekiq's `random_poll_interval` for small clusters). */
@@ -68,7 +71,7 @@ export function beatTick(deps: TickerDeps) {
 /** Moves due jobs of `set` to their queues; polls again at once after a full batch. */
 export function pollTick(set: SchedulerName, averageMs: number, deps: TickerDeps) {
   return tickOf(`poll_${set}`, deps, async () => {
-    const moved = await pollDue(deps.pool.next(), set, deps.clock.realMs() / 1000, POLL_BATCH);
+    const moved = await pollDue(deps.pool.next(), set, deps.clock.realMs() / 1000, POLL_BATCH, deps.timestamps);
     return moved >= POLL_BATCH ? 0 : jittered(averageMs, deps.random);
   });
 }

@@ -612,7 +612,7 @@ class KiqHarness implements Harness {
     const redis = this.#redis;
     if (!redis || !this.#config.server) return;
     for (const set of this.#config.schedulers) {
-      while ((await pollDue(redis, set, this.clock.realMs() / 1000, POLL_BATCH)) >= POLL_BATCH);
+      while ((await pollDue(redis, set, this.clock.realMs() / 1000, POLL_BATCH, this.#config.timestamps)) >= POLL_BATCH);
     }
   }
 

@@ -31,6 +31,7 @@ describe('kiq stats / queues / processes / busy / quiet / stop', () => {
       .set('stat:processed', '14')
       .set('stat:failed', '2')
       .sadd('queues', 'default', 'mailers')
+      .sadd('paused', 'mailers')
       .lpush('queue:default', JSON.stringify({ class: 'Old', args: [], jid: 'j1', queue: 'default', enqueued_at: t - 30 }))
       .lpush('queue:default', JSON.stringify({ class: 'New', args: [], jid: 'j2', queue: 'default', enqueued_at: t - 1 }))
       .lpush('queue:mailers', JSON.stringify({ class: 'Mail', args: [], jid: 'j3', queue: 'mailers', enqueued_at: (t - 5) * 1000 })) // Sidekiq 8 ms
@@ -63,9 +64,9 @@ describe('kiq stats / queues / processes / busy / quiet / stop', () => {
     expect(s).to.deep.include({ processed: 14, failed: 2, busy: 3, enqueued: 3, scheduled: 1, retries: 2, dead: 1, processes: 3 });
     expect(s.defaultLatency).to.be.within(29, 45);
 
-    expect(queues!.stdout).to.match(/^QUEUE +SIZE +LATENCY\ndefault +2 +\d+s\nmailers +1 +\d+(\.\d)?s\n$/);
-    const q = JSON.parse(queuesJson!.stdout) as { name: string; size: number; latency: number }[];
-    expect(q.map(({ name, size }) => [name, size])).to.deep.equal([['default', 2], ['mailers', 1]]);
+    expect(queues!.stdout).to.match(/^QUEUE +SIZE +LATENCY +PAUSED\ndefault +2 +\d+s +no\nmailers +1 +\d+(\.\d)?s +yes\n$/);
+    const q = JSON.parse(queuesJson!.stdout) as { name: string; size: number; latency: number; paused: boolean }[];
+    expect(q.map(({ name, size, paused }) => [name, size, paused])).to.deep.equal([['default', 2, false], ['mailers', 1, true]]);
     expect(q[1]!.latency, 'Sidekiq 8 millisecond enqueued_at').to.be.within(4, 20);
 
     const rows = processes!.stdout.trimEnd().split('\n');
@@ -102,6 +103,17 @@ describe('kiq stats / queues / processes / busy / quiet / stop', () => {
     expect(processes!.stdout).to.equal('no processes\n');
     expect(busy!.stdout).to.equal('no jobs running\n');
     expect(retries!.stdout).to.equal('no dead jobs\n');
+  });
+
+  it('reads the concurrency of a Sidekiq 8.1 process from its hash field (8.1 has none in info)', async () => {
+    // HGETALL of a real 8.1.7 process (test/interop/fixtures/sidekiq-wire/)
+    const id = 'vm:758:3364f79d63ee';
+    const info =
+      '{"hostname":"vm","started_at":1796286257.9873204,"pid":758,"tag":"interop","capsules":{"default":{"concurrency":5,"mode":"strict","weights":{"default":0,"low":0}}},' +
+      '"queues":["default","low"],"weights":[{"default":0,"low":0}],"labels":[],"identity":"vm:758:3364f79d63ee","version":"8.1.7","embedded":false}';
+    await redis.client.multi().sadd('processes', id).hset(id, 'info', info, 'busy', '1', 'quiet', 'false', 'rss', '25540', 'beat', String(Date.now() / 1000), 'concurrency', '5', 'rtt_us', '84').exec();
+    const result = await runInProcess(['processes', '--json'], { redisUrl: redis.url });
+    expect((JSON.parse(result.stdout) as { concurrency: number }[]).map((p) => p.concurrency)).to.deep.equal([5]);
   });
 
   it('quiet / stop push TSTP / TERM to <identity>-signals with a 60 s TTL; unknown or ambiguous processes send nothing', async () => {

@@ -28,6 +28,8 @@ describe('resolveConfig', () => {
       leaderTtl: 30_000,
       server: true,
       testMode: 'disabled',
+      timestamps: 'seconds',
+      metrics: true,
       quiet: false,
       shutdownTimeout: 25_000,
       maxRestarts: 3,

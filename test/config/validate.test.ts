@@ -142,6 +142,8 @@ const rejected: Rejected[] = [
   { options: { testMode: 'special' }, path: 'testMode', message: '"disabled" or "sandbox", got: "special"', why: 'item 35' },
   { options: { server: 'yes' }, path: 'server', message: 'a boolean, got: "yes"' },
   { options: { quiet: 1 }, path: 'quiet', message: 'a boolean, got: 1' },
+  { options: { metrics: 'off' }, path: 'metrics', message: 'a boolean, got: "off"' },
+  { options: { timestamps: 'milliseconds' }, path: 'timestamps', message: '"seconds" or "ms", got: "milliseconds"' },
 
   // identity (item 36)
   { options: { identity: '' }, path: 'identity', message: 'a non-empty string without "|", got: ""' },

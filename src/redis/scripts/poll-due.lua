@@ -17,6 +17,8 @@
            new enqueued_at text, dead score)
   ARGV[2]  at most this many members, integer >= 1
   ARGV[3]  queue list prefix, 'queue:'
+  ARGV[4]  optional: the new enqueued_at text when it is not ARGV[1]
+           (integer epoch ms with the timestamps: 'ms' option)
   Returns  number of members moved (to a queue or to dead); equal to
            ARGV[2] when more may be due
 ]]
@@ -137,13 +139,14 @@ local function set_enqueued_at(json, value)
 end
 
 local now = ARGV[1]
+local enqueued_at = ARGV[4] or now
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
 for _, member in ipairs(due) do
   local queue = queue_of(member)
   if queue then
     redis.call('SADD', KEYS[2], queue)
     -- A decoded object always scans; keep the bytes as they are if it ever did not.
-    redis.call('LPUSH', ARGV[3] .. queue, set_enqueued_at(member, now) or member)
+    redis.call('LPUSH', ARGV[3] .. queue, set_enqueued_at(member, enqueued_at) or member)
   else
     redis.call('ZADD', KEYS[3], now, member)
   end

@@ -6,7 +6,7 @@
  * decode and re-encode a payload in Lua).
  */
 import type { Redis } from 'ioredis';
-import { formatSeconds } from '../../job/timestamp.js';
+import { formatSeconds, formatTimestamp, type TimestampFormat } from '../../job/timestamp.js';
 import { DEAD, QUEUES, RETRY, SCHEDULE, queueKey } from '../../redis/keys.js';
 import { callScript } from './redis-call.js';
 
@@ -24,8 +24,8 @@ import { callScript } from './redis-call.js';
  * @example
  * while ((await pollDue(redis, 'retry', nowSec, 100)) === 100);
  */
-export async function pollDue(redis: Redis, set: 'retry' | 'schedule', nowSec: number, limit: number): Promise<number> {
+export async function pollDue(redis: Redis, set: 'retry' | 'schedule', nowSec: number, limit: number, timestamps: TimestampFormat = 'seconds'): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`pollDue: limit must be an integer >= 1, got ${limit}`);
-  const reply = await callScript(redis, 'poll-due', [set === 'retry' ? RETRY : SCHEDULE, QUEUES, DEAD], [formatSeconds(nowSec), limit, queueKey('')]);
+  const reply = await callScript(redis, 'poll-due', [set === 'retry' ? RETRY : SCHEDULE, QUEUES, DEAD], [formatSeconds(nowSec), limit, queueKey(''), ...(timestamps === 'ms' ? [formatTimestamp(nowSec, 'ms')] : [])]);
   return reply as number;
 }

@@ -63,7 +63,7 @@ function overBudget(): boolean {
 }
 
 /** Every system name any suite knows (BENCH_ONLY values). */
-const EVERY_SYSTEM: readonly string[] = ['kiq', 'raw', 'bullmq'];
+const EVERY_SYSTEM: readonly string[] = ['kiq', 'kiq-no-metrics', 'raw', 'bullmq'];
 
 /**
  * The systems BENCH_ONLY picks out of `known` (all of them when unset).
