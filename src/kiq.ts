@@ -59,6 +59,28 @@ export interface PushReceipt {
   readonly holder?: string;
 }
 
+/**
+ * What follows the first argument of {@link Kiq.enqueue}: for a worker, its
+ * args and the options; for a plain job, the options. The args type is the
+ * worker's own (`infer`red from the worker alone, never from the literal
+ * passed), so `[200, 'x']` for a `[string, number]` worker is a compile error
+ * on the args, not a "no overload matches" about plain jobs.
+ *
+ * @example
+ * const rest: EnqueueArgs<typeof Mailer, false> = [['a@b.c', 1], { in: 30_000 }];
+ */
+export type EnqueueArgs<F, C extends boolean> =
+  F extends Worker<infer Args> ? [args: Args, options?: PushOptions & { confirm?: C }] : [options?: PushOptions & { confirm?: C }];
+
+/**
+ * What {@link Kiq.enqueue} resolves with: the job, or with `confirm: true`
+ * a {@link PushReceipt} (either, for a `confirm` only known at run time).
+ *
+ * @example
+ * const receipt: EnqueueResult<true> = await kiq.enqueue(Mailer, ['a@b.c', 1], { confirm: true });
+ */
+export type EnqueueResult<C extends boolean> = C extends true ? PushReceipt : Job;
+
 /** Options of {@link Kiq.stop}. */
 export interface StopOptions {
   /** Most ms to wait for the tree to shut down; default: the `shutdownTimeout` option. */
@@ -329,10 +351,7 @@ export class Kiq {
    * Rejects with `InvalidJobError` for bad input, `BufferFullError` when the
    * buffer is full, `KiqNotRunningError` after `stop()`.
    */
-  enqueue<Args extends unknown[]>(worker: Worker<Args>, args: Args, options: PushOptions & { confirm: true }): Promise<PushReceipt>;
-  enqueue<Args extends unknown[]>(worker: Worker<Args>, args: Args, options?: PushOptions & { confirm?: false }): Promise<Job>;
-  enqueue(job: PlainJob, options: PushOptions & { confirm: true }): Promise<PushReceipt>;
-  enqueue(job: PlainJob, options?: PushOptions & { confirm?: false }): Promise<Job>;
+  enqueue<F extends Worker | PlainJob, C extends boolean = false>(first: F, ...rest: EnqueueArgs<F, C>): Promise<EnqueueResult<C>>;
   enqueue(first: Worker | PlainJob, second?: unknown, third?: PushOptions): Promise<Job | PushReceipt> {
     return this.#enqueue(first, second, third, false);
   }

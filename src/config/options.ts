@@ -56,9 +56,9 @@ export type TestMode = 'disabled' | 'sandbox';
 export type InspectOption = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 
 /** Options of one periodic entry: the job's arguments plus worker-option overrides. */
-export interface PeriodicOptions extends WorkerOptions {
+export interface PeriodicOptions<Args extends readonly unknown[] = readonly unknown[]> extends WorkerOptions {
   /** Arguments passed to `perform`. @defaultValue `[]` */
-  args?: readonly unknown[];
+  args?: Args;
 }
 
 /**
