@@ -2,7 +2,8 @@
  * @internal
  * Loading the worker modules of `kiq work -r <module>`: ES modules and
  * CommonJS alike through `import()` (a CommonJS `module.exports` arrives as
- * the `default` export), paths relative to the working directory.
+ * the `default` export), TypeScript through the app's tsx (./typescript.ts),
+ * paths relative to the working directory.
  *
  * What a module may export:
  * - workers: any export that is an object with a string `class` and a
@@ -19,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import type { KiqOptions } from '../config/options.js';
 import type { Worker } from '../worker.js';
 import { CliError, UsageError } from './command.js';
+import { isTypeScript, registerTypeScript, TYPESCRIPT_HINT } from './typescript.js';
 
 /** What the modules provided. */
 export interface LoadedModules {
@@ -64,12 +66,15 @@ export async function loadWorkerModules(specs: readonly string[], cwd: string): 
   for (const spec of specs) {
     const path = resolve(cwd, spec);
     if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`cannot find worker module '${spec}' (looked for ${path})`, 'work');
+    if (isTypeScript(path)) await registerTypeScript(spec, cwd);
     let namespace: Record<string, unknown>;
     try {
       namespace = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
     } catch (error) {
       const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      throw new CliError(`cannot load worker module '${spec}': ${message}`, undefined, { cause: error });
+      // a .ts file imported by a .js module, say: the same advice as for -r ./x.ts
+      const hint = (error as { code?: unknown }).code === 'ERR_UNKNOWN_FILE_EXTENSION' ? ` (${TYPESCRIPT_HINT})` : '';
+      throw new CliError(`cannot load worker module '${spec}': ${message}${hint}`, undefined, { cause: error });
     }
 
     const add = (value: unknown): void => {

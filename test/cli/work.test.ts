@@ -7,23 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
 import { useRedis } from '../support/redis.js';
-import { describeRun, runKiqMany, spawnKiq, ROOT } from './support.js';
-
-/** Collects a child's output and waits for patterns in it. */
-function watch(child: ChildProcess) {
-  const out = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout: ${out.stdout}\nstderr: ${out.stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  return { out, exited, until };
-}
+import { describeRun, runKiqMany, spawnKiq, watch, ROOT } from './support.js';
 
 function sidekiqJob(cls: string, args: unknown[], jid: string, queue = 'cli'): string {
   return JSON.stringify({ retry: true, queue, class: cls, args, jid, created_at: Date.now() / 1000, enqueued_at: Date.now() / 1000 });
