@@ -39,6 +39,7 @@ export type {
 export type { JobAbortedEvent, JobEvent, JobFailureEvent, JobStartedEvent, JobStoppedEvent, JobSuccessEvent } from '../machines/reporter.js';
 export { attachInspector, createJsonlRecorder } from './inspect/index.js';
 export type { JsonlRecorder, JsonlRecorderOptions, JsonlSink } from './inspect/index.js';
+export type { DumpedActor, DumpedJob, KiqDump } from './inspect/dump.js';
 export {
   BufferFullError,
   EscalationError,

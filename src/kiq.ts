@@ -11,7 +11,7 @@
  * shuts the tree down in reverse start order (the Flusher's final flush
  * last), then closes the connections.
  */
-import { createActor, type Actor, type AnyActorLogic, type AnyActorRef, type AnyStateMachine, type Subscription } from 'xstate';
+import { createActor, type Actor, type AnyActorLogic, type AnyStateMachine, type Subscription } from 'xstate';
 import { JobBuffer } from './client/buffer.js';
 import type { Confirmation, PushStatus } from './client/entry.js';
 import { createFlushActor } from './client/flush-actor.js';
@@ -19,6 +19,7 @@ import { toEntry } from './client/to-entry.js';
 import { applyInit, resolveConfig } from './config/resolve.js';
 import type { InspectOption, KiqOptions, Periodic, ResolvedConfig } from './config/options.js';
 import { attachInspector } from './inspect/attach.js';
+import { dumpActor, dumpJobs, type KiqDump } from './inspect/dump.js';
 import { EscalationError, KiqConfigError, KiqNotRunningError, UnflushedJobsError } from './errors.js';
 import { KiqEmitter, type KiqEventName, type KiqListener } from './events.js';
 import { buildJob, type EnqueueOptions, type PlainJob } from './job/build.js';
@@ -185,6 +186,7 @@ export class Kiq {
         const heartbeat = new Heartbeat({
           redis: () => pool.next(),
           identity: this.identity,
+          tag: this.#config.tag,
           queues: this.#config.queues,
           clock: this.#config.clock,
           logger: this.#config.logger,
@@ -299,24 +301,30 @@ export class Kiq {
         this.stop().catch((error: unknown) => this.#events.emit('error', error instanceof Error ? error : new Error(String(error))));
         return;
       case 'TTIN': // Sidekiq logs thread backtraces; we log running jobs and the actor tree
-        this.#log('info', { event: 'dump', running: this.#runningJobs(), tree: this.#root ? describeActor('kiq', this.#root) : null });
+        this.dump();
         return;
       default:
         this.#log('warn', { event: 'signal_ignored', signal });
     }
   }
 
-  /** Running jobs for the TTIN dump: no arguments (they may be large or private). */
-  #runningJobs(): Record<string, unknown>[] {
-    return (this.#process?.state.running() ?? []).map(({ id, queue, payload, runAtSec }) => {
-      let job: Record<string, unknown> = {};
-      try {
-        job = JSON.parse(payload) as Record<string, unknown>;
-      } catch {
-        // a runner bug's invalid payload: shown without jid and class
-      }
-      return { id, queue, jid: job.jid, class: job.class, run_at: runAtSec };
-    });
+  /**
+   * Log (one `info` line, `event: "dump"`) and return the running jobs and
+   * the actor tree with each actor's state: what the TTIN signal does, from
+   * `kill -TTIN <pid>` under `kiq work`, `kiq dump <identity>` or Sidekiq's
+   * `Process#dump_threads`. Job arguments are left out.
+   *
+   * @example
+   * const { running } = kiq.dump();
+   * console.log(`${running.length} jobs running`);
+   */
+  dump(): KiqDump {
+    const dump: KiqDump = {
+      running: dumpJobs(this.#process?.state.running() ?? []),
+      tree: this.#root ? dumpActor('kiq', this.#root) : null,
+    };
+    this.#log('info', { event: 'dump', ...dump });
+    return dump;
   }
 
   /** Announce a leadership change once (`leader` event); a restarted senator re-announces. */
@@ -527,18 +535,6 @@ export class Kiq {
   #log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>): void {
     this.#config.logger[level](JSON.stringify({ source: 'kiq', identity: this.identity, ...fields }));
   }
-}
-
-/** An actor and its children, recursively, with their state values: the TTIN dump. */
-function describeActor(id: string, actor: AnyActorRef): Record<string, unknown> {
-  const snapshot = actor.getSnapshot() as { status?: string; value?: unknown; children?: Record<string, AnyActorRef | undefined> };
-  const children = Object.entries(snapshot.children ?? {}).flatMap(([childId, child]) => (child ? [describeActor(childId, child)] : []));
-  return {
-    id,
-    status: snapshot.status,
-    ...(snapshot.value === undefined ? {} : { value: snapshot.value }),
-    ...(children.length > 0 ? { children } : {}),
-  };
 }
 
 /** The URL without its password, for messages. */

@@ -57,8 +57,11 @@ export interface BusyJob {
   readonly raw: string | undefined;
 }
 
-/** Quiet (`TSTP`: finish running jobs, fetch nothing new) or stop (`TERM`). */
-export type ProcessSignal = 'TSTP' | 'TERM';
+/**
+ * Quiet (`TSTP`: finish running jobs, fetch nothing new), stop (`TERM`) or
+ * dump (`TTIN`: log the running jobs and threads).
+ */
+export type ProcessSignal = 'TSTP' | 'TERM' | 'TTIN';
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;

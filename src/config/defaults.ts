@@ -30,6 +30,7 @@ export const DEFAULTS = Object.freeze({
   server: true, // Kiq `server?`
   testMode: 'disabled', // Kiq `test_mode: :disabled`
   quiet: false, // Kiq documents it but crashes on it (§1.1); we accept it
+  tag: '', // Sidekiq `tag` (its default is the app directory's name; Kiq writes none unless given)
   shutdownTimeout: 25_000, // ms; Sidekiq `timeout` 25 s (Kiq kills running jobs at once)
   maxRestarts: 3, // restarts; OTP supervisor default `max_restarts`, as Kiq's root
   restartWindow: 5_000, // ms; OTP supervisor default `max_seconds` 5

@@ -128,6 +128,8 @@ export interface KiqOptions {
   quiet?: boolean;
   /** Process identity in Redis; must not contain `|`. @defaultValue `hostname:pid:12-hex-nonce` */
   identity?: string;
+  /** A tag for this process, shown by the Web UI's Busy page and `kiq processes` (Sidekiq's `tag`). @defaultValue `''` */
+  tag?: string;
   /** How long `stop()` waits for running jobs before requeueing them, ms. @defaultValue `25_000` */
   shutdownTimeout?: number;
   /** Restart intensity: most restarts of a child within `restartWindow`. @defaultValue `3` */

@@ -61,6 +61,8 @@ export interface HeartbeatDeps {
   readonly onSignal?: (signal: string) => void;
   /** `DYNO` names the host on Heroku, as in the identity. @defaultValue `process.env` */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** `info.tag` (the `tag` option, `kiq work --tag`). @defaultValue `''` */
+  readonly tag?: string;
 }
 
 /** What one beat writes besides the counters; for {@link writeHeartbeat}. */
@@ -263,7 +265,7 @@ export class Heartbeat {
       hostname: env.DYNO || hostname(),
       started_at: deps.clock.realMs() / 1000,
       pid: process.pid,
-      tag: '',
+      tag: deps.tag ?? '',
       concurrency: Object.values(deps.queues).reduce((sum, limit) => sum + limit, 0),
       queues,
       // Kiq runs every queue at once with its own limit: no queue is weighted

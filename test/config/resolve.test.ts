@@ -29,6 +29,7 @@ describe('resolveConfig', () => {
       server: true,
       testMode: 'disabled',
       quiet: false,
+      tag: '',
       shutdownTimeout: 25_000,
       maxRestarts: 3,
       restartWindow: 5000,
