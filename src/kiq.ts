@@ -444,14 +444,34 @@ export class Kiq {
   }
 
   /**
-   * Delete every queue (and `queues`), private queue, the schedule, retry and
-   * dead sets, unique locks and stat counters, and empty the buffer (and the
-   * sandbox), as Kiq's `clear`. For tests and development.
+   * **Deletes every job in this Redis database, not only this app's**: every
+   * queue (Ruby Sidekiq's too) and `queues`, every private queue, the
+   * schedule, retry and dead sets, unique locks and stat counters; also
+   * empties the buffer (and the sandbox). Live processes' heartbeats and the
+   * leader key stay. As Kiq's `clear`; for tests and development only, on a
+   * database of their own. Each call logs a `warn` line (`cleared_all`, the
+   * number of keys deleted). Resolves with that number.
+   *
+   * @example
+   * afterEach(() => kiq.clearAll()); // a test database only
    */
-  async clear(): Promise<void> {
+  async clearAll(): Promise<number> {
     this.#buffer.takeAll();
     this.#sandbox?.clear();
-    if (this.#pool) await clearAll(this.#pool.next());
+    if (!this.#pool) return 0;
+    const deleted = await clearAll(this.#pool.next());
+    this.#log('warn', { event: 'cleared_all', keys: deleted });
+    return deleted;
+  }
+
+  /**
+   * The old name of {@link Kiq.clearAll}, which says what it deletes: every
+   * job in the database, Ruby Sidekiq's included.
+   *
+   * @deprecated Use `clearAll()`.
+   */
+  async clear(): Promise<void> {
+    await this.clearAll();
   }
 
   /**
