@@ -2,9 +2,15 @@
 // an error (tsc reports an unused one), every other line must compile.
 // `npm run typecheck` (the first step of `npm test`) compiles this file; mocha
 // runs the accepted calls against a sandboxed Kiq so they are real calls too.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Kiq, defineWorker, definePeriodic, type Job, type PushReceipt } from '../../src/index.js';
 import { Testing, createHarness } from '../../src/testing/index.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const Resize = defineWorker({
   class: 'Resize',
@@ -68,7 +74,36 @@ export async function rejectedInHarness(): Promise<void> {
   await h.enqueue(Resize, [200, 'https://x']);
 }
 
+/** A file with one mistake per line, compiled on its own to read what tsc says and where. */
+const MISTAKES = `import { Kiq, defineWorker } from '../src/index.js';
+const Resize = defineWorker({ class: 'Resize', perform([url, width]: [string, number]) { void url; void width; } });
+const kiq = new Kiq();
+void kiq.enqueue(Resize, [200, 'https://x']);
+void kiq.enqueue(Resize, ['https://x', 200], { confirm: true, queu: 'low' });
+`;
+
 describe('worker argument types (compiled by npm run typecheck)', () => {
+  it("reports a wrong arg on the arg itself, in the worker's types, not as a failed PlainJob overload", function () {
+    this.timeout(60_000);
+    const dir = mkdtempSync(join(ROOT, '.types-test-'));
+    try {
+      writeFileSync(join(dir, 'mistakes.ts'), MISTAKES);
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../tsconfig.json', include: [], files: ['mistakes.ts'] }));
+      const run = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, encoding: 'utf8' });
+      const errors = run.stdout.split('\n').filter((line) => line.startsWith('mistakes.ts'));
+      expect(errors, run.stdout).to.deep.equal([
+        // line 4: the columns of 200 and of 'https://x'; line 5: of queu
+        "mistakes.ts(4,27): error TS2322: Type 'number' is not assignable to type 'string'.",
+        "mistakes.ts(4,32): error TS2322: Type 'string' is not assignable to type 'number'.",
+        "mistakes.ts(5,63): error TS2561: Object literal may only specify known properties, but 'queu' does not exist in type 'PushOptions & { confirm?: true | undefined; }'. Did you mean to write 'queue'?",
+      ]);
+      expect(run.stdout).not.to.match(/No overload|PlainJob/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+
   it('accepts calls whose args match the worker, with and without confirm, plain jobs, periodics and filters', async () => {
     const kiq = new Kiq({
       testMode: 'sandbox',
