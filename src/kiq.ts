@@ -358,6 +358,15 @@ export class Kiq {
    * milliseconds); with `confirm: true`, once Redis has it.
    * Rejects with `InvalidJobError` for bad input, `BufferFullError` when the
    * buffer is full, `KiqNotRunningError` after `stop()`.
+   *
+   * The args type is the worker's alone ({@link EnqueueArgs}): one signature
+   * rather than overloads, so a mistake is reported on the args themselves.
+   *
+   * @example
+   * const job = await kiq.enqueue(Mailer, ['a@b.c', 1]);
+   * const receipt = await kiq.enqueue(Mailer, ['a@b.c', 2], { confirm: true, in: 30_000 });
+   * await kiq.enqueue({ class: 'HardWorker', queue: 'ruby', args: [1, 'x'] });
+   * // kiq.enqueue(Mailer, [1, 'a@b.c']);  // compile error on 1: not assignable to string
    */
   enqueue<F extends Worker | PlainJob, C extends boolean = false>(first: F, ...rest: EnqueueArgs<F, C>): Promise<EnqueueResult<C>>;
   enqueue(first: Worker | PlainJob, second?: unknown, third?: PushOptions): Promise<Job | PushReceipt> {
