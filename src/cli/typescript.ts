@@ -5,7 +5,8 @@
  * first `.ts` module registers the app's own tsx (`tsx/esm/api` `register()`,
  * resolved from the working directory: the app's version, its tsconfig) as a
  * module loader for the rest of the process. Kiq does not depend on tsx; an
- * app without it gets one line saying what to do.
+ * app without it gets one line saying what to do, unless Node strips types
+ * itself (then Node's own rules apply: no enums, `.ts` in import paths).
  */
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
@@ -45,6 +46,8 @@ async function register(cwd: string): Promise<void> {
   try {
     manifest = createRequire(join(cwd, 'package.json')).resolve('tsx/package.json');
   } catch {
+    // a Node that strips types itself (22.18+, 23.6+) imports .ts without tsx
+    if (nodeStripsTypes()) return;
     throw new Error(`tsx cannot be found from ${cwd}`);
   }
   // the ESM entry of `tsx/esm/api`, as `import` would resolve it from the app
@@ -56,4 +59,10 @@ async function register(cwd: string): Promise<void> {
   const { register: start } = (await import(pathToFileURL(join(dirname(manifest), file)).href)) as { register?: () => unknown };
   if (typeof start !== 'function') throw new Error(`the tsx at ${dirname(manifest)} has no register() (tsx >= 4 needed)`);
   start();
+}
+
+/** Whether this Node imports `.ts` by itself (`process.features.typescript`, Node 22.10+; absent on Node 20). */
+function nodeStripsTypes(): boolean {
+  const typescript = (process.features as { typescript?: unknown }).typescript;
+  return typeof typescript === 'string' && typescript !== '';
 }
