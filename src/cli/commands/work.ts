@@ -45,15 +45,15 @@ the Web UI shows it quiet). SIGTTIN logs the running jobs and the actor tree
 (one JSON line, event "dump"), as 'kiq dump <identity>' does through Redis.
 Quiet/Stop from the Web UI or 'kiq quiet/stop' work too.
 
-Modules may be TypeScript (.ts): kiq work loads them through the app's own
-tsx (npm install --save-dev tsx), or say so; else compile to .js first.
-
 Modules (ESM or CommonJS, paths relative to the working directory) export
 workers: any object with a string \`class\` and a \`perform\` function, alone
 (\`export const Mailer = defineWorker(...)\`), in an array (\`export const
 workers = [...]\`), or in the default export (\`module.exports = { A, B }\`).
 An optional \`export const options\` (KiqOptions: queues, periodics, ...) is
 used as well; command-line options win over it.
+
+Modules may be TypeScript (.ts): kiq work loads them through the app's own
+tsx (npm install --save-dev tsx); without it, compile them to .js first.
 
 Options:
   -r, --require <module>       worker module to load (repeatable, at least one)
@@ -65,10 +65,10 @@ Options:
   --tag T                      a tag for this process: in the banner and the
                                heartbeat (the Web UI's Busy page shows it)
   --environment E              sets NODE_ENV before the modules load
+  --redis-url <url>            default: options.redisUrl, $REDIS_URL, redis://127.0.0.1:6379
 
 Concurrency is per queue (-q default:10 -q mailers:5): there is no -c, as
 each queue runs its own jobs at once (Sidekiq's -c is one pool for all).
-  --redis-url <url>            default: options.redisUrl, $REDIS_URL, redis://127.0.0.1:6379
 
 Exit codes: 0 stopped cleanly, 1 Redis unreachable, a module failed to load,
 jobs could not be written at stop, or a second signal; 2 bad arguments or
