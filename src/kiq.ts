@@ -11,7 +11,7 @@
  * shuts the tree down in reverse start order (the Flusher's final flush
  * last), then closes the connections.
  */
-import { createActor, type Actor, type AnyActorLogic, type AnyActorRef, type AnyStateMachine, type Subscription } from 'xstate';
+import { createActor, type Actor, type AnyActorLogic, type AnyStateMachine, type Subscription } from 'xstate';
 import { JobBuffer } from './client/buffer.js';
 import type { Confirmation, PushStatus } from './client/entry.js';
 import { createFlushActor } from './client/flush-actor.js';
@@ -19,6 +19,7 @@ import { toEntry } from './client/to-entry.js';
 import { applyInit, resolveConfig } from './config/resolve.js';
 import type { InspectOption, KiqOptions, Periodic, ResolvedConfig } from './config/options.js';
 import { attachInspector } from './inspect/attach.js';
+import { dumpActor, dumpJobs, type KiqDump } from './inspect/dump.js';
 import { EscalationError, KiqConfigError, KiqNotRunningError, UnflushedJobsError } from './errors.js';
 import { KiqEmitter, type KiqEventName, type KiqListener } from './events.js';
 import { buildJob, type EnqueueOptions, type PlainJob } from './job/build.js';
@@ -61,6 +62,28 @@ export interface PushReceipt {
   /** For a duplicate: the jid holding the unique lock. */
   readonly holder?: string;
 }
+
+/**
+ * What follows the first argument of {@link Kiq.enqueue}: for a worker, its
+ * args and the options; for a plain job, the options. The args type is the
+ * worker's own (`infer`red from the worker alone, never from the literal
+ * passed), so `[200, 'x']` for a `[string, number]` worker is a compile error
+ * on the args, not a "no overload matches" about plain jobs.
+ *
+ * @example
+ * const rest: EnqueueArgs<typeof Mailer, false> = [['a@b.c', 1], { in: 30_000 }];
+ */
+export type EnqueueArgs<F, C extends boolean> =
+  F extends Worker<infer Args> ? [args: Args, options?: PushOptions & { confirm?: C }] : [options?: PushOptions & { confirm?: C }];
+
+/**
+ * What {@link Kiq.enqueue} resolves with: the job, or with `confirm: true`
+ * a {@link PushReceipt} (either, for a `confirm` only known at run time).
+ *
+ * @example
+ * const receipt: EnqueueResult<true> = await kiq.enqueue(Mailer, ['a@b.c', 1], { confirm: true });
+ */
+export type EnqueueResult<C extends boolean> = C extends true ? PushReceipt : Job;
 
 /** Options of {@link Kiq.stop}. */
 export interface StopOptions {
@@ -170,6 +193,7 @@ export class Kiq {
         const heartbeat = new Heartbeat({
           redis: () => pool.next(),
           identity: this.identity,
+          tag: this.#config.tag,
           queues: this.#config.queues,
           clock: this.#config.clock,
           logger: this.#config.logger,
@@ -285,24 +309,30 @@ export class Kiq {
         this.stop().catch((error: unknown) => this.#events.emit('error', error instanceof Error ? error : new Error(String(error))));
         return;
       case 'TTIN': // Sidekiq logs thread backtraces; we log running jobs and the actor tree
-        this.#log('info', { event: 'dump', running: this.#runningJobs(), tree: this.#root ? describeActor('kiq', this.#root) : null });
+        this.dump();
         return;
       default:
         this.#log('warn', { event: 'signal_ignored', signal });
     }
   }
 
-  /** Running jobs for the TTIN dump: no arguments (they may be large or private). */
-  #runningJobs(): Record<string, unknown>[] {
-    return (this.#process?.state.running() ?? []).map(({ id, queue, payload, runAtSec }) => {
-      let job: Record<string, unknown> = {};
-      try {
-        job = JSON.parse(payload) as Record<string, unknown>;
-      } catch {
-        // a runner bug's invalid payload: shown without jid and class
-      }
-      return { id, queue, jid: job.jid, class: job.class, run_at: runAtSec };
-    });
+  /**
+   * Log (one `info` line, `event: "dump"`) and return the running jobs and
+   * the actor tree with each actor's state: what the TTIN signal does, from
+   * `kill -TTIN <pid>` under `kiq work`, `kiq dump <identity>` or Sidekiq's
+   * `Process#dump_threads`. Job arguments are left out.
+   *
+   * @example
+   * const { running } = kiq.dump();
+   * console.log(`${running.length} jobs running`);
+   */
+  dump(): KiqDump {
+    const dump: KiqDump = {
+      running: dumpJobs(this.#process?.state.running() ?? []),
+      tree: this.#root ? dumpActor('kiq', this.#root) : null,
+    };
+    this.#log('info', { event: 'dump', ...dump });
+    return dump;
   }
 
   /** Announce a leadership change once (`leader` event); a restarted senator re-announces. */
@@ -336,11 +366,17 @@ export class Kiq {
    * milliseconds); with `confirm: true`, once Redis has it.
    * Rejects with `InvalidJobError` for bad input, `BufferFullError` when the
    * buffer is full, `KiqNotRunningError` after `stop()`.
+   *
+   * The args type is the worker's alone ({@link EnqueueArgs}): one signature
+   * rather than overloads, so a mistake is reported on the args themselves.
+   *
+   * @example
+   * const job = await kiq.enqueue(Mailer, ['a@b.c', 1]);
+   * const receipt = await kiq.enqueue(Mailer, ['a@b.c', 2], { confirm: true, in: 30_000 });
+   * await kiq.enqueue({ class: 'HardWorker', queue: 'ruby', args: [1, 'x'] });
+   * // kiq.enqueue(Mailer, [1, 'a@b.c']);  // compile error on 1: not assignable to string
    */
-  enqueue<Args extends unknown[]>(worker: Worker<Args>, args: Args, options: PushOptions & { confirm: true }): Promise<PushReceipt>;
-  enqueue<Args extends unknown[]>(worker: Worker<Args>, args: Args, options?: PushOptions & { confirm?: false }): Promise<Job>;
-  enqueue(job: PlainJob, options: PushOptions & { confirm: true }): Promise<PushReceipt>;
-  enqueue(job: PlainJob, options?: PushOptions & { confirm?: false }): Promise<Job>;
+  enqueue<F extends Worker | PlainJob, C extends boolean = false>(first: F, ...rest: EnqueueArgs<F, C>): Promise<EnqueueResult<C>>;
   enqueue(first: Worker | PlainJob, second?: unknown, third?: PushOptions): Promise<Job | PushReceipt> {
     return this.#enqueue(first, second, third, false);
   }
@@ -425,14 +461,34 @@ export class Kiq {
   }
 
   /**
-   * Delete every queue (and `queues`), private queue, the schedule, retry and
-   * dead sets, unique locks and stat counters, and empty the buffer (and the
-   * sandbox), as Kiq's `clear`. For tests and development.
+   * **Deletes every job in this Redis database, not only this app's**: every
+   * queue (Ruby Sidekiq's too) and `queues`, every private queue, the
+   * schedule, retry and dead sets, unique locks and stat counters; also
+   * empties the buffer (and the sandbox). Live processes' heartbeats and the
+   * leader key stay. As Kiq's `clear`; for tests and development only, on a
+   * database of their own. Each call logs a `warn` line (`cleared_all`, the
+   * number of keys deleted). Resolves with that number.
+   *
+   * @example
+   * afterEach(() => kiq.clearAll()); // a test database only
    */
-  async clear(): Promise<void> {
+  async clearAll(): Promise<number> {
     this.#buffer.takeAll();
     this.#sandbox?.clear();
-    if (this.#pool) await clearAll(this.#pool.next());
+    if (!this.#pool) return 0;
+    const deleted = await clearAll(this.#pool.next());
+    this.#log('warn', { event: 'cleared_all', keys: deleted });
+    return deleted;
+  }
+
+  /**
+   * The old name of {@link Kiq.clearAll}, which says what it deletes: every
+   * job in the database, Ruby Sidekiq's included.
+   *
+   * @deprecated Use `clearAll()`.
+   */
+  async clear(): Promise<void> {
+    await this.clearAll();
   }
 
   /**
@@ -516,16 +572,4 @@ export class Kiq {
   #log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>): void {
     this.#config.logger[level](JSON.stringify({ source: 'kiq', identity: this.identity, ...fields }));
   }
-}
-
-/** An actor and its children, recursively, with their state values: the TTIN dump. */
-function describeActor(id: string, actor: AnyActorRef): Record<string, unknown> {
-  const snapshot = actor.getSnapshot() as { status?: string; value?: unknown; children?: Record<string, AnyActorRef | undefined> };
-  const children = Object.entries(snapshot.children ?? {}).flatMap(([childId, child]) => (child ? [describeActor(childId, child)] : []));
-  return {
-    id,
-    status: snapshot.status,
-    ...(snapshot.value === undefined ? {} : { value: snapshot.value }),
-    ...(children.length > 0 ? { children } : {}),
-  };
 }

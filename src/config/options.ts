@@ -64,9 +64,9 @@ export type TestMode = 'disabled' | 'sandbox';
 export type InspectOption = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 
 /** Options of one periodic entry: the job's arguments plus worker-option overrides. */
-export interface PeriodicOptions extends WorkerOptions {
+export interface PeriodicOptions<Args extends readonly unknown[] = readonly unknown[]> extends WorkerOptions {
   /** Arguments passed to `perform`. @defaultValue `[]` */
-  args?: readonly unknown[];
+  args?: Args;
 }
 
 /**
@@ -153,6 +153,8 @@ export interface KiqOptions {
   quiet?: boolean;
   /** Process identity in Redis; must not contain `|`. @defaultValue `hostname:pid:12-hex-nonce` */
   identity?: string;
+  /** A tag for this process, shown by the Web UI's Busy page and `kiq processes` (Sidekiq's `tag`). @defaultValue `''` */
+  tag?: string;
   /** How long `stop()` waits for running jobs before requeueing them, ms. @defaultValue `25_000` */
   shutdownTimeout?: number;
   /** Restart intensity: most restarts of a child within `restartWindow`. @defaultValue `3` */

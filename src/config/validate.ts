@@ -222,6 +222,7 @@ export const VALIDATORS: { readonly [K in keyof KiqOptions]-?: Validator<Valid[K
   quiet: boolean,
   identity: (v, path) =>
     typeof v === 'string' && v !== '' && !v.includes('|') ? v : fail(path, 'a non-empty string without "|"', v),
+  tag: (v, path) => (typeof v === 'string' ? v : fail(path, 'a string', v)),
   shutdownTimeout: timerMs(0),
   maxRestarts: integer(0),
   restartWindow: timerMs(1),

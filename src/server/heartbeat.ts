@@ -77,6 +77,8 @@ export interface HeartbeatDeps {
   readonly metrics?: MetricsFlusher;
   /** `DYNO` names the host on Heroku, as in the identity. @defaultValue `process.env` */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** `info.tag` (the `tag` option, `kiq work --tag`). @defaultValue `''` */
+  readonly tag?: string;
 }
 
 /** What one beat writes besides the counters; for {@link writeHeartbeat}. */
@@ -301,7 +303,7 @@ export class Heartbeat {
       hostname: env.DYNO || hostname(),
       started_at: deps.clock.realMs() / 1000,
       pid: process.pid,
-      tag: '',
+      tag: deps.tag ?? '',
       concurrency: this.concurrency,
       // Kiq runs every queue at once, each with its own limit: one capsule
       // per queue, in strict mode (weight 0: no queue is weighted above another)

@@ -89,7 +89,11 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
       fetcher,
       requeue: fromPromise<number, { queue: string }>(async ({ input }) => {
         await acker.settled();
-        return requeuePrivate(pool.next(), identity, [input.queue]);
+        const moved = await requeuePrivate(pool.next(), identity, [input.queue]);
+        // jobs cut off by the shutdown timeout run again later: say so, as
+        // Sidekiq's BasicFetch#bulk_requeue logs "Pushed N jobs back to Redis"
+        if (moved > 0) logger.warn(JSON.stringify({ source: 'kiq', event: 'jobs_requeued', queue: input.queue, count: moved }));
+        return moved;
       }),
     },
     actions: {

@@ -31,6 +31,7 @@ describe('resolveConfig', () => {
       timestamps: 'seconds',
       metrics: true,
       quiet: false,
+      tag: '',
       shutdownTimeout: 25_000,
       maxRestarts: 3,
       restartWindow: 5000,

@@ -149,6 +149,7 @@ const rejected: Rejected[] = [
   { options: { identity: '' }, path: 'identity', message: 'a non-empty string without "|", got: ""' },
   { options: { identity: 'host|1' }, path: 'identity', message: 'without "|"', why: 'it would split queue:sq|IDENTITY|QUEUE' },
   { options: { identity: 1234 }, path: 'identity', message: 'got: 1234' },
+  { options: { tag: 7 }, path: 'tag', message: 'a string, got: 7' },
 
   // redis, redisUrl
   { options: { redis: 'redis://localhost' }, path: 'redis', message: 'an ioredis options object, got: "redis://localhost"' },
@@ -213,6 +214,7 @@ const accepted: Accepted[] = [
   { options: { testMode: 'sandbox' }, expected: { testMode: 'sandbox' }, why: 'item 35' },
   { options: { quiet: true }, expected: { quiet: true }, why: 'Kiq crashed on it (§1.1)' },
   { options: { identity: 'ident:1234' }, expected: { identity: 'ident:1234' }, why: 'item 36' },
+  { options: { tag: 'eu-west' }, expected: { tag: 'eu-west' }, why: "the heartbeat's info.tag" },
   { options: { shutdownTimeout: 0, maxRestarts: 0 }, expected: { shutdownTimeout: 0, maxRestarts: 0 } },
   { options: { fetchInterval: 2 ** 31 - 1 }, expected: { fetchInterval: 2 ** 31 - 1 } },
   { options: { leaderTtl: 100 }, expected: { leaderTtl: 100 }, why: 'the shortest lease' },

@@ -205,7 +205,8 @@ describe('Processing jobs (real Redis)', function () {
         );
       },
     });
-    const kiq = await server({ queues: { work: 1 } }, [Stuck as Worker<never>]);
+    const logger = silent();
+    const kiq = await server({ queues: { work: 1 }, logger }, [Stuck as Worker<never>]);
     const job = await kiq.enqueue(Stuck, []);
     await started.promise;
     await kiq.enqueue(Echo, ['behind']);
@@ -215,6 +216,9 @@ describe('Processing jobs (real Redis)', function () {
     const queue = await redis.client.lrange('queue:work', 0, -1);
     expect(JSON.parse(queue.at(-1)!).jid, 'the aborted job runs next').to.equal(job.jid);
     expect(await redis.client.zcard('retry')).to.equal(0);
+    // the requeue is logged: the job will run again
+    const requeued = logger.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === 'jobs_requeued');
+    expect(requeued).to.deep.equal([{ source: 'kiq', event: 'jobs_requeued', queue: 'work', count: 1 }]);
   });
 
   it('a job left in a dead process private list is recovered and run by another process', async () => {

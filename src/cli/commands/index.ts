@@ -8,6 +8,7 @@
 
 import type { Command } from '../command.js';
 import { demoCommand } from './demo.js';
+import { dumpCommand } from './dump.js';
 import { genCommand } from './gen.js';
 import { enqueueCommand } from './enqueue.js';
 import { busyCommand, processesCommand, quietCommand, stopCommand } from './processes.js';
@@ -29,6 +30,7 @@ export const commands: Record<string, Command> = {
   dead: deadCommand,
   quiet: quietCommand,
   stop: stopCommand,
+  dump: dumpCommand,
   demo: demoCommand,
   gen: genCommand,
   // Commands register here, e.g.
