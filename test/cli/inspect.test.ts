@@ -95,14 +95,16 @@ describe('kiq stats / queues / processes / busy / quiet / stop', () => {
   });
 
   it('empty Redis: zeros and "no ..." lines', async () => {
-    const [stats, queues, processes, busy, retries] = await Promise.all(
-      [['stats', '--json'], ['queues'], ['processes'], ['busy'], ['dead']].map((args) => runInProcess(args, { redisUrl: redis.url })),
+    const [stats, queues, processes, busy, dead, retries, scheduled] = await Promise.all(
+      [['stats', '--json'], ['queues'], ['processes'], ['busy'], ['dead'], ['retries'], ['scheduled']].map((args) => runInProcess(args, { redisUrl: redis.url })),
     );
     expect(JSON.parse(stats!.stdout)).to.deep.equal({ processed: 0, failed: 0, busy: 0, enqueued: 0, scheduled: 0, retries: 0, dead: 0, processes: 0, defaultLatency: 0 });
     expect(queues!.stdout).to.equal('no queues\n');
     expect(processes!.stdout).to.equal('no processes\n');
     expect(busy!.stdout).to.equal('no jobs running\n');
-    expect(retries!.stdout).to.equal('no dead jobs\n');
+    expect(dead!.stdout).to.equal('no dead jobs\n');
+    expect(retries!.stdout).to.equal('no retries\n');
+    expect(scheduled!.stdout).to.equal('no scheduled jobs\n');
   });
 
   it('reads the concurrency of a Sidekiq 8.1 process from its hash field (8.1 has none in info)', async () => {

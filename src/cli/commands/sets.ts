@@ -20,6 +20,8 @@ interface SetView {
   readonly set: SetName;
   /** "retry" / "scheduled job" / "dead job", for messages. */
   readonly noun: string;
+  /** The plural, for an empty listing ("no retries"). */
+  readonly plural: string;
   /** Header of the score column. */
   readonly when: string;
   /** The retry action decrements retry_count (Sidekiq's `retry`), or not (`add_to_queue`). */
@@ -127,7 +129,7 @@ async function list(set: JobSet, view: SetView, limit: number, json: boolean, io
     return EXIT.OK;
   }
   if (entries.length === 0) {
-    io.out(`no ${view.noun}s\n`);
+    io.out(`no ${view.plural}\n`);
     return EXIT.OK;
   }
   const columns = [
@@ -259,18 +261,18 @@ function setCommand(view: SetView, summary: string): Command {
 
 /** `kiq retries`. */
 export const retriesCommand = setCommand(
-  { command: 'retries', set: 'retry', noun: 'retry', when: 'NEXT', decrement: true, showError: true, order: 'soonest first', killable: true, of: (admin) => admin.retries },
+  { command: 'retries', set: 'retry', noun: 'retry', plural: 'retries', when: 'NEXT', decrement: true, showError: true, order: 'soonest first', killable: true, of: (admin) => admin.retries },
   'retry set: list, show <jid>, retry|kill|delete <jid>|--all',
 );
 
 /** `kiq scheduled`. */
 export const scheduledCommand = setCommand(
-  { command: 'scheduled', set: 'schedule', noun: 'scheduled job', when: 'AT', decrement: false, showError: false, order: 'soonest first', killable: true, of: (admin) => admin.scheduled },
+  { command: 'scheduled', set: 'schedule', noun: 'scheduled job', plural: 'scheduled jobs', when: 'AT', decrement: false, showError: false, order: 'soonest first', killable: true, of: (admin) => admin.scheduled },
   'scheduled jobs: list, show <jid>, retry <jid>|--all (enqueue now), kill|delete <jid>|--all',
 );
 
 /** `kiq dead`. */
 export const deadCommand = setCommand(
-  { command: 'dead', set: 'dead', noun: 'dead job', when: 'DIED', decrement: true, showError: true, order: 'most recent first', killable: false, of: (admin) => admin.dead },
+  { command: 'dead', set: 'dead', noun: 'dead job', plural: 'dead jobs', when: 'DIED', decrement: true, showError: true, order: 'most recent first', killable: false, of: (admin) => admin.dead },
   'dead set: list, show <jid>, retry <jid>|--all, delete <jid>|--all',
 );
