@@ -117,7 +117,7 @@ describe("Interop: the README's config.ru, Sidekiq 6.4's Web UI over a running K
       const text = htmlToText(processes);
       // the name shown is hostname:pid; threads = the sum of the queue limits, busy = the running job
       expect(text).to.include(`${hostname()}:${process.pid}`);
-      expect(text).to.match(/ 5 1 /);
+      expect(text, `the process row: ${text}`).to.match(/ 5 1 /);
       expect(processes).to.include('name="quiet"').and.to.include('name="stop"');
       const workers = /<table class="workers[\s\S]*?<\/table>/.exec(busy)?.[0] ?? '';
       expect(workers).to.include(slow.job.jid);
