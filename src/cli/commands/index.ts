@@ -13,6 +13,7 @@ import { enqueueCommand } from './enqueue.js';
 import { busyCommand, processesCommand, quietCommand, stopCommand } from './processes.js';
 import { deadCommand, retriesCommand, scheduledCommand } from './sets.js';
 import { queueCommand, queuesCommand, statsCommand } from './stats.js';
+import { webCommand } from './web.js';
 import { workCommand } from './work.js';
 
 /** Every `kiq` command by name. */
@@ -29,6 +30,7 @@ export const commands: Record<string, Command> = {
   dead: deadCommand,
   quiet: quietCommand,
   stop: stopCommand,
+  web: webCommand,
   demo: demoCommand,
   gen: genCommand,
   // Commands register here, e.g.
