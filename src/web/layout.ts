@@ -35,6 +35,7 @@ export function layout(ctx: PageContext, title: string, body: Html): Html {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Kiq</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${href(ctx, '/assets/uPlot.min.css')}">
 <link rel="stylesheet" href="${href(ctx, '/assets/app.css')}">
 <script src="${href(ctx, '/assets/uPlot.iife.min.js')}" defer></script>

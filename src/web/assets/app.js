@@ -105,7 +105,8 @@
             rt[1].push(Math.max(0, s.processed - last.processed));
             rt[2].push(Math.max(0, s.failed - last.failed));
             if (rt[0].length > REALTIME_POINTS) rt.forEach(function (a) { a.shift(); });
-            realtime.setData(rt);
+            // one point has no time range: uPlot would span years
+            if (rt[0].length >= 2) realtime.setData(rt);
           }
           last = s;
           document.body.setAttribute('data-polled', String(s.at));
