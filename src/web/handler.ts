@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Redis } from 'ioredis';
 import { DEFAULT_REDIS_URL } from '../config/defaults.js';
+import { kConfig } from '../symbols.js';
 import { allAction, bulkAction, entryActionRoute, queueAction, signalAction } from './actions.js';
 import { asset } from './assets.js';
 import { HttpError, type PageContext, type PageResult } from './context.js';
@@ -56,7 +57,9 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
  */
 export function createDashboard(options: DashboardOptions = {}): DashboardHandler {
   checkOptions(options);
-  const owned = options.redis ? undefined : new Redis(options.redisUrl ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2_000 });
+  const url = options.redisUrl ?? options.kiq?.[kConfig].redisUrl ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+  // Its own connection, never the Kiq's: a slow page must not delay fetches or acks.
+  const owned = options.redis ? undefined : new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2_000, connectionName: 'kiq:web' });
   let reported = false;
   owned?.on('error', (error: Error) => {
     // One line per outage, not one per reconnection attempt.

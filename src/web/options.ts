@@ -8,7 +8,7 @@ import type { BasicAuthCredentials } from './security.js';
 
 /** Options of `createDashboard`. */
 export interface DashboardOptions {
-  /** Redis to read, e.g. `redis://127.0.0.1:6379/0`; default `$REDIS_URL`, else `redis://127.0.0.1:6379`. Ignored when `redis` is given. */
+  /** Redis to read, e.g. `redis://127.0.0.1:6379/0`; default: the `kiq`'s `redisUrl`, else `$REDIS_URL`, else `redis://127.0.0.1:6379`. Ignored when `redis` is given. */
   redisUrl?: string;
   /** A connected ioredis client to use instead (not closed by `close()`). */
   redis?: Redis;

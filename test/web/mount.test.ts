@@ -80,7 +80,7 @@ describe('mounting the dashboard', () => {
   it('inside a running Kiq: periodic entries with next and last run, and the actor tree as JSON', async () => {
     const kiq = new Kiq({ redisUrl: redis.url, queues: { default: 1 }, logger: silent(), periodics: [['0 * * * *', 'HourlyReport', { queue: 'reports', args: [42] }]] });
     await kiq.start();
-    const dashboard = createDashboard({ redisUrl: redis.url, kiq });
+    const dashboard = createDashboard({ kiq }); // Redis: the kiq's redisUrl
     const server = createServer(dashboard);
     const base = await listen(server);
     try {
