@@ -57,13 +57,14 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
  */
 export function createDashboard(options: DashboardOptions = {}): DashboardHandler {
   checkOptions(options);
+  const logger = options.logger ?? console;
   const url = options.redisUrl ?? options.kiq?.[kConfig].redisUrl ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
   // Its own connection, never the Kiq's: a slow page must not delay fetches or acks.
   const owned = options.redis ? undefined : new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2_000, connectionName: 'kiq:web' });
   let reported = false;
   owned?.on('error', (error: Error) => {
     // One line per outage, not one per reconnection attempt.
-    if (!reported) console.error(`kiq web: Redis: ${error.message}`);
+    if (!reported) logger.error(`kiq web: Redis: ${error.message}`);
     reported = true;
   });
   owned?.on('ready', () => {
@@ -170,7 +171,7 @@ export function createDashboard(options: DashboardOptions = {}): DashboardHandle
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 503;
       const message = error instanceof HttpError ? error.message : `Redis error: ${error instanceof Error ? error.message : String(error)}`;
-      if (!(error instanceof HttpError)) console.error(`kiq web: ${req.method} ${where.path}: ${message}`);
+      if (!(error instanceof HttpError)) logger.error(`kiq web: ${req.method} ${where.path}: ${message}`);
       if (where.path.endsWith('.json')) return send(res, status, 'application/json; charset=utf-8', JSON.stringify({ error: message }), head);
       const title = status === 404 ? 'Not found' : status === 403 ? 'Forbidden' : status >= 500 ? 'Unavailable' : 'Bad request';
       return send(res, status, 'text/html; charset=utf-8', layout(ctx, title, html`<p class="error">${message}</p>`).value, head);
@@ -179,7 +180,7 @@ export function createDashboard(options: DashboardOptions = {}): DashboardHandle
 
   const handler = ((req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void => {
     serve(req, res, next).catch((error: unknown) => {
-      console.error(`kiq web: ${error instanceof Error ? error.message : String(error)}`);
+      logger.error(`kiq web: ${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', false);
       else res.destroy();
     });

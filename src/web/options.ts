@@ -3,6 +3,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../config/options.js';
 import type { Kiq } from '../kiq.js';
 import type { BasicAuthCredentials } from './security.js';
 
@@ -29,6 +30,8 @@ export interface DashboardOptions {
   basicAuth?: BasicAuthCredentials;
   /** Jobs per page. @defaultValue `25` */
   pageSize?: number;
+  /** Where failures go (Redis lost, a page that could not be read). @defaultValue `console` */
+  logger?: Pick<Logger, 'error'>;
 }
 
 /** Throws a `TypeError` naming the first bad option. */
@@ -44,4 +47,5 @@ export function checkOptions(options: DashboardOptions): void {
     throw new TypeError('createDashboard: basicAuth needs a username without ":" and a non-empty password');
   }
   if (options.authorize !== undefined && typeof options.authorize !== 'function') throw new TypeError('createDashboard: authorize must be a function');
+  if (options.logger !== undefined && typeof options.logger?.error !== 'function') throw new TypeError('createDashboard: logger needs an error(message) method');
 }

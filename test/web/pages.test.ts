@@ -5,7 +5,9 @@
  */
 import { deflateSync } from 'node:zlib';
 import { expect } from 'chai';
+import { startRedisServer } from '../support/redis-server.js';
 import { useRedis } from '../support/redis.js';
+import { until } from '../support/wait.js';
 import { get, serve, sidekiqJob, writeProcess, type Served } from './support.js';
 
 describe('dashboard pages', () => {
@@ -133,14 +135,34 @@ describe('dashboard pages', () => {
     expect((await get(`${web.base}/assets/..%2Fhandler.ts`)).status).to.equal(404);
   });
 
-  it('answers 503 naming the problem while Redis is unreachable', async () => {
-    const down = await serve({ redisUrl: 'redis://127.0.0.1:1/0' });
+  it('answers 503 naming the problem while Redis is unreachable, and logs it', async () => {
+    const logged: string[] = [];
+    const down = await serve({ redisUrl: 'redis://127.0.0.1:1/0', logger: { error: (m) => logged.push(m) } });
     try {
       const { status, text } = await get(`${down.base}/queues`);
       expect(status).to.equal(503);
       expect(text).to.include('Redis error');
+      expect(logged.join('\n')).to.include('ECONNREFUSED').and.include('GET /queues');
     } finally {
       await down.close();
+    }
+  });
+
+  it('survives a Redis restart: 503 while it is down, pages again once it is back', async function () {
+    this.timeout(30_000);
+    let server = await startRedisServer();
+    const logged: string[] = [];
+    const own = await serve({ redisUrl: `${server.url}/0`, logger: { error: (m) => logged.push(m) } });
+    try {
+      expect((await get(`${own.base}/queues`)).status).to.equal(200);
+      await server.stop();
+      expect((await get(`${own.base}/queues`)).status).to.equal(503);
+      server = await startRedisServer(server.port);
+      await until(async () => (await get(`${own.base}/queues`)).status === 200, 15_000, 'the dashboard to reconnect', 200);
+      expect(logged.length).to.be.greaterThan(0);
+    } finally {
+      await own.close();
+      await server.stop();
     }
   });
 });
