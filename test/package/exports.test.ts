@@ -33,6 +33,24 @@ try { new Kiq({ poolSize: 0 }); } catch (e) { configError = e instanceof KiqConf
 console.log(JSON.stringify({ jobs: Testing.enqueued(kiq).length, configError }));
 `;
 
+/** A consumer of 'kiq/web': the dashboard's own files and uPlot's are served from the installed package. */
+const WEB_CONSUMER = `
+import { createServer } from 'node:http';
+import { createDashboard } from 'kiq/web';
+const dashboard = createDashboard({ redisUrl: 'redis://127.0.0.1:1' });
+const server = createServer(dashboard).listen(0, '127.0.0.1');
+await new Promise((resolve) => server.once('listening', resolve));
+const base = 'http://127.0.0.1:' + server.address().port;
+const sizes = {};
+for (const name of ['app.js', 'app.css', 'uPlot.iife.min.js', 'uPlot.min.css']) {
+  const res = await fetch(base + '/assets/' + name);
+  sizes[name] = res.status === 200 ? (await res.arrayBuffer()).byteLength > 100 : res.status;
+}
+server.close();
+await dashboard.close();
+console.log(JSON.stringify(sizes));
+`;
+
 describe('The built package', function () {
   this.timeout(120_000);
   let scratch: string;
@@ -73,6 +91,9 @@ describe('The built package', function () {
     await writeFile(join(scratch, 'consumer.mjs'), CONSUMER);
     const { stdout } = await run(process.execPath, ['consumer.mjs'], { cwd: scratch });
     expect(JSON.parse(stdout).jobs).to.equal(1);
+    await writeFile(join(scratch, 'web.mjs'), WEB_CONSUMER);
+    const { stdout: web } = await run(process.execPath, ['web.mjs'], { cwd: scratch });
+    expect(JSON.parse(web)).to.deep.equal({ 'app.js': true, 'app.css': true, 'uPlot.iife.min.js': true, 'uPlot.min.css': true });
     // package.json "bin": npm links the kiq executable
     const { stdout: help } = await run(join(scratch, 'node_modules', '.bin', 'kiq'), ['--help'], { cwd: scratch });
     expect(help).to.match(/^Usage: kiq <command>/m).and.include('  work ');
