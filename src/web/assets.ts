@@ -29,6 +29,11 @@ const SOURCES: Readonly<Record<string, () => string>> = {
 
 const cache = new Map<string, Asset>();
 
+/** The first characters of an asset's ETag: the `?v=` of its URL, so a changed file gets a new URL. */
+export function assetVersion(found: Asset): string {
+  return found.etag.slice(1, 11);
+}
+
 /** The asset called `name`, `undefined` for any other name. */
 export function asset(name: string): Asset | undefined {
   if (!Object.hasOwn(SOURCES, name)) return undefined;

@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Kiq } from '../kiq.js';
+import type { Html } from './html.js';
 import type { ActorTree } from './tree.js';
 
 /** One request, as pages and actions see it. */
@@ -39,5 +40,5 @@ export class HttpError extends Error {
   }
 }
 
-/** A page's answer: markup for the layout, or a redirect (after an action). */
-export type PageResult = { readonly title: string; readonly body: import('./html.js').Html } | { readonly redirect: string };
+/** A page's answer: markup for the layout (`charts`: it draws, load uPlot), or a redirect (after an action). */
+export type PageResult = { readonly title: string; readonly body: Html; readonly charts?: boolean } | { readonly redirect: string };

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { DEFAULT_REDIS_URL } from '../config/defaults.js';
 import { kConfig } from '../symbols.js';
 import { allAction, bulkAction, entryActionRoute, queueAction, signalAction } from './actions.js';
-import { asset } from './assets.js';
+import { asset, assetVersion } from './assets.js';
 import { HttpError, type PageContext, type PageResult } from './context.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
@@ -137,7 +137,8 @@ export function createDashboard(options: DashboardOptions = {}): DashboardHandle
       const file = asset(parts[2]!);
       if (!file) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n', head);
       res.setHeader('ETag', file.etag);
-      res.setHeader('Cache-Control', 'no-cache');
+      // A versioned URL never changes content: cache it for a year; any other, revalidate.
+      res.setHeader('Cache-Control', where.query.get('v') === assetVersion(file) ? 'public, max-age=31536000, immutable' : 'no-cache');
       if (req.headers['if-none-match'] === file.etag) {
         res.statusCode = 304;
         return void res.end();
@@ -167,7 +168,7 @@ export function createDashboard(options: DashboardOptions = {}): DashboardHandle
         res.setHeader('Location', answer.redirect);
         return send(res, 303, 'text/plain; charset=utf-8', `see ${answer.redirect}\n`, head);
       }
-      return send(res, 200, 'text/html; charset=utf-8', layout(ctx, answer.title, answer.body).value, head);
+      return send(res, 200, 'text/html; charset=utf-8', layout(ctx, answer.title, answer.body, answer.charts).value, head);
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 503;
       const message = error instanceof HttpError ? error.message : `Redis error: ${error instanceof Error ? error.message : String(error)}`;

@@ -3,6 +3,7 @@
  * The page shell: navigation, the stylesheet and the one script file (no
  * inline script or style, so the Content-Security-Policy can forbid both).
  */
+import { asset, assetVersion } from './assets.js';
 import type { PageContext } from './context.js';
 import { href } from './components.js';
 import { html, type Html } from './html.js';
@@ -24,8 +25,13 @@ function current(ctx: PageContext, path: string): boolean {
   return ctx.path === path || ctx.path.startsWith(`${path}/`) || (path === '/dead' && ctx.path.startsWith('/morgue'));
 }
 
-/** A whole HTML document around `body`. */
-export function layout(ctx: PageContext, title: string, body: Html): Html {
+/** An asset's URL with its version, cached for a year (a new version is a new URL). */
+function assetHref(ctx: PageContext, name: string): string {
+  return href(ctx, `/assets/${name}`, { v: assetVersion(asset(name)!) });
+}
+
+/** A whole HTML document around `body`; `charts` loads uPlot (only the pages that draw). */
+export function layout(ctx: PageContext, title: string, body: Html, charts = false): Html {
   const nav = [...NAV, ...(ctx.kiq ? [['/tree', 'Actor tree'] as const] : [])].map(
     ([path, label]) => html`<a href="${href(ctx, path)}"${current(ctx, path) ? html` aria-current="page"` : ''}>${label}</a>`,
   );
@@ -36,10 +42,10 @@ export function layout(ctx: PageContext, title: string, body: Html): Html {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Kiq</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${href(ctx, '/assets/uPlot.min.css')}">
-<link rel="stylesheet" href="${href(ctx, '/assets/app.css')}">
-<script src="${href(ctx, '/assets/uPlot.iife.min.js')}" defer></script>
-<script src="${href(ctx, '/assets/app.js')}" defer></script>
+${charts ? html`<link rel="stylesheet" href="${assetHref(ctx, 'uPlot.min.css')}">` : ''}
+<link rel="stylesheet" href="${assetHref(ctx, 'app.css')}">
+${charts ? html`<script src="${assetHref(ctx, 'uPlot.iife.min.js')}" defer></script>` : ''}
+<script src="${assetHref(ctx, 'app.js')}" defer></script>
 </head>
 <body data-prefix="${ctx.prefix}">
 <header><a class="brand" href="${href(ctx, '/')}">Kiq</a><nav class="main">${nav}</nav>${ctx.readOnly ? html`<span class="badge warn">read-only</span>` : ''}</header>

@@ -123,7 +123,7 @@ describe('dashboard pages', () => {
     expect((await get(`${web.base}/periodic`)).text).to.include('Leader: <code>host:1:abc</code>');
   });
 
-  it('unknown pages answer 404, other methods 405, assets carry an ETag and 304 on revalidation', async () => {
+  it('unknown pages answer 404, other methods 405; assets: versioned URLs cached a year, ETag and 304, uPlot only where charts are', async () => {
     expect((await get(`${web.base}/nope`)).status).to.equal(404);
     expect((await fetch(`${web.base}/`, { method: 'DELETE' })).status).to.equal(405);
     const js = await get(`${web.base}/assets/app.js`);
@@ -131,6 +131,12 @@ describe('dashboard pages', () => {
     expect(js.headers.get('content-type')).to.match(/^text\/javascript/);
     const etag = js.headers.get('etag')!;
     expect((await fetch(`${web.base}/assets/app.js`, { headers: { 'if-none-match': etag } })).status).to.equal(304);
+    expect(js.headers.get('cache-control')).to.equal('no-cache');
+    const home = (await get(`${web.base}/`)).text;
+    const versioned = /src="(\/assets\/app\.js\?v=[\w-]+)"/.exec(home)![1]!;
+    expect((await get(`${web.base}${versioned}`)).headers.get('cache-control')).to.equal('public, max-age=31536000, immutable');
+    expect(home).to.include('/assets/uPlot.iife.min.js?v=');
+    expect((await get(`${web.base}/queues`)).text).to.not.include('uPlot');
     expect((await get(`${web.base}/assets/uPlot.iife.min.js`)).text).to.include('uPlot');
     expect((await get(`${web.base}/assets/..%2Fhandler.ts`)).status).to.equal(404);
   });
@@ -164,5 +170,20 @@ describe('dashboard pages', () => {
       await own.close();
       await server.stop();
     }
+  });
+
+  it('answers bad input with a clear status: malformed URL 400, wrong body type 415, oversized form 413, pages past the end empty', async () => {
+    await redis.client.zadd('retry', '1700000000.5', JSON.stringify(sidekiqJob({ jid: 'only' })));
+    expect((await get(`${web.base}/queues/%E0%A4%A`)).status).to.equal(400);
+    const token = web.handler.token;
+    const asJson = await fetch(`${web.base}/retries/bulk`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'x-kiq-token': token } });
+    expect(asJson.status).to.equal(415);
+    const huge = await fetch(`${web.base}/retries/bulk`, { method: 'POST', body: `_csrf=${token}&key=${'x'.repeat(1_100_000)}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(huge.status).to.equal(413);
+    const past = await get(`${web.base}/retries?page=999`);
+    expect(past.status).to.equal(200);
+    expect(past.text).to.include('no entries');
+    expect((await get(`${web.base}/retries?page=-3&order=sideways`)).text).to.include('only');
+    expect(await redis.client.zcard('retry')).to.equal(1);
   });
 });

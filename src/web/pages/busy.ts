@@ -28,7 +28,7 @@ export async function busyPage(ctx: PageContext): Promise<PageResult> {
 <div class="actions">${postForm(ctx, '/busy/quiet', 'Quiet all', { fields: { all: '1' }, confirm: 'Quiet every process?' })}${postForm(ctx, '/busy/stop', 'Stop all', { fields: { all: '1' }, kind: 'danger', confirm: 'Stop every process?' })}</div>
 <table class="processes"><thead><tr><th>process</th><th>started</th><th>queues</th><th class="num">RSS</th><th class="num">concurrency</th><th class="num">busy</th><th>beat</th><th></th></tr></thead><tbody>
 ${shownProcesses.map(
-  (p) => html`<tr data-identity="${p.identity}"><td><b>${p.hostname ?? p.identity}:${p.pid ?? ''}</b> ${p.tag ? badge(p.tag) : ''} ${p.leader ? badge('leader', 'ok') : ''} ${p.quiet ? badge('quiet', 'warn') : ''} ${p.labels.map((l) => badge(l))}<br><small class="identity">${p.identity}${p.version ? ` · ${p.version}` : ''}</small></td>
+  (p) => html`<tr data-identity="${p.identity}"><td><b>${p.hostname ?? p.identity}:${p.pid ?? ''}</b> ${p.tag ? badge(p.tag) : ''} ${p.leader ? badge('leader', 'ok') : ''} ${ctx.kiq?.identity === p.identity ? badge('this process', 'ok') : ''} ${p.quiet ? badge('quiet', 'warn') : ''} ${p.labels.map((l) => badge(l))}<br><small class="identity">${p.identity}${p.version ? ` · ${p.version}` : ''}</small></td>
 <td>${timeCell(p.startedAt, ctx.nowMs)}</td><td>${p.queues.join(', ')}</td><td class="num">${kb(p.rss)}</td><td class="num">${p.concurrency ?? '-'}</td><td class="num">${num(p.busy)}</td><td>${timeCell(p.beat, ctx.nowMs)}</td>
 <td class="nowrap">${p.quiet ? '' : postForm(ctx, '/busy/quiet', 'Quiet', { fields: { identity: p.identity } })}${postForm(ctx, '/busy/stop', 'Stop', { fields: { identity: p.identity }, kind: 'danger' })}</td></tr>`,
 )}

@@ -56,5 +56,5 @@ ${history
 <h2>Redis</h2>
 <table class="kv"><tbody>${info.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</tbody></table>
 </section>`;
-  return { title: 'Dashboard', body };
+  return { title: 'Dashboard', body, charts: true };
 }
