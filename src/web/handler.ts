@@ -2,8 +2,9 @@
  * `createDashboard`: the dashboard as one `(req, res, next?)` handler for
  * `node:http`, Express, Fastify (through its raw request), Koa or Hono's
  * node adapter. Order of checks on every request: mount path, then
- * `authorize` and basic auth, then method (GET/HEAD read, POST changes),
- * then for a POST: read-only, same-origin and the token.
+ * `authorize` and basic auth (with neither, only loopback clients are
+ * answered), then method (GET/HEAD read, POST changes), then for a POST:
+ * read-only, same-origin and the token.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Redis } from 'ioredis';
@@ -23,7 +24,7 @@ import { queueJobPage, queuePageView, queuesPage } from './pages/queues.js';
 import { SET_VIEWS, setEntryPage, setListPage } from './pages/sets.js';
 import { treeJson, treePage } from './pages/tree.js';
 import { readForm, segments, splitPath } from './request.js';
-import { basicAuthOk, crossSiteReason, newToken, safeEqual, setSecurityHeaders } from './security.js';
+import { basicAuthOk, crossSiteReason, isLoopback, newToken, safeEqual, setSecurityHeaders } from './security.js';
 import { actorTree } from './tree.js';
 
 /** The request handler `createDashboard` returns; `close()` disconnects the Redis client it opened. */
@@ -126,6 +127,10 @@ export function createDashboard(options: DashboardOptions = {}): DashboardHandle
     setSecurityHeaders(res);
     res.setHeader('Cache-Control', 'no-store');
     if (options.authorize && !(await options.authorize(req))) return send(res, 403, 'text/plain; charset=utf-8', 'forbidden\n', false);
+    // No authentication configured: this machine only, whatever address the server was bound to.
+    if (!options.authorize && !options.basicAuth && !isLoopback(req.socket.remoteAddress ?? '')) {
+      return send(res, 403, 'text/plain; charset=utf-8', 'the dashboard has no authentication configured: it answers only this machine (pass authorize or basicAuth to createDashboard)\n', false);
+    }
     if (options.basicAuth && !basicAuthOk(req, options.basicAuth)) {
       res.setHeader('WWW-Authenticate', 'Basic realm="Kiq", charset="UTF-8"');
       return send(res, 401, 'text/plain; charset=utf-8', 'authentication required\n', false);

@@ -24,7 +24,12 @@ export interface DashboardOptions {
   prefix?: string;
   /** Render no buttons and refuse every POST (403). @defaultValue `false` */
   readOnly?: boolean;
-  /** Decides per request; `false` answers 403. Runs before everything else, assets included. */
+  /**
+   * Decides per request; `false` answers 403. Runs before everything else,
+   * assets included. With neither `authorize` nor `basicAuth` the dashboard
+   * answers loopback clients only (`() => true` lets everyone in, e.g. behind
+   * a proxy that authenticates).
+   */
   authorize?: (req: IncomingMessage) => boolean | Promise<boolean>;
   /** HTTP basic auth every request must carry (401 otherwise). */
   basicAuth?: BasicAuthCredentials;

@@ -94,7 +94,7 @@ export function crossSiteReason(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
-/** Whether `host` (a bind address) is loopback only. */
+/** Whether `host` (a bind address, or a client's `socket.remoteAddress`) is loopback. */
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';

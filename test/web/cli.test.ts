@@ -4,6 +4,7 @@
  * and fails fast on an unreachable Redis.
  */
 import type { ChildProcess } from 'node:child_process';
+import { networkInterfaces } from 'node:os';
 import { expect } from 'chai';
 import { runKiq, spawnKiq } from '../cli/support.js';
 import { useRedis } from '../support/redis.js';
@@ -56,6 +57,17 @@ describe('kiq web', function () {
     const url = (await urlOf(child)).replace('0.0.0.0', '127.0.0.1');
     expect((await fetch(url)).status).to.equal(401);
     expect((await fetch(url, { headers: { authorization: `Basic ${Buffer.from('ops:pw').toString('base64')}` } })).status).to.equal(200);
+  });
+
+  it('--allow-unauthenticated serves a public host to everyone, with a loud warning', async function () {
+    const external = Object.values(networkInterfaces()).flat().find((a) => a && !a.internal && a.family === 'IPv4')?.address;
+    if (!external) this.skip();
+    child = spawnKiq(['web', '--host', '0.0.0.0', '--port', '0', '--allow-unauthenticated', '--redis-url', redis.url]);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const url = (await urlOf(child)).replace('0.0.0.0', external);
+    expect((await fetch(url)).status).to.equal(200);
+    expect(stderr).to.include('WITHOUT authentication');
   });
 
   it('--read-only and --prefix; an unreachable Redis fails at once (exit 1)', async () => {

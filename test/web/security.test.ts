@@ -4,7 +4,11 @@
  * cross-site or without the token, GET never changing anything, read-only
  * mode, basic auth and the authorize hook.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { expect } from 'chai';
+import { createDashboard } from '../../src/web/handler.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/web/security.js';
 import { useRedis } from '../support/redis.js';
 import { XSS, get, hasLiveXss, post, serve, sidekiqJob, writeProcess, type Served } from './support.js';
@@ -132,5 +136,30 @@ describe('dashboard security', () => {
     expect(() => createDashboard({ prefix: 'kiq' })).to.throw(TypeError, /prefix/);
     expect(() => createDashboard({ basicAuth: { username: 'a', password: '' } })).to.throw(TypeError, /basicAuth/);
     expect(() => createDashboard({ pageSize: 0 })).to.throw(TypeError, /pageSize/);
+  });
+
+  it('without authorize or basicAuth it answers only loopback clients, whatever address it is bound to', async function () {
+    const external = Object.values(networkInterfaces()).flat().find((a) => a && !a.internal && a.family === 'IPv4')?.address;
+    if (!external) this.skip(); // no non-loopback interface to call from
+    const open = createDashboard({ redisUrl: redis.url });
+    const guarded = createDashboard({ redisUrl: redis.url, basicAuth: { username: 'ops', password: 'pw' } });
+    const servers = [createServer(open), createServer(guarded)];
+    for (const server of servers) await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+    const [openPort, guardedPort] = servers.map((server) => (server.address() as AddressInfo).port);
+    try {
+      expect((await get(`http://127.0.0.1:${openPort}/`)).status).to.equal(200);
+      const remote = await get(`http://${external}:${openPort}/`);
+      expect(remote.status).to.equal(403);
+      expect(remote.text).to.include('no authentication configured');
+      const auth = { authorization: `Basic ${Buffer.from('ops:pw').toString('base64')}` };
+      expect((await get(`http://${external}:${guardedPort}/`, auth)).status).to.equal(200);
+    } finally {
+      for (const server of servers) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      await open.close();
+      await guarded.close();
+    }
   });
 });

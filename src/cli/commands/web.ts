@@ -74,7 +74,9 @@ export const webCommand: Command = {
     await withRedis(url, 'web', (probe) => probe.ping());
     let dashboard;
     try {
-      dashboard = createDashboard({ redisUrl: url, prefix: values.prefix, readOnly: values['read-only'] === true, basicAuth });
+      // --allow-unauthenticated: the proxy in front decides, so every client it forwards is let in.
+      const authorize = !basicAuth && values['allow-unauthenticated'] ? () => true : undefined;
+      dashboard = createDashboard({ redisUrl: url, prefix: values.prefix, readOnly: values['read-only'] === true, basicAuth, authorize });
     } catch (error) {
       throw new UsageError(error instanceof Error ? error.message : String(error), 'web');
     }
