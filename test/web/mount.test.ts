@@ -12,6 +12,7 @@ import { Kiq } from '../../src/index.js';
 import { createDashboard, type DashboardHandler } from '../../src/web/handler.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
+import { until } from '../support/wait.js';
 import { get, post, sidekiqJob } from './support.js';
 
 async function listen(server: Server): Promise<string> {
@@ -91,6 +92,8 @@ describe('mounting the dashboard', () => {
       const nextHour = new Date(Math.ceil((Date.now() + 1) / 3_600_000) * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
       expect(periodic.text).to.include(`datetime="${nextHour}"`);
       expect((await get(`${base}/`)).text).to.include('href="/tree">Actor tree</a>');
+      await until(async () => (await get(`${base}/busy`)).text.includes(kiq.identity), 10_000, 'the first heartbeat');
+      expect((await get(`${base}/busy`)).text).to.match(new RegExp(`data-identity="${kiq.identity}"><td>.*badge ok">this process<`));
       const tree = (await (await fetch(`${base}/tree.json`)).json()) as { state: string; actors: { name: string; state: string; depth: number }[] };
       expect(tree.state).to.equal('running');
       const names = tree.actors.map((a) => a.name);
