@@ -74,6 +74,24 @@ const TS_CONFIG = {
   files: ['app.ts'],
 };
 
+/** A consumer of 'kiq/web': the dashboard's own files and uPlot's are served from the installed package. */
+const WEB_CONSUMER = `
+import { createServer } from 'node:http';
+import { createDashboard } from 'kiq/web';
+const dashboard = createDashboard({ redisUrl: 'redis://127.0.0.1:1' });
+const server = createServer(dashboard).listen(0, '127.0.0.1');
+await new Promise((resolve) => server.once('listening', resolve));
+const base = 'http://127.0.0.1:' + server.address().port;
+const sizes = {};
+for (const name of ['app.js', 'app.css', 'uPlot.iife.min.js', 'uPlot.min.css']) {
+  const res = await fetch(base + '/assets/' + name);
+  sizes[name] = res.status === 200 ? (await res.arrayBuffer()).byteLength > 100 : res.status;
+}
+server.close();
+await dashboard.close();
+console.log(JSON.stringify(sizes));
+`;
+
 describe('The built package', function () {
   this.timeout(120_000);
   let scratch: string;
@@ -136,6 +154,12 @@ describe('The built package', function () {
       await writeFile(join(scratch, 'app.ts'), TS_CONSUMER);
       await writeFile(join(scratch, 'tsconfig.json'), JSON.stringify(TS_CONFIG));
       await runShowingStderr(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', scratch], scratch);
+    });
+
+    it("serves kiq/web's own assets and uPlot's from the installed package", async () => {
+      await writeFile(join(scratch, 'web.mjs'), WEB_CONSUMER);
+      const { stdout: web } = await run(process.execPath, ['web.mjs'], { cwd: scratch });
+      expect(JSON.parse(web)).to.deep.equal({ 'app.js': true, 'app.css': true, 'uPlot.iife.min.js': true, 'uPlot.min.css': true });
     });
 
     it('ships the LICENSE, and source maps that carry their sources (src/ is not shipped)', async () => {

@@ -14,6 +14,7 @@ import { enqueueCommand } from './enqueue.js';
 import { busyCommand, processesCommand, quietCommand, stopCommand } from './processes.js';
 import { deadCommand, retriesCommand, scheduledCommand } from './sets.js';
 import { queueCommand, queuesCommand, statsCommand } from './stats.js';
+import { webCommand } from './web.js';
 import { workCommand } from './work.js';
 
 /** Every `kiq` command by name. */
@@ -31,6 +32,7 @@ export const commands: Record<string, Command> = {
   quiet: quietCommand,
   stop: stopCommand,
   dump: dumpCommand,
+  web: webCommand,
   demo: demoCommand,
   gen: genCommand,
   // Commands register here, e.g.
