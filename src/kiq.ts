@@ -210,7 +210,7 @@ export class Kiq {
       ? new ReporterBus({ system: () => this.#root?.system, targets: reporterTargets(this.#config, { emitter: this.#events }), logger: this.#config.logger })
       : undefined;
     this.#bus = bus;
-    const io = this.#process && bus ? { hooks: combineHooks([this.#process.state, bus]), beat: this.#process.heartbeat.tick(), emitter: this.#events } : {};
+    const io = this.#process && bus ? { hooks: combineHooks([this.#process.state, bus]), beat: this.#process.heartbeat.tick(), emitter: this.#events, board: this.#process.state.problems } : {};
     // read at call time through the system: a restarted senator is a new actor
     const leader = leaderGate(() => this.#root?.system, this.#config.clock);
     const root = createActor(

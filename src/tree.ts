@@ -15,6 +15,7 @@ import { MAX_TIMER_MS } from './config/index.js';
 import type { ResolvedConfig } from './config/options.js';
 import type { KiqEmitter } from './events.js';
 import type { ConnectionPool } from './redis/connections.js';
+import type { ProblemBoard } from './redis/outage-log.js';
 import { schedulePeriodic } from './periodic/schedule.js';
 import { periodicTick, type PeriodicEnqueue } from './periodic/tick.js';
 import { reportersSpec } from './reporters/supervisor.js';
@@ -47,6 +48,8 @@ export interface TreeIO {
   readonly onLeadership?: (leader: boolean) => void;
   /** Enqueues one occurrence of a periodic entry (the facade's `kiq.enqueue`); absent: no `periodic` child. */
   readonly enqueuePeriodic?: PeriodicEnqueue;
+  /** Where the server's loops post failures that need an operator (the heartbeat's `kiq_errors`). */
+  readonly board?: ProblemBoard;
 }
 
 /** How long the senator may take to resign on shutdown (an in-flight claim, then one compare-and-delete), ms. */
@@ -84,9 +87,9 @@ function ticker(id: string, tick: AnyActorLogic, firstDelay: number): ChildSpec 
 function serverChildren(
   config: ResolvedConfig,
   pool: ConnectionPool,
-  { hooks, beat, emitter, leader, enqueuePeriodic }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter' | 'leader' | 'enqueuePeriodic'>,
+  { hooks, beat, emitter, leader, enqueuePeriodic, board }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter' | 'leader' | 'enqueuePeriodic' | 'board'>,
 ): ChildSpec[] {
-  const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger, ...(leader ? { leader } : {}) };
+  const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger, ...(leader ? { leader } : {}), ...(board ? { board } : {}) };
   const workers = new Map<string, Worker>(config.workers.map((worker) => [worker.class, worker]));
   return [
     // the facade wrote the first beat before start: the next one is due in 5 s
@@ -114,7 +117,7 @@ function serverChildren(
       ([name, limit]): ChildSpec => ({
         id: `queue:${name}`,
         systemId: `queue:${name}`,
-        logic: queueLogic(name, { config, pool, workers, ...(hooks ? { hooks } : {}) }),
+        logic: queueLogic(name, { config, pool, workers, ...(hooks ? { hooks } : {}), ...(board ? { board } : {}) }),
         input: {
           name,
           limit,

@@ -115,3 +115,22 @@ export class ConnectionPool {
     );
   }
 }
+
+/**
+ * Resolves once `redis` is `ready`, or after `timeoutMs` whatever its state
+ * (the caller's command then fails as usual). A dedicated connection is
+ * created on first use: waiting for it avoids a failed first BLMOVE, which
+ * would read as an outage in the log.
+ */
+export function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    redis.once('ready', done);
+  });
+}

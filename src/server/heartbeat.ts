@@ -31,6 +31,7 @@ import type { TickOutput } from '../../machines/ticker.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../config/options.js';
 import { formatSeconds } from '../job/timestamp.js';
+import { OutageLog } from '../redis/outage-log.js';
 import { PROCESSES, processKey, signalsKey, statKey, workKey, workersKey } from '../redis/keys.js';
 import { checkReplies } from './ops/redis-call.js';
 import type { PendingCounts, ProcessState, RunningJob } from './process-state.js';
@@ -82,6 +83,8 @@ export interface HeartbeatWrite {
   readonly date: string;
   /** RPOP one signal (not before the tree runs). */
   readonly popSignal: boolean;
+  /** Failures that need an operator, written as `kiq_errors` (a JSON array; `kiq processes` shows it). */
+  readonly errors?: readonly string[];
 }
 
 /** The `info` fields, in Sidekiq 7's order (launcher.rb `to_data`; 6.4's plus `weights`, `version`, `embedded`). */
@@ -202,6 +205,8 @@ export async function writeHeartbeat(redis: Redis, beat: HeartbeatWrite): Promis
       String(beat.rssKb),
       'rtt_us',
       String(beat.rttUs),
+      'kiq_errors',
+      JSON.stringify(beat.errors ?? []),
     )
     .expire(key, HEARTBEAT_TTL_SEC);
   commands += 3;
@@ -253,10 +258,11 @@ export class Heartbeat {
   /** The `info` JSON, fixed at construction (`started_at` is the start of this server). */
   readonly info: string;
   #rttUs = 0;
-  #failing = false;
+  readonly #outage: OutageLog;
 
   constructor(deps: HeartbeatDeps) {
     this.#deps = deps;
+    this.#outage = new OutageLog('heartbeat', { logger: deps.logger, clock: deps.clock });
     const queues = Object.keys(deps.queues);
     const env = deps.env ?? process.env;
     this.info = infoJson({
@@ -300,6 +306,7 @@ export class Heartbeat {
       counts,
       date: utcDate(nowMs),
       popSignal: options.popSignal ?? true,
+      errors: state.problems.list(),
     };
     const sentAt = clock.monoMs();
     let signal: string | null;
@@ -328,15 +335,12 @@ export class Heartbeat {
    */
   tick() {
     return fromPromise<TickOutput>(async () => {
-      const { logger } = this.#deps;
       try {
         await this.beat();
-        if (this.#failing) logger.info(JSON.stringify({ source: 'kiq', event: 'heartbeat_restored' }));
-        this.#failing = false;
+        this.#outage.restored('heartbeat_restored');
         return { nextDelay: HEARTBEAT_EVERY_MS };
       } catch (error) {
-        if (!this.#failing) logger.warn(JSON.stringify({ source: 'kiq', event: 'heartbeat_failed', error: String(error) }));
-        this.#failing = true;
+        this.#outage.failed('heartbeat_failed', error);
         return { nextDelay: HEARTBEAT_RETRY_MS };
       }
     });

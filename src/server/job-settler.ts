@@ -11,6 +11,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../config/options.js';
 import type { ConnectionPool } from '../redis/connections.js';
+import type { OutageLog } from '../redis/outage-log.js';
 import type { Acker } from './acker.js';
 import { killJob, releaseUniqueLock, retryJob } from './ops/index.js';
 import { errorClassOf } from './runner/error-fields.js';
@@ -27,6 +28,8 @@ export interface SettlerDeps {
   readonly deadTimeout: number;
   /** Aborted when the process stops: persistence retries give up then. */
   readonly signal: AbortSignal;
+  /** Logs failed retry/dead/unlock writes once per outage. */
+  readonly outage?: OutageLog;
 }
 
 /** Settle `outcome` in Redis. Never rejects. */
@@ -63,13 +66,18 @@ function nowSec(deps: SettlerDeps): number {
   return deps.clock.realMs() / 1000;
 }
 
-/** Run `write` until it succeeds, backing off 50 ms → 2 s, or until the process stops. */
+/**
+ * Run `write` until it succeeds, backing off 50 ms → 2 s, or until the
+ * process stops; the outage is logged (`settle_failed`, then `settle_restored`).
+ */
 async function persist(deps: SettlerDeps, write: () => Promise<unknown>): Promise<void> {
   for (let delay = 50; ; delay = Math.min(delay * 2, 2_000)) {
     try {
       await write();
+      deps.outage?.restored('settle_restored');
       return;
     } catch (error) {
+      deps.outage?.failed('settle_failed', error);
       if (deps.signal.aborted) {
         log(deps, 'error', 'job_outcome_unsaved', undefined, undefined, error, {});
         return;

@@ -10,6 +10,7 @@ import type { TickOutput } from '../../machines/ticker.js';
 import type { Clock } from '../clock.js';
 import type { Logger, SchedulerName } from '../config/options.js';
 import type { ConnectionPool } from '../redis/connections.js';
+import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import { pollDue, recoverOrphans, writeBeat } from './ops/index.js';
 import type { LeaderGate } from './senator.js';
 
@@ -33,6 +34,8 @@ export interface TickerDeps {
   readonly random?: () => number;
   /** Leader-only ticks run only while it says so (KIQ-BEHAVIOUR.md §15 item 92); absent: always run. */
   readonly leader?: LeaderGate;
+  /** Where failures that need an operator are posted (the heartbeat's `kiq_errors`). */
+  readonly board?: ProblemBoard;
 }
 
 /** Uniformly 50–150 % of `averageMs` (Sidekiq's `random_poll_interval` for small clusters). */
@@ -42,16 +45,14 @@ export function jittered(averageMs: number, random: () => number = Math.random):
 
 /** A tick that runs `work` and turns its result or failure into the next delay. */
 function tickOf(name: string, deps: TickerDeps, work: () => Promise<number>) {
-  let failing = false;
+  const outage = new OutageLog(name, { logger: deps.logger, clock: deps.clock, ...(deps.board ? { board: deps.board } : {}) });
   return fromPromise<TickOutput>(async () => {
     try {
       const nextDelay = await work();
-      if (failing) deps.logger.info(JSON.stringify({ source: 'kiq', event: `${name}_restored` }));
-      failing = false;
+      outage.restored(`${name}_restored`);
       return { nextDelay };
     } catch (error) {
-      if (!failing) deps.logger.warn(JSON.stringify({ source: 'kiq', event: `${name}_failed`, error: String(error) }));
-      failing = true;
+      outage.failed(`${name}_failed`, error);
       return { nextDelay: ERROR_DELAY_MS };
     }
   });

@@ -69,7 +69,7 @@ describe('Heartbeat (real Redis)', () => {
     await beat.beat();
     expect(await redis.client.smembers('processes')).to.deep.equal([IDENTITY]);
     const hash = await redis.client.hgetall(IDENTITY);
-    expect(Object.keys(hash).sort()).to.deep.equal(['beat', 'busy', 'info', 'quiet', 'rss', 'rtt_us']);
+    expect(Object.keys(hash).sort()).to.deep.equal(['beat', 'busy', 'info', 'kiq_errors', 'quiet', 'rss', 'rtt_us']);
     const info = JSON.parse(hash.info!);
     expect(info).to.deep.equal({
       hostname: 'web.1',
