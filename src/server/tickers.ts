@@ -9,6 +9,7 @@ import { fromPromise } from 'xstate';
 import type { TickOutput } from '../../machines/ticker.js';
 import type { Clock } from '../clock.js';
 import type { Logger, SchedulerName } from '../config/options.js';
+import { deadLetterLine } from '../job/dead-letter.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import { pollDue, recoverOrphans, writeBeat } from './ops/index.js';
@@ -69,7 +70,10 @@ export function beatTick(deps: TickerDeps) {
 /** Moves due jobs of `set` to their queues; polls again at once after a full batch. */
 export function pollTick(set: SchedulerName, averageMs: number, deps: TickerDeps) {
   return tickOf(`poll_${set}`, deps, async () => {
-    const moved = await pollDue(deps.pool.next(), set, deps.clock.realMs() / 1000, POLL_BATCH);
+    const nowSec = deps.clock.realMs() / 1000;
+    const moved = await pollDue(deps.pool.next(), set, nowSec, POLL_BATCH, (dead) =>
+      deps.logger.warn(deadLetterLine({ from: set, jid: dead.jid, deadScore: nowSec, reason: `invalid job: ${dead.reason}`, excerpt: dead.excerpt })),
+    );
     return moved >= POLL_BATCH ? 0 : jittered(averageMs, deps.random);
   });
 }
