@@ -23,8 +23,9 @@ import { EscalationError, KiqConfigError, KiqNotRunningError, UnflushedJobsError
 import { KiqEmitter, type KiqEventName, type KiqListener } from './events.js';
 import { buildJob, type EnqueueOptions, type PlainJob } from './job/build.js';
 import type { JobPayload } from './job/payload.js';
-import { ConnectionPool } from './redis/connections.js';
+import { ConnectionPool, STALL_TIMEOUT_MS } from './redis/connections.js';
 import { clearAll } from './redis/clear.js';
+import { describeRedisError } from './redis/redis-error.js';
 import { Heartbeat, kBeat } from './server/heartbeat.js';
 import { ProcessState } from './server/process-state.js';
 import { combineHooks } from './server/job-hooks.js';
@@ -152,10 +153,17 @@ export class Kiq {
         this.#events.emit('started', { identity: this.identity });
         return;
       }
-      const pool = new ConnectionPool({ url: this.#config.redisUrl, options: this.#config.redis }, this.#config.poolSize, `kiq:${this.identity}`);
+      const pool = new ConnectionPool(
+        // a BLMOVE waits up to fetchInterval for its reply: only silence beyond that is a stall
+        { url: this.#config.redisUrl, options: this.#config.redis, stallTimeoutMs: STALL_TIMEOUT_MS + this.#config.fetchInterval, logger: this.#config.logger },
+        this.#config.poolSize,
+        `kiq:${this.identity}`,
+      );
       this.#pool = pool;
+      const url = redactUrl(this.#config.redisUrl);
       await pool.connect().catch((error: unknown) => {
-        throw new KiqNotRunningError('start', `unable to reach Redis at ${redactUrl(this.#config.redisUrl)} (${String(error)})`);
+        const info = describeRedisError(error);
+        throw new KiqNotRunningError('start', `unable to ${info.permanent ? 'use' : 'reach'} Redis at ${url}: ${info.message} (${info.cause})`, { cause: error });
       });
       if (this.#config.server) {
         const state = new ProcessState(this.#config.clock);
@@ -174,7 +182,10 @@ export class Kiq {
         // no heartbeat yet would look orphaned to other processes (Kiq's
         // Necromancer race, KIQ-BEHAVIOUR.md §16.1 item 18); the process is
         // listed at once. Signals wait for the first ticked beat.
-        await heartbeat.beat({ popSignal: false });
+        await heartbeat.beat({ popSignal: false }).catch((error: unknown) => {
+          const info = describeRedisError(error);
+          throw new KiqNotRunningError('start', `unable to write the heartbeat to Redis at ${url}: ${info.message} (${info.cause})`, { cause: error });
+        });
       }
       this.#startTree(pool);
       pool.onReconnect(() => void this.#redisBack(pool));
@@ -191,7 +202,8 @@ export class Kiq {
   #startTree(pool: ConnectionPool): void {
     const flush = createFlushActor(this.#buffer, pool, this.#config.clock, {
       onOutage: (error, waiting) => {
-        this.#log('warn', { event: 'enqueueing_failed', error: error.message, waiting });
+        const info = describeRedisError(error);
+        this.#log('warn', { event: 'enqueueing_failed', error: info.message, cause: info.cause, waiting });
         this.#events.emit('push.outage', { error, waiting });
       },
       onRestored: () => {

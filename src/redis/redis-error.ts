@@ -67,6 +67,16 @@ function denied(text: string): string {
 }
 
 /**
+ * Whether a MULTI failed because Redis refused the MULTI itself (an ACL
+ * denial): its commands then ran one by one, outside any transaction, and
+ * EXEC answered "EXEC without MULTI". Their effects are in Redis; retrying
+ * would apply them again.
+ */
+export function ranOutsideTransaction(error: unknown): boolean {
+  return messages(error).some((text) => /EXEC without MULTI/.test(text));
+}
+
+/**
  * The command on `line` of Kiq's script `name` (Redis 7 reports an ACL
  * denial inside a script as "can't run this command … on @user_script:29",
  * without the command's name).

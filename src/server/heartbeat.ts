@@ -32,6 +32,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../config/options.js';
 import { formatSeconds } from '../job/timestamp.js';
 import { OutageLog } from '../redis/outage-log.js';
+import { ranOutsideTransaction } from '../redis/redis-error.js';
 import { PROCESSES, processKey, signalsKey, statKey, workKey, workersKey } from '../redis/keys.js';
 import { checkReplies } from './ops/redis-call.js';
 import type { PendingCounts, ProcessState, RunningJob } from './process-state.js';
@@ -315,7 +316,7 @@ export class Heartbeat {
     } catch (error) {
       // not run: the next beat sends them. Ran with a failed command: the
       // others took effect, and a retry would add them again
-      if (!(error instanceof HeartbeatCommandError)) state.restoreCounts(counts);
+      if (!(error instanceof HeartbeatCommandError) && !ranOutsideTransaction(error)) state.restoreCounts(counts);
       throw error;
     }
     this.#rttUs = Math.max(0, Math.round((clock.monoMs() - sentAt) * 1000));
