@@ -56,11 +56,11 @@ export interface TreeIO {
 const SENATOR_SHUTDOWN_MS = 5_000;
 
 /** Leader election on `dear-leader` (machines/senator.ts); stopped late, so leadership lasts until the leader-gated children are down. */
-function senator(config: ResolvedConfig, pool: ConnectionPool, onLeadership: TreeIO['onLeadership']): ChildSpec {
+function senator(config: ResolvedConfig, pool: ConnectionPool, onLeadership: TreeIO['onLeadership'], board: TreeIO['board']): ChildSpec {
   return {
     id: SENATOR_ID,
     systemId: SENATOR_ID,
-    logic: senatorLogic({ pool, clock: config.clock, logger: config.logger }, onLeadership && ((change) => onLeadership(change.leader))),
+    logic: senatorLogic({ pool, clock: config.clock, logger: config.logger, ...(board ? { board } : {}) }, onLeadership && ((change) => onLeadership(change.leader))),
     input: { identity: config.identity, ttl: config.leaderTtl },
     restart: 'permanent',
     shutdown: SENATOR_SHUTDOWN_MS,
@@ -147,7 +147,7 @@ export function buildTree(config: ResolvedConfig, io: TreeIO) {
       // the final flush may retry until stop()'s timeout
       shutdown: MAX_TIMER_MS,
     },
-    ...(config.server && io.pool ? [senator(config, io.pool, io.onLeadership), ...serverChildren(config, io.pool, io)] : []),
+    ...(config.server && io.pool ? [senator(config, io.pool, io.onLeadership, io.board), ...serverChildren(config, io.pool, io)] : []),
   ];
   return createSupervisor({
     id: 'kiq',

@@ -6,6 +6,7 @@
  * and whether waiting will cure it. Log lines carry {@link RedisErrorInfo}'s
  * `message`, with the original text as `cause`.
  */
+import { createHash } from 'node:crypto';
 import { loadScripts } from './scripts.js';
 
 /** A Redis failure, explained. */
@@ -81,17 +82,33 @@ export function ranOutsideTransaction(error: unknown): boolean {
  * denial inside a script as "can't run this command … on @user_script:29",
  * without the command's name).
  */
-function scriptCommand(name: unknown, line: number): string | undefined {
+function scriptCommand(name: string | undefined, line: number): string | undefined {
   const source = loadScripts().find((script) => script.name === name);
   const text = source?.lua.split('\n')[line - 1];
   return text ? /redis\.call\(\s*'([A-Za-z]+)'/.exec(text)?.[1] : undefined;
 }
 
-/** The `script` property anywhere in the cause chain (a `ScriptError`). */
-function scriptOf(error: unknown): unknown {
+let bySha: ReadonlyMap<string, string> | undefined;
+
+/** Kiq's script whose SHA-1 (EVALSHA's first argument, ioredis's `command.args[0]`) or source (EVAL's) is `first`. */
+function scriptNamed(first: unknown): string | undefined {
+  if (typeof first !== 'string') return undefined;
+  bySha ??= new Map(loadScripts().flatMap((script) => [[createHash('sha1').update(script.lua).digest('hex'), script.name], [script.lua, script.name]]));
+  return bySha.get(first);
+}
+
+/**
+ * The script that failed: the `script` of a `ScriptError` anywhere in the
+ * cause chain, else the one an ioredis reply error's `command` ran (an
+ * EVALSHA inside a pipeline is not wrapped).
+ */
+function scriptOf(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth++) {
     const script = (current as { script?: unknown }).script;
-    if (script !== undefined) return script;
+    if (typeof script === 'string') return script;
+    const command = (current as { command?: { args?: unknown[] } }).command;
+    const named = scriptNamed(command?.args?.[0]);
+    if (named) return named;
     current = current.cause;
   }
   return undefined;
@@ -116,7 +133,7 @@ export function describeRedisError(error: unknown): RedisErrorInfo {
     const line = Number(/@user_script:(\d+)/.exec(inScript)?.[1]);
     const command = Number.isInteger(line) ? scriptCommand(scriptOf(error), line) : undefined;
     const what = command ? `run ${command.toUpperCase()}` : /access/.test(inScript) ? 'access a key Kiq uses' : 'run a command Kiq needs';
-    return { message: `the Redis user may not ${what} (ACL, inside script ${String(scriptOf(error) ?? '?')})`, cause, permanent: true };
+    return { message: `the Redis user may not ${what} (ACL, inside script ${scriptOf(error) ?? '?'})`, cause, permanent: true };
   }
   // MULTI refused (NOPERM above when ioredis kept it): the commands ran one by one and EXEC found no transaction
   if (has(/EXEC without MULTI/)) return { message: 'the Redis user may not run MULTI (EXEC found no transaction; ACL denial?)', cause, permanent: true };

@@ -23,7 +23,7 @@ import {
 } from '../../machines/senator.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../config/options.js';
-import { OutageLog } from '../redis/outage-log.js';
+import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import { claimLease, renewLease, resignLease } from './ops/leader-lease.js';
 
 /** The senator's `systemId`: how the gate and the facade find the live incarnation. */
@@ -38,12 +38,14 @@ export interface SenatorDeps {
   readonly logger: Logger;
   /** Uniform in [0, 1), for jitter. @defaultValue `Math.random` */
   readonly random?: () => number;
+  /** Where a permanent failure (an ACL denial) is posted (the heartbeat's `kiq_errors`). */
+  readonly board?: ProblemBoard;
 }
 
 /** The three lease calls, as the Senator's `claim`, `renew` and `resign` actors. */
 export function senatorActors(deps: SenatorDeps) {
   const random = deps.random ?? Math.random;
-  const outage = new OutageLog('leadership', { logger: deps.logger, clock: deps.clock });
+  const outage = new OutageLog('leadership', { logger: deps.logger, clock: deps.clock, ...(deps.board ? { board: deps.board } : {}) });
   /** Logs the first failure of an outage and the first success after it. */
   async function call<T>(what: string, identity: string, request: () => Promise<T>): Promise<T> {
     try {

@@ -5,10 +5,10 @@
  * queue, the end of it as `fetch_restored`, and a permanent failure shows in
  * the heartbeat hash (`kiq_errors`) that `kiq processes` reads.
  */
-import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { Kiq, defineWorker, type KiqOptions } from '../../src/index.js';
 import { kBeat } from '../../src/server/heartbeat.js';
+import { aclUsers } from '../support/acl-user.js';
 import { silent, type MemoryLogger } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { until } from '../support/wait.js';
@@ -30,7 +30,7 @@ describe('Fetch errors are loud (real Redis)', function () {
   this.timeout(30_000);
   const redis = useRedis();
   const kiqs: Kiq[] = [];
-  const users: string[] = [];
+  const users = aclUsers(redis);
   const ran: string[] = [];
   const Echo = defineWorker({
     class: 'FetchErrorsEcho',
@@ -42,7 +42,7 @@ describe('Fetch errors are loud (real Redis)', function () {
 
   afterEach(async () => {
     for (const kiq of kiqs.splice(0)) await kiq.stop({ timeout: 1_000 }).catch(() => undefined);
-    for (const user of users.splice(0)) await redis.client.acl('DELUSER', user);
+    await users.deleteAll();
     ran.length = 0;
   });
 
@@ -55,16 +55,7 @@ describe('Fetch errors are loud (real Redis)', function () {
   }
 
   /** An ACL user allowed everything but `denied`; its URL on the test DB. */
-  async function userWithout(...denied: string[]): Promise<string> {
-    const name = `kiq-test-${randomBytes(4).toString('hex')}`;
-    const password = randomBytes(8).toString('hex');
-    users.push(name);
-    await redis.client.acl('SETUSER', name, 'on', `>${password}`, '~*', '&*', '+@all', ...denied.map((command) => `-${command}`));
-    const url = new URL(redis.url);
-    url.username = name;
-    url.password = password;
-    return url.toString();
-  }
+  const userWithout = (...denied: string[]) => users.create(denied.map((command) => `-${command}`));
 
   it('logs WRONGTYPE on the queue key once with the queue, posts it in the heartbeat, then fetch_restored', async () => {
     await redis.client.set('queue:default', 'not a list');
@@ -100,12 +91,38 @@ describe('Fetch errors are loud (real Redis)', function () {
     expect(await redis.client.hget(kiq.identity, 'kiq_errors')).to.match(/fetch:default: the Redis user may not run LMOVE/);
   });
 
-  it('names the denied command when the ACL forbids EVAL and EVALSHA', async () => {
+  it('without EVAL and EVALSHA every loop that needs a script says so: fetch, both pollers, leadership', async () => {
     const url = await userWithout('eval', 'evalsha');
-    const { logger } = await start({ redisUrl: url });
-    await until(() => events(logger, 'fetch_failed').length > 0, 10_000, 'fetch_failed');
+    const { kiq, logger } = await start({ redisUrl: url, pollInterval: 50 });
+    const loops = ['fetch_failed', 'poll_retry_failed', 'poll_schedule_failed', 'leadership_claim_failed'];
+    await until(() => loops.every((event) => events(logger, event).length > 0), 10_000, loops.join(', '));
     const [failed] = events(logger, 'fetch_failed');
     expect(failed).to.include({ queue: 'default', permanent: true });
     expect(failed!.error).to.match(/may not run EVAL/);
+    for (const event of loops) {
+      expect(events(logger, event), event).to.have.length(1);
+      expect(events(logger, event)[0], event).to.include({ permanent: true });
+    }
+    await kiq[kBeat]();
+    const posted = JSON.parse((await redis.client.hget(kiq.identity, 'kiq_errors')) ?? '[]') as string[];
+    expect(posted.map((line) => /^([\w:]+?): /.exec(line)?.[1])).to.deep.equal(['fetch:default', 'leadership', 'poll_retry', 'poll_schedule']);
+  });
+
+  it('logs acks the ACL denies (no LREM), with the queue, and posts them', async () => {
+    const url = await userWithout('lrem');
+    const { kiq, logger } = await start({ redisUrl: url });
+    await kiq.enqueue(Echo, ['once']);
+    await until(() => events(logger, 'ack_failed').length > 0, 10_000, 'ack_failed');
+    const [failed] = events(logger, 'ack_failed');
+    expect(failed).to.include({ queue: 'default', permanent: true });
+    expect(failed!.error).to.match(/may not run LREM/);
+    expect(ran).to.deep.equal(['once']);
+    await kiq[kBeat]();
+    expect(await redis.client.hget(kiq.identity, 'kiq_errors')).to.match(/ack:default: the Redis user may not run LREM/);
+    // allowed again: the held ack lands (the job does not run twice) and the outage ends
+    await redis.client.acl('SETUSER', decodeURIComponent(new URL(url).username), '+lrem');
+    await until(() => events(logger, 'ack_restored').length > 0, 10_000, 'ack_restored');
+    expect(await redis.client.llen(`queue:sq|${kiq.identity}|default`)).to.equal(0);
+    expect(ran).to.deep.equal(['once']);
   });
 });

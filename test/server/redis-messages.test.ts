@@ -7,7 +7,6 @@
  * without closing) is detected, logged as `redis_stalled` and reconnected,
  * and work resumes.
  */
-import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { KiqNotRunningError } from '../../src/errors.js';
@@ -16,6 +15,7 @@ import { ManualClock } from '../../src/clock.js';
 import { STALL_TIMEOUT_MS } from '../../src/redis/connections.js';
 import { Heartbeat } from '../../src/server/heartbeat.js';
 import { ProcessState } from '../../src/server/process-state.js';
+import { aclUsers } from '../support/acl-user.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -35,25 +35,15 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 describe('Redis refusals and stalls, in plain words (real redis-server)', function () {
   this.timeout(60_000);
   const redis = useRedis();
-  const users: string[] = [];
+  const users = aclUsers(redis);
   const cleanups: (() => Promise<unknown>)[] = [];
 
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-    for (const user of users.splice(0)) await redis.client.acl('DELUSER', user);
+    await users.deleteAll();
   });
 
-  /** An ACL user on the test server; its URL with `password` (default: the right one). */
-  async function aclUser(rules: readonly string[], password?: string): Promise<string> {
-    const name = `kiq-test-${randomBytes(4).toString('hex')}`;
-    const real = randomBytes(8).toString('hex');
-    users.push(name);
-    await redis.client.acl('SETUSER', name, 'on', `>${real}`, '~*', '&*', '+@all', ...rules);
-    const url = new URL(redis.url);
-    url.username = name;
-    url.password = password ?? real;
-    return url.toString();
-  }
+  const aclUser = (rules: readonly string[], password?: string) => users.create(rules, password);
 
   it('start() with a wrong password says authentication failed, with WRONGPASS as the cause', async () => {
     const kiq = new Kiq({ redisUrl: await aclUser([], 'wrong-password'), logger: silent() });
