@@ -32,7 +32,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../config/options.js';
 import { formatSeconds } from '../job/timestamp.js';
 import { OutageLog } from '../redis/outage-log.js';
-import { ranOutsideTransaction } from '../redis/redis-error.js';
+import { describeRedisError, ranOutsideTransaction } from '../redis/redis-error.js';
 import { PROCESSES, processKey, signalsKey, statKey, workKey, workersKey } from '../redis/keys.js';
 import { checkReplies } from './ops/redis-call.js';
 import type { PendingCounts, ProcessState, RunningJob } from './process-state.js';
@@ -369,7 +369,8 @@ export class Heartbeat {
       }
       await execAll(multi, commands, 'heartbeat clear');
     } catch (error) {
-      logger.warn(JSON.stringify({ source: 'kiq', event: 'heartbeat_clear_failed', error: String(error), unwritten: counts }));
+      const info = describeRedisError(error);
+      logger.warn(JSON.stringify({ source: 'kiq', event: 'heartbeat_clear_failed', error: info.message, cause: info.cause, unwritten: counts }));
     }
   }
 }
