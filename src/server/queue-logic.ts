@@ -35,20 +35,22 @@ export interface QueueDeps {
 /** The provided Queue logic for `queue`. */
 export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HOOKS, board }: QueueDeps) {
   const { identity, clock, logger } = config;
-  // the fetcher backs off silently: these say what failed, once per outage
+  // the fetcher backs off silently: these say what failed, once per outage.
+  // The batch fetch (a script) and the blocking BLMOVE each have their own
+  // outage: an ACL that denies only one would otherwise flap failed/restored
   const outageDeps = { logger, clock, ...(board ? { board } : {}) };
-  const fetchOutage = new OutageLog(`fetch:${queue}`, outageDeps);
-  const fields = { queue, key: queueKey(queue) };
-  const fetching = async <T>(call: () => Promise<T>): Promise<T> => {
+  const fetching = (outage: OutageLog, fields: Record<string, unknown>) => async <T>(call: () => Promise<T>): Promise<T> => {
     try {
       const result = await call();
-      fetchOutage.restored('fetch_restored', fields);
+      outage.restored('fetch_restored', fields);
       return result;
     } catch (error) {
-      fetchOutage.failed('fetch_failed', error, fields);
+      outage.failed('fetch_failed', error, fields);
       throw error;
     }
   };
+  const batch = fetching(new OutageLog(`fetch:${queue}`, outageDeps), { queue, key: queueKey(queue) });
+  const blocking = fetching(new OutageLog(`fetch:${queue}:blocking`, outageDeps), { queue, key: queueKey(queue), blocking: true });
   const stopping = new AbortController();
   // every running job of this queue listens on this one signal (ctx.signal)
   setMaxListeners(0, stopping.signal);
@@ -88,9 +90,9 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
 
   const fetcher = fetcherMachine.provide({
     actors: {
-      fetch: fromPromise<readonly string[], FetchInput>(({ input }) => fetching(() => fetchJobs(pool.next(), identity, input.queue, input.max))),
+      fetch: fromPromise<readonly string[], FetchInput>(({ input }) => batch(() => fetchJobs(pool.next(), identity, input.queue, input.max))),
       block: fromPromise<string | null, BlockInput>(({ input }) =>
-        fetching(async () => {
+        blocking(async () => {
           const redis = pool.dedicated(`fetch:${input.queue}`);
           // first use: the connection is still connecting; wait for it as
           // a block that timed out, not as a failed BLMOVE (not an outage)

@@ -91,6 +91,21 @@ describe('Fetch errors are loud (real Redis)', function () {
     expect(await redis.client.hget(kiq.identity, 'kiq_errors')).to.match(/fetch:default: the Redis user may not run LMOVE/);
   });
 
+  it('an ACL that denies only BLMOVE is logged once (no failed/restored flapping with the batch fetch) and jobs still run', async () => {
+    const url = await userWithout('blmove');
+    const { kiq, logger } = await start({ redisUrl: url });
+    await until(() => events(logger, 'fetch_failed').length > 0, 10_000, 'fetch_failed');
+    await kiq.enqueue(Echo, ['through LMOVE']);
+    await until(() => ran.includes('through LMOVE'), 10_000, 'the job, fetched by the batch fetch');
+    // an observation window over several backoff cycles of the blocking call
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(events(logger, 'fetch_failed')).to.have.length(1);
+    expect(events(logger, 'fetch_restored')).to.have.length(0);
+    expect(events(logger, 'fetch_failed')[0]).to.include({ queue: 'default', blocking: true, error: 'the Redis user may not run BLMOVE (ACL NOPERM)' });
+    await kiq[kBeat]();
+    expect(JSON.parse((await redis.client.hget(kiq.identity, 'kiq_errors'))!)).to.have.length(1).and.satisfy((errors: string[]) => errors[0]!.startsWith('fetch:default:blocking: '));
+  });
+
   it('without EVAL and EVALSHA every loop that needs a script says so: fetch, both pollers, leadership', async () => {
     const url = await userWithout('eval', 'evalsha');
     const { kiq, logger } = await start({ redisUrl: url, pollInterval: 50 });
