@@ -64,6 +64,7 @@ export class OutageLog {
   #failures = 0;
   #sinceMono = 0;
   #loggedMono = 0;
+  /** The message last logged. */
   #lastMessage = '';
 
   /** @param loop names the loop on the {@link ProblemBoard}, e.g. `fetch:default` */
@@ -79,8 +80,9 @@ export class OutageLog {
 
   /**
    * A failure. Logged (warn; error when permanent) when it starts an outage,
-   * when its meaning changes, and every {@link REPEAT_PERMANENT_MS} while a
-   * permanent one lasts. The line has `event`, `fields`, `error` in plain
+   * when it turns into a different permanent failure (down, then denied; a
+   * change between transient texts is not news: they can alternate on every
+   * retry), and every {@link REPEAT_PERMANENT_MS} while a permanent one lasts. The line has `event`, `fields`, `error` in plain
    * words, the original as `cause`, and `permanent`.
    */
   failed(event: string, error: unknown, fields: Record<string, unknown> = {}): void {
@@ -88,13 +90,13 @@ export class OutageLog {
     const now = this.#deps.clock.monoMs();
     if (this.#failures === 0) this.#sinceMono = now;
     this.#failures++;
-    const news = this.#failures === 1 || info.message !== this.#lastMessage;
+    const news = this.#failures === 1 || (info.permanent && info.message !== this.#lastMessage);
     const due = info.permanent && now - this.#loggedMono >= REPEAT_PERMANENT_MS;
-    this.#lastMessage = info.message;
     if (info.permanent) this.#deps.board?.set(this.#loop, `${info.message} (${info.cause})`);
     else this.#deps.board?.clear(this.#loop);
     if (!news && !due) return;
     this.#loggedMono = now;
+    this.#lastMessage = info.message;
     const line = {
       source: 'kiq',
       event,

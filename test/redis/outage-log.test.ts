@@ -48,13 +48,14 @@ describe('OutageLog', () => {
     expect(JSON.parse(lines.at(-1)![1]).event).to.equal('fetch_restored');
   });
 
-  it('logs again when the failure changes meaning (down, then denied)', () => {
+  it('logs again when the failure turns permanent (down, then denied), not when transient texts alternate', () => {
     const logger = silent();
     const outage = new OutageLog('poll_retry', { logger, clock: new ManualClock() });
-    outage.failed('poll_retry_failed', OFFLINE);
+    for (let i = 0; i < 10; i++) outage.failed('poll_retry_failed', i % 2 === 0 ? OFFLINE : new Error('Connection is closed.'));
+    outage.failed('poll_retry_failed', NOPERM);
     outage.failed('poll_retry_failed', OFFLINE);
     outage.failed('poll_retry_failed', NOPERM);
-    expect(logger.lines).to.have.length(2);
+    expect(logger.lines.map((line) => (JSON.parse(line) as { permanent: boolean }).permanent)).to.deep.equal([false, true]);
   });
 });
 
