@@ -220,6 +220,14 @@ describe('server ops: pollDue', () => {
       });
     }
 
+    it('reads an escaped "queue" key and value, with whitespace around them', async () => {
+      const member = '{ "class" : "A" , "args" : [ ] , "que\\u0075e" : "we\\"ird\\u00e9" , "jid" : "x" }';
+      await redis.client.zadd(SCHEDULE, NOW - 1, member);
+      expect(await pollDue(redis.client, 'schedule', NOW, 10)).to.equal(1);
+      expect(await redis.client.smembers(QUEUES)).to.deep.equal(['we"irdé']);
+      expect(await redis.client.lrange(queueKey('we"irdé'), 0, -1)).to.deep.equal([`${member.slice(0, -1)},"enqueued_at":${NOW_TEXT}}`]);
+    });
+
     it('reads "queue" and "enqueued_at" after a deeply nested value', async () => {
       const nested = `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
       const member = `{"class":"Deep","args":[${nested}],"enqueued_at":1.5,"queue":"deep"}`;
