@@ -109,6 +109,24 @@ export class OutageLog {
     this.#deps.logger[info.permanent ? 'error' : 'warn'](JSON.stringify(line));
   }
 
+  /**
+   * Runs `call`, reporting its success ({@link restored}) or failure
+   * ({@link failed}, then rethrown) under `<name>_failed` / `<name>_restored`.
+   *
+   * @example
+   * const jobs = await outage.track('fetch', { queue }, () => fetchJobs(redis, identity, queue, max));
+   */
+  async track<T>(name: string, fields: Record<string, unknown>, call: () => Promise<T>): Promise<T> {
+    try {
+      const result = await call();
+      this.restored(`${name}_restored`, fields);
+      return result;
+    } catch (error) {
+      this.failed(`${name}_failed`, error, fields);
+      throw error;
+    }
+  }
+
   /** A success: logs `event` (info) when it ends an outage. */
   restored(event: string, fields: Record<string, unknown> = {}): void {
     if (this.#failures === 0) return;

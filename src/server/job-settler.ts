@@ -58,9 +58,9 @@ export async function settleOutcome(outcome: JobOutcome, deps: SettlerDeps): Pro
     case 'invalid': {
       // not a job: dead as a wrapper Sidekiq's Dead page reads, reason inside, logged once with what finds it
       const at = nowSec(deps);
-      const entry = deadLetterEntry(outcome.raw, { reason: outcome.error.message, queue: outcome.queue, source: queueKey(outcome.queue), nowSec: at });
+      const from = queueKey(outcome.queue);
+      const entry = deadLetterEntry(outcome.raw, { reason: outcome.error.message, queue: outcome.queue, source: from, nowSec: at });
       if (await persist(deps, () => killJob(deps.pool.next(), deps.identity, fetched, entry, at, deps.deadLimit, deps.deadTimeout))) {
-        const from = queueKey(outcome.queue);
         deps.logger.warn(deadLetterLine({ from, jid: deadLetterJid(outcome.raw), deadScore: at, reason: outcome.error.message, excerpt: excerpt(outcome.raw) }));
       }
       return;
@@ -107,4 +107,3 @@ function log(
   const fields = error instanceof Error ? { error_class: errorClassOf(error), error: error.message } : { error: String(error) };
   deps.logger[level](JSON.stringify({ source: 'kiq', event, class: className, jid, ...fields, ...extra }));
 }
-

@@ -39,18 +39,9 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
   // The batch fetch (a script) and the blocking BLMOVE each have their own
   // outage: an ACL that denies only one would otherwise flap failed/restored
   const outageDeps = { logger, clock, ...(board ? { board } : {}) };
-  const fetching = (outage: OutageLog, fields: Record<string, unknown>) => async <T>(call: () => Promise<T>): Promise<T> => {
-    try {
-      const result = await call();
-      outage.restored('fetch_restored', fields);
-      return result;
-    } catch (error) {
-      outage.failed('fetch_failed', error, fields);
-      throw error;
-    }
-  };
-  const batch = fetching(new OutageLog(`fetch:${queue}`, outageDeps), { queue, key: queueKey(queue) });
-  const blocking = fetching(new OutageLog(`fetch:${queue}:blocking`, outageDeps), { queue, key: queueKey(queue), blocking: true });
+  const batchOutage = new OutageLog(`fetch:${queue}`, outageDeps);
+  const blockOutage = new OutageLog(`fetch:${queue}:blocking`, outageDeps);
+  const fields = { queue, key: queueKey(queue) };
   const stopping = new AbortController();
   // every running job of this queue listens on this one signal (ctx.signal)
   setMaxListeners(0, stopping.signal);
@@ -90,9 +81,11 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
 
   const fetcher = fetcherMachine.provide({
     actors: {
-      fetch: fromPromise<readonly string[], FetchInput>(({ input }) => batch(() => fetchJobs(pool.next(), identity, input.queue, input.max))),
+      fetch: fromPromise<readonly string[], FetchInput>(({ input }) =>
+        batchOutage.track('fetch', fields, () => fetchJobs(pool.next(), identity, input.queue, input.max)),
+      ),
       block: fromPromise<string | null, BlockInput>(({ input }) =>
-        blocking(async () => {
+        blockOutage.track('fetch', { ...fields, blocking: true }, async () => {
           const redis = pool.dedicated(`fetch:${input.queue}`);
           // first use: the connection is still connecting; wait for it as
           // a block that timed out, not as a failed BLMOVE (not an outage)

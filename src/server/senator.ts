@@ -46,7 +46,7 @@ export interface SenatorDeps {
 export function senatorActors(deps: SenatorDeps) {
   const random = deps.random ?? Math.random;
   const outage = new OutageLog('leadership', { logger: deps.logger, clock: deps.clock, ...(deps.board ? { board: deps.board } : {}) });
-  /** Logs the first failure of an outage and the first success after it. */
+  /** Logs the first failure of an outage (`leadership_<what>_failed`) and the first success after it (`leadership_restored`). */
   async function call<T>(what: string, identity: string, request: () => Promise<T>): Promise<T> {
     try {
       const result = await request();
