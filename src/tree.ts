@@ -112,7 +112,7 @@ function serverChildren(
       : []),
     // reporters start before anything that runs jobs and stop after it
     reportersSpec(config, { logger: config.logger, ...(emitter ? { emitter } : {}) }),
-    ...config.schedulers.map((set) => ticker(`poller:${set}`, pollTick(set, config.pollInterval, deps), jittered(config.pollInterval))),
+    ...config.schedulers.map((set) => ticker(`poller:${set}`, pollTick(set, config.pollInterval, deps, { deadLimit: config.deadLimit, deadTimeoutMs: config.deadTimeout }), jittered(config.pollInterval))),
     ...Object.entries(config.queues).map(
       ([name, limit]): ChildSpec => ({
         id: `queue:${name}`,

@@ -68,12 +68,14 @@ export function beatTick(deps: TickerDeps) {
 }
 
 /** Moves due jobs of `set` to their queues; polls again at once after a full batch. */
-export function pollTick(set: SchedulerName, averageMs: number, deps: TickerDeps) {
+export function pollTick(set: SchedulerName, averageMs: number, deps: TickerDeps, dead: { readonly deadLimit?: number; readonly deadTimeoutMs?: number } = {}) {
   return tickOf(`poll_${set}`, deps, async () => {
     const nowSec = deps.clock.realMs() / 1000;
-    const moved = await pollDue(deps.pool.next(), set, nowSec, POLL_BATCH, (dead) =>
-      deps.logger.warn(deadLetterLine({ from: set, jid: dead.jid, deadScore: nowSec, reason: `invalid job: ${dead.reason}`, excerpt: dead.excerpt })),
-    );
+    const moved = await pollDue(deps.pool.next(), set, nowSec, POLL_BATCH, {
+      ...dead,
+      onDeadLettered: ({ jid, reason, excerpt }) =>
+        deps.logger.warn(deadLetterLine({ from: set, jid, deadScore: nowSec, reason: `invalid job: ${reason}`, excerpt })),
+    });
     return moved >= POLL_BATCH ? 0 : jittered(averageMs, deps.random);
   });
 }

@@ -24,6 +24,10 @@
            new enqueued_at text, dead score)
   ARGV[2]  at most this many members, integer >= 1
   ARGV[3]  queue list prefix, 'queue:'
+  ARGV[4]  dead cutoff, float epoch seconds: after a dead add, entries scored
+           at or below it are removed (Sidekiq's trim on every add, as
+           kill-job.lua)
+  ARGV[5]  dead_max_jobs, integer >= 1 (then ZREMRANGEBYRANK 0 -limit)
   Returns  { moved, dead... }: moved is the number of members moved (to a
            queue or to dead), equal to ARGV[2] when more may be due; then one
            { jid, reason, excerpt } per member sent to dead (jid: the dead
@@ -238,6 +242,8 @@ for _, member in ipairs(due) do
     end
     entry.args = { text }
     redis.call('ZADD', KEYS[3], now, cjson.encode(entry))
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[4])
+    redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -tonumber(ARGV[5]))
     table.insert(reply, { entry.jid, why, escape_bytes(string.sub(member, 1, 200)) })
   end
   redis.call('ZREM', KEYS[1], member)

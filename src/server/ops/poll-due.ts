@@ -6,6 +6,7 @@
  * decode and re-encode a payload in Lua).
  */
 import type { Redis } from 'ioredis';
+import { DEFAULTS } from '../../config/defaults.js';
 import { formatSeconds } from '../../job/timestamp.js';
 import { DEAD, QUEUES, RETRY, SCHEDULE, queueKey } from '../../redis/keys.js';
 import { callScript } from './redis-call.js';
@@ -20,6 +21,16 @@ export interface DeadLettered {
   readonly excerpt: string;
 }
 
+/** How the poller dead-letters what it cannot route. */
+export interface PollDueOptions {
+  /** Told about each member sent to `dead`. */
+  readonly onDeadLettered?: (dead: DeadLettered) => void;
+  /** Sidekiq `dead_max_jobs`: the dead set is trimmed on each add, as `killJob` does. @defaultValue 10,000 */
+  readonly deadLimit?: number;
+  /** Sidekiq `dead_timeout_in_seconds`, in ms. @defaultValue 180 days */
+  readonly deadTimeoutMs?: number;
+}
+
 /**
  * Moves up to `limit` members of `set` scored at or below `nowSec`, lowest
  * first, to `queue:<payload.queue>` (SADD `queues`, LPUSH, and only then
@@ -30,23 +41,32 @@ export interface DeadLettered {
  * integers, nested `enqueued_at` keys. A member that is not a JSON object
  * with a non-empty string `queue` goes to `dead` (score `nowSec`) wrapped in
  * a job-shaped object Sidekiq's Dead page reads, carrying its text and the
- * reason, instead of being lost; each is passed to `onDeadLettered`.
+ * reason, instead of being lost (and the dead set trimmed as `killJob`
+ * trims it); each is passed to `options.onDeadLettered`.
  * Returns how many members moved; when it equals `limit` more may be due,
  * so poll again at once. Throws `RangeError` when `limit` is not an integer ≥ 1.
  *
  * @example
- * while ((await pollDue(redis, 'retry', nowSec, 100, (dead) => log(dead))) === 100);
+ * while ((await pollDue(redis, 'retry', nowSec, 100, { onDeadLettered: (dead) => log(dead) })) === 100);
  */
 export async function pollDue(
   redis: Redis,
   set: 'retry' | 'schedule',
   nowSec: number,
   limit: number,
-  onDeadLettered?: (dead: DeadLettered) => void,
+  options: PollDueOptions = {},
 ): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`pollDue: limit must be an integer >= 1, got ${limit}`);
-  const reply = await callScript(redis, 'poll-due', [set === 'retry' ? RETRY : SCHEDULE, QUEUES, DEAD], [formatSeconds(nowSec), limit, queueKey('')]);
+  const { deadLimit = DEFAULTS.deadLimit, deadTimeoutMs = DEFAULTS.deadTimeout } = options;
+  if (!Number.isInteger(deadLimit) || deadLimit < 1) throw new RangeError(`pollDue: deadLimit must be an integer >= 1, got ${deadLimit}`);
+  const cutoff = nowSec - deadTimeoutMs / 1000;
+  const reply = await callScript(
+    redis,
+    'poll-due',
+    [set === 'retry' ? RETRY : SCHEDULE, QUEUES, DEAD],
+    [formatSeconds(nowSec), limit, queueKey(''), Number.isFinite(cutoff) ? formatSeconds(cutoff) : '-inf', deadLimit],
+  );
   const [moved, ...dead] = reply as [number, ...[string, string, string][]];
-  for (const [jid, reason, excerpt] of dead) onDeadLettered?.({ jid, reason, excerpt });
+  for (const [jid, reason, excerpt] of dead) options.onDeadLettered?.({ jid, reason, excerpt });
   return moved;
 }

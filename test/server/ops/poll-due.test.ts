@@ -168,7 +168,7 @@ describe('server ops: pollDue', () => {
       it(`${JSON.stringify(member)} goes to dead wrapped as a job Sidekiq reads, scored now, with the reason`, async () => {
         await redis.client.zadd(RETRY, NOW - 1, member);
         const dead: DeadLettered[] = [];
-        expect(await pollDue(redis.client, 'retry', NOW, 10, (d) => dead.push(d))).to.equal(1);
+        expect(await pollDue(redis.client, 'retry', NOW, 10, { onDeadLettered: (d) => dead.push(d) })).to.equal(1);
         const [entry, score] = await redis.client.zrange(DEAD, '0', '-1', 'WITHSCORES');
         expect(score).to.equal(NOW_TEXT);
         const jid = createHash('sha1').update(member).digest('hex').slice(0, 24);
@@ -196,10 +196,19 @@ describe('server ops: pollDue', () => {
       const member = '{"jid":"abc123","class":"A","args":["é\\n\u0001"]}';
       await redis.client.zadd(SCHEDULE, NOW - 1, member);
       const dead: DeadLettered[] = [];
-      await pollDue(redis.client, 'schedule', NOW, 10, (d) => dead.push(d));
+      await pollDue(redis.client, 'schedule', NOW, 10, { onDeadLettered: (d) => dead.push(d) });
       expect(dead).to.deep.equal([{ jid: 'abc123', reason: 'no non-empty string "queue" at the top level', excerpt: excerpt(member) }]);
       expect(dead[0]!.excerpt).to.equal('{"jid":"abc123","class":"A","args":["\\xc3\\xa9\\x5cn\\x01"]}');
       expect(JSON.parse((await redis.client.zrange(DEAD, '0', '-1'))[0]!)).to.include({ jid: 'abc123', kiq_source: 'schedule' });
+    });
+
+    it('trims the dead set on each add by age and size, as Sidekiq (and killJob) do', async () => {
+      await redis.client.zadd(DEAD, NOW - 100, '{"jid":"old"}', NOW - 5, '{"jid":"recent"}');
+      for (let i = 0; i < 4; i++) await redis.client.zadd(RETRY, NOW - 1 - i, `bad ${i}`);
+      expect(await pollDue(redis.client, 'retry', NOW, 10, { deadLimit: 4, deadTimeoutMs: 50_000 })).to.equal(4);
+      const left = await redis.client.zrange(DEAD, '0', '-1');
+      // "old" is past the 50 s age limit; then at most limit - 1 = 3 remain after each add
+      expect(left).to.have.length(3).and.not.include('{"jid":"old"}').and.not.include('{"jid":"recent"}');
     });
 
     it('while the valid members of the same call still reach their queues', async () => {
