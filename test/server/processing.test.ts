@@ -137,6 +137,28 @@ describe('Processing jobs (real Redis)', function () {
     expect(await redis.client.zcard('schedule')).to.equal(0);
   });
 
+  it('runs scheduled and retried jobs nested 5,000 levels deep (written by another producer), as it runs them from a queue', async () => {
+    await server();
+    const depth = 5_000;
+    const deep = `${'['.repeat(depth)}"leaf"${']'.repeat(depth)}`;
+    const job = (tag: string, jid: string) => `{"class":"Echo","args":["${tag}",${deep}],"queue":"work","jid":"${jid}","retry":true}`;
+    const all = deferred(10_000, 'three deep performs');
+    onPerform = () => performed.length === 3 && all.resolve();
+    const now = Date.now() / 1000;
+    await redis.client.multi().sadd('queues', 'work').lpush('queue:work', job('queued', 'a1')).exec();
+    await redis.client.zadd('schedule', now - 1, job('scheduled', 'a2'));
+    await redis.client.zadd('retry', now - 1, job('retried', 'a3'));
+    await all.promise;
+    expect(performed.map((p) => p.args[0]).sort()).to.deep.equal(['queued', 'retried', 'scheduled']);
+    // the nesting arrived whole (counted iteratively: JSON.stringify's recursion would overflow)
+    for (const p of performed) {
+      let levels = 0;
+      for (let node = p.args[1]; Array.isArray(node); node = node[0]) levels++;
+      expect(levels).to.equal(depth);
+    }
+    expect(await redis.client.zcard('dead')).to.equal(0);
+  });
+
   it('sends undecodable payloads to the dead set wrapped with the raw string and the reason, logs each once, and keeps the queue flowing', async () => {
     const logger = silent();
     const kiq = await server({ logger });
