@@ -16,7 +16,9 @@
     builds the same for the runner): class "Kiq::InvalidJob", args [the
     member's text], its jid (else the first 24 hex of its SHA-1), queue
     "default", retry 0, error_class "InvalidJobError", error_message (the reason),
-    failed_at, kiq_source (the set it came from).
+    failed_at, kiq_source (the set it came from); a member that is not
+    UTF-8 is carried as ASCII, every byte outside printable ASCII and the
+    backslash as \xNN, with kiq_escaped true.
   KEYS[1]  'retry' or 'schedule'
   KEYS[2]  'queues'
   KEYS[3]  'dead'
@@ -215,6 +217,9 @@ for _, member in ipairs(due) do
     jid = string_value(raw_value(member, scanned, 'jid') or '')
     if queue == '' then
       queue = nil
+    end
+    if jid == '' then
+      jid = nil
     end
     if not queue then
       why = 'no non-empty string "queue" at the top level'
