@@ -19,9 +19,14 @@ import { defineScripts } from './scripts.js';
  * counts as stalled and is dropped and reconnected, ms (ioredis
  * `socketTimeout`; blocking calls add their own wait). A blackholed
  * connection (a partition, a dead NAT entry: no RST) otherwise hangs its
- * commands forever, and TCP keepalive would take minutes. 10 s is far above
- * any reply a healthy Redis gives Kiq (its largest call, a 100-job poll, takes
- * milliseconds) and still bounds a stall well inside the 60 s heartbeat TTL.
+ * commands forever. TCP keepalive does not help (Linux gives up after ~11
+ * minutes, and a proxy or NAT in between answers the probes itself), nor does
+ * `commandTimeout` (it rejects the command but keeps the dead socket, and it
+ * would cut every BLMOVE). 10 s is far above any reply a healthy Redis gives
+ * Kiq (its largest call, a 100-job poll, takes milliseconds) and still bounds
+ * a stall well inside the 60 s heartbeat TTL; measured through a proxy that
+ * stops forwarding: `redis_stalled` 10.1 s after the stall
+ * (test/server/redis-messages.test.ts).
  */
 export const STALL_TIMEOUT_MS = 10_000;
 
