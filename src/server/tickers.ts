@@ -13,6 +13,7 @@ import { deadLetterLine } from '../job/dead-letter.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import { pollDue, recoverOrphans, writeBeat } from './ops/index.js';
+import type { PollDueOptions } from './ops/poll-due.js';
 import type { LeaderGate } from './senator.js';
 
 /** How often the liveness beat is written, ms (Sidekiq 6.4 beats every 5 s; TTL 60 s). */
@@ -67,15 +68,28 @@ export function beatTick(deps: TickerDeps) {
   });
 }
 
+/** The dead set's limits (Sidekiq `dead_max_jobs`, `dead_timeout_in_seconds` in ms). */
+export interface DeadLimits {
+  readonly deadLimit?: number;
+  readonly deadTimeoutMs?: number;
+}
+
+/**
+ * `pollDue` options for a poll of `set` at `nowSec`: the dead set trimmed to
+ * `limits`, each member sent to dead logged once as `job_invalid`.
+ */
+export function pollOptions(set: SchedulerName, nowSec: number, logger: Logger, limits: DeadLimits = {}): PollDueOptions {
+  return {
+    ...limits,
+    onDeadLettered: ({ jid, reason, excerpt }) => logger.warn(deadLetterLine({ from: set, jid, deadScore: nowSec, reason: `invalid job: ${reason}`, excerpt })),
+  };
+}
+
 /** Moves due jobs of `set` to their queues; polls again at once after a full batch. */
-export function pollTick(set: SchedulerName, averageMs: number, deps: TickerDeps, dead: { readonly deadLimit?: number; readonly deadTimeoutMs?: number } = {}) {
+export function pollTick(set: SchedulerName, averageMs: number, deps: TickerDeps, limits: DeadLimits = {}) {
   return tickOf(`poll_${set}`, deps, async () => {
     const nowSec = deps.clock.realMs() / 1000;
-    const moved = await pollDue(deps.pool.next(), set, nowSec, POLL_BATCH, {
-      ...dead,
-      onDeadLettered: ({ jid, reason, excerpt }) =>
-        deps.logger.warn(deadLetterLine({ from: set, jid, deadScore: nowSec, reason: `invalid job: ${reason}`, excerpt })),
-    });
+    const moved = await pollDue(deps.pool.next(), set, nowSec, POLL_BATCH, pollOptions(set, nowSec, deps.logger, limits));
     return moved >= POLL_BATCH ? 0 : jittered(averageMs, deps.random);
   });
 }
