@@ -73,17 +73,13 @@ export class OutageLog {
     this.#deps = deps;
   }
 
-  /** Whether the last call failed. */
-  get failing(): boolean {
-    return this.#failures > 0;
-  }
-
   /**
    * A failure. Logged (warn; error when permanent) when it starts an outage,
    * when it turns into a different permanent failure (down, then denied; a
    * change between transient texts is not news: they can alternate on every
-   * retry), and every {@link REPEAT_PERMANENT_MS} while a permanent one lasts. The line has `event`, `fields`, `error` in plain
-   * words, the original as `cause`, and `permanent`.
+   * retry), and every {@link REPEAT_PERMANENT_MS} while a permanent one
+   * lasts. The line has `event`, `fields`, `error` in plain words, the
+   * original as `cause`, and `permanent`.
    */
   failed(event: string, error: unknown, fields: Record<string, unknown> = {}): void {
     const info = describeRedisError(error);
