@@ -46,7 +46,7 @@ function firstLine(error: unknown): string {
   return text.split('\n')[0]!.trim();
 }
 
-/** The innermost message in a `cause` chain (a ScriptError wraps Redis's ReplyError), plus ioredis's MULTI `previousErrors`. */
+/** The first line of every message along the `cause` chain (a ScriptError wraps Redis's ReplyError) and of ioredis's MULTI `previousErrors`. */
 function messages(error: unknown): string[] {
   const found: string[] = [];
   for (let current: unknown = error, depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
