@@ -77,8 +77,8 @@ export class BufferFullError extends KiqError {
 
 /** An operation needs a started instance (or one not yet stopped). */
 export class KiqNotRunningError extends KiqError {
-  constructor(operation: string, state: string) {
-    super('KIQ_ERR_NOT_RUNNING', `cannot ${operation}: kiq is ${state}`);
+  constructor(operation: string, state: string, options?: { cause?: unknown }) {
+    super('KIQ_ERR_NOT_RUNNING', `cannot ${operation}: kiq is ${state}`, options);
   }
 }
 

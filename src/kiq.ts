@@ -24,9 +24,10 @@ import { EscalationError, KiqConfigError, KiqNotRunningError, UnflushedJobsError
 import { KiqEmitter, type KiqEventName, type KiqListener } from './events.js';
 import { buildJob, type EnqueueOptions, type PlainJob } from './job/build.js';
 import type { JobPayload } from './job/payload.js';
-import { ConnectionPool } from './redis/connections.js';
+import { ConnectionPool, STALL_TIMEOUT_MS } from './redis/connections.js';
 import { clearAll } from './redis/clear.js';
 import { redactUrl } from './redis/redact-url.js';
+import { describeRedisError } from './redis/redis-error.js';
 import { Heartbeat, kBeat, kiqVersion } from './server/heartbeat.js';
 import { ExecutionMetrics } from './server/metrics/execution-metrics.js';
 import { MetricsFlusher } from './server/metrics/metrics-flusher.js';
@@ -181,10 +182,17 @@ export class Kiq {
       // CLIENT LIST: name=kiq:<identity>:pool:0 …, lib-name=ioredis(kiq_v<version>) on Redis 7.2+
       // (as Sidekiq 8.1's redis-client(sidekiq_v8.1.7)), so operators tell Kiq's connections from Ruby's
       const options = { clientInfoTag: `kiq_v${kiqVersion()}`, ...this.#config.redis };
-      const pool = new ConnectionPool({ url: this.#config.redisUrl, options }, this.#config.poolSize, `kiq:${this.identity}`);
+      const pool = new ConnectionPool(
+        // a BLMOVE waits up to fetchInterval for its reply: only silence beyond that is a stall
+        { url: this.#config.redisUrl, options, stallTimeoutMs: STALL_TIMEOUT_MS + this.#config.fetchInterval, logger: this.#config.logger },
+        this.#config.poolSize,
+        `kiq:${this.identity}`,
+      );
       this.#pool = pool;
+      const url = redactUrl(this.#config.redisUrl);
       await pool.connect().catch((error: unknown) => {
-        throw new KiqNotRunningError('start', `unable to reach Redis at ${redactUrl(this.#config.redisUrl)} (${String(error)})`);
+        const info = describeRedisError(error);
+        throw new KiqNotRunningError('start', `unable to ${info.permanent ? 'use' : 'reach'} Redis at ${url}: ${info.message} (${info.cause})`, { cause: error });
       });
       if (this.#config.server) {
         const state = new ProcessState(this.#config.clock);
@@ -206,7 +214,10 @@ export class Kiq {
         // no heartbeat yet would look orphaned to other processes (Kiq's
         // Necromancer race, KIQ-BEHAVIOUR.md §16.1 item 18); the process is
         // listed at once. Signals wait for the first ticked beat.
-        await heartbeat.beat({ popSignal: false });
+        await heartbeat.beat({ popSignal: false }).catch((error: unknown) => {
+          const info = describeRedisError(error);
+          throw new KiqNotRunningError('start', `unable to write the heartbeat to Redis at ${url}: ${info.message} (${info.cause})`, { cause: error });
+        });
       }
       this.#startTree(pool);
       pool.onReconnect(() => void this.#redisBack(pool));
@@ -223,7 +234,8 @@ export class Kiq {
   #startTree(pool: ConnectionPool): void {
     const flush = createFlushActor(this.#buffer, pool, this.#config.clock, {
       onOutage: (error, waiting) => {
-        this.#log('warn', { event: 'enqueueing_failed', error: error.message, waiting });
+        const info = describeRedisError(error);
+        this.#log('warn', { event: 'enqueueing_failed', error: info.message, cause: info.cause, waiting });
         this.#events.emit('push.outage', { error, waiting });
       },
       onRestored: () => {
@@ -242,7 +254,7 @@ export class Kiq {
       ? new ReporterBus({ system: () => this.#root?.system, targets: reporterTargets(this.#config, { emitter: this.#events }), logger: this.#config.logger })
       : undefined;
     this.#bus = bus;
-    const io = this.#process && bus ? { hooks: combineHooks([this.#process.state, bus, ...(this.#process.metrics ? [this.#process.metrics] : [])]), beat: this.#process.heartbeat.tick(), emitter: this.#events } : {};
+    const io = this.#process && bus ? { hooks: combineHooks([this.#process.state, bus, ...(this.#process.metrics ? [this.#process.metrics] : [])]), beat: this.#process.heartbeat.tick(), emitter: this.#events, board: this.#process.state.problems } : {};
     // read at call time through the system: a restarted senator is a new actor
     const leader = leaderGate(() => this.#root?.system, this.#config.clock);
     const root = createActor(

@@ -44,6 +44,12 @@ export interface ProcessInfo {
   readonly leader: boolean;
   /** The `info` JSON decoded (all of it, for `--json`). */
   readonly info: Readonly<Record<string, unknown>>;
+  /**
+   * Failures that need an operator, as the process last posted them (Kiq's
+   * `kiq_errors`, e.g. `fetch:default: the Redis user may not run LMOVE …`);
+   * empty when none (and for Sidekiq processes).
+   */
+  readonly errors: readonly string[];
 }
 
 /** A job running in some process (`<identity>:work`, else the 6.4 `<identity>:workers`). */
@@ -100,11 +106,11 @@ export async function listProcesses(redis: Redis, nowMs: number = Date.now()): P
   const identities = members.sort();
   if (identities.length === 0) return [];
   const pipeline = redis.pipeline();
-  for (const identity of identities) pipeline.hmget(processKey(identity), 'info', 'busy', 'beat', 'quiet', 'rss', 'concurrency', 'rtt_us');
+  for (const identity of identities) pipeline.hmget(processKey(identity), 'info', 'busy', 'beat', 'quiet', 'rss', 'concurrency', 'rtt_us', 'kiq_errors');
   const replies = checkReplies(await pipeline.exec(), identities.length, 'processes') as (string | null)[][];
   const out: ProcessInfo[] = [];
   identities.forEach((identity, i) => {
-    const [infoText, busy, beat, quiet, rss, concurrency, rttUs] = replies[i]!;
+    const [infoText, busy, beat, quiet, rss, concurrency, rttUs, errors] = replies[i]!;
     if (infoText === null || infoText === undefined) return; // expired: Sidekiq skips (and prunes) it
     const info = asRecord(parseJson(infoText)) ?? {};
     const beatSec = toNumber(beat);
@@ -126,6 +132,7 @@ export async function listProcesses(redis: Redis, nowMs: number = Date.now()): P
       labels: Array.isArray(info.labels) ? info.labels.map(String) : [],
       leader: leader !== null && leader === identity,
       info,
+      errors: ((value) => (Array.isArray(value) ? value.map(String) : []))(parseJson(errors)),
     });
   });
   return out;

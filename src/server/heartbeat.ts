@@ -39,6 +39,8 @@ import type { TickOutput } from '../../machines/ticker.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../config/options.js';
 import { formatSeconds } from '../job/timestamp.js';
+import { OutageLog } from '../redis/outage-log.js';
+import { describeRedisError, ranOutsideTransaction } from '../redis/redis-error.js';
 import { PROCESSES, processKey, signalsKey, statKey, workKey, workersKey } from '../redis/keys.js';
 import type { MetricsFlusher } from './metrics/metrics-flusher.js';
 import { checkReplies } from './ops/redis-call.js';
@@ -102,6 +104,8 @@ export interface HeartbeatWrite {
   readonly date: string;
   /** RPOP one signal (not before the tree runs). */
   readonly popSignal: boolean;
+  /** Failures that need an operator, written as `kiq_errors` (a JSON array; `kiq processes` shows it). */
+  readonly errors?: readonly string[];
 }
 
 /** One Sidekiq 8.0.9+ capsule as `info.capsules` holds it (launcher.rb `to_data`, capsule.rb `to_h`). */
@@ -239,6 +243,8 @@ export async function writeHeartbeat(redis: Redis, beat: HeartbeatWrite): Promis
       String(beat.rssKb),
       'rtt_us',
       String(beat.rttUs),
+      'kiq_errors',
+      JSON.stringify(beat.errors ?? []),
     )
     .expire(key, HEARTBEAT_TTL_SEC);
   commands += 3;
@@ -292,10 +298,11 @@ export class Heartbeat {
   /** Total concurrency: the sum of the queues' limits. */
   readonly concurrency: number;
   #rttUs = 0;
-  #failing = false;
+  readonly #outage: OutageLog;
 
   constructor(deps: HeartbeatDeps) {
     this.#deps = deps;
+    this.#outage = new OutageLog('heartbeat', { logger: deps.logger, clock: deps.clock });
     const queues = Object.keys(deps.queues);
     const env = deps.env ?? process.env;
     this.concurrency = Object.values(deps.queues).reduce((sum, limit) => sum + limit, 0);
@@ -342,6 +349,7 @@ export class Heartbeat {
       counts,
       date: utcDate(nowMs),
       popSignal: options.popSignal ?? true,
+      errors: state.problems.list(),
     };
     const sentAt = clock.monoMs();
     const redis = this.#deps.redis();
@@ -353,7 +361,7 @@ export class Heartbeat {
     } catch (error) {
       // not run: the next beat sends them. Ran with a failed command: the
       // others took effect, and a retry would add them again
-      if (!(error instanceof HeartbeatCommandError)) state.restoreCounts(counts);
+      if (!(error instanceof HeartbeatCommandError) && !ranOutsideTransaction(error)) state.restoreCounts(counts);
       throw error;
     } finally {
       await metrics;
@@ -375,15 +383,12 @@ export class Heartbeat {
    */
   tick() {
     return fromPromise<TickOutput>(async () => {
-      const { logger } = this.#deps;
       try {
         await this.beat();
-        if (this.#failing) logger.info(JSON.stringify({ source: 'kiq', event: 'heartbeat_restored' }));
-        this.#failing = false;
+        this.#outage.restored('heartbeat_restored');
         return { nextDelay: HEARTBEAT_EVERY_MS };
       } catch (error) {
-        if (!this.#failing) logger.warn(JSON.stringify({ source: 'kiq', event: 'heartbeat_failed', error: String(error) }));
-        this.#failing = true;
+        this.#outage.failed('heartbeat_failed', error);
         return { nextDelay: HEARTBEAT_RETRY_MS };
       }
     });
@@ -420,7 +425,8 @@ export class Heartbeat {
       }
       await execAll(multi, commands, 'heartbeat clear');
     } catch (error) {
-      logger.warn(JSON.stringify({ source: 'kiq', event: 'heartbeat_clear_failed', error: String(error), unwritten: counts }));
+      const info = describeRedisError(error);
+      logger.warn(JSON.stringify({ source: 'kiq', event: 'heartbeat_clear_failed', error: info.message, cause: info.cause, unwritten: counts }));
     }
   }
 }

@@ -39,7 +39,7 @@ describe('kiq stats / queues / processes / busy / quiet / stop', () => {
       .zadd('retry', t + 60, '{"class":"R","args":[],"jid":"r1"}', t + 70, '{"class":"R","args":[],"jid":"r2"}')
       .zadd('dead', t, '{"class":"D","args":[],"jid":"d1"}')
       .sadd('processes', A, B, STALE)
-      .hset(A, 'info', info(A, 12479, ['default', 'low'], 'interop'), 'busy', '1', 'beat', String(t - 2), 'quiet', 'false', 'rss', '30940', 'rtt_us', '45')
+      .hset(A, 'info', info(A, 12479, ['default', 'low'], 'interop'), 'busy', '1', 'beat', String(t - 2), 'quiet', 'false', 'rss', '30940', 'rtt_us', '45', 'kiq_errors', '["fetch:default: the Redis user may not run LMOVE (ACL NOPERM)"]')
       .hset(B, 'info', info(B, 12480, ['mailers'], ''), 'busy', '2', 'beat', String(t - 4), 'quiet', 'true', 'rss', '1', 'rtt_us', '1')
       .hset(`${A}:work`, 'ak7', work('a319acf4a129c1d6e0eec6db', Math.floor(t) - 20))
       .hset(`${B}:workers`, 'b1', work('b319acf4a129c1d6e0eec6db', Math.floor(t) - 40))
@@ -73,12 +73,15 @@ describe('kiq stats / queues / processes / busy / quiet / stop', () => {
     expect(rows[0]).to.match(/^IDENTITY +HOST +PID +TAG +QUEUES +CONCURRENCY +BUSY +QUIET +BEAT +LEADER$/);
     expect(rows[1]).to.match(new RegExp(`^${A} +vm +12479 +interop +default,low +5 +1 +no +[\\d.]+s ago +yes$`));
     expect(rows[2]).to.match(new RegExp(`^${B} +vm +12480 +- +mailers +5 +2 +yes +[\\d.]+s ago +-$`));
-    expect(rows).to.have.length(3);
+    // the failure a Kiq process posted in its heartbeat, below the table
+    expect(rows[3]).to.equal(`! ${A} fetch:default: the Redis user may not run LMOVE (ACL NOPERM)`);
+    expect(rows).to.have.length(4);
     const p = JSON.parse(processesJson!.stdout) as Record<string, unknown>[];
     expect(p.map((x) => [x.identity, x.leader, x.quiet, x.busy, x.tag])).to.deep.equal([
       [A, true, false, 1, 'interop'],
       [B, false, true, 2, ''],
     ]);
+    expect(p.map((x) => x.errors)).to.deep.equal([['fetch:default: the Redis user may not run LMOVE (ACL NOPERM)'], []]);
     expect(p[0]!.beatAge).to.be.within(1, 20);
 
     const jobs = busy!.stdout.trimEnd().split('\n');

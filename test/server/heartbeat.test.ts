@@ -69,7 +69,7 @@ describe('Heartbeat (real Redis)', () => {
     await beat.beat();
     expect(await redis.client.smembers('processes')).to.deep.equal([IDENTITY]);
     const hash = await redis.client.hgetall(IDENTITY);
-    expect(Object.keys(hash).sort()).to.deep.equal(['beat', 'busy', 'concurrency', 'info', 'quiet', 'rss', 'rtt_us']);
+    expect(Object.keys(hash).sort()).to.deep.equal(['beat', 'busy', 'concurrency', 'info', 'kiq_errors', 'quiet', 'rss', 'rtt_us']);
     expect(hash.concurrency).to.equal('7');
     const info = JSON.parse(hash.info!);
     expect(info).to.deep.equal({

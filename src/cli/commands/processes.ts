@@ -19,7 +19,9 @@ export const processesCommand: Command = {
 
 Every process with a live heartbeat, as the Web UI's Busy page lists it:
 identity, host, pid, tag, queues, concurrency, jobs running, quiet, age of the
-last heartbeat, and whether it is the leader (dear-leader).
+last heartbeat, and whether it is the leader (dear-leader). Below the table,
+one line per failure a Kiq process needs an operator for (an ACL denial, a
+key of the wrong type), as its last heartbeat posted it.
 
 Options:
   --json             a JSON array (times in epoch seconds, beatAge in seconds)
@@ -59,6 +61,7 @@ Options:
           ]),
         ),
       );
+      for (const p of processes) for (const error of p.errors) io.out(`! ${p.identity} ${error}\n`);
     }
     return EXIT.OK;
   },
