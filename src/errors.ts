@@ -17,6 +17,7 @@ export type KiqErrorCode =
   | 'KIQ_ERR_ESCALATED'
   | 'KIQ_ERR_UNFLUSHED'
   | 'KIQ_ERR_REPORTER_DISABLED'
+  | 'KIQ_ERR_ADMIN'
   | 'KIQ_ERR_SPOOL_LOCKED'
   | 'KIQ_ERR_SPOOL';
 
@@ -85,8 +86,8 @@ export class BufferFullError extends KiqError {
 
 /** An operation needs a started instance (or one not yet stopped). */
 export class KiqNotRunningError extends KiqError {
-  constructor(operation: string, state: string) {
-    super('KIQ_ERR_NOT_RUNNING', `cannot ${operation}: kiq is ${state}`);
+  constructor(operation: string, state: string, options?: { cause?: unknown }) {
+    super('KIQ_ERR_NOT_RUNNING', `cannot ${operation}: kiq is ${state}`, options);
   }
 }
 
@@ -155,6 +156,33 @@ export class ReporterDisabledError extends KiqError {
 }
 
 /**
+ * What went wrong in an `Admin` call (`kiq/admin`), as {@link AdminError.kind}:
+ * `not-found` (no such queue, job or live process), `ambiguous` (an identity
+ * prefix names several processes), `invalid-argument` (a bad limit, day
+ * count, name or entry), `redis` (Redis refused the command or could not be
+ * reached; `cause` is the ioredis error), `closed` (the Admin was closed).
+ */
+export type AdminErrorKind = 'not-found' | 'ambiguous' | 'invalid-argument' | 'redis' | 'closed';
+
+/**
+ * An `Admin` operation (`kiq/admin`) could not be done; `kind` says why and
+ * the message names what was asked for. Nothing was changed unless the
+ * message says so: bulk operations report partial results instead of throwing.
+ *
+ * @example
+ * try { await admin.quiet('web-1'); } catch (e) { if (e instanceof AdminError && e.kind === 'not-found') ... }
+ */
+export class AdminError extends KiqError {
+  /** Why the operation failed. */
+  readonly kind: AdminErrorKind;
+
+  constructor(kind: AdminErrorKind, message: string, options?: { cause?: unknown }) {
+    super('KIQ_ERR_ADMIN', message, options);
+    this.kind = kind;
+  }
+}
+
+/**
  * Another process (or another Kiq instance) holds the spool directory's
  * lock: two writers on one spool would push each other's jobs. `start()`
  * rejects with it; nothing was read or written.
@@ -199,6 +227,7 @@ export const ERROR_CLASSES: Readonly<Record<KiqErrorCode, string>> = {
   KIQ_ERR_ESCALATED: 'EscalationError',
   KIQ_ERR_UNFLUSHED: 'UnflushedJobsError',
   KIQ_ERR_REPORTER_DISABLED: 'ReporterDisabledError',
+  KIQ_ERR_ADMIN: 'AdminError',
   KIQ_ERR_SPOOL_LOCKED: 'SpoolLockedError',
   KIQ_ERR_SPOOL: 'SpoolError',
 };

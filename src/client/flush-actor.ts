@@ -9,6 +9,7 @@
  * they do. A failing final flush (`stop()` while Redis is down) ends once
  * every waiting job is on disk: the next start pushes them.
  */
+import type { TimestampFormat } from '../job/timestamp.js';
 import { fromPromise } from 'xstate';
 import type { FlushOutput } from '../../machines/flusher.js';
 import type { Clock } from '../clock.js';
@@ -32,8 +33,15 @@ export interface FlushHooks {
 }
 
 /** Build the `flush` actor logic for one Kiq instance. */
-export function createFlushActor(buffer: JobBuffer, pool: ConnectionPool, clock: Clock, hooks: FlushHooks, durable?: DurablePush) {
-  const pusher = new Pusher();
+export function createFlushActor(
+  buffer: JobBuffer,
+  pool: ConnectionPool,
+  clock: Clock,
+  hooks: FlushHooks,
+  timestamps: TimestampFormat = 'seconds',
+  durable?: DurablePush,
+) {
+  const pusher = new Pusher(timestamps);
   let failing = false;
   const failed = (error: Error): never => {
     if (!failing) hooks.onOutage(error, buffer.size);

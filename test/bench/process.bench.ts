@@ -25,6 +25,10 @@
  * are the same number. After `close()` no job may be waiting, active,
  * completed or failed.
  *
+ * `kiq-no-metrics` is the same Kiq run with `metrics: false`: the
+ * difference to `kiq` is what the execution metrics (Sidekiq 7/8 Metrics
+ * tab) cost per job, printed as its own line.
+ *
  * CPU columns cover start → last ack: Node CPU of this process, redis-server
  * CPU and command counts (INFO commandstats, Lua-issued commands included).
  *
@@ -62,11 +66,12 @@ import {
   type Window,
 } from './lib/common.js';
 
-type System = 'kiq' | 'bullmq';
+type System = 'kiq' | 'kiq-no-metrics' | 'bullmq';
 
-const SYSTEMS: readonly System[] = ['kiq', 'bullmq'];
+const SYSTEMS: readonly System[] = ['kiq', 'kiq-no-metrics', 'bullmq'];
 const LABEL: Record<System, string> = {
   kiq: 'kiq (queues { bench: 50 })',
+  'kiq-no-metrics': 'kiq (same, metrics: false)',
   bullmq: 'BullMQ 6.7.0 (Worker concurrency 50)',
 };
 const N = positiveInt('BENCH_PROCESS_JOBS', 100_000);
@@ -139,7 +144,7 @@ function markProfileWindow(system: System, from: number, to: number): void {
 }
 
 /** Kiq: pre-enqueue with a client-only instance, then time a server instance from start() to the Nth perform. */
-async function runKiq(env: BenchEnv, window: Window): Promise<Sample> {
+async function runKiq(env: BenchEnv, window: Window, metrics = true): Promise<Sample> {
   const { admin, target } = env;
   const Job = defineWorker<[number, string]>({ class: CLASS, queue: QUEUE, perform() {} });
   const client = new Kiq({ redisUrl: target.url, server: false, bufferLimit: N, logger: silentLogger });
@@ -163,6 +168,7 @@ async function runKiq(env: BenchEnv, window: Window): Promise<Sample> {
     queues: { [QUEUE]: CONCURRENCY },
     workers: [Counted],
     fetchInterval: 500,
+    metrics,
     logger: silentLogger,
   });
   const privateKey = `queue:sq|${kiq.identity}|${QUEUE}`;
@@ -247,6 +253,7 @@ async function runBullmq(env: BenchEnv, window: Window): Promise<Sample> {
 
 const RUNNERS: Record<System, (env: BenchEnv, window: Window) => Promise<Sample>> = {
   kiq: runKiq,
+  'kiq-no-metrics': (env, window) => runKiq(env, window, false),
   bullmq: runBullmq,
 };
 
@@ -283,6 +290,13 @@ function report(samples: Map<System, Sample[]>, env: BenchEnv, noise: string): R
   lines.push('');
   const ratio = medians.kiq !== null && medians.bullmq !== null ? medians.kiq / medians.bullmq : null;
   lines.push(ratioLine('kiq / BullMQ processing', ratio, TARGET_VS_BULLMQ));
+  const withMetrics = samples.get('kiq');
+  const without = samples.get('kiq-no-metrics');
+  if (withMetrics?.length && without?.length) {
+    const cpu = median(withMetrics.map((s) => s.nodeCpuUs)) - median(without.map((s) => s.nodeCpuUs));
+    const rate = median(withMetrics.map((s) => s.rate)) / median(without.map((s) => s.rate));
+    lines.push(`- execution metrics: ${fmt2(cpu)} node CPU µs/job, throughput ×${fmt2(rate)} (kiq vs kiq metrics: false)`);
+  }
   lines.push('');
   console.log(lines.join('\n'));
   return medians;
@@ -303,7 +317,7 @@ export const processSuite: Suite = {
     );
     const values = new Map([...samples].map(([system, kept]) => [system, kept.map((k) => k.value)]));
     const medians = report(values, env, noise);
-    return { json: { bench: 'process', kiq: medians.kiq, bullmq: medians.bullmq } };
+    return { json: { bench: 'process', kiq: medians.kiq, kiq_no_metrics: medians['kiq-no-metrics'], bullmq: medians.bullmq } };
   },
 };
 

@@ -12,6 +12,7 @@ import type { Clock } from '../../clock.js';
 import type { ResolvedSpool } from '../../config/options.js';
 import { SpoolError, SpoolLockedError, UnflushedJobsError } from '../../errors.js';
 import type { KiqEmitter } from '../../events.js';
+import type { TimestampFormat } from '../../job/timestamp.js';
 import type { JobBuffer } from '../buffer.js';
 import { DurablePush } from './durable-push.js';
 import { Spool } from './spool.js';
@@ -21,6 +22,8 @@ export interface SpoolWiring {
   readonly buffer: JobBuffer;
   readonly clock: Clock;
   readonly events: KiqEmitter;
+  /** The `timestamps` option: how replayed jobs get `enqueued_at`. */
+  readonly timestamps: TimestampFormat;
   log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>): void;
   /** Tell the Flusher that jobs wait (in the spool, or back in memory). */
   wake(): void;
@@ -42,7 +45,7 @@ export async function openDurablePush(settings: ResolvedSpool, wiring: SpoolWiri
   let spool: Spool;
   try {
     spool = await Spool.open(
-      { dir: settings.dir, segmentBytes: settings.segmentBytes, keepCurrent: settings.mode === 'always', recentRecords: wiring.buffer.limit },
+      { dir: settings.dir, segmentBytes: settings.segmentBytes, keepCurrent: settings.mode === 'always', recentRecords: wiring.buffer.limit, timestamps: wiring.timestamps },
       {
         report,
         refused: (refused) => {

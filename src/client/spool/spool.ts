@@ -25,6 +25,7 @@ import { mkdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { SpoolError } from '../../errors.js';
+import type { TimestampFormat } from '../../job/timestamp.js';
 import type { BufferEntry } from '../entry.js';
 import { Pusher } from '../pusher.js';
 import { fsyncDir } from './fsync-dir.js';
@@ -63,6 +64,8 @@ export interface SpoolSettings {
   readonly keepCurrent: boolean;
   /** Most records this process keeps in memory for its own replays (`bufferLimit`). */
   readonly recentRecords: number;
+  /** How replayed immediate jobs get their `enqueued_at` (the `timestamps` option). */
+  readonly timestamps: TimestampFormat;
 }
 
 /** What the spool tells its owner. */
@@ -90,7 +93,7 @@ export class Spool {
   readonly #hooks: SpoolHooks;
   readonly #lock: SpoolLock;
   readonly #segments: Segment[];
-  readonly #pusher = new Pusher();
+  readonly #pusher: Pusher;
   #writer: { segment: Segment; file: SegmentWriter } | undefined;
   #nextSeq: number;
   #waiters: Waiter[] = [];
@@ -105,6 +108,7 @@ export class Spool {
     this.#segments = segments;
     this.#nextSeq = (segments.at(-1)?.seq ?? 0) + 1;
     this.#recent = new RecentRecords(RECENT_BYTES, settings.recentRecords);
+    this.#pusher = new Pusher(settings.timestamps);
   }
 
   /**

@@ -63,7 +63,7 @@ function overBudget(): boolean {
 }
 
 /** Every system name any suite knows (BENCH_ONLY values). */
-const EVERY_SYSTEM: readonly string[] = ['kiq', 'kiq-spool', 'kiq-always', 'raw', 'bullmq'];
+const EVERY_SYSTEM: readonly string[] = ['kiq', 'kiq-no-metrics', 'kiq-spool', 'kiq-always', 'raw', 'bullmq'];
 
 /**
  * The systems BENCH_ONLY picks out of `known` (all of them when unset).
