@@ -2,10 +2,9 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { Kiq, SpoolLockedError } from '../../src/index.js';
 import { silent } from '../support/logger.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { useStoppableRedis } from '../support/stoppable-redis.js';
 import { spoolFiles } from '../support/spool-files.js';
 import { startSpoolChild, type SpoolChild } from '../support/spool-child.js';
 
@@ -16,31 +15,25 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Spool on real processes: kill -9 during an outage and during replay', function () {
   this.timeout(180_000);
-  let server: RedisServer;
-  let client: Redis;
   let dir: string;
   const children: SpoolChild[] = [];
 
   beforeEach(async () => {
-    server = await startRedisServer();
-    client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100, lazyConnect: true });
-    client.on('error', () => undefined);
-    await client.connect();
     dir = await mkdtemp(join(tmpdir(), 'kiq-spool-crash-'));
   });
   afterEach(async () => {
     for (const child of children.splice(0)) await child.kill();
-    client.disconnect();
-    await server.stop();
     await rm(dir, { recursive: true, force: true });
   });
+  // after the hooks above: Kiq and children shut down while Redis still runs
+  const redis = useStoppableRedis();
 
   /** A child enqueues JOBS jobs with Redis stopped and is SIGKILLed `delayMs` after the last enqueue resolved. */
   async function enqueueThenKill(delayMs: number): Promise<void> {
-    const child = startChild(server.url, dir);
+    const child = startChild(redis.server.url, dir);
     children.push(child);
     await child.line(/^ready$/);
-    await server.stop();
+    await redis.stop();
     child.process.stdin!.write('enqueue\n');
     await child.line(/^enqueued /, 60_000);
     await sleep(delayMs);
@@ -50,8 +43,8 @@ describe('Spool on real processes: kill -9 during an outage and during replay', 
   }
 
   async function storedArgs(): Promise<number[]> {
-    await client.ping();
-    return (await client.lrange('queue:default', 0, -1)).map((raw) => JSON.parse(raw).args[0] as number);
+    await redis.client.ping();
+    return (await redis.client.lrange('queue:default', 0, -1)).map((raw) => JSON.parse(raw).args[0] as number);
   }
 
   function expectEachOnce(args: number[]): void {
@@ -63,23 +56,23 @@ describe('Spool on real processes: kill -9 during an outage and during replay', 
   }
 
   it('refuses a second process on the same spool directory with SpoolLockedError naming the holder, and takes over after a kill -9', async () => {
-    const holder = startChild(server.url, dir);
+    const holder = startChild(redis.server.url, dir);
     children.push(holder);
     await holder.line(/^ready$/);
-    const second = new Kiq({ redisUrl: server.url, server: false, logger: silent(), spool: { dir } });
+    const second = new Kiq({ redisUrl: redis.server.url, server: false, logger: silent(), spool: { dir } });
     const error = await second.start().catch((e: unknown) => e);
     expect(error).to.be.instanceOf(SpoolLockedError);
     expect((error as SpoolLockedError).holder).to.equal(holder.process.pid);
     await holder.kill();
-    const third = new Kiq({ redisUrl: server.url, server: false, logger: silent(), spool: { dir } });
+    const third = new Kiq({ redisUrl: redis.server.url, server: false, logger: silent(), spool: { dir } });
     await third.start();
     await third.stop();
   });
 
   it(`writes all ${JOBS.toLocaleString('en')} jobs to Redis exactly once after a kill -9 a few ms after the last enqueue`, async () => {
     await enqueueThenKill(Math.floor(Math.random() * 5));
-    server = await startRedisServer(server.port);
-    const replay = startChild(server.url, dir);
+    await redis.restart();
+    const replay = startChild(redis.server.url, dir);
     children.push(replay);
     await replay.line(/^drained$/, 60_000);
     expectEachOnce(await storedArgs());
@@ -88,11 +81,11 @@ describe('Spool on real processes: kill -9 during an outage and during replay', 
 
   it('repeats no job when replay is killed at random moments (progress key in the same MULTI as the push)', async () => {
     await enqueueThenKill(2);
-    server = await startRedisServer(server.port);
+    await redis.restart();
     let kills = 0;
     // replay starts as start() resolves: kill at a random moment of it, again and again
     for (let attempt = 0; attempt < 20; attempt++) {
-      const replay = startChild(server.url, dir);
+      const replay = startChild(redis.server.url, dir);
       children.push(replay);
       await replay.line(/^ready$/, 30_000);
       await sleep(Math.floor(Math.random() * 25));
@@ -101,7 +94,7 @@ describe('Spool on real processes: kill -9 during an outage and during replay', 
       if (finished) break;
       kills++;
     }
-    const last = startChild(server.url, dir);
+    const last = startChild(redis.server.url, dir);
     children.push(last);
     await last.line(/^drained$/, 60_000);
     const args = await storedArgs();

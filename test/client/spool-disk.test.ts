@@ -3,8 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { useStoppableRedis } from '../support/stoppable-redis.js';
 import { startSpoolChild, type SpoolChild } from '../support/spool-child.js';
 
 /**
@@ -23,8 +22,6 @@ function wrapped(mnt: string, setup: string): string[] {
 
 describe('Spool on a full or read-only disk (real processes, unshare + tmpfs)', function () {
   this.timeout(120_000);
-  let server: RedisServer;
-  let client: Redis;
   let mnt: string;
   const children: SpoolChild[] = [];
 
@@ -32,37 +29,33 @@ describe('Spool on a full or read-only disk (real processes, unshare + tmpfs)', 
     if (!unshareWorks()) this.skip();
   });
   beforeEach(async () => {
-    server = await startRedisServer();
-    client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100, lazyConnect: true });
-    client.on('error', () => undefined);
-    await client.connect();
     mnt = await mkdtemp(join(tmpdir(), 'kiq-spool-mnt-'));
   });
   afterEach(async () => {
     for (const child of children.splice(0)) await child.kill();
-    client.disconnect();
-    await server.stop();
     await rm(mnt, { recursive: true, force: true });
   });
+  // after the hooks above: Kiq and children shut down while Redis still runs
+  const redis = useStoppableRedis();
 
   async function storedArgs(): Promise<number[]> {
-    await client.ping();
-    return (await client.lrange('queue:default', 0, -1)).map((raw) => JSON.parse(raw).args[0] as number).sort((a, b) => a - b);
+    await redis.client.ping();
+    return (await redis.client.lrange('queue:default', 0, -1)).map((raw) => JSON.parse(raw).args[0] as number).sort((a, b) => a - b);
   }
 
   it('ENOSPC: the jobs the disk cannot take stay in memory (logged once), and every job reaches Redis once', async () => {
     const JOBS = 3000; // ~150 bytes a record: about 450 KB against a 64 KB tmpfs
-    const child = startSpoolChild({ redisUrl: server.url, dir: `${mnt}/spool`, jobs: JOBS, wrap: wrapped(mnt, 'mount -t tmpfs -o size=64k tmpfs "$MNT"') });
+    const child = startSpoolChild({ redisUrl: redis.server.url, dir: `${mnt}/spool`, jobs: JOBS, wrap: wrapped(mnt, 'mount -t tmpfs -o size=64k tmpfs "$MNT"') });
     children.push(child);
     await child.line(/^ready$/);
-    await server.stop();
+    await redis.stop();
     child.process.stdin!.write('enqueue\n');
     await child.line(/^enqueued /, 60_000);
     const failed = child.lines.filter((line) => line.includes('"event":"spool_write_failed"'));
     expect(failed).to.have.length(1);
     expect(failed[0]).to.include('"code":"ENOSPC"');
     expect(child.lines.some((line) => line.startsWith('error spool') && line.includes('ENOSPC'))).to.equal(true);
-    server = await startRedisServer(server.port);
+    await redis.restart();
     child.process.stdin!.write('flush\n');
     expect(await child.line(/^flushed /, 60_000)).to.equal('flushed 0');
     expect(await storedArgs()).to.deep.equal(Array.from({ length: JOBS }, (_, i) => i));
@@ -71,7 +64,7 @@ describe('Spool on a full or read-only disk (real processes, unshare + tmpfs)', 
   it('EROFS: a read-only spool directory is reported at start, and Kiq runs without a spool', async () => {
     const JOBS = 500;
     const child = startSpoolChild({
-      redisUrl: server.url,
+      redisUrl: redis.server.url,
       dir: `${mnt}/spool`,
       jobs: JOBS,
       wrap: wrapped(mnt, 'mount -t tmpfs tmpfs "$MNT" && mkdir "$MNT/spool" && mount -o remount,ro "$MNT"'),

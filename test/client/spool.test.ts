@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { BufferFullError, Kiq, SpoolError, SpoolLockedError, type KiqOptions } from '../../src/index.js';
 import { progressKey, segmentName } from '../../src/client/spool/segment-name.js';
 import { silent, type MemoryLogger } from '../support/logger.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { useStoppableRedis } from '../support/stoppable-redis.js';
 import { useRedis } from '../support/redis.js';
 import { buildSegment, plainJob, spoolFiles, writeSegment } from '../support/spool-files.js';
 import { until } from '../support/wait.js';
@@ -23,14 +23,12 @@ function errorsOf(kiq: Kiq): Error[] {
 
 describe('Spool: reliable push through a Redis outage, on disk', function () {
   this.timeout(30_000);
-  let server: RedisServer;
-  let client: Redis;
   let dir: string;
   let kiq: Kiq | undefined;
   let logger: MemoryLogger;
 
   const options = (extra: Partial<KiqOptions> = {}): KiqOptions => ({
-    redisUrl: server.url,
+    redisUrl: redis.server.url,
     server: false,
     flushMaxInterval: 200,
     logger,
@@ -39,20 +37,16 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
   });
 
   beforeEach(async () => {
-    server = await startRedisServer();
-    client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100, lazyConnect: true });
-    client.on('error', () => undefined);
-    await client.connect();
     dir = await mkdtemp(join(tmpdir(), 'kiq-spool-'));
     logger = silent();
   });
   afterEach(async () => {
     await kiq?.stop().catch(() => undefined);
     kiq = undefined;
-    client.disconnect();
-    await server.stop();
     await rm(dir, { recursive: true, force: true });
   });
+  // after the hooks above: Kiq and children shut down while Redis still runs
+  const redis = useStoppableRedis();
 
   it('writes nothing to disk while Redis takes the writes (outage mode)', async () => {
     kiq = new Kiq(options());
@@ -61,7 +55,7 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     await kiq.start();
     for (let i = 0; i < 2000; i++) await kiq.enqueue({ class: 'Up', args: [i] });
     await kiq.flush();
-    expect(await client.llen('queue:default')).to.equal(2000);
+    expect(await redis.client.llen('queue:default')).to.equal(2000);
     expect(spooled).to.equal(0);
     expect(spoolFiles(dir)).to.deep.equal([]);
   });
@@ -73,16 +67,16 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     kiq.on('push.spooled', ({ count }) => (spooled += count));
     kiq.on('push.replayed', ({ count }) => (replayed += count));
     await kiq.start();
-    await server.stop();
+    await redis.stop();
     const jobs = await Promise.all(Array.from({ length: 1000 }, (_, i) => kiq!.enqueue({ class: 'Survivor', args: [i] })));
     await until(() => spooled === 1000, 10_000, 'all 1,000 jobs on disk');
     expect(kiq.buffered).to.equal(0);
     expect(spoolFiles(dir)).to.have.length(1);
-    server = await startRedisServer(server.port);
+    await redis.restart();
     await kiq.flush();
     expect(replayed).to.equal(1000);
-    await client.ping();
-    const stored = await jidsIn(client);
+    await redis.client.ping();
+    const stored = await jidsIn(redis.client);
     expect(stored).to.have.length(1000);
     expect(new Set(stored)).to.deep.equal(new Set(jobs.map((job) => job.jid)));
     // oldest first, as LPUSH/BRPOP order expects: the first enqueued is at the right end
@@ -97,19 +91,19 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     kiq.on('push.spooled', ({ count }) => (spooled += count));
     await kiq.start();
     await kiq.enqueue({ class: 'Warm', args: [] }, { confirm: true });
-    process.kill(server.pid, 'SIGSTOP'); // a hung Redis: the connection stays open, nothing answers
+    process.kill(redis.server.pid, 'SIGSTOP'); // a hung Redis: the connection stays open, nothing answers
     try {
       const jobs = [await kiq.enqueue({ class: 'Hung', args: [0] })];
       await new Promise((resolve) => setImmediate(resolve)); // the Flusher's write of job 0 is in flight
       for (let i = 1; i <= 20; i++) jobs.push(await kiq.enqueue({ class: 'Hung', args: [i] }));
       await until(() => spooled === 20, 5_000, 'the 20 jobs behind the hung write on disk');
-      process.kill(server.pid, 'SIGCONT');
+      process.kill(redis.server.pid, 'SIGCONT');
       await kiq.flush();
-      const stored = await jidsIn(client);
+      const stored = await jidsIn(redis.client);
       expect(stored).to.have.length(22);
       expect(new Set(stored).size).to.equal(22);
     } finally {
-      process.kill(server.pid, 'SIGCONT');
+      process.kill(redis.server.pid, 'SIGCONT');
     }
   });
 
@@ -118,17 +112,17 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     let spooled = 0;
     kiq.on('push.spooled', ({ count }) => (spooled += count));
     await kiq.start();
-    await server.stop();
+    await redis.stop();
     const jobs = [];
     for (let i = 0; i < 1000; i++) {
       jobs.push(await kiq.enqueue({ class: 'Long', args: [i] }));
       if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
     }
     await until(() => spooled === 1000, 10_000, 'all 1,000 on disk');
-    server = await startRedisServer(server.port);
+    await redis.restart();
     await kiq.flush();
-    await client.ping();
-    const stored = await jidsIn(client);
+    await redis.client.ping();
+    const stored = await jidsIn(redis.client);
     expect(stored).to.have.length(1000);
     expect(stored.reverse()).to.deep.equal(jobs.map((job) => job.jid));
   });
@@ -136,16 +130,16 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
   it('stop() during an outage keeps what Redis did not take on disk, and the next start writes it', async () => {
     kiq = new Kiq(options());
     await kiq.start();
-    await server.stop();
+    await redis.stop();
     const jobs = await Promise.all(Array.from({ length: 50 }, (_, i) => kiq!.enqueue({ class: 'Kept', args: [i] })));
     await kiq.stop({ timeout: 200 });
     expect(logger.lines.some((line) => line.includes('"event":"spool_kept"'))).to.equal(true);
-    server = await startRedisServer(server.port);
+    await redis.restart();
     kiq = new Kiq(options());
     await kiq.start();
     await kiq.flush();
-    await client.ping();
-    expect((await jidsIn(client)).sort()).to.deep.equal(jobs.map((job) => job.jid).sort());
+    await redis.client.ping();
+    expect((await jidsIn(redis.client)).sort()).to.deep.equal(jobs.map((job) => job.jid).sort());
   });
 
   it('in always mode spools every job before pushing it, and confirm: true resolves once Redis has it', async () => {
@@ -158,7 +152,7 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     expect(receipt.status).to.equal('enqueued');
     await kiq.flush();
     expect(spooled).to.equal(501);
-    const stored = await jidsIn(client);
+    const stored = await jidsIn(redis.client);
     expect(new Set(stored)).to.deep.equal(new Set([...plain.map((job) => job.jid), receipt.job.jid]));
     expect(stored).to.have.length(501);
   });
@@ -169,7 +163,7 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     for (let round = 0; round < 5; round++) {
       for (let i = 0; i < 1000; i++) void kiq.enqueue({ class: 'Wal', args: [round, i] });
       await kiq.flush();
-      expect(await client.llen('queue:default')).to.equal((round + 1) * 1000);
+      expect(await redis.client.llen('queue:default')).to.equal((round + 1) * 1000);
     }
   });
 
@@ -179,7 +173,7 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     await kiq.enqueue({ class: 'Wal', args: ['warm'] }, { confirm: true });
     for (let i = 0; i < 1000; i++) void kiq.enqueue({ class: 'Wal', args: [i] });
     await kiq.stop();
-    expect(await client.llen('queue:default')).to.equal(1001);
+    expect(await redis.client.llen('queue:default')).to.equal(1001);
     expect(logger.lines.some((line) => line.includes('"event":"spool_kept"'))).to.equal(false);
     // the segment kept for more writes is pushed in full: the next start removes it
     expect(spoolFiles(dir).filter((name) => name.endsWith('.kiq'))).to.have.length(1);
@@ -187,26 +181,26 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     await kiq.start();
     expect(spoolFiles(dir)).to.deep.equal([]);
     await kiq.flush();
-    expect(await client.llen('queue:default')).to.equal(1001);
+    expect(await redis.client.llen('queue:default')).to.equal(1001);
   });
 
   it('replays a unique job once: its lock refuses a duplicate spooled after it', async () => {
     kiq = new Kiq(options());
     await kiq.start();
-    await server.stop();
+    await redis.stop();
     await kiq.enqueue({ class: 'Once', args: [1] }, { uniqueFor: 60_000 });
     await kiq.enqueue({ class: 'Once', args: [1] }, { uniqueFor: 60_000 });
     await until(() => spoolFiles(dir).length === 1 && kiq!.buffered === 0, 10_000, 'both on disk');
-    server = await startRedisServer(server.port);
+    await redis.restart();
     await kiq.flush();
-    await client.ping();
-    expect(await client.llen('queue:default')).to.equal(1);
+    await redis.client.ping();
+    expect(await redis.client.llen('queue:default')).to.equal(1);
   });
 
   it('rejects enqueue with BufferFullError past spool.maxBytes, and loses none it accepted', async () => {
     kiq = new Kiq(options({ spool: { dir, maxBytes: 4096 } }));
     await kiq.start();
-    await server.stop();
+    await redis.stop();
     const accepted: string[] = [];
     let error: unknown;
     for (let i = 0; i < 1000 && !error; i++) {
@@ -221,10 +215,10 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     }
     expect(error).to.be.instanceOf(BufferFullError);
     expect((error as Error).message).to.match(/spool\.maxBytes/);
-    server = await startRedisServer(server.port);
+    await redis.restart();
     await kiq.flush();
-    await client.ping();
-    expect((await jidsIn(client)).sort()).to.deep.equal(accepted.sort());
+    await redis.client.ping();
+    expect((await jidsIn(redis.client)).sort()).to.deep.equal(accepted.sort());
   });
 
   it('refuses a second instance on the same directory with SpoolLockedError at start', async () => {
@@ -237,7 +231,7 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     expect((error as Error).message).to.include(dir);
     // the first one is unharmed
     await kiq.enqueue({ class: 'Still', args: [] }, { confirm: true });
-    expect(await client.llen('queue:default')).to.equal(1);
+    expect(await redis.client.llen('queue:default')).to.equal(1);
   });
 
   it('runs without a spool, saying so, when the directory cannot be used', async () => {

@@ -231,12 +231,13 @@ export class Spool {
         ),
       );
     }
+    // Redis has them: counted and told at once (a flush() may resolve during the marker's fsync)
     segment.pushed = batch.next;
+    if (entries.length > 0) this.#hooks.replayed(entries.length, segment.name);
     await writeMarker(markerPath(segment.path), batch.next).catch((error: unknown) => {
       // Redis's progress key already holds this offset: nothing is pushed twice
       this.#hooks.report(new SpoolError(markerPath(segment.path), `marker not written (${String(error)})`, { cause: error }));
     });
-    if (entries.length > 0) this.#hooks.replayed(entries.length, segment.name);
     if (segment.pushed >= segment.size) await this.#remove(segment, redis);
     this.#release();
     return entries.length;
