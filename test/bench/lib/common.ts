@@ -1,6 +1,6 @@
 /**
  * Shared machinery of the benchmarks in test/bench (see the method notes in
- * enqueue.bench.ts and /work/shared/bench/ANCHORS.md): one Redis for every
+ * enqueue.bench.ts): one Redis for every
  * suite (our own redis-server unless REDIS_URL), shared-host noise control,
  * median-of-N interleaved runs with FLUSHDB before each, Markdown tables, and
  * the final JSON lines.
@@ -8,6 +8,8 @@
  * Environment (all optional):
  *   REDIS_URL          use that Redis instead of starting one (its DB is FLUSHed!)
  *   BENCH_REPS         runs per system per case (3)
+ *   BENCH_SCALE        factor on every default job count (1), e.g. 0.05 for a smoke run;
+ *                      an explicit BENCH_*_JOBS wins
  *   BENCH_ONLY         comma list of systems to run (suite-specific names, e.g. kiq,bullmq)
  *   BENCH_QUIET=0      no noise control
  *   BENCH_QUIET_WAIT   most seconds to wait for a quiet host before one run (60)
@@ -40,6 +42,20 @@ export function positiveInt(name: string, fallback: number): number {
   return value;
 }
 
+/** BENCH_SCALE: a positive factor on default job counts. */
+const SCALE = (() => {
+  const raw = process.env.BENCH_SCALE;
+  if (raw === undefined || raw === '') return 1;
+  const value = Number(raw);
+  if (!(value > 0) || !Number.isFinite(value)) throw new Error(`BENCH_SCALE must be a positive number, got ${JSON.stringify(raw)}`);
+  return value;
+})();
+
+/** A job count: env `name` if set, else `fallback` × BENCH_SCALE (at least `floor`). */
+export function jobCount(name: string, fallback: number, floor = 10): number {
+  return positiveInt(name, Math.max(floor, Math.round(fallback * SCALE)));
+}
+
 export const REPS = positiveInt('BENCH_REPS', 3);
 const QUIET = process.env.BENCH_QUIET !== '0';
 const QUIET_WAIT_S = positiveInt('BENCH_QUIET_WAIT', 60);
@@ -63,7 +79,7 @@ function overBudget(): boolean {
 }
 
 /** Every system name any suite knows (BENCH_ONLY values). */
-const EVERY_SYSTEM: readonly string[] = ['kiq', 'raw', 'bullmq'];
+const EVERY_SYSTEM: readonly string[] = ['kiq', 'raw', 'bullmq', 'bee', 'sidekiq'];
 
 /**
  * The systems BENCH_ONLY picks out of `known` (all of them when unset).
