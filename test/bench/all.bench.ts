@@ -12,12 +12,13 @@
  * JSON line left out, and the exit code is 1. Takes about 2–3 minutes on a
  * quiet 2-core host; BENCH_BUDGET (180 s) caps waiting for a busy one.
  */
+import { enqueueOneSuite } from './enqueue-one.bench.js';
 import { enqueueSuite } from './enqueue.bench.js';
 import { latencySuite } from './latency.bench.js';
 import { main, type Suite } from './lib/common.js';
 import { processSuite } from './process.bench.js';
 
-const ALL: readonly Suite[] = [enqueueSuite, processSuite, latencySuite];
+const ALL: readonly Suite[] = [enqueueSuite, enqueueOneSuite, processSuite, latencySuite];
 
 function pickSuites(): readonly Suite[] {
   const raw = process.env.BENCH_SUITES;

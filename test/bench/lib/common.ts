@@ -251,6 +251,12 @@ export function ratioLine(label: string, value: number | null, target: number): 
   return `- ${label}: ${value.toFixed(2)}× (target ≥ ${target}×): ${value >= target ? 'MET' : 'MISSED'}`;
 }
 
+/** "- label: 1.23× (no target)" for a ratio shown for comparison only. */
+export function infoRatioLine(label: string, value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return `- ${label}: n/a (not measured in this run)`;
+  return `- ${label}: ${value.toFixed(2)}× (no target)`;
+}
+
 export const silentLogger = {
   info: () => undefined,
   warn: (message: string) => console.error(message),
