@@ -1,16 +1,16 @@
 /**
  * `npm run bench`: every benchmark suite against one Redis, in order
- * enqueue, enqueue_one, process, latency (BENCH_SUITES=process,latency picks
- * some), each printing its progress and table; the suites' JSON lines come
- * last:
+ * enqueue, enqueue_one, process, latency, memory (BENCH_SUITES=process,latency
+ * picks some), each printing its progress and table; the suites' JSON lines
+ * come last:
  *
  *   {"bench":"enqueue","kiq":N,"bullmq":N,"bee":N,"sidekiq":N,"raw":N}
  *   {"bench":"enqueue_one","kiq":N,"bullmq":N,"bee":N,"sidekiq":N}
  *   {"bench":"process","kiq":N,"bullmq":N,"bee":N,"sidekiq":N,"kiq_node_us":X,"kiq_redis_us":Y}
  *   {"bench":"latency","kiq_p50_ms":N,"kiq_p99_ms":N,"bullmq_p50_ms":N,…,"sidekiq_p99_ms":N}
+ *   {"bench":"memory","kiq_redis_b":X,"kiq_client_b":X,…}
  *
- * The cost-curve (scale) and memory suites are not in the default set
- * (BENCH_SUITES=scale,memory runs them). Peers: BullMQ 6.7.0, bee-queue
+ * Peers: BullMQ 6.7.0, bee-queue
  * 2.0.0 (npm) and Sidekiq 6.4 (Ruby + the sidekiq gem, left out with a note
  * when `ruby -e 'require "sidekiq"'` fails). Method, environment variables
  * and noise control: lib/common.ts and the header of each suite. A suite
@@ -22,9 +22,10 @@ import { enqueueOneSuite } from './enqueue-one.bench.js';
 import { enqueueSuite } from './enqueue.bench.js';
 import { latencySuite } from './latency.bench.js';
 import { main, type Suite } from './lib/common.js';
+import { memorySuite } from './memory.bench.js';
 import { processSuite } from './process.bench.js';
 
-const ALL: readonly Suite[] = [enqueueSuite, enqueueOneSuite, processSuite, latencySuite];
+const ALL: readonly Suite[] = [enqueueSuite, enqueueOneSuite, processSuite, latencySuite, memorySuite];
 
 function pickSuites(): readonly Suite[] {
   const raw = process.env.BENCH_SUITES;
