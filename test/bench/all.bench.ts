@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark suite against one Redis, in order
- * enqueue, enqueue_one, process, latency, memory (BENCH_SUITES=process,latency
+ * enqueue, enqueue_one, process, latency, memory, scale (BENCH_SUITES=process,latency
  * picks some), each printing its progress and table; the suites' JSON lines
  * come last:
  *
@@ -9,6 +9,7 @@
  *   {"bench":"process","kiq":N,"bullmq":N,"bee":N,"sidekiq":N,"kiq_node_us":X,"kiq_redis_us":Y}
  *   {"bench":"latency","kiq_p50_ms":N,"kiq_p99_ms":N,"bullmq_p50_ms":N,…,"sidekiq_p99_ms":N}
  *   {"bench":"memory","kiq_redis_b":X,"kiq_client_b":X,…}
+ *   {"bench":"scale","cases":[{"case":"queues: 1 queue × 100","jobs_s":N,"worker_us":X,…},…]}
  *
  * Peers: BullMQ 6.7.0, bee-queue
  * 2.0.0 (npm) and Sidekiq 6.4 (Ruby + the sidekiq gem, left out with a note
@@ -24,8 +25,9 @@ import { latencySuite } from './latency.bench.js';
 import { main, type Suite } from './lib/common.js';
 import { memorySuite } from './memory.bench.js';
 import { processSuite } from './process.bench.js';
+import { scaleSuite } from './scale.bench.js';
 
-const ALL: readonly Suite[] = [enqueueSuite, enqueueOneSuite, processSuite, latencySuite, memorySuite];
+const ALL: readonly Suite[] = [enqueueSuite, enqueueOneSuite, processSuite, latencySuite, memorySuite, scaleSuite];
 
 function pickSuites(): readonly Suite[] {
   const raw = process.env.BENCH_SUITES;
