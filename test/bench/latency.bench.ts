@@ -103,7 +103,7 @@ interface Sample {
 
 /**
  * Calls `fn(i)` at `rate` per second, scheduled on absolute deadlines so slow
- * calls do not make the run drift (the anchors' `paced`, verbatim).
+ * calls do not make the run drift.
  */
 async function paced(count: number, rate: number, fn: (i: number) => Promise<unknown>): Promise<void> {
   const interval = 1000 / rate;

@@ -29,7 +29,7 @@ import { startRedisServer, type RedisServer } from '../../support/redis-server.j
 export const QUEUE = 'bench';
 export const QUEUE_KEY = `queue:${QUEUE}`;
 export const CLASS = 'BenchJob';
-/** The anchors' payload: args `[i, PAD]` for every system. */
+/** The payload of every system's jobs: args `[i, PAD]`. */
 export const PAD = 'bench-payload-abcdefghijklmnopqrstuvwxyz';
 
 export class VerificationError extends Error {}
@@ -164,7 +164,7 @@ export async function redisSnapshot(admin: Redis): Promise<RedisSnapshot> {
   return { cpu, calls, lua };
 }
 
-/** Wall-clock epoch milliseconds with sub-millisecond resolution, comparable across processes (the anchors' nowMs). */
+/** Wall-clock epoch milliseconds with sub-millisecond resolution, comparable across processes. */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
@@ -225,7 +225,7 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** The anchors' percentile: the ceil(p% · n)-th smallest sample. */
+/** Nearest-rank percentile: the ceil(p% · n)-th smallest sample. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
