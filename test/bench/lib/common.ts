@@ -176,22 +176,34 @@ interface Jiffies {
   readonly ours: number;
 }
 
-/** Reads /proc/stat and our pids' utime+stime; `undefined` where /proc (or one of the pids) is missing. */
+/**
+ * Reads /proc/stat and our pids' utime+stime, plus this process's reaped
+ * children (cutime+cstime): a child that exits during a window moves its CPU
+ * there, so it still counts as ours. A pid already gone is skipped.
+ * `undefined` where /proc is missing.
+ */
 function jiffies(ownPids: readonly number[]): Jiffies | undefined {
+  let cpu: number[];
   try {
-    const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = cpu;
-    const busy = user + nice + system + irq + softirq + steal;
-    let ours = 0;
-    for (const pid of ownPids) {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ours += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-    }
-    return { busy, total: busy + idle + iowait, ours };
+    cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
   } catch {
     return undefined;
   }
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = cpu;
+  const busy = user + nice + system + irq + softirq + steal;
+  let ours = 0;
+  for (const pid of ownPids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited and reaped: its CPU is in our cutime now (or it was never ours to reap)
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ours += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    if (pid === process.pid) ours += Number(fields[13]) + Number(fields[14]); // cutime, cstime (16 and 17)
+  }
+  return { busy, total: busy + idle + iowait, ours };
 }
 
 /** Share of the machine used by processes other than ours between two readings. */
@@ -401,9 +413,10 @@ export async function interleaved<S extends string, R>(
     }
   }
   await env.admin.flushdb();
-  const foreigns = [...samples.values()].flat().map((s) => s.foreign);
+  const foreigns = [...samples.values()].flat().map((s) => s.foreign).filter(Number.isFinite);
   const noise = QUIET
-    ? `foreign CPU during kept runs' timed sections: max ${pct(Math.max(...foreigns))}; ${discarded} noisy run(s) discarded and rerun`
+    ? `foreign CPU during kept runs' timed sections: max ${foreigns.length > 0 ? pct(Math.max(...foreigns)) : 'n/a'}` +
+      ` (${foreigns.length} of ${[...samples.values()].flat().length} runs measured); ${discarded} noisy run(s) discarded and rerun`
     : 'noise control off (BENCH_QUIET=0)';
   return { samples, noise };
 }
