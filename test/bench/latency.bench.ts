@@ -31,7 +31,10 @@
  * stopped, that nothing is left in Redis (kiq: queue and private list;
  * BullMQ/bee-queue: no job waiting, active or failed; Sidekiq:
  * stat:processed = N). The noise window covers the paced section and
- * counts the worker (and Ruby producer) processes' CPU as ours.
+ * counts the worker (and Ruby producer) processes' CPU as ours. Redis CPU
+ * and commands per job cover the paced section (idle fetch polling
+ * included; Sidekiq's count includes its job's RPUSH of the sample, not the
+ * bench's LLEN polls).
  *
  * Final JSON line (medians over runs, ms, 3 decimals; `null` when left out):
  * {"bench":"latency","kiq_p50_ms":…,"kiq_p99_ms":…,"bullmq_p50_ms":…,"bullmq_p99_ms":…,
@@ -49,6 +52,7 @@ import {
   REPS,
   VerificationError,
   cell,
+  fmt1,
   fmt2,
   interleaved,
   isMain,
@@ -57,12 +61,14 @@ import {
   nowMs,
   percentile,
   pickSystems,
+  redisSnapshot,
   jobCount,
   round3,
   silentLogger,
   sleep,
   table,
   type BenchEnv,
+  type RedisSnapshot,
   type Suite,
   type Window,
 } from './lib/common.js';
@@ -99,6 +105,10 @@ interface Sample {
   readonly p99: number;
   readonly max: number;
   readonly min: number;
+  /** redis-server CPU over the paced section, µs per job (idle polling included). */
+  readonly redisCpuUs: number;
+  /** Redis commands per job over the paced section (Lua-issued included). */
+  readonly cmds: number;
 }
 
 /**
@@ -176,9 +186,11 @@ function forkWorker(system: NodeSystem, config: WorkerConfig): Child {
   };
 }
 
-function distribution(latencies: readonly number[]): Sample {
+function distribution(latencies: readonly number[], s0: RedisSnapshot, s1: RedisSnapshot): Sample {
   const sorted = Float64Array.from(latencies).sort();
   return {
+    redisCpuUs: ((s1.cpu - s0.cpu) * 1e6) / latencies.length,
+    cmds: (s1.calls - s0.calls) / latencies.length,
     p50: percentile(sorted, 50),
     p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
@@ -199,17 +211,19 @@ async function measure(
   try {
     const ready = await child.next('ready', GRACE_MS);
     await sleep(500); // let the worker reach its blocking wait
+    const s0 = await redisSnapshot(env.admin);
     window.begin(child.process.pid === undefined ? [] : [child.process.pid]);
     await paced(N, RATE, produce);
     const { latencies, distinct } = await child.next('samples', GRACE_MS);
     window.end();
+    const s1 = await redisSnapshot(env.admin);
     const performs = await child.stop();
     if (latencies.length !== N || distinct !== N || performs !== N) {
       throw new VerificationError(`${system}: ${performs} performs of ${distinct} distinct jobs for ${N} enqueued (${latencies.length} samples)`);
     }
     if (!latencies.every(Number.isFinite)) throw new VerificationError(`${system}: a latency sample is not a number`);
     await verify(ready);
-    return distribution(latencies);
+    return distribution(latencies, s0, s1);
   } finally {
     child.kill();
   }
@@ -304,10 +318,20 @@ async function runSidekiq(env: BenchEnv, window: Window): Promise<Sample> {
     if (!(await until(async () => (await admin.scard('processes')) > 0, GRACE_MS, 50))) throw new VerificationError('sidekiq: no heartbeat within 30 s');
     producer = await rubyClient(env.target.url, 'latency', [N, RATE]);
     await sleep(500);
+    const s0 = await redisSnapshot(admin);
     window.begin([server.pid, producer.pid]);
     await producer.go();
-    const complete = await until(async () => (await admin.llen(SIDEKIQ_SAMPLES_KEY)) >= N, GRACE_MS, 10);
+    let polls = 0;
+    const complete = await until(
+      async () => {
+        polls++;
+        return (await admin.llen(SIDEKIQ_SAMPLES_KEY)) >= N;
+      },
+      GRACE_MS,
+      10,
+    );
     window.end();
+    const s1 = await redisSnapshot(admin);
     const latencies = (await admin.lrange(SIDEKIQ_SAMPLES_KEY, 0, -1)).map(Number);
     await server.stop();
     if (!complete || latencies.length !== N) throw new VerificationError(`sidekiq: ${latencies.length} latency samples for ${N} jobs`);
@@ -315,7 +339,8 @@ async function runSidekiq(env: BenchEnv, window: Window): Promise<Sample> {
     const processed = Number(await admin.get('stat:processed'));
     const left = await admin.llen(QUEUE_KEY);
     if (processed !== N || left !== 0) throw new VerificationError(`sidekiq: stat:processed = ${processed}, LLEN ${QUEUE_KEY} = ${left} for ${N} jobs`);
-    return distribution(latencies);
+    // the bench's own LLEN polls are not Sidekiq's; the job's RPUSH of its sample is (1 per job) and stays in
+    return distribution(latencies, s0, { ...s1, calls: s1.calls - polls });
   } finally {
     producer?.kill();
     server.kill();
@@ -344,7 +369,7 @@ function report(samples: Map<System, Sample[]>, env: BenchEnv, noise: string): M
   lines.push('- t0 = performance.timeOrigin + performance.now() just before enqueue()/add()/save() in this process; start = the same clock at perform/processor start in the worker process (Sidekiq: CLOCK_REALTIME in the Ruby producer and in perform)');
   lines.push(`- ${noise}`);
   lines.push('');
-  const header = ['system', 'p50', 'p95', 'p99', 'max', 'min'];
+  const header = ['system', 'p50', 'p95', 'p99', 'max', 'min', 'redis CPU µs/job', 'redis cmds/job'];
   const rows: string[][] = [];
   for (const system of SYSTEMS) {
     const runs = samples.get(system);
@@ -356,6 +381,8 @@ function report(samples: Map<System, Sample[]>, env: BenchEnv, noise: string): M
       cell(runs.map((s) => s.p99), fmt2),
       cell(runs.map((s) => s.max), fmt2),
       fmt2(Math.min(...runs.map((s) => s.min))),
+      fmt1(median(runs.map((s) => s.redisCpuUs))),
+      fmt2(median(runs.map((s) => s.cmds))),
     ]);
   }
   lines.push(...table(header, rows));
@@ -386,7 +413,7 @@ export const latencySuite: Suite = {
       env,
       systems,
       (system, window) => RUNNERS[system](env, window),
-      (_, s) => `p50 ${fmt2(s.p50)}  p95 ${fmt2(s.p95)}  p99 ${fmt2(s.p99)}  max ${fmt2(s.max)} ms`,
+      (_, s) => `p50 ${fmt2(s.p50)}  p95 ${fmt2(s.p95)}  p99 ${fmt2(s.p99)}  max ${fmt2(s.max)} ms  redis ${fmt1(s.redisCpuUs)} µs/job  ${fmt2(s.cmds)} cmds/job`,
     );
     const values = new Map([...samples].map(([system, kept]) => [system, kept.map((k) => k.value)]));
     const m = report(values, env, noise);
