@@ -7,8 +7,9 @@
  *   npm run bench                                    # every suite
  *   node --import tsx test/bench/process.bench.ts    # this suite alone
  *   BENCH_PROCESS_JOBS=20000 …                       # fewer jobs (or BENCH_SCALE=0.05)
+ *   npm run bench:budget                             # kiq's per-job µs budget from --cpu-prof (budget.ts)
  *   BENCH_ONLY=kiq BENCH_REPS=1 BENCH_CONCURRENCY=50 node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx test/bench/process.bench.ts
- *   node --import tsx test/bench/cpuprofile-top.ts /tmp/prof/*.cpuprofile --window A:B --per-job N   # A:B as printed
+ *   node --import tsx test/bench/cpuprofile-top.ts /tmp/prof/CPU.*.0.*.cpuprofile --window A:B --per-job N   # main thread; A:B N as printed
  *
  * Kiq: a client-only Kiq (`server: false`) pushes the N jobs and is
  * flushed and stopped before the timed window. The window runs from the
