@@ -74,13 +74,6 @@ export function argsCell(args: unknown): Html {
   return html`<code class="args" title="${truncate(text, 2000)}">${truncate(text, 120)}</code>`;
 }
 
-/** The class a job shows as (`display_class`, the ActiveJob `wrapped` class, else `class`). */
-export function displayClass(job: Readonly<Record<string, unknown>> | undefined): string {
-  if (!job) return '(not a job)';
-  for (const key of ['display_class', 'wrapped', 'class']) if (typeof job[key] === 'string') return job[key] as string;
-  return '-';
-}
-
 /** 1-based page number from `?page=` (or `?<param>=`), at least 1. */
 export function pageNumber(ctx: PageContext, param = 'page'): number {
   const n = Number.parseInt(ctx.query.get(param) ?? '1', 10);

@@ -5,9 +5,9 @@
  * and `/queues/<name>/job/<index>` (one job in full).
  */
 import { listQueues } from '../../admin/stats.js';
-import { isoTime, prettyJson } from '../../cli/format.js';
+import { classLabel, isoTime, prettyJson } from '../../cli/format.js';
 import { readTimestamp } from '../../job/timestamp.js';
-import { argsCell, badge, displayClass, duration, href, notice, num, pageNumber, pager, postForm, seg, timeCell } from '../components.js';
+import { argsCell, badge, duration, href, notice, num, pageNumber, pager, postForm, seg, timeCell } from '../components.js';
 import { HttpError, type PageContext, type PageResult } from '../context.js';
 import { pausedQueues } from '../data/paused.js';
 import { queueExists, queueJobAt, queuePage } from '../data/queue-jobs.js';
@@ -41,7 +41,7 @@ export async function queuePageView(ctx: PageContext, name: string): Promise<Pag
 <p>${num(total)} jobs waiting ${paused.has(name) ? badge('paused', 'warn') : ''} <span class="actions">${paused.has(name) ? postForm(ctx, `/queues/${seg(name)}/unpause`, 'Unpause') : postForm(ctx, `/queues/${seg(name)}/pause`, 'Pause')}${postForm(ctx, `/queues/${seg(name)}/clear`, 'Clear', { kind: 'danger', confirm: `Delete all ${total} jobs of queue ${name}?`, fields: { confirm: '' } })}</span></p>
 <table><thead><tr><th class="num">#</th><th>class</th><th>args</th><th>jid</th><th>enqueued</th><th></th></tr></thead><tbody>
 ${jobs.map(
-  (j) => html`<tr><td class="num"><a href="${href(ctx, `/queues/${seg(name)}/job/${j.index}`, { jid: j.jid })}">${j.index}</a></td><td>${displayClass(j.job)}</td><td>${j.job ? argsCell(j.job.args) : html`<code>${j.raw.slice(0, 120)}</code>`}</td><td><code>${j.jid ?? '-'}</code></td><td>${timeCell(readTimestamp(j.job?.enqueued_at), ctx.nowMs)}</td>
+  (j) => html`<tr><td class="num"><a href="${href(ctx, `/queues/${seg(name)}/job/${j.index}`, { jid: j.jid })}">${j.index}</a></td><td>${classLabel(j.job)}</td><td>${j.job ? argsCell(j.job.args) : html`<code>${j.raw.slice(0, 120)}</code>`}</td><td><code>${j.jid ?? '-'}</code></td><td>${timeCell(readTimestamp(j.job?.enqueued_at), ctx.nowMs)}</td>
 <td>${postForm(ctx, `/queues/${seg(name)}/delete`, 'Delete', { kind: 'danger', fields: { job: j.raw } })}</td></tr>`,
 )}
 ${jobs.length === 0 ? html`<tr><td colspan="6" class="empty">no jobs</td></tr>` : ''}
@@ -59,7 +59,7 @@ export async function queueJobPage(ctx: PageContext, name: string, index: number
   const enqueued = readTimestamp(job.job?.enqueued_at);
   const body = html`<p><a href="${href(ctx, `/queues/${seg(name)}`)}">« queue ${name}</a></p>
 <table class="kv"><tbody>
-<tr><th>queue</th><td>${name}</td></tr><tr><th>class</th><td>${displayClass(job.job)}</td></tr><tr><th>jid</th><td><code>${job.jid ?? '-'}</code></td></tr>
+<tr><th>queue</th><td>${name}</td></tr><tr><th>class</th><td>${classLabel(job.job)}</td></tr><tr><th>jid</th><td><code>${job.jid ?? '-'}</code></td></tr>
 <tr><th>created</th><td>${created === undefined ? '-' : isoTime(created)}</td></tr><tr><th>enqueued</th><td>${enqueued === undefined ? '-' : isoTime(enqueued)}</td></tr>
 </tbody></table>
 <h2>Payload</h2><pre class="payload">${prettyJson(job.raw)}</pre>

@@ -5,13 +5,13 @@
  * `/<set>/<score>-<jid>`: one entry with its payload pretty-printed, its
  * error and decoded backtrace, and the actions Sidekiq's Web UI offers there.
  */
+import { errorBacktrace } from '../../admin/job-record.js';
 import type { SetEntry, SetName } from '../../admin/sets.js';
-import { isoTime, prettyJson, truncate } from '../../cli/format.js';
+import { classLabel, isoTime, prettyJson, truncate } from '../../cli/format.js';
 import { readTimestamp } from '../../job/timestamp.js';
 import { DEAD, RETRY, SCHEDULE } from '../../redis/keys.js';
-import { argsCell, displayClass, href, notice, num, pageNumber, pager, postForm, seg, timeCell } from '../components.js';
+import { argsCell, href, notice, num, pageNumber, pager, postForm, seg, timeCell } from '../components.js';
 import { HttpError, type PageContext, type PageResult } from '../context.js';
-import { decodeBacktrace } from '../data/backtrace.js';
 import { entriesByKey, filterSet, setPage, type SortOrder } from '../data/set-page.js';
 import { html, type Html } from '../html.js';
 
@@ -56,7 +56,7 @@ function entryHref(ctx: PageContext, view: SetView, entry: SetEntry): string {
 
 function row(ctx: PageContext, view: SetView, e: SetEntry): Html {
   return html`<tr><td>${ctx.readOnly ? '' : html`<input type="checkbox" name="key" value="${e.key}" form="bulk" aria-label="select ${e.jid ?? e.key}">`}</td>
-<td><a href="${entryHref(ctx, view, e)}">${timeCell(e.score, ctx.nowMs)}</a></td><td>${typeof e.job?.queue === 'string' ? e.job.queue : '-'}</td><td>${displayClass(e.job)}</td><td>${e.job ? argsCell(e.job.args) : html`<code>${truncate(e.member, 120)}</code>`}</td>
+<td><a href="${entryHref(ctx, view, e)}">${timeCell(e.score, ctx.nowMs)}</a></td><td>${typeof e.job?.queue === 'string' ? e.job.queue : '-'}</td><td>${classLabel(e.job)}</td><td>${e.job ? argsCell(e.job.args) : html`<code>${truncate(e.member, 120)}</code>`}</td>
 ${view.showError ? html`<td class="num">${typeof e.job?.retry_count === 'number' ? e.job.retry_count : '-'}</td><td class="error">${truncate(errorText(e.job), 200)}</td>` : ''}</tr>`;
 }
 
@@ -102,7 +102,7 @@ export async function setEntryPage(ctx: PageContext, view: SetView, key: string)
   const [entry] = await entriesByKey(ctx.redis, view.set, key);
   if (!entry) throw new HttpError(404, `no entry ${key} in ${view.set} (it was retried, moved or deleted)`);
   const job = entry.job;
-  const backtrace = decodeBacktrace(job);
+  const backtrace = errorBacktrace(job);
   const field = (label: string, value: Html | string | number | undefined) => html`<tr><th>${label}</th><td>${value ?? '-'}</td></tr>`;
   const at = (name: string) => {
     const sec = readTimestamp(job?.[name]);
@@ -113,7 +113,7 @@ export async function setEntryPage(ctx: PageContext, view: SetView, key: string)
 <table class="kv"><tbody>
 ${field(view.when, html`${isoTime(entry.score)} (${timeCell(entry.score, ctx.nowMs)})`)}
 ${field('queue', typeof job?.queue === 'string' ? job.queue : undefined)}
-${field('class', displayClass(job))}
+${field('class', classLabel(job))}
 ${field('jid', entry.jid)}
 ${field('args', job ? argsCell(job.args) : undefined)}
 ${field('created', at('created_at'))}
@@ -123,5 +123,5 @@ ${view.showError ? [field('retry count', typeof job?.retry_count === 'number' ? 
 ${view.showError && job?.error_class !== undefined ? html`<h2>Error</h2><pre class="error">${errorText(job)}</pre>` : ''}
 ${backtrace ? html`<h2>Backtrace</h2><pre class="backtrace">${backtrace.join('\n')}</pre>` : ''}
 <h2>Payload</h2><pre class="payload">${job ? prettyJson(entry.member) : entry.member}</pre>`;
-  return { title: `${displayClass(job)} ${entry.jid ?? ''}`, body };
+  return { title: `${classLabel(job)} ${entry.jid ?? ''}`, body };
 }
