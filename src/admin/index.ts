@@ -19,7 +19,7 @@ export { Admin } from './admin.js';
 export type { AdminOptions } from './options.js';
 export { JobSet, type EntryRef, type ListOptions, type MoveResult } from './job-set.js';
 export { AdminError, type AdminErrorKind } from '../errors.js';
-export { clearQueue, latencyOf, listQueues, queueInfos, readStats, type QueueInfo, type Stats } from './stats.js';
+export { clearQueue, latencyOf, listQueues, queueExists, queueInfos, readStats, type QueueInfo, type Stats } from './stats.js';
 export { readHistory, MAX_HISTORY_DAYS, type HistoryDay } from './history.js';
 export { pauseQueue, pausedQueues, unpauseQueue } from './pause.js';
 export { deleteQueueJob, findQueueJobs, listQueueJobs, toQueueJob, type QueueJob, type QueueJobPage, type QueueOrder } from './queue-jobs.js';

@@ -8,12 +8,12 @@
  */
 import { liveIdentities, signalProcesses } from '../admin/processes.js';
 import { clearSet, deleteEntries, enqueueAll, enqueueEntries, type SetEntry } from '../admin/sets.js';
+import { pauseQueue, unpauseQueue } from '../admin/pause.js';
+import { deleteQueueJob } from '../admin/queue-jobs.js';
 import { clearQueue } from '../admin/stats.js';
 import { href, seg } from './components.js';
 import { HttpError, type PageContext, type PageResult } from './context.js';
 import { killEntry } from './data/kill-entry.js';
-import { setPaused } from './data/paused.js';
-import { deleteQueueJob } from './data/queue-jobs.js';
 import { entriesByKey } from './data/set-page.js';
 import { html } from './html.js';
 import type { EntryAction, SetView } from './pages/sets.js';
@@ -49,7 +49,7 @@ export async function queueAction(ctx: PageContext, name: string, action: string
   switch (action) {
     case 'pause':
     case 'unpause':
-      await setPaused(ctx.redis, name, action === 'pause');
+      await (action === 'pause' ? pauseQueue : unpauseQueue)(ctx.redis, name);
       return done(ctx, '/queues', action === 'pause' ? 'paused' : 'unpaused');
     case 'clear': {
       if (form.get('confirm') !== 'yes') return confirmPage(ctx, `Delete every job waiting in queue “${name}”?`, form, '/queues');
