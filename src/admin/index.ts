@@ -44,6 +44,7 @@ export {
   enqueueAll,
   enqueueEntries,
   findEntries,
+  keyEntries,
   listEntries,
   payloadToEnqueue,
   rangeEntries,

@@ -6,13 +6,13 @@
  * error and decoded backtrace, and the actions Sidekiq's Web UI offers there.
  */
 import { errorBacktrace } from '../../admin/job-record.js';
-import type { SetEntry, SetName } from '../../admin/sets.js';
+import { filterEntries } from '../../admin/filter.js';
+import { keyEntries, listEntries, type ScoreOrder, type SetEntry, type SetName } from '../../admin/sets.js';
 import { classLabel, isoTime, prettyJson, truncate } from '../../cli/format.js';
 import { readTimestamp } from '../../job/timestamp.js';
 import { DEAD, RETRY, SCHEDULE } from '../../redis/keys.js';
 import { argsCell, href, notice, num, pageNumber, pager, postForm, seg, timeCell } from '../components.js';
 import { HttpError, type PageContext, type PageResult } from '../context.js';
-import { entriesByKey, filterSet, setPage, type SortOrder } from '../data/set-page.js';
 import { html, type Html } from '../html.js';
 
 /** What an entry of a set may be asked to do. */
@@ -27,7 +27,7 @@ export interface SetView {
   /** Header of the score column. */
   readonly when: string;
   /** The Web UI's default order. */
-  readonly order: SortOrder;
+  readonly order: ScoreOrder;
   readonly showError: boolean;
   /** Actions per entry and in bulk, as Sidekiq's Web UI offers them on this page. */
   readonly actions: readonly EntryAction[];
@@ -42,6 +42,9 @@ export const SET_VIEWS: Readonly<Record<string, SetView>> = {
   dead: DEAD_VIEW,
   morgue: { ...DEAD_VIEW, path: '/morgue' },
 };
+
+/** A filter shows at most this many matches; `from` goes on where it stopped. */
+export const FILTER_LIMIT = 500;
 
 const LABELS: Record<EntryAction, string> = { retry: 'Retry now', add: 'Add to queue', kill: 'Kill', delete: 'Delete' };
 
@@ -62,23 +65,25 @@ ${view.showError ? html`<td class="num">${typeof e.job?.retry_count === 'number'
 
 /** A set's page. */
 export async function setListPage(ctx: PageContext, view: SetView): Promise<PageResult> {
-  const order: SortOrder = ctx.query.get('order') === 'asc' ? 'asc' : ctx.query.get('order') === 'desc' ? 'desc' : view.order;
+  const order: ScoreOrder = ctx.query.get('order') === 'asc' ? 'asc' : ctx.query.get('order') === 'desc' ? 'desc' : view.order;
   const filter = ctx.query.get('filter') ?? '';
   const page = pageNumber(ctx);
   let entries: SetEntry[];
   let total: number;
   let info: Html;
+  const from = pageNumber(ctx, 'from', 0);
   if (filter !== '') {
-    const found = await filterSet(ctx.redis, view.set, filter, order);
+    const found = await filterEntries(ctx.redis, view.set, { text: filter }, { order, offset: from, limit: FILTER_LIMIT });
     total = found.entries.length;
     entries = found.entries.slice((page - 1) * ctx.pageSize, page * ctx.pageSize);
-    info = html`<p>${num(total)}${found.truncated ? '+' : ''} matching <q>${filter}</q>${found.truncated ? ' (showing the first ones found; refine the filter)' : ''} · <a href="${href(ctx, view.path)}">clear filter</a></p>`;
+    const more = found.next === undefined ? '' : html` (stopped after ${num(found.scanned)} entries: <a href="${href(ctx, view.path, { filter, order: order === view.order ? undefined : order, from: found.next })}">search on</a> or refine the filter)`;
+    info = html`<p>${num(total)}${more ? '+' : ''} matching <q>${filter}</q>${from > 0 ? ` from entry ${num(from + 1)}` : ''}${more} · <a href="${href(ctx, view.path)}">clear filter</a></p>`;
   } else {
-    ({ entries, total } = await setPage(ctx.redis, view.set, { offset: (page - 1) * ctx.pageSize, limit: ctx.pageSize, order }));
+    ({ entries, total } = await listEntries(ctx.redis, view.set, { offset: (page - 1) * ctx.pageSize, limit: ctx.pageSize, order }));
     info = html`<p>${num(total)} entries</p>`;
   }
-  const other: SortOrder = order === 'asc' ? 'desc' : 'asc';
-  const params = { filter: filter || undefined, order: order === view.order ? undefined : order };
+  const other: ScoreOrder = order === 'asc' ? 'desc' : 'asc';
+  const params = { filter: filter || undefined, order: order === view.order ? undefined : order, from: filter && from > 0 ? String(from) : undefined };
   const body = html`${notice(ctx)}
 <form class="filter" method="get" action="${href(ctx, view.path)}"><input type="search" name="filter" value="${filter}" placeholder="filter: class, jid, argument, error" aria-label="filter"><input type="hidden" name="order" value="${order}"><button type="submit" class="btn plain">Filter</button></form>
 ${info}
@@ -99,7 +104,7 @@ ${pager(ctx, total, page, params)}`;
 
 /** One entry's page. */
 export async function setEntryPage(ctx: PageContext, view: SetView, key: string): Promise<PageResult> {
-  const [entry] = await entriesByKey(ctx.redis, view.set, key);
+  const [entry] = await keyEntries(ctx.redis, view.set, key);
   if (!entry) throw new HttpError(404, `no entry ${key} in ${view.set} (it was retried, moved or deleted)`);
   const job = entry.job;
   const backtrace = errorBacktrace(job);
