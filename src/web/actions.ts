@@ -6,11 +6,11 @@
  * whole-set actions need `confirm=yes`: app.js sets it after a dialog;
  * without JavaScript the server asks on a page of its own.
  */
-import { liveIdentities, signalProcesses } from '../admin/processes.js';
 import { killEntries } from '../admin/kill.js';
-import { clearSet, deleteEntries, enqueueAll, enqueueEntries, keyEntries, type SetEntry } from '../admin/sets.js';
 import { pauseQueue, unpauseQueue } from '../admin/pause.js';
+import { liveIdentities, signalProcesses } from '../admin/processes.js';
 import { deleteQueueJob } from '../admin/queue-jobs.js';
+import { clearSet, deleteEntries, enqueueAll, enqueueEntries, keyEntries, type SetEntry } from '../admin/sets.js';
 import { clearQueue } from '../admin/stats.js';
 import { kConfig } from '../symbols.js';
 import { href, seg } from './components.js';

@@ -5,8 +5,8 @@
  * `/<set>/<score>-<jid>`: one entry with its payload pretty-printed, its
  * error and decoded backtrace, and the actions Sidekiq's Web UI offers there.
  */
-import { errorBacktrace } from '../../admin/job-record.js';
 import { filterEntries } from '../../admin/filter.js';
+import { errorBacktrace } from '../../admin/job-record.js';
 import { keyEntries, listEntries, type ScoreOrder, type SetEntry, type SetName } from '../../admin/sets.js';
 import { classLabel, isoTime, prettyJson, truncate } from '../../cli/format.js';
 import { readTimestamp } from '../../job/timestamp.js';
@@ -68,10 +68,10 @@ export async function setListPage(ctx: PageContext, view: SetView): Promise<Page
   const order: ScoreOrder = ctx.query.get('order') === 'asc' ? 'asc' : ctx.query.get('order') === 'desc' ? 'desc' : view.order;
   const filter = ctx.query.get('filter') ?? '';
   const page = pageNumber(ctx);
+  const from = pageNumber(ctx, 'from', 0); // the rank a filter reads from
   let entries: SetEntry[];
   let total: number;
   let info: Html;
-  const from = pageNumber(ctx, 'from', 0);
   if (filter !== '') {
     const found = await filterEntries(ctx.redis, view.set, { text: filter }, { order, offset: from, limit: FILTER_LIMIT });
     total = found.entries.length;
