@@ -88,11 +88,12 @@ export async function readMetrics(redis: Redis, minutes: number, nowMs: number =
     for (const hash of hashes.slice(next, next + keys.length)) {
       for (const [field, value] of Object.entries(hash)) {
         const bar = field.lastIndexOf('|');
+        const name = field.slice(0, bar);
         const metric = field.slice(bar + 1);
         if (bar <= 0 || (metric !== 'p' && metric !== 'f' && metric !== 'ms')) continue;
-        const counters = bucket.get(field.slice(0, bar)) ?? { p: 0, f: 0, ms: 0 };
-        counters[metric] = Math.max(counters[metric], Number(value) || 0);
-        bucket.set(field.slice(0, bar), counters);
+        const counters = bucket.get(name) ?? { p: 0, f: 0, ms: 0 };
+        counters[metric] = Math.max(counters[metric], Number(value) || 0); // the layouts hold the same jobs: max, not sum
+        bucket.set(name, counters);
       }
     }
     next += keys.length;
