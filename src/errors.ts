@@ -16,7 +16,8 @@ export type KiqErrorCode =
   | 'KIQ_ERR_SCRIPT'
   | 'KIQ_ERR_ESCALATED'
   | 'KIQ_ERR_UNFLUSHED'
-  | 'KIQ_ERR_REPORTER_DISABLED';
+  | 'KIQ_ERR_REPORTER_DISABLED'
+  | 'KIQ_ERR_ADMIN';
 
 /** Base class of every error Kiq throws; `code` is stable across releases. */
 export class KiqError extends Error {
@@ -76,8 +77,8 @@ export class BufferFullError extends KiqError {
 
 /** An operation needs a started instance (or one not yet stopped). */
 export class KiqNotRunningError extends KiqError {
-  constructor(operation: string, state: string) {
-    super('KIQ_ERR_NOT_RUNNING', `cannot ${operation}: kiq is ${state}`);
+  constructor(operation: string, state: string, options?: { cause?: unknown }) {
+    super('KIQ_ERR_NOT_RUNNING', `cannot ${operation}: kiq is ${state}`, options);
   }
 }
 
@@ -145,6 +146,33 @@ export class ReporterDisabledError extends KiqError {
   }
 }
 
+/**
+ * What went wrong in an `Admin` call (`kiq/admin`), as {@link AdminError.kind}:
+ * `not-found` (no such queue, job or live process), `ambiguous` (an identity
+ * prefix names several processes), `invalid-argument` (a bad limit, day
+ * count, name or entry), `redis` (Redis refused the command or could not be
+ * reached; `cause` is the ioredis error), `closed` (the Admin was closed).
+ */
+export type AdminErrorKind = 'not-found' | 'ambiguous' | 'invalid-argument' | 'redis' | 'closed';
+
+/**
+ * An `Admin` operation (`kiq/admin`) could not be done; `kind` says why and
+ * the message names what was asked for. Nothing was changed unless the
+ * message says so: bulk operations report partial results instead of throwing.
+ *
+ * @example
+ * try { await admin.quiet('web-1'); } catch (e) { if (e instanceof AdminError && e.kind === 'not-found') ... }
+ */
+export class AdminError extends KiqError {
+  /** Why the operation failed. */
+  readonly kind: AdminErrorKind;
+
+  constructor(kind: AdminErrorKind, message: string, options?: { cause?: unknown }) {
+    super('KIQ_ERR_ADMIN', message, options);
+    this.kind = kind;
+  }
+}
+
 /** Every error class in the catalogue, keyed by code (used by the docs test). */
 export const ERROR_CLASSES: Readonly<Record<KiqErrorCode, string>> = {
   KIQ_ERR_CONFIG: 'KiqConfigError',
@@ -156,6 +184,7 @@ export const ERROR_CLASSES: Readonly<Record<KiqErrorCode, string>> = {
   KIQ_ERR_ESCALATED: 'EscalationError',
   KIQ_ERR_UNFLUSHED: 'UnflushedJobsError',
   KIQ_ERR_REPORTER_DISABLED: 'ReporterDisabledError',
+  KIQ_ERR_ADMIN: 'AdminError',
 };
 
 /** Short, safe rendering of a value for error messages. */

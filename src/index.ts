@@ -3,8 +3,10 @@
  * This is the whole public surface of `kiq`; `kiq/testing` holds the test helpers.
  */
 export { Kiq } from './kiq.js';
-export type { Job, KiqState, PushOptions, PushReceipt, StopOptions } from './kiq.js';
+export type { EnqueueArgs, EnqueueResult, Job, KiqState, PushOptions, PushReceipt, StopOptions } from './kiq.js';
 export { defineWorker } from './worker.js';
+export { definePeriodic } from './periodic/define.js';
+export type { PeriodicArgs } from './periodic/define.js';
 export type { ArgsOf, JobContext, Worker, WorkerOptions } from './worker.js';
 export type { EnqueueOptions, PlainJob } from './job/build.js';
 export type { JobPayload, JsonValue, RetryOption, UniqueUntil } from './job/payload.js';
@@ -20,6 +22,7 @@ export type {
   ResolvedConfig,
   SchedulerName,
   TestMode,
+  TimestampFormat,
 } from './config/options.js';
 export type { Clock } from './clock.js';
 export { systemClock, ManualClock } from './clock.js';
@@ -37,7 +40,9 @@ export type {
 export type { JobAbortedEvent, JobEvent, JobFailureEvent, JobStartedEvent, JobStoppedEvent, JobSuccessEvent } from '../machines/reporter.js';
 export { attachInspector, createJsonlRecorder } from './inspect/index.js';
 export type { JsonlRecorder, JsonlRecorderOptions, JsonlSink } from './inspect/index.js';
+export type { DumpedActor, DumpedJob, KiqDump } from './inspect/dump.js';
 export {
+  AdminError,
   BufferFullError,
   EscalationError,
   InvalidJobError,
@@ -49,4 +54,4 @@ export {
   UnflushedJobsError,
   UnknownWorkerError,
 } from './errors.js';
-export type { KiqErrorCode } from './errors.js';
+export type { AdminErrorKind, KiqErrorCode } from './errors.js';

@@ -11,7 +11,7 @@
  * shuts the tree down in reverse start order (the Flusher's final flush
  * last), then closes the connections.
  */
-import { createActor, type Actor, type AnyActorLogic, type AnyActorRef, type AnyStateMachine, type Subscription } from 'xstate';
+import { createActor, type Actor, type AnyActorLogic, type AnyStateMachine, type Subscription } from 'xstate';
 import { JobBuffer } from './client/buffer.js';
 import type { Confirmation, PushStatus } from './client/entry.js';
 import { createFlushActor } from './client/flush-actor.js';
@@ -19,13 +19,18 @@ import { toEntry } from './client/to-entry.js';
 import { applyInit, resolveConfig } from './config/resolve.js';
 import type { InspectOption, KiqOptions, Periodic, ResolvedConfig } from './config/options.js';
 import { attachInspector } from './inspect/attach.js';
+import { dumpActor, dumpJobs, type KiqDump } from './inspect/dump.js';
 import { EscalationError, KiqConfigError, KiqNotRunningError, UnflushedJobsError } from './errors.js';
 import { KiqEmitter, type KiqEventName, type KiqListener } from './events.js';
 import { buildJob, type EnqueueOptions, type PlainJob } from './job/build.js';
 import type { JobPayload } from './job/payload.js';
-import { ConnectionPool } from './redis/connections.js';
+import { ConnectionPool, STALL_TIMEOUT_MS } from './redis/connections.js';
 import { clearAll } from './redis/clear.js';
-import { Heartbeat, kBeat } from './server/heartbeat.js';
+import { redactUrl } from './redis/redact-url.js';
+import { describeRedisError } from './redis/redis-error.js';
+import { Heartbeat, kBeat, kiqVersion } from './server/heartbeat.js';
+import { ExecutionMetrics } from './server/metrics/execution-metrics.js';
+import { MetricsFlusher } from './server/metrics/metrics-flusher.js';
 import { ProcessState } from './server/process-state.js';
 import { combineHooks } from './server/job-hooks.js';
 import { ReporterBus } from './reporters/bus.js';
@@ -59,6 +64,28 @@ export interface PushReceipt {
   readonly holder?: string;
 }
 
+/**
+ * What follows the first argument of {@link Kiq.enqueue}: for a worker, its
+ * args and the options; for a plain job, the options. The args type is the
+ * worker's own (`infer`red from the worker alone, never from the literal
+ * passed), so `[200, 'x']` for a `[string, number]` worker is a compile error
+ * on the args, not a "no overload matches" about plain jobs.
+ *
+ * @example
+ * const rest: EnqueueArgs<typeof Mailer, false> = [['a@b.c', 1], { in: 30_000 }];
+ */
+export type EnqueueArgs<F, C extends boolean> =
+  F extends Worker<infer Args> ? [args: Args, options?: PushOptions & { confirm?: C }] : [options?: PushOptions & { confirm?: C }];
+
+/**
+ * What {@link Kiq.enqueue} resolves with: the job, or with `confirm: true`
+ * a {@link PushReceipt} (either, for a `confirm` only known at run time).
+ *
+ * @example
+ * const receipt: EnqueueResult<true> = await kiq.enqueue(Mailer, ['a@b.c', 1], { confirm: true });
+ */
+export type EnqueueResult<C extends boolean> = C extends true ? PushReceipt : Job;
+
 /** Options of {@link Kiq.stop}. */
 export interface StopOptions {
   /** Most ms to wait for the tree to shut down; default: the `shutdownTimeout` option. */
@@ -89,7 +116,7 @@ export class Kiq {
   #stopping: Promise<void> | undefined;
   #redisBackPending = false;
   /** A server's running jobs, counters and quiet flag, and their heartbeat (SIDEKIQ-CONTRACT.md §6). */
-  #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat } | undefined;
+  #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat; readonly metrics: ExecutionMetrics | undefined } | undefined;
   #bus: ReporterBus | undefined;
   /** Last leadership announced on the `leader` event. */
   #leading = false;
@@ -152,29 +179,45 @@ export class Kiq {
         this.#events.emit('started', { identity: this.identity });
         return;
       }
-      const pool = new ConnectionPool({ url: this.#config.redisUrl, options: this.#config.redis }, this.#config.poolSize, `kiq:${this.identity}`);
+      // CLIENT LIST: name=kiq:<identity>:pool:0 …, lib-name=ioredis(kiq_v<version>) on Redis 7.2+
+      // (as Sidekiq 8.1's redis-client(sidekiq_v8.1.7)), so operators tell Kiq's connections from Ruby's
+      const options = { clientInfoTag: `kiq_v${kiqVersion()}`, ...this.#config.redis };
+      const pool = new ConnectionPool(
+        // a BLMOVE waits up to fetchInterval for its reply: only silence beyond that is a stall
+        { url: this.#config.redisUrl, options, stallTimeoutMs: STALL_TIMEOUT_MS + this.#config.fetchInterval, logger: this.#config.logger },
+        this.#config.poolSize,
+        `kiq:${this.identity}`,
+      );
       this.#pool = pool;
+      const url = redactUrl(this.#config.redisUrl);
       await pool.connect().catch((error: unknown) => {
-        throw new KiqNotRunningError('start', `unable to reach Redis at ${redactUrl(this.#config.redisUrl)} (${String(error)})`);
+        const info = describeRedisError(error);
+        throw new KiqNotRunningError('start', `unable to ${info.permanent ? 'use' : 'reach'} Redis at ${url}: ${info.message} (${info.cause})`, { cause: error });
       });
       if (this.#config.server) {
         const state = new ProcessState(this.#config.clock);
         state.quiet = this.#config.quiet;
+        const metrics = this.#config.metrics ? new ExecutionMetrics() : undefined;
         const heartbeat = new Heartbeat({
           redis: () => pool.next(),
           identity: this.identity,
+          tag: this.#config.tag,
           queues: this.#config.queues,
           clock: this.#config.clock,
           logger: this.#config.logger,
           state,
           onSignal: (signal) => this.#signal(signal),
+          ...(metrics ? { metrics: new MetricsFlusher(metrics, this.#config.logger) } : {}),
         });
-        this.#process = { state, heartbeat };
+        this.#process = { state, heartbeat, metrics };
         // Beat before the queues fetch anything: a private list whose owner has
         // no heartbeat yet would look orphaned to other processes (Kiq's
         // Necromancer race, KIQ-BEHAVIOUR.md §16.1 item 18); the process is
         // listed at once. Signals wait for the first ticked beat.
-        await heartbeat.beat({ popSignal: false });
+        await heartbeat.beat({ popSignal: false }).catch((error: unknown) => {
+          const info = describeRedisError(error);
+          throw new KiqNotRunningError('start', `unable to write the heartbeat to Redis at ${url}: ${info.message} (${info.cause})`, { cause: error });
+        });
       }
       this.#startTree(pool);
       pool.onReconnect(() => void this.#redisBack(pool));
@@ -191,7 +234,8 @@ export class Kiq {
   #startTree(pool: ConnectionPool): void {
     const flush = createFlushActor(this.#buffer, pool, this.#config.clock, {
       onOutage: (error, waiting) => {
-        this.#log('warn', { event: 'enqueueing_failed', error: error.message, waiting });
+        const info = describeRedisError(error);
+        this.#log('warn', { event: 'enqueueing_failed', error: info.message, cause: info.cause, waiting });
         this.#events.emit('push.outage', { error, waiting });
       },
       onRestored: () => {
@@ -204,13 +248,13 @@ export class Kiq {
           this.#events.emit('error', wrapped);
         }
       },
-    });
+    }, this.#config.timestamps);
     // reporters: the bus looks them up in this tree's system at every send (refs change on restart)
     const bus = this.#process
       ? new ReporterBus({ system: () => this.#root?.system, targets: reporterTargets(this.#config, { emitter: this.#events }), logger: this.#config.logger })
       : undefined;
     this.#bus = bus;
-    const io = this.#process && bus ? { hooks: combineHooks([this.#process.state, bus]), beat: this.#process.heartbeat.tick(), emitter: this.#events } : {};
+    const io = this.#process && bus ? { hooks: combineHooks([this.#process.state, bus, ...(this.#process.metrics ? [this.#process.metrics] : [])]), beat: this.#process.heartbeat.tick(), emitter: this.#events, board: this.#process.state.problems } : {};
     // read at call time through the system: a restarted senator is a new actor
     const leader = leaderGate(() => this.#root?.system, this.#config.clock);
     const root = createActor(
@@ -277,24 +321,30 @@ export class Kiq {
         this.stop().catch((error: unknown) => this.#events.emit('error', error instanceof Error ? error : new Error(String(error))));
         return;
       case 'TTIN': // Sidekiq logs thread backtraces; we log running jobs and the actor tree
-        this.#log('info', { event: 'dump', running: this.#runningJobs(), tree: this.#root ? describeActor('kiq', this.#root) : null });
+        this.dump();
         return;
       default:
         this.#log('warn', { event: 'signal_ignored', signal });
     }
   }
 
-  /** Running jobs for the TTIN dump: no arguments (they may be large or private). */
-  #runningJobs(): Record<string, unknown>[] {
-    return (this.#process?.state.running() ?? []).map(({ id, queue, payload, runAtSec }) => {
-      let job: Record<string, unknown> = {};
-      try {
-        job = JSON.parse(payload) as Record<string, unknown>;
-      } catch {
-        // a runner bug's invalid payload: shown without jid and class
-      }
-      return { id, queue, jid: job.jid, class: job.class, run_at: runAtSec };
-    });
+  /**
+   * Log (one `info` line, `event: "dump"`) and return the running jobs and
+   * the actor tree with each actor's state: what the TTIN signal does, from
+   * `kill -TTIN <pid>` under `kiq work`, `kiq dump <identity>` or Sidekiq's
+   * `Process#dump_threads`. Job arguments are left out.
+   *
+   * @example
+   * const { running } = kiq.dump();
+   * console.log(`${running.length} jobs running`);
+   */
+  dump(): KiqDump {
+    const dump: KiqDump = {
+      running: dumpJobs(this.#process?.state.running() ?? []),
+      tree: this.#root ? dumpActor('kiq', this.#root) : null,
+    };
+    this.#log('info', { event: 'dump', ...dump });
+    return dump;
   }
 
   /** Announce a leadership change once (`leader` event); a restarted senator re-announces. */
@@ -328,11 +378,17 @@ export class Kiq {
    * milliseconds); with `confirm: true`, once Redis has it.
    * Rejects with `InvalidJobError` for bad input, `BufferFullError` when the
    * buffer is full, `KiqNotRunningError` after `stop()`.
+   *
+   * The args type is the worker's alone ({@link EnqueueArgs}): one signature
+   * rather than overloads, so a mistake is reported on the args themselves.
+   *
+   * @example
+   * const job = await kiq.enqueue(Mailer, ['a@b.c', 1]);
+   * const receipt = await kiq.enqueue(Mailer, ['a@b.c', 2], { confirm: true, in: 30_000 });
+   * await kiq.enqueue({ class: 'HardWorker', queue: 'ruby', args: [1, 'x'] });
+   * // kiq.enqueue(Mailer, [1, 'a@b.c']);  // compile error on 1: not assignable to string
    */
-  enqueue<Args extends unknown[]>(worker: Worker<Args>, args: Args, options: PushOptions & { confirm: true }): Promise<PushReceipt>;
-  enqueue<Args extends unknown[]>(worker: Worker<Args>, args: Args, options?: PushOptions & { confirm?: false }): Promise<Job>;
-  enqueue(job: PlainJob, options: PushOptions & { confirm: true }): Promise<PushReceipt>;
-  enqueue(job: PlainJob, options?: PushOptions & { confirm?: false }): Promise<Job>;
+  enqueue<F extends Worker | PlainJob, C extends boolean = false>(first: F, ...rest: EnqueueArgs<F, C>): Promise<EnqueueResult<C>>;
   enqueue(first: Worker | PlainJob, second?: unknown, third?: PushOptions): Promise<Job | PushReceipt> {
     return this.#enqueue(first, second, third, false);
   }
@@ -355,7 +411,7 @@ export class Kiq {
         return Promise.resolve(confirm ? { status: atMs === undefined ? 'enqueued' : 'scheduled', job } : job);
       }
       if (!confirm) {
-        this.#buffer.add((seq) => toEntry(built, seq));
+        this.#buffer.add((seq) => toEntry(built, seq, undefined, this.#config.timestamps));
         return Promise.resolve(job);
       }
       return new Promise<PushReceipt>((resolve, reject) => {
@@ -363,7 +419,7 @@ export class Kiq {
           resolve: (outcome) => resolve({ ...outcome, job }),
           reject,
         };
-        this.#buffer.add((seq) => toEntry(built, seq, confirmation));
+        this.#buffer.add((seq) => toEntry(built, seq, confirmation, this.#config.timestamps));
       });
     } catch (error) {
       return Promise.reject(error);
@@ -417,14 +473,34 @@ export class Kiq {
   }
 
   /**
-   * Delete every queue (and `queues`), private queue, the schedule, retry and
-   * dead sets, unique locks and stat counters, and empty the buffer (and the
-   * sandbox), as Kiq's `clear`. For tests and development.
+   * **Deletes every job in this Redis database, not only this app's**: every
+   * queue (Ruby Sidekiq's too) and `queues`, every private queue, the
+   * schedule, retry and dead sets, unique locks and stat counters; also
+   * empties the buffer (and the sandbox). Live processes' heartbeats and the
+   * leader key stay. As Kiq's `clear`; for tests and development only, on a
+   * database of their own. Each call logs a `warn` line (`cleared_all`, the
+   * number of keys deleted). Resolves with that number.
+   *
+   * @example
+   * afterEach(() => kiq.clearAll()); // a test database only
    */
-  async clear(): Promise<void> {
+  async clearAll(): Promise<number> {
     this.#buffer.takeAll();
     this.#sandbox?.clear();
-    if (this.#pool) await clearAll(this.#pool.next());
+    if (!this.#pool) return 0;
+    const deleted = await clearAll(this.#pool.next());
+    this.#log('warn', { event: 'cleared_all', keys: deleted });
+    return deleted;
+  }
+
+  /**
+   * The old name of {@link Kiq.clearAll}, which says what it deletes: every
+   * job in the database, Ruby Sidekiq's included.
+   *
+   * @deprecated Use `clearAll()`.
+   */
+  async clear(): Promise<void> {
+    await this.clearAll();
   }
 
   /**
@@ -507,28 +583,5 @@ export class Kiq {
 
   #log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>): void {
     this.#config.logger[level](JSON.stringify({ source: 'kiq', identity: this.identity, ...fields }));
-  }
-}
-
-/** An actor and its children, recursively, with their state values: the TTIN dump. */
-function describeActor(id: string, actor: AnyActorRef): Record<string, unknown> {
-  const snapshot = actor.getSnapshot() as { status?: string; value?: unknown; children?: Record<string, AnyActorRef | undefined> };
-  const children = Object.entries(snapshot.children ?? {}).flatMap(([childId, child]) => (child ? [describeActor(childId, child)] : []));
-  return {
-    id,
-    status: snapshot.status,
-    ...(snapshot.value === undefined ? {} : { value: snapshot.value }),
-    ...(children.length > 0 ? { children } : {}),
-  };
-}
-
-/** The URL without its password, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
   }
 }

@@ -15,6 +15,7 @@ import { MAX_TIMER_MS } from './config/index.js';
 import type { ResolvedConfig } from './config/options.js';
 import type { KiqEmitter } from './events.js';
 import type { ConnectionPool } from './redis/connections.js';
+import type { ProblemBoard } from './redis/outage-log.js';
 import { schedulePeriodic } from './periodic/schedule.js';
 import { periodicTick, type PeriodicEnqueue } from './periodic/tick.js';
 import { reportersSpec } from './reporters/supervisor.js';
@@ -47,17 +48,19 @@ export interface TreeIO {
   readonly onLeadership?: (leader: boolean) => void;
   /** Enqueues one occurrence of a periodic entry (the facade's `kiq.enqueue`); absent: no `periodic` child. */
   readonly enqueuePeriodic?: PeriodicEnqueue;
+  /** Where the server's loops post failures that need an operator (the heartbeat's `kiq_errors`). */
+  readonly board?: ProblemBoard;
 }
 
 /** How long the senator may take to resign on shutdown (an in-flight claim, then one compare-and-delete), ms. */
 const SENATOR_SHUTDOWN_MS = 5_000;
 
 /** Leader election on `dear-leader` (machines/senator.ts); stopped late, so leadership lasts until the leader-gated children are down. */
-function senator(config: ResolvedConfig, pool: ConnectionPool, onLeadership: TreeIO['onLeadership']): ChildSpec {
+function senator(config: ResolvedConfig, pool: ConnectionPool, onLeadership: TreeIO['onLeadership'], board: TreeIO['board']): ChildSpec {
   return {
     id: SENATOR_ID,
     systemId: SENATOR_ID,
-    logic: senatorLogic({ pool, clock: config.clock, logger: config.logger }, onLeadership && ((change) => onLeadership(change.leader))),
+    logic: senatorLogic({ pool, clock: config.clock, logger: config.logger, ...(board ? { board } : {}) }, onLeadership && ((change) => onLeadership(change.leader))),
     input: { identity: config.identity, ttl: config.leaderTtl },
     restart: 'permanent',
     shutdown: SENATOR_SHUTDOWN_MS,
@@ -84,9 +87,9 @@ function ticker(id: string, tick: AnyActorLogic, firstDelay: number): ChildSpec 
 function serverChildren(
   config: ResolvedConfig,
   pool: ConnectionPool,
-  { hooks, beat, emitter, leader, enqueuePeriodic }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter' | 'leader' | 'enqueuePeriodic'>,
+  { hooks, beat, emitter, leader, enqueuePeriodic, board }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter' | 'leader' | 'enqueuePeriodic' | 'board'>,
 ): ChildSpec[] {
-  const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger, ...(leader ? { leader } : {}) };
+  const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger, timestamps: config.timestamps, ...(leader ? { leader } : {}), ...(board ? { board } : {}) };
   const workers = new Map<string, Worker>(config.workers.map((worker) => [worker.class, worker]));
   return [
     // the facade wrote the first beat before start: the next one is due in 5 s
@@ -109,12 +112,12 @@ function serverChildren(
       : []),
     // reporters start before anything that runs jobs and stop after it
     reportersSpec(config, { logger: config.logger, ...(emitter ? { emitter } : {}) }),
-    ...config.schedulers.map((set) => ticker(`poller:${set}`, pollTick(set, config.pollInterval, deps), jittered(config.pollInterval))),
+    ...config.schedulers.map((set) => ticker(`poller:${set}`, pollTick(set, config.pollInterval, deps, { deadLimit: config.deadLimit, deadTimeoutMs: config.deadTimeout }), jittered(config.pollInterval))),
     ...Object.entries(config.queues).map(
       ([name, limit]): ChildSpec => ({
         id: `queue:${name}`,
         systemId: `queue:${name}`,
-        logic: queueLogic(name, { config, pool, workers, ...(hooks ? { hooks } : {}) }),
+        logic: queueLogic(name, { config, pool, workers, ...(hooks ? { hooks } : {}), ...(board ? { board } : {}) }),
         input: {
           name,
           limit,
@@ -144,7 +147,7 @@ export function buildTree(config: ResolvedConfig, io: TreeIO) {
       // the final flush may retry until stop()'s timeout
       shutdown: MAX_TIMER_MS,
     },
-    ...(config.server && io.pool ? [senator(config, io.pool, io.onLeadership), ...serverChildren(config, io.pool, io)] : []),
+    ...(config.server && io.pool ? [senator(config, io.pool, io.onLeadership, io.board), ...serverChildren(config, io.pool, io)] : []),
   ];
   return createSupervisor({
     id: 'kiq',

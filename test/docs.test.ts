@@ -45,7 +45,7 @@ describe('API reference (npm run docs)', function () {
     const options = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).typedocOptions;
     expect(options.validation).to.include({ notDocumented: true, notExported: true, invalidLink: true });
     expect(options.treatWarningsAsErrors).to.equal(true);
-    expect(options.entryPoints).to.deep.equal(['src/index.ts', 'src/testing/index.ts']);
+    expect(options.entryPoints).to.deep.equal(['src/index.ts', 'src/testing/index.ts', 'src/admin/index.ts', 'src/web/index.ts']);
   });
 
   it('exits 0 with no warnings (no undocumented export)', () => {
@@ -54,11 +54,13 @@ describe('API reference (npm run docs)', function () {
     expect(run.code, run.output).to.equal(0);
   });
 
-  it('writes HTML for Kiq, defineWorker and createHarness', () => {
+  it('writes HTML for Kiq, defineWorker, createHarness, Admin and createDashboard', () => {
     const pages = {
       Kiq: 'classes/index.Kiq.html',
       defineWorker: 'functions/index.defineWorker.html',
       createHarness: 'functions/testing.createHarness.html',
+      Admin: 'classes/admin.Admin.html',
+      createDashboard: 'functions/web.createDashboard.html',
     };
     expect(existsSync(join(out, 'index.html')), 'index.html').to.equal(true);
     for (const [name, page] of Object.entries(pages)) {

@@ -59,6 +59,8 @@ function instantiate(name: string): KiqError {
       return new kiq.UnflushedJobsError(['{}']);
     case 'ReporterDisabledError':
       return new kiq.ReporterDisabledError('reporter:0', 5, 60_000, new Error('boom'));
+    case 'AdminError':
+      return new kiq.AdminError('not-found', "no queue named 'x'");
     default:
       throw new Error(`no sample for ${name}: add one`);
   }

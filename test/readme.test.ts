@@ -3,14 +3,17 @@
  *
  * - ```ts blocks are executed. Each is written to `.readme-test-<pid>/block-N.ts`
  *   (inside the repository, so `chai`, `ioredis`… resolve; removed afterwards)
- *   with `'kiq'` and `'kiq/testing'` imports pointed at `src/`, and run with
+ *   with `'kiq'`, `'kiq/testing'`, `'kiq/admin'` and `'kiq/web'` imports pointed at `src/`, and run with
  *   `node --import tsx` and REDIS_URL set to this file's flushed test DB, under a
  *   timeout; it must exit 0. A block that calls `it(` runs under mocha instead.
  *   Blocks may use the names in {@link PRELUDE} without defining them (the README
  *   reads better with `build(id)` than with a stub); the test prepends the
  *   definition of each such name the block uses but does not declare, and
  *   appends `await kiq.stop()` to a block that starts a Kiq and never stops it.
- * - ```ruby blocks run with the real Ruby Sidekiq against the test Redis.
+ * - ```ruby blocks run with the real Ruby Sidekiq against the test Redis; one
+ *   whose first line is `# config.ru` is a Rack app instead, whose Web UI pages
+ *   are rendered in-process (test/interop/fixtures/render-rack.rb) and must
+ *   all answer 200.
  * - ```sh blocks are checked, not run: every `npm run <x>` names a script of
  *   package.json, every `kiq <cmd>` a command of the CLI registry.
  * - ```mermaid blocks must at least name a diagram type.
@@ -30,6 +33,9 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SCRATCH = join(ROOT, `.readme-test-${process.pid}`);
 const BLOCK_TIMEOUT_MS = 30_000;
 const MAX_SKIPPED = 2;
+/** Renders a rackup file's pages in-process and exits 0 iff all are 200. */
+const RENDER_RACK = fileURLToPath(new URL('./interop/fixtures/render-rack.rb', import.meta.url));
+const WEB_UI_PAGES = ['/', '/busy', '/queues', '/retries', '/scheduled', '/morgue'];
 
 interface Block {
   readonly index: number;
@@ -112,7 +118,11 @@ export function runnableSource(code: string): string {
   if (/\bnew Kiq\(/.test(withoutComments) && /\bkiq\.start\(/.test(withoutComments) && !/\bkiq\.stop\(/.test(withoutComments)) {
     body += '\nawait kiq.stop();';
   }
-  body = body.replace(/from\s+'kiq\/testing'/g, `from ${src('src/testing/index.ts')}`).replace(/from\s+'kiq'/g, `from ${src('src/index.ts')}`);
+  body = body
+    .replace(/from\s+'kiq\/testing'/g, `from ${src('src/testing/index.ts')}`)
+    .replace(/from\s+'kiq\/admin'/g, `from ${src('src/admin/index.ts')}`)
+    .replace(/from\s+'kiq\/web'/g, `from ${src('src/web/index.ts')}`)
+    .replace(/from\s+'kiq'/g, `from ${src('src/index.ts')}`);
   return `${body}\nexport {};\n`;
 }
 
@@ -210,6 +220,20 @@ describe('README.md code blocks', function () {
     } else if (block.lang === 'mermaid') {
       it(`${title}: names a diagram type`, () => {
         expect(block.code.trim()).to.match(/^(graph|flowchart|stateDiagram(-v2)?|sequenceDiagram|classDiagram|erDiagram)\b/);
+      });
+    } else if (block.lang === 'ruby' && block.code.startsWith('# config.ru')) {
+      it(`${title}: serves every Web UI page with 200 under real Ruby Sidekiq`, async function () {
+        requireSidekiqOrSkip(this);
+        const file = join(SCRATCH, `block-${block.index}.ru`);
+        writeFileSync(file, `${block.code}\n`);
+        const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
+          const child = spawn('ruby', [RENDER_RACK, file, ...WEB_UI_PAGES], { env: { ...process.env, REDIS_URL: redis.url }, stdio: ['ignore', 'pipe', 'pipe'] });
+          let output = '';
+          child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+          child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+          child.on('close', (code) => resolve({ code, output }));
+        });
+        expect(result.code, `README.md:${block.line}:\n${result.output.slice(0, 2000)}`).to.equal(0);
       });
     } else if (block.lang === 'ruby') {
       it(`${title}: runs with real Ruby Sidekiq and exits 0`, async function () {

@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import { readTimestamp } from '../job/timestamp.js';
 import { LEADER, PROCESSES, processKey, signalsKey, workKey, workersKey } from '../redis/keys.js';
+import { AdminError } from '../errors.js';
 import { checkReplies } from '../server/ops/redis-call.js';
 
 /** A live process: its heartbeat hash, decoded. */
@@ -18,7 +19,10 @@ export interface ProcessInfo {
   /** `info.tag`, `''` when none. */
   readonly tag: string;
   readonly queues: readonly string[];
-  /** `info.concurrency` (Kiq: the sum of its queue limits). */
+  /**
+   * Threads (Kiq: the sum of its queue limits): the `concurrency` hash field
+   * that Sidekiq 8.1.2+ writes and reads, else `info.concurrency` (≤ 8.1.1).
+   */
   readonly concurrency: number | undefined;
   /** Jobs running at the last beat. */
   readonly busy: number;
@@ -32,12 +36,20 @@ export interface ProcessInfo {
   readonly startedAt: number | undefined;
   /** Resident set size, KB. */
   readonly rss: number | undefined;
+  /** Round trip of the process's last PING to Redis, µs (`rtt_us`). */
+  readonly rttUs: number | undefined;
   readonly version: string | undefined;
   readonly labels: readonly string[];
   /** The identity equals `GET dear-leader`. */
   readonly leader: boolean;
   /** The `info` JSON decoded (all of it, for `--json`). */
   readonly info: Readonly<Record<string, unknown>>;
+  /**
+   * Failures that need an operator, as the process last posted them (Kiq's
+   * `kiq_errors`, e.g. `fetch:default: the Redis user may not run LMOVE …`);
+   * empty when none (and for Sidekiq processes).
+   */
+  readonly errors: readonly string[];
 }
 
 /** A job running in some process (`<identity>:work`, else the 6.4 `<identity>:workers`). */
@@ -57,8 +69,11 @@ export interface BusyJob {
   readonly raw: string | undefined;
 }
 
-/** Quiet (`TSTP`: finish running jobs, fetch nothing new) or stop (`TERM`). */
-export type ProcessSignal = 'TSTP' | 'TERM';
+/**
+ * Quiet (`TSTP`: finish running jobs, fetch nothing new), stop (`TERM`) or
+ * dump (`TTIN`: log the running jobs and threads).
+ */
+export type ProcessSignal = 'TSTP' | 'TERM' | 'TTIN';
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
@@ -91,11 +106,11 @@ export async function listProcesses(redis: Redis, nowMs: number = Date.now()): P
   const identities = members.sort();
   if (identities.length === 0) return [];
   const pipeline = redis.pipeline();
-  for (const identity of identities) pipeline.hmget(processKey(identity), 'info', 'busy', 'beat', 'quiet', 'rss');
+  for (const identity of identities) pipeline.hmget(processKey(identity), 'info', 'busy', 'beat', 'quiet', 'rss', 'concurrency', 'rtt_us', 'kiq_errors');
   const replies = checkReplies(await pipeline.exec(), identities.length, 'processes') as (string | null)[][];
   const out: ProcessInfo[] = [];
   identities.forEach((identity, i) => {
-    const [infoText, busy, beat, quiet, rss] = replies[i]!;
+    const [infoText, busy, beat, quiet, rss, concurrency, rttUs, errors] = replies[i]!;
     if (infoText === null || infoText === undefined) return; // expired: Sidekiq skips (and prunes) it
     const info = asRecord(parseJson(infoText)) ?? {};
     const beatSec = toNumber(beat);
@@ -105,17 +120,19 @@ export async function listProcesses(redis: Redis, nowMs: number = Date.now()): P
       pid: toNumber(info.pid),
       tag: typeof info.tag === 'string' ? info.tag : '',
       queues: Array.isArray(info.queues) ? info.queues.map(String) : [],
-      concurrency: toNumber(info.concurrency),
+      concurrency: toNumber(concurrency) ?? toNumber(info.concurrency),
       busy: toNumber(busy) ?? 0,
       quiet: quiet === 'true',
       beat: beatSec,
       beatAge: beatSec === undefined ? undefined : Math.max(0, nowMs / 1000 - beatSec),
       startedAt: toNumber(info.started_at),
       rss: toNumber(rss),
+      rttUs: toNumber(rttUs),
       version: typeof info.version === 'string' ? info.version : undefined,
       labels: Array.isArray(info.labels) ? info.labels.map(String) : [],
       leader: leader !== null && leader === identity,
       info,
+      errors: ((value) => (Array.isArray(value) ? value.map(String) : []))(parseJson(errors)),
     });
   });
   return out;
@@ -186,4 +203,23 @@ export async function signalProcesses(redis: Redis, identities: readonly string[
   const multi = redis.multi();
   for (const identity of identities) multi.lpush(signalsKey(identity), signal).expire(signalsKey(identity), 60);
   checkReplies(await multi.exec(), identities.length * 2, `signal ${signal}`);
+}
+
+/**
+ * The live identities `refs` name, in order: each an exact identity or an
+ * unambiguous prefix of one (e.g. `host:4242`). Throws `AdminError`
+ * (`not-found` or `ambiguous`) before anything is sent.
+ *
+ * @example
+ * const [identity] = await resolveIdentities(redis, ['web-1:4242']);
+ */
+export async function resolveIdentities(redis: Redis, refs: readonly string[]): Promise<string[]> {
+  const live = await liveIdentities(redis);
+  return refs.map((ref) => {
+    if (live.includes(ref)) return ref;
+    const matches = ref === '' ? [] : live.filter((identity) => identity.startsWith(ref));
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1) throw new AdminError('ambiguous', `'${ref}' names ${matches.length} processes (${matches.join(', ')}); give the full identity`);
+    throw new AdminError('not-found', `no live process '${ref}'${live.length > 0 ? ` (live: ${live.join(', ')})` : ' (no process is live)'}`);
+  });
 }

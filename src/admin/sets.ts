@@ -8,11 +8,12 @@
  */
 import type { Redis } from 'ioredis';
 import { patchJob } from '../job/patch.js';
-import { DEAD, QUEUES, RETRY, SCHEDULE, queueKey } from '../redis/keys.js';
+import { DEAD, QUEUES, queueKey } from '../redis/keys.js';
 import { callScript, checkReplies } from '../server/ops/redis-call.js';
+import { decodeJob } from './job-record.js';
 
-/** The three sorted sets of jobs. */
-export type SetName = typeof RETRY | typeof SCHEDULE | typeof DEAD;
+/** The three sorted sets of jobs: their Redis keys. */
+export type SetName = 'retry' | 'schedule' | 'dead';
 
 /** One member of a sorted set. */
 export interface SetEntry {
@@ -34,26 +35,38 @@ export interface EntryPage {
   readonly total: number;
 }
 
-/** What {@link enqueueEntries} did. */
+/** One entry a move left where it was, and why. */
+export interface SkippedEntry {
+  readonly entry: SetEntry;
+  /** {@link GONE}, or why the entry cannot be moved (e.g. `not a JSON object`). */
+  readonly reason: string;
+}
+
+/** What {@link enqueueEntries} (and the other moves: kill) did. */
 export interface EnqueueResult {
-  /** Entries pushed to their queue (and removed from the set). */
+  /** Entries moved (pushed to their queue, or to `dead`) and removed from the set. */
   readonly moved: SetEntry[];
   /** Entries left alone: gone already (moved or deleted meanwhile) or not a job. */
-  readonly skipped: { readonly entry: SetEntry; readonly reason: string }[];
+  readonly skipped: SkippedEntry[];
 }
+
+/** The {@link SkippedEntry} reason of an entry someone else moved or deleted first. */
+export const GONE = 'no longer in the set';
 
 /** Batch size of the `--all` operations. */
 const BATCH = 100;
 
+/** Score order: `asc` soonest (lowest score) first, `desc` latest first. */
+export type ScoreOrder = 'asc' | 'desc';
+
+/** The Web UI's order of a set: soonest first for `retry` and `schedule`, most recent first for `dead`. */
+export function defaultOrder(set: SetName): ScoreOrder {
+  return set === DEAD ? 'desc' : 'asc';
+}
+
 /** Decode one member with its score. */
 export function toEntry(set: SetName, member: string, score: number): SetEntry {
-  let job: Record<string, unknown> | undefined;
-  try {
-    const parsed = JSON.parse(member) as unknown;
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) job = parsed as Record<string, unknown>;
-  } catch {
-    // a raw payload (e.g. invalid JSON moved to dead): kept as it is
-  }
+  const job = decodeJob(member); // undefined: a raw payload (e.g. invalid JSON moved to dead), kept as it is
   const jid = typeof job?.jid === 'string' ? job.jid : undefined;
   return { set, member, score, job, jid, key: `${score}-${jid ?? ''}` };
 }
@@ -64,17 +77,28 @@ function pairs(set: SetName, flat: readonly string[]): SetEntry[] {
   return out;
 }
 
+/** Entries at ranks `start..stop` (inclusive, `-1`: the end) in `order`, one `ZRANGE [REV] ... WITHSCORES`. */
+export async function rangeEntries(redis: Redis, set: SetName, start: number, stop: number, order: ScoreOrder): Promise<SetEntry[]> {
+  const flat = order === 'desc' ? await redis.zrevrange(set, start, stop, 'WITHSCORES') : await redis.zrange(set, String(start), String(stop), 'WITHSCORES');
+  return pairs(set, flat);
+}
+
 /**
- * Up to `limit` entries in the Web UI's order: soonest first for `retry`
- * and `schedule`, most recent first for `dead`; plus the set's size.
+ * Up to `limit` entries (`0`: all) from rank `offset`, in the Web UI's
+ * order unless `order` is given (`asc`: soonest first, `desc`: latest
+ * first); plus the set's size. One pipeline: `ZRANGE` (or `ZREVRANGE`) and `ZCARD`.
  *
  * @example
  * const { entries, total } = await listEntries(redis, 'retry', { limit: 25 });
  */
-export async function listEntries(redis: Redis, set: SetName, { limit = 25, offset = 0 }: { limit?: number; offset?: number } = {}): Promise<EntryPage> {
+export async function listEntries(
+  redis: Redis,
+  set: SetName,
+  { limit = 25, offset = 0, order = defaultOrder(set) }: { limit?: number; offset?: number; order?: ScoreOrder } = {},
+): Promise<EntryPage> {
   const stop = limit <= 0 ? -1 : offset + limit - 1;
   const pipeline = redis.pipeline();
-  if (set === DEAD) pipeline.zrevrange(set, offset, stop, 'WITHSCORES');
+  if (order === 'desc') pipeline.zrevrange(set, offset, stop, 'WITHSCORES');
   else pipeline.zrange(set, String(offset), String(stop), 'WITHSCORES');
   const [flat, total] = checkReplies(await pipeline.zcard(set).exec(), 2, `list ${set}`) as [string[], number];
   return { entries: pairs(set, flat), total };
@@ -86,29 +110,42 @@ function globEscape(text: string): string {
 }
 
 /**
+ * The entries a Web UI key `"<score>-<jid>"` names: exactly that score and
+ * that jid (`"<score>-"`: the entries at that score without a jid, e.g. a
+ * payload that is not JSON in `dead`; {@link toEntry} gives them such
+ * keys). One `ZRANGEBYSCORE`; empty when `key` is not of that form.
+ *
+ * @example
+ * const [entry] = await keyEntries(redis, 'retry', '1733220000.25-0123456789abcdef01234567');
+ */
+export async function keyEntries(redis: Redis, set: SetName, key: string): Promise<SetEntry[]> {
+  const keyed = /^(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)-(.*)$/i.exec(key);
+  if (!keyed) return [];
+  const score = keyed[1]!;
+  const jid = keyed[2]!;
+  return pairs(set, await redis.zrangebyscore(set, score, score, 'WITHSCORES')).filter((e) => (e.jid ?? '') === jid);
+}
+
+/**
  * Entries whose payload has `jid` exactly, lowest score first; `ref` may
  * also be the Web UI's `"<score>-<jid>"` key, which selects by exact score
- * first (Sidekiq's `fetch(score, jid)`). Empty when none matches.
+ * first (Sidekiq's `fetch(score, jid)`, {@link keyEntries}). Empty when none matches.
  *
  * @example
  * const [entry] = await findEntries(redis, 'dead', '0123456789abcdef01234567');
  */
 export async function findEntries(redis: Redis, set: SetName, ref: string): Promise<SetEntry[]> {
-  const keyed = /^(\d+(?:\.\d+)?(?:e[+-]?\d+)?)-(.+)$/i.exec(ref);
-  if (keyed) {
-    const score = keyed[1]!;
-    const jid = keyed[2]!;
-    const found = pairs(set, await redis.zrangebyscore(set, score, score, 'WITHSCORES')).filter((e) => e.jid === jid);
-    if (found.length > 0) return found;
-  }
-  const matches: SetEntry[] = [];
+  const keyed = await keyEntries(redis, set, ref);
+  if (keyed.length > 0) return keyed;
+  // ZSCAN may return a member twice (while the set is rehashed): keep one per member
+  const matches = new Map<string, SetEntry>();
   let cursor = '0';
   do {
     const [next, flat] = await redis.zscan(set, cursor, 'MATCH', `*${globEscape(ref)}*`, 'COUNT', 1000);
     cursor = next;
-    for (const entry of pairs(set, flat)) if (entry.jid === ref) matches.push(entry);
+    for (const entry of pairs(set, flat)) if (entry.jid === ref) matches.set(entry.member, entry);
   } while (cursor !== '0');
-  return matches.sort((a, b) => a.score - b.score);
+  return [...matches.values()].sort((a, b) => a.score - b.score);
 }
 
 /**
@@ -147,7 +184,7 @@ export async function enqueueEntries(
   { decrement, nowMs = Date.now() }: { decrement: boolean; nowMs?: number },
 ): Promise<EnqueueResult> {
   const moved: SetEntry[] = [];
-  const skipped: { entry: SetEntry; reason: string }[] = [];
+  const skipped: SkippedEntry[] = [];
   for (const entry of entries) {
     let push: { json: string; queue: string };
     try {
@@ -158,31 +195,44 @@ export async function enqueueEntries(
     }
     const done = await callScript(redis, 'enqueue-entry', [entry.set, QUEUES, queueKey(push.queue)], [entry.member, push.json, push.queue]);
     if (done === 1) moved.push(entry);
-    else skipped.push({ entry, reason: 'no longer in the set' });
+    else skipped.push({ entry, reason: GONE });
+  }
+  return { moved, skipped };
+}
+
+/**
+ * Hands every entry of `set` to `move`, lowest score first, in batches of
+ * 100, until the set is empty or as many entries as it held at the start
+ * were handled (so jobs that fail again and come back cannot keep it going
+ * forever). Entries `move` leaves in place for a reason other than
+ * {@link GONE} (not a job) are not offered again. Safe while pollers and
+ * other admins work the same set: `move` addresses entries by exact member.
+ */
+export async function drainSet(redis: Redis, set: SetName, move: (batch: readonly SetEntry[]) => Promise<EnqueueResult>): Promise<EnqueueResult> {
+  const moved: SetEntry[] = [];
+  const skipped: SkippedEntry[] = [];
+  const left = new Set<string>(); // members left in place: each read takes that many more, so a batch still has BATCH others
+  const budget = await redis.zcard(set);
+  while (moved.length + skipped.length < budget) {
+    const batch = (await rangeEntries(redis, set, 0, BATCH + left.size - 1, 'asc')).filter((entry) => !left.has(entry.member));
+    if (batch.length === 0) break;
+    const result = await move(batch);
+    moved.push(...result.moved);
+    for (const skip of result.skipped) {
+      skipped.push(skip);
+      if (skip.reason !== GONE) left.add(skip.entry.member);
+    }
   }
   return { moved, skipped };
 }
 
 /**
  * Every entry of `set` to its queue now, lowest score first, in batches
- * (Sidekiq's `retry_all`). Entries that are not jobs stay where they are and
- * are reported as skipped.
+ * (Sidekiq's `retry_all`; {@link drainSet}). Entries that are not jobs stay
+ * where they are and are reported as skipped.
  */
 export async function enqueueAll(redis: Redis, set: SetName, options: { decrement: boolean; nowMs?: number }): Promise<EnqueueResult> {
-  const moved: SetEntry[] = [];
-  const skipped: { entry: SetEntry; reason: string }[] = [];
-  let offset = 0; // entries left in place sit before the next batch
-  for (;;) {
-    const batch = pairs(set, await redis.zrange(set, String(offset), String(offset + BATCH - 1), 'WITHSCORES'));
-    if (batch.length === 0) break;
-    const result = await enqueueEntries(redis, batch, options);
-    moved.push(...result.moved);
-    for (const skip of result.skipped) {
-      skipped.push(skip);
-      if (skip.reason !== 'no longer in the set') offset++;
-    }
-  }
-  return { moved, skipped };
+  return drainSet(redis, set, (batch) => enqueueEntries(redis, batch, options));
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { readTimestamp } from '../job/timestamp.js';
-import { DEAD, PROCESSES, QUEUES, RETRY, SCHEDULE, processKey, queueKey, statKey } from '../redis/keys.js';
+import { DEAD, PAUSED, PROCESSES, QUEUES, RETRY, SCHEDULE, processKey, queueKey, statKey } from '../redis/keys.js';
 import { checkReplies } from '../server/ops/redis-call.js';
 
 /** What Sidekiq's dashboard shows. */
@@ -38,6 +38,8 @@ export interface QueueInfo {
   readonly size: number;
   /** Seconds since the oldest job was enqueued (`now - enqueued_at` of index -1); 0 when empty. */
   readonly latency: number;
+  /** Named in the `paused` set (Sidekiq Pro's layout): servers fetch nothing from it. */
+  readonly paused: boolean;
 }
 
 /** Integer of a Redis string reply, 0 for nil or garbage (Ruby's `to_i`). */
@@ -108,22 +110,39 @@ export async function readStats(redis: Redis, nowMs: number = Date.now()): Promi
 }
 
 /**
- * Every queue in `queues`, sorted by name, with its size and latency
- * (`Sidekiq::Queue.all`).
+ * Every queue in `queues`, sorted by name, with its size, latency and paused
+ * flag (`Sidekiq::Queue.all`; 8.1.2's `Stats#queue_summaries`): one
+ * pipeline of `LLEN`, `LRANGE -1 -1` and `SISMEMBER paused` per queue.
  *
  * @example
  * for (const { name, size, latency } of await listQueues(redis)) console.log(name, size, latency);
  */
 export async function listQueues(redis: Redis, nowMs: number = Date.now()): Promise<QueueInfo[]> {
-  const names = (await redis.smembers(QUEUES)).sort();
+  return queueInfos(redis, (await redis.smembers(QUEUES)).sort(), nowMs);
+}
+
+/**
+ * Whether `name` is a known queue: a member of `queues`, which every push
+ * adds to and only {@link clearQueue} removes from (`SISMEMBER queues`).
+ *
+ * @example
+ * if (!(await queueExists(redis, 'mailers'))) console.log('no such queue');
+ */
+export async function queueExists(redis: Redis, name: string): Promise<boolean> {
+  return (await redis.sismember(QUEUES, name)) === 1;
+}
+
+/** {@link QueueInfo} of each name, in the order given (one pipeline); a name need not be in `queues`. */
+export async function queueInfos(redis: Redis, names: readonly string[], nowMs: number = Date.now()): Promise<QueueInfo[]> {
   if (names.length === 0) return [];
   const pipeline = redis.pipeline();
-  for (const name of names) pipeline.llen(queueKey(name)).lrange(queueKey(name), -1, -1);
-  const replies = checkReplies(await pipeline.exec(), names.length * 2, 'queues');
+  for (const name of names) pipeline.llen(queueKey(name)).lrange(queueKey(name), -1, -1).sismember(PAUSED, name);
+  const replies = checkReplies(await pipeline.exec(), names.length * 3, 'queues');
   return names.map((name, i) => ({
     name,
-    size: replies[i * 2] as number,
-    latency: latencyOf((replies[i * 2 + 1] as string[])[0], nowMs),
+    size: replies[i * 3] as number,
+    latency: latencyOf((replies[i * 3 + 1] as string[])[0], nowMs),
+    paused: replies[i * 3 + 2] === 1,
   }));
 }
 

@@ -2,7 +2,8 @@
  * @internal
  * Loading the worker modules of `kiq work -r <module>`: ES modules and
  * CommonJS alike through `import()` (a CommonJS `module.exports` arrives as
- * the `default` export), paths relative to the working directory.
+ * the `default` export), TypeScript through the app's tsx (./typescript.ts),
+ * paths relative to the working directory.
  *
  * What a module may export:
  * - workers: any export that is an object with a string `class` and a
@@ -19,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import type { KiqOptions } from '../config/options.js';
 import type { Worker } from '../worker.js';
 import { CliError, UsageError } from './command.js';
+import { isTypeScript, registerTypeScript, TYPESCRIPT_HINT } from './typescript.js';
 
 /** What the modules provided. */
 export interface LoadedModules {
@@ -49,12 +51,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 const OPTION_NAMES = new Set(['options', 'kiq']);
 
 /**
- * Import every module and collect its workers and options. Throws a
+ * Import every module and collect its workers and options (`command`
+ * names the usage errors' command). Throws a
  * {@link UsageError} for a missing file, a bad `options` export or two
  * different workers of one class, a {@link CliError} when a module throws
  * while loading.
  */
-export async function loadWorkerModules(specs: readonly string[], cwd: string): Promise<LoadedModules> {
+export async function loadWorkerModules(specs: readonly string[], cwd: string, command = 'work'): Promise<LoadedModules> {
   const workers: Worker[] = [];
   const origins = new Map<Worker, string>();
   const byClass = new Map<string, Worker>();
@@ -63,31 +66,34 @@ export async function loadWorkerModules(specs: readonly string[], cwd: string): 
 
   for (const spec of specs) {
     const path = resolve(cwd, spec);
-    if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`cannot find worker module '${spec}' (looked for ${path})`, 'work');
+    if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`cannot find worker module '${spec}' (looked for ${path})`, command);
+    if (isTypeScript(path)) await registerTypeScript(spec, cwd);
     let namespace: Record<string, unknown>;
     try {
       namespace = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
     } catch (error) {
       const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      throw new CliError(`cannot load worker module '${spec}': ${message}`, undefined, { cause: error });
+      // a .ts file imported by a .js module, say: the same advice as for -r ./x.ts
+      const hint = (error as { code?: unknown }).code === 'ERR_UNKNOWN_FILE_EXTENSION' ? ` (${TYPESCRIPT_HINT})` : '';
+      throw new CliError(`cannot load worker module '${spec}': ${message}${hint}`, undefined, { cause: error });
     }
 
     const add = (value: unknown): void => {
       if (!isWorker(value) || origins.has(value)) return;
       const other = byClass.get(value.class);
-      if (other) throw new UsageError(`two workers of class '${value.class}' (in ${origins.get(other)} and ${spec})`, 'work');
+      if (other) throw new UsageError(`two workers of class '${value.class}' (in ${origins.get(other)} and ${spec})`, command);
       byClass.set(value.class, value);
       origins.set(value, spec);
       workers.push(value);
     };
     const addOptions = (name: string, value: unknown): void => {
       if (value instanceof Kiq) {
-        throw new UsageError(`${spec}: export '${name}' is a Kiq instance; export its options instead (export const options = { queues, workers })`, 'work');
+        throw new UsageError(`${spec}: export '${name}' is a Kiq instance; export its options instead (export const options = { queues, workers })`, command);
       }
-      if (!isPlainObject(value)) throw new UsageError(`${spec}: export '${name}' must be a Kiq options object`, 'work');
+      if (!isPlainObject(value)) throw new UsageError(`${spec}: export '${name}' must be a Kiq options object`, command);
       const { workers: optionWorkers, ...rest } = value as KiqOptions;
       if (optionWorkers !== undefined) {
-        if (!Array.isArray(optionWorkers)) throw new UsageError(`${spec}: ${name}.workers must be an array of workers`, 'work');
+        if (!Array.isArray(optionWorkers)) throw new UsageError(`${spec}: ${name}.workers must be an array of workers`, command);
         optionWorkers.forEach(add);
       }
       options = { ...options, ...rest };

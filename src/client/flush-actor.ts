@@ -4,6 +4,7 @@
  * the {@link Pusher}, give back what did not reach Redis. A failed write
  * rejects, so the machine backs off; the jobs are already back in the buffer.
  */
+import type { TimestampFormat } from '../job/timestamp.js';
 import { fromPromise } from 'xstate';
 import type { FlushOutput } from '../../machines/flusher.js';
 import type { Clock } from '../clock.js';
@@ -26,8 +27,8 @@ export interface FlushHooks {
 }
 
 /** Build the `flush` actor logic for one Kiq instance. */
-export function createFlushActor(buffer: JobBuffer, pool: ConnectionPool, clock: Clock, hooks: FlushHooks) {
-  const pusher = new Pusher();
+export function createFlushActor(buffer: JobBuffer, pool: ConnectionPool, clock: Clock, hooks: FlushHooks, timestamps: TimestampFormat = 'seconds') {
+  const pusher = new Pusher(timestamps);
   let failing = false;
   return fromPromise<FlushOutput>(async () => {
     const batch = buffer.take(FLUSH_BATCH);

@@ -11,7 +11,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { ReplyError } from 'ioredis';
 import { ScriptError } from '../errors.js';
-import { formatSeconds } from '../job/timestamp.js';
+import { formatSeconds, formatTimestamp, type TimestampFormat } from '../job/timestamp.js';
 import { QUEUES, SCHEDULE, queueKey } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import type { BufferEntry, PushStatus } from './entry.js';
@@ -50,12 +50,18 @@ function withEnqueuedAt(json: string, suffix: string): string {
 /** Writes batches; remembers queue names whose SADD failed so the next batch registers them. */
 export class Pusher {
   readonly #unregistered = new Set<string>();
+  readonly #timestamps: TimestampFormat;
+
+  /** `timestamps`: how `enqueued_at` is written (the `timestamps` option). */
+  constructor(timestamps: TimestampFormat = 'seconds') {
+    this.#timestamps = timestamps;
+  }
 
   /** Push `batch` through `redis` at `nowSec` (epoch seconds). */
   async push(redis: Redis, batch: readonly BufferEntry[], nowSec: number): Promise<PushResult> {
     const pipeline = redis.pipeline();
     const steps: (Step | null)[] = [];
-    const suffix = `,"enqueued_at":${formatSeconds(nowSec)}}`;
+    const suffix = `,"enqueued_at":${formatTimestamp(nowSec, this.#timestamps)}}`;
     const immediate = new Map<string, string[]>();
     const immediateEntries = new Map<string, BufferEntry[]>();
     const scheduled: BufferEntry[] = [];

@@ -29,7 +29,10 @@ export const DEFAULTS = Object.freeze({
   leaderTtl: 30_000, // ms, dear-leader TTL; Kiq `elect_ttl` is 60 s; Sidekiq Enterprise renews every 15 s
   server: true, // Kiq `server?`
   testMode: 'disabled', // Kiq `test_mode: :disabled`
+  timestamps: 'seconds', // float s with a fraction (6.4/7.x), read by all; 'ms' = Sidekiq 8's integer ms
+  metrics: true, // Sidekiq 7+ always tracks (metrics/tracking.rb); `false` writes no j|… / h|… keys
   quiet: false, // Kiq documents it but crashes on it (§1.1); we accept it
+  tag: '', // Sidekiq `tag` (its default is the app directory's name; Kiq writes none unless given)
   shutdownTimeout: 25_000, // ms; Sidekiq `timeout` 25 s (Kiq kills running jobs at once)
   maxRestarts: 3, // restarts; OTP supervisor default `max_restarts`, as Kiq's root
   restartWindow: 5_000, // ms; OTP supervisor default `max_seconds` 5

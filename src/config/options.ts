@@ -49,6 +49,14 @@ export interface Logger {
 /** The sorted sets a scheduler poller drains: `retry` (failed jobs) and `schedule` (`enqueue(..., { in })`). */
 export type SchedulerName = 'retry' | 'schedule';
 
+/**
+ * How Kiq writes the job times `created_at`, `enqueued_at`, `failed_at` and
+ * `retried_at`: `seconds`, float epoch seconds with a fraction (Sidekiq
+ * 6.4/7.x, read right by every version), or `ms`, integer epoch milliseconds
+ * (Sidekiq 8.x, read right by 8.x only).
+ */
+export type TimestampFormat = 'seconds' | 'ms';
+
 /** `disabled` talks to Redis; `sandbox` keeps enqueued jobs in memory for `kiq/testing` assertions. */
 export type TestMode = 'disabled' | 'sandbox';
 
@@ -56,9 +64,9 @@ export type TestMode = 'disabled' | 'sandbox';
 export type InspectOption = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 
 /** Options of one periodic entry: the job's arguments plus worker-option overrides. */
-export interface PeriodicOptions extends WorkerOptions {
+export interface PeriodicOptions<Args extends readonly unknown[] = readonly unknown[]> extends WorkerOptions {
   /** Arguments passed to `perform`. @defaultValue `[]` */
-  args?: readonly unknown[];
+  args?: Args;
 }
 
 /**
@@ -124,10 +132,29 @@ export interface KiqOptions {
   server?: boolean;
   /** `sandbox` keeps jobs in memory for `kiq/testing`. @defaultValue `'disabled'` */
   testMode?: TestMode;
+  /**
+   * Write execution metrics (per job class: runs, failures, run time and a
+   * run-time histogram) in Sidekiq 7.x's and 8.x's layouts, so the Metrics
+   * tab of both Web UIs shows Kiq's jobs. Gathered in memory, written with
+   * every heartbeat and at stop. @defaultValue `true`
+   */
+  metrics?: boolean;
+  /**
+   * How Kiq writes the job times `created_at`, `enqueued_at`, `failed_at`
+   * and `retried_at`: `'seconds'`, float epoch seconds with a fraction, as
+   * Sidekiq 6.4/7.x write them and every version reads them; or `'ms'`,
+   * integer epoch milliseconds as Sidekiq 8.x writes them, for clusters whose
+   * every reader is 8.x (6.4/7.x would show 1970-ish dates and huge
+   * latencies). Kiq reads both either way. Scores and heartbeat times stay
+   * seconds, as in 8.x. @defaultValue `'seconds'`
+   */
+  timestamps?: TimestampFormat;
   /** Start quiet: fetch nothing until `kiq.configure({ quiet: false })`. @defaultValue `false` */
   quiet?: boolean;
   /** Process identity in Redis; must not contain `|`. @defaultValue `hostname:pid:12-hex-nonce` */
   identity?: string;
+  /** A tag for this process, shown by the Web UI's Busy page and `kiq processes` (Sidekiq's `tag`). @defaultValue `''` */
+  tag?: string;
   /** How long `stop()` waits for running jobs before requeueing them, ms. @defaultValue `25_000` */
   shutdownTimeout?: number;
   /** Restart intensity: most restarts of a child within `restartWindow`. @defaultValue `3` */

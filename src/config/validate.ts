@@ -217,9 +217,12 @@ export const VALIDATORS: { readonly [K in keyof KiqOptions]-?: Validator<Valid[K
   },
   server: boolean,
   testMode: oneOf(['disabled', 'sandbox']),
+  metrics: boolean,
+  timestamps: oneOf(['seconds', 'ms']),
   quiet: boolean,
   identity: (v, path) =>
     typeof v === 'string' && v !== '' && !v.includes('|') ? v : fail(path, 'a non-empty string without "|"', v),
+  tag: (v, path) => (typeof v === 'string' ? v : fail(path, 'a string', v)),
   shutdownTimeout: timerMs(0),
   maxRestarts: integer(0),
   restartWindow: timerMs(1),

@@ -10,7 +10,7 @@
  */
 import { InvalidJobError } from '../errors.js';
 import { TIMESTAMP_KEYS } from './payload.js';
-import { formatSeconds } from './timestamp.js';
+import { formatSeconds, formatTimestamp, MS_KEYS, type TimestampFormat } from './timestamp.js';
 
 /**
  * Returns `raw` with its top-level keys changed:
@@ -23,7 +23,8 @@ import { formatSeconds } from './timestamp.js';
  * Values are written as `JSON.stringify` writes them, except finite numbers
  * under `created_at`, `enqueued_at`, `failed_at`, `retried_at` and
  * `expires_at`, which get `formatSeconds` (always a fractional part,
- * SIDEKIQ-CONTRACT.md §2 "Timestamp hazard"). Like `encodeJob`, a value
+ * docs/sidekiq-contract.md §2 "Timestamps"), or whole milliseconds for the
+ * first four with `timestamps: 'ms'` (Sidekiq 8's format). Like `encodeJob`, a value
  * without a JSON form (a function, a symbol) removes the key.
  *
  * The whole text is checked to be JSON on the way (one pass, no parse):
@@ -35,10 +36,10 @@ import { formatSeconds } from './timestamp.js';
  * // '{"class":"W","args":[[],1.0,12345678901234567],"retry_count":1,"retried_at":1700000000.0}'
  * patchJob('{ "class" : "W", "args" : [ ] }', { class: undefined }); // '{ "args" : [ ] }'
  */
-export function patchJob(raw: string, changes: Readonly<Record<string, unknown>>): string {
+export function patchJob(raw: string, changes: Readonly<Record<string, unknown>>, timestamps: TimestampFormat = 'seconds'): string {
   if (typeof raw !== 'string') throw new InvalidJobError(`expected a JSON string, got a ${typeof raw}`, raw);
   const object = scanObject(raw);
-  const encoded = encodeChanges(changes, raw);
+  const encoded = encodeChanges(changes, raw, timestamps);
   if (encoded.size === 0) return raw;
 
   const { members } = object;
@@ -92,12 +93,12 @@ interface ScannedObject {
 }
 
 /** Changes → encoded value text per key (`undefined`: remove), in insertion order. */
-function encodeChanges(changes: Readonly<Record<string, unknown>>, raw: string): Map<string, string | undefined> {
+function encodeChanges(changes: Readonly<Record<string, unknown>>, raw: string, timestamps: TimestampFormat): Map<string, string | undefined> {
   const encoded = new Map<string, string | undefined>();
   for (const key of Object.keys(changes)) {
     const value = changes[key];
     if (typeof value === 'number' && Number.isFinite(value) && TIMESTAMP_KEYS.has(key)) {
-      encoded.set(key, formatSeconds(value));
+      encoded.set(key, MS_KEYS.has(key) ? formatTimestamp(value, timestamps) : formatSeconds(value));
       continue;
     }
     try {

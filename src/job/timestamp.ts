@@ -2,10 +2,32 @@
  * @internal
  * Epoch timestamps on the wire (SIDEKIQ-CONTRACT.md §2, §7; DESIGN.md §2).
  * Kiq writes float epoch **seconds** with a fractional part always present,
- * as Sidekiq 6.4/7.x do; it reads those and Sidekiq 8's integer epoch
- * **milliseconds**.
+ * as Sidekiq 6.4/7.x do (every version reads them), or, with the
+ * `timestamps: 'ms'` option, the payload times as Sidekiq 8's integer epoch
+ * **milliseconds** (which 6.4/7.x misread); it always reads both.
  */
+import type { TimestampFormat } from '../config/options.js';
 import { InvalidJobError } from '../errors.js';
+
+export type { TimestampFormat };
+
+/** The payload keys Sidekiq 8 writes in milliseconds (8.1 `Sidekiq::Job` / `JobRetry`); `expires_at` and scores stay seconds. */
+export const MS_KEYS: ReadonlySet<string> = new Set(['created_at', 'enqueued_at', 'failed_at', 'retried_at']);
+
+/**
+ * Renders float epoch seconds as a payload time in `format`: {@link
+ * formatSeconds} for `seconds`, whole epoch milliseconds for `ms`. Throws
+ * `InvalidJobError` for `NaN` and infinities.
+ *
+ * @example
+ * formatTimestamp(1796285684.6984, 'seconds'); // '1796285684.6984'
+ * formatTimestamp(1796285684.6984, 'ms');      // '1796285684698'
+ */
+export function formatTimestamp(sec: number, format: TimestampFormat): string {
+  if (format === 'seconds') return formatSeconds(sec);
+  if (!Number.isFinite(sec)) throw new InvalidJobError(`timestamp must be a finite number, got ${String(sec)}`, sec);
+  return String(Math.round(sec * 1000));
+}
 
 /**
  * Above this a payload timestamp is milliseconds: 1e11 s is the year 5138,

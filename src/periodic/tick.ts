@@ -38,6 +38,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../config/options.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import { periodicKey } from '../redis/keys.js';
+import { OutageLog } from '../redis/outage-log.js';
 import { ERROR_DELAY_MS } from '../server/tickers.js';
 import { nextRunAfter, type ScheduledPeriodic } from './schedule.js';
 
@@ -83,10 +84,11 @@ export class PeriodicLoop {
   readonly #deps: PeriodicDeps;
   /** Per entry (same index): the last occurrence time this process dealt with, epoch ms. */
   #cursors: number[] | undefined;
-  #failing = false;
+  readonly #outage: OutageLog;
 
   constructor(deps: PeriodicDeps) {
     this.#deps = deps;
+    this.#outage = new OutageLog('periodic', { logger: deps.logger, clock: deps.clock });
   }
 
   /** Handle what is due; resolves with the wait until the next tick, ms (whole, 0 … {@link MAX_TICK_MS}). */
@@ -109,12 +111,11 @@ export class PeriodicLoop {
         await this.#runDue(entry, i, now);
       } catch (error) {
         // an outage is logged once: at its first failure, not per entry or per tick
-        if (!this.#failing && failed.size === 0) this.#log('warn', { event: 'periodic_failed', error: String(error) });
+        if (failed.size === 0) this.#outage.failed('periodic_failed', error);
         failed.add(i);
       }
     }
-    if (this.#failing && failed.size === 0) this.#log('info', { event: 'periodic_restored' });
-    this.#failing = failed.size > 0;
+    if (failed.size === 0) this.#outage.restored('periodic_restored');
     return this.#nextDelay(failed);
   }
 

@@ -10,8 +10,8 @@ import { DEAD, QUEUES, RETRY, SCHEDULE } from './keys.js';
 /** Patterns of the keys `clear` deletes (queues, private queues, unique locks, counters). */
 const PATTERNS = ['queue:*', 'unique:*', 'stat:*', 'recoveries:*'];
 
-/** Delete queues, private queues, schedule/retry/dead, unique locks and stat counters. */
-export async function clearAll(redis: Redis): Promise<void> {
+/** Delete queues, private queues, schedule/retry/dead, unique locks and stat counters; resolves with how many keys went. */
+export async function clearAll(redis: Redis): Promise<number> {
   const keys = new Set<string>([QUEUES, SCHEDULE, RETRY, DEAD]);
   for (const pattern of PATTERNS) {
     let cursor = '0';
@@ -22,5 +22,7 @@ export async function clearAll(redis: Redis): Promise<void> {
     } while (cursor !== '0');
   }
   const all = [...keys];
-  for (let i = 0; i < all.length; i += 1000) await redis.unlink(...all.slice(i, i + 1000));
+  let deleted = 0;
+  for (let i = 0; i < all.length; i += 1000) deleted += await redis.unlink(...all.slice(i, i + 1000));
+  return deleted;
 }

@@ -10,7 +10,25 @@
  * (XSTATE-NOTES.md §3.3). ioredis keeps reconnecting in the background.
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../config/options.js';
+import { describeRedisError } from './redis-error.js';
 import { defineScripts } from './scripts.js';
+
+/**
+ * How long a connection may receive nothing while a command waits before it
+ * counts as stalled and is dropped and reconnected, ms (ioredis
+ * `socketTimeout`; blocking calls add their own wait). A blackholed
+ * connection (a partition, a dead NAT entry: no RST) otherwise hangs its
+ * commands forever. TCP keepalive does not help (Linux gives up after ~11
+ * minutes, and a proxy or NAT in between answers the probes itself), nor does
+ * `commandTimeout` (it rejects the command but keeps the dead socket, and it
+ * would cut every BLMOVE). 10 s is far above any reply a healthy Redis gives
+ * Kiq (its largest call, a 100-job poll, takes milliseconds) and still bounds
+ * a stall well inside the 60 s heartbeat TTL; measured through a proxy that
+ * stops forwarding: `redis_stalled` 10.1 s after the stall
+ * (test/server/redis-messages.test.ts).
+ */
+export const STALL_TIMEOUT_MS = 10_000;
 
 /** Where and how to connect. */
 export interface ConnectionSettings {
@@ -18,6 +36,10 @@ export interface ConnectionSettings {
   readonly url: string;
   /** ioredis options, passed through (TLS, Sentinel, password, …); they override the URL. */
   readonly options: RedisOptions;
+  /** Stall bound, ms (`socketTimeout` unless `options` sets one). @defaultValue {@link STALL_TIMEOUT_MS} */
+  readonly stallTimeoutMs?: number;
+  /** Where a stalled connection is reported (`redis_stalled`); absent: not logged. */
+  readonly logger?: Logger;
 }
 
 /** Options Kiq forces so IO errors surface instead of queueing forever. */
@@ -27,17 +49,40 @@ const FAIL_FAST: RedisOptions = {
   lazyConnect: true,
 };
 
-/** Open a connection with Kiq's scripts defined on it; `name` shows in CLIENT LIST. */
+/**
+ * `name` as Redis takes it for `CLIENT SETNAME`: every character outside
+ * `!`–`~` (a space in a configured identity, say) becomes `_`. Redis
+ * refuses such a name, and ioredis ignores that error, so the connection
+ * would show up unnamed.
+ *
+ * @example
+ * clientName('kiq:web 1:pool:0'); // 'kiq:web_1:pool:0'
+ */
+export function clientName(name: string): string {
+  return name.replace(/[^\x21-\x7e]/g, '_');
+}
+
+/**
+ * Open a connection with Kiq's scripts defined on it; `name` shows in
+ * `CLIENT LIST` (ioredis sends `CLIENT SETNAME`, then `CLIENT SETINFO
+ * LIB-NAME`/`LIB-VER`, which Redis < 7.2 refuses and ioredis ignores).
+ */
 export function openConnection(settings: ConnectionSettings, name: string): Redis {
   const redis = new Redis(settings.url, {
-    connectionName: name,
+    connectionName: clientName(name),
+    socketTimeout: settings.stallTimeoutMs ?? STALL_TIMEOUT_MS,
     ...settings.options,
     ...FAIL_FAST,
     retryStrategy: settings.options.retryStrategy ?? ((times) => Math.min(50 * times, 1000)),
   });
   defineScripts(redis);
-  // ioredis emits 'error' for every failed reconnect; the IO actors report outages themselves.
-  redis.on('error', () => undefined);
+  // ioredis emits 'error' for every failed reconnect; the IO actors report
+  // outages themselves. A stall is news only here: say so, ioredis reconnects.
+  redis.on('error', (error: unknown) => {
+    if (!settings.logger || !/Socket timeout/.test(String(error))) return;
+    const info = describeRedisError(error);
+    settings.logger.warn(JSON.stringify({ source: 'kiq', event: 'redis_stalled', connection: name, error: info.message, cause: info.cause }));
+  });
   return redis;
 }
 
@@ -61,9 +106,13 @@ export class ConnectionPool {
     return this.#pool.length;
   }
 
-  /** Connect every pooled connection; rejects when Redis cannot be reached. */
+  /**
+   * Connect every pooled connection; rejects when Redis cannot be reached,
+   * with Redis's own reply when it refused the connection (WRONGPASS, NOAUTH,
+   * NOPERM: ioredis rejects `connect()` only with "Connection is closed").
+   */
   async connect(): Promise<void> {
-    await Promise.all(this.#pool.map((redis) => (redis.status === 'wait' ? redis.connect() : undefined)));
+    await Promise.all(this.#pool.map((redis) => (redis.status === 'wait' ? connectOne(redis) : undefined)));
   }
 
   /**
@@ -114,4 +163,39 @@ export class ConnectionPool {
       }),
     );
   }
+}
+
+/** `redis.connect()`, rejecting with the reply error Redis sent during the handshake, if any. */
+async function connectOne(redis: Redis): Promise<void> {
+  let refused: Error | undefined;
+  const onError = (error: Error) => {
+    if (error.name === 'ReplyError' || /WRONGPASS|NOAUTH|NOPERM/.test(error.message)) refused ??= error;
+  };
+  redis.on('error', onError);
+  try {
+    await redis.connect();
+  } catch (error) {
+    throw refused ?? error;
+  } finally {
+    redis.off('error', onError);
+  }
+}
+
+/**
+ * Resolves once `redis` is `ready`, or after `timeoutMs` whatever its state
+ * (the caller's command then fails as usual). A dedicated connection is
+ * created on first use: waiting for it avoids a failed first BLMOVE, which
+ * would read as an outage in the log.
+ */
+export function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    redis.once('ready', done);
+  });
 }

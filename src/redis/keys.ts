@@ -16,6 +16,12 @@ export const DEAD = 'dead';
 export const PROCESSES = 'processes';
 /** SET of identities that own private queues (Pro super_fetch, §9). */
 export const SUPER_PROCESSES = 'super_processes';
+/**
+ * SET of paused queue names, without `queue:` (Sidekiq Pro's layout; OSS
+ * 8.1.2+ `Stats#queue_summaries` reads it with `SISMEMBER paused <queue>`).
+ * Kiq fetches nothing from a queue in it.
+ */
+export const PAUSED = 'paused';
 /** STRING holding the leader's identity (Enterprise, read by the Web UI, §12). */
 export const LEADER = 'dear-leader';
 /**
@@ -113,4 +119,62 @@ export function signalsKey(identity: string): string {
  */
 export function periodicKey(digest: string, atSec: number): string {
   return `periodic:${digest}:${atSec}`;
+}
+
+/**
+ * The UTC parts of a metrics time bucket: `YYYY`, `MM`, `DD`, hour and
+ * minute as numbers. Built once per flush by the metrics writer.
+ */
+export interface MetricsTime {
+  readonly year: number;
+  /** 1–12. */
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * Per-minute execution metrics HASH as Sidekiq 7.x writes it (7.3
+ * metrics/tracking.rb `flush`: `j|%Y%m%d|%-H:%-M`), e.g. `j|20261203|8:4`;
+ * fields `<Class>|p`, `|f`, `|ms`.
+ */
+export function metricsKey7(t: MetricsTime): string {
+  return `j|${t.year}${pad2(t.month)}${pad2(t.day)}|${t.hour}:${t.minute}`;
+}
+
+/**
+ * Per-minute execution metrics HASH as Sidekiq 8.x writes it (8.1
+ * metrics/tracking.rb `flush`: `j|%y%m%d|%-H:%M`), e.g. `j|261203|8:04`.
+ */
+export function metricsKey8(t: MetricsTime): string {
+  return `j|${pad2(t.year % 100)}${pad2(t.month)}${pad2(t.day)}|${t.hour}:${pad2(t.minute)}`;
+}
+
+/**
+ * 10-minute execution metrics HASH of Sidekiq 8.x: {@link metricsKey8}
+ * without the minute's last digit (8.1 tracking.rb `nowmid`), e.g.
+ * `j|261203|8:0` for 08:00–08:09.
+ */
+export function metricsTenMinuteKey8(t: MetricsTime): string {
+  return metricsKey8(t).slice(0, -1);
+}
+
+/**
+ * Per-class, per-minute run-time histogram STRING (a BITFIELD of u16
+ * counters) as Sidekiq 7.x names it (7.3 metrics/shared.rb
+ * `Histogram#persist`: `<Class>-%d-%H:%-M`), e.g. `Mailer-03-08:4`.
+ */
+export function histogramKey7(className: string, t: MetricsTime): string {
+  return `${className}-${pad2(t.day)}-${pad2(t.hour)}:${t.minute}`;
+}
+
+/**
+ * The same histogram as Sidekiq 8.x names it (8.1 metrics/shared.rb
+ * `Histogram#persist`: `h|<Class>-%-d-%-H:%-M`), e.g. `h|Mailer-3-8:4`.
+ */
+export function histogramKey8(className: string, t: MetricsTime): string {
+  return `h|${className}-${t.day}-${t.hour}:${t.minute}`;
 }

@@ -16,6 +16,7 @@ export type ScriptName =
   | 'ack-jobs'
   | 'enqueue-entry'
   | 'fetch-jobs'
+  | 'kill-entry'
   | 'kill-job'
   | 'poll-due'
   | 'push-unique'

@@ -10,7 +10,7 @@
  * | `job_started` | `source:"kiq"`, `event`, `class`, `queue`, `jid`                                          |
  * | `job_success` | … `duration_ms` (ms, 3 decimals)                                                          |
  * | `job_aborted` | … `reason` (`expired` \| `shutdown`)                                                      |
- * | `job_failure` | … `duration_ms`?, `error` (message), `error_class`, `retry_count` (as it ran), `outcome`  |
+ * | `job_failure` | … `duration_ms`?, `error` (message), `error_class`, `retry_count` (as it ran), `outcome`, `backtrace`? (the first {@link LOGGED_FRAMES} stack frames) |
  *
  * Kiq wrote `worker` and `timing:"<µs> µs"`; we write `class` (Sidekiq's
  * name) and a number of milliseconds. Cost: each line is built once, when
@@ -23,7 +23,11 @@
  */
 import type { JobEvent } from '../../machines/reporter.js';
 import type { Logger } from '../config/options.js';
+import { backtraceLines } from '../server/runner/backtrace.js';
 import { errorClassOf, errorMessageOf } from '../server/runner/error-fields.js';
+
+/** Stack frames a `job_failure` line keeps: where it failed, not the whole stack (the `backtrace` option keeps it in the payload). */
+export const LOGGED_FRAMES = 5;
 
 /** Kiq's log event names, by job event (`stopped` has none). */
 const EVENT_NAMES = {
@@ -57,6 +61,10 @@ export function formatJobLine(event: JobEvent): string | undefined {
       fields.error_class = errorClassOf(event.error);
       fields.retry_count = typeof job.retry_count === 'number' ? job.retry_count : 0;
       fields.outcome = event.outcome;
+      {
+        const frames = backtraceLines(event.error).slice(0, LOGGED_FRAMES);
+        if (frames.length > 0) fields.backtrace = frames;
+      }
       break;
   }
   return JSON.stringify(fields);

@@ -19,6 +19,7 @@ export interface AckItem {
 export class Acker {
   readonly #write: (redis: Redis, items: readonly AckItem[]) => Promise<void>;
   readonly #redis: () => Redis;
+  readonly #onResult: ((error?: unknown) => void) | undefined;
   #pending: AckItem[] = [];
   #scheduled = false;
   #inFlight: Promise<void> | undefined;
@@ -28,10 +29,12 @@ export class Acker {
   /**
    * @param write sends one batch (ackJobs)
    * @param redis picks a connection for each batch
+   * @param onResult told after each batch: its error, or nothing when it was written (to log outages)
    */
-  constructor(write: (redis: Redis, items: readonly AckItem[]) => Promise<void>, redis: () => Redis) {
+  constructor(write: (redis: Redis, items: readonly AckItem[]) => Promise<void>, redis: () => Redis, onResult?: (error?: unknown) => void) {
     this.#write = write;
     this.#redis = redis;
+    this.#onResult = onResult;
   }
 
   /** Jobs waiting to be acknowledged. */
@@ -69,9 +72,11 @@ export class Acker {
     this.#inFlight = this.#write(this.#redis(), batch).then(
       () => {
         this.#backoff = 0;
+        this.#onResult?.();
       },
-      () => {
+      (error: unknown) => {
         this.#pending = [...batch, ...this.#pending];
+        this.#onResult?.(error);
         this.#backoff = Math.min(Math.max(this.#backoff * 2, 50), 2000);
       },
     );

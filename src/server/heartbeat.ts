@@ -2,7 +2,7 @@
  * @internal
  * The process heartbeat (SIDEKIQ-CONTRACT.md §6.2, 6.4 cadence): every 5 s
  * one MULTI flushes the counters, rewrites the running jobs in both
- * `<identity>:workers` (6.4) and `<identity>:work` (6.5+), registers the
+ * `<identity>:workers` (6.4) and `<identity>:work` (7.x, 8.x), registers the
  * process in `processes`, writes the `<identity>` hash the Web UI and
  * `sidekiq/api` read, and takes one signal from `<identity>-signals`.
  * At stop, {@link Heartbeat.clear} flushes the last counters and
@@ -10,16 +10,24 @@
  * §6.5, §16.1 items 13, 16, 21): real `quiet`, an OS `pid`, the payload as a
  * string, daily counters with Sidekiq's 5-year TTL, checked replies.
  *
- * `HGETALL <identity>` after a beat:
+ * The hash is read right by Sidekiq 6.4, 7.3 and 8.1 at once: `concurrency`
+ * is both an `info` key (6.4/7.x `ProcessSet` read it there; 7.3's `/busy`
+ * raises a 500 without it) and its own field (8.1.2+ `ProcessSet#each`
+ * reads only the field), and `info.capsules` has 8.0.9+'s shape, one
+ * capsule per Kiq queue (each queue has its own limit, so each is a pool of
+ * its own). `HGETALL <identity>` after a beat:
  *
- *     info    {"hostname":"vm","started_at":1795807921.1209931,"pid":12479,"tag":"",
- *              "concurrency":5,"queues":["default","low"],"weights":[{"default":0,"low":0}],
- *              "labels":[],"identity":"vm:12479:7a254f54ce0b","version":"0.1.0","embedded":true}
- *     busy    1
- *     beat    1795807926.127807
- *     quiet   false
- *     rss     30940
- *     rtt_us  45
+ *     info        {"hostname":"vm","started_at":1795807921.1209931,"pid":12479,"tag":"",
+ *                  "concurrency":7,"capsules":{"default":{"concurrency":5,"mode":"strict",
+ *                  "weights":{"default":0}},"low":{"concurrency":2,"mode":"strict","weights":{"low":0}}},
+ *                  "queues":["default","low"],"weights":[{"default":0},{"low":0}],"labels":[],
+ *                  "identity":"vm:12479:7a254f54ce0b","version":"0.1.0","embedded":false}
+ *     concurrency 7
+ *     busy        1
+ *     beat        1795807926.127807
+ *     quiet       false
+ *     rss         30940
+ *     rtt_us      45
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -31,7 +39,10 @@ import type { TickOutput } from '../../machines/ticker.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../config/options.js';
 import { formatSeconds } from '../job/timestamp.js';
+import { OutageLog } from '../redis/outage-log.js';
+import { describeRedisError, ranOutsideTransaction } from '../redis/redis-error.js';
 import { PROCESSES, processKey, signalsKey, statKey, workKey, workersKey } from '../redis/keys.js';
+import type { MetricsFlusher } from './metrics/metrics-flusher.js';
 import { checkReplies } from './ops/redis-call.js';
 import type { PendingCounts, ProcessState, RunningJob } from './process-state.js';
 
@@ -52,15 +63,24 @@ export interface HeartbeatDeps {
   /** A connection for each beat (the pool's `next`). */
   readonly redis: () => Redis;
   readonly identity: string;
-  /** Queue name → concurrency; `info.queues` and `info.concurrency` come from it. */
+  /** Queue name → concurrency; `concurrency`, `info.queues`, `info.capsules` and `info.weights` come from it. */
   readonly queues: Readonly<Record<string, number>>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly state: ProcessState;
-  /** A signal taken from `<identity>-signals` (`TSTP`, `TERM`, `TTIN`, or anything pushed there). */
+  /**
+   * A signal taken from `<identity>-signals` (`TSTP`, `TERM`, `TTIN`, or
+   * anything pushed there). Given: the process obeys the Web UI's Quiet and
+   * Stop, so `info.embedded` is `false` (Sidekiq 7/8 hide those buttons and
+   * `Process#quiet!`/`#stop!` raise for an embedded process); absent: `true`.
+   */
   readonly onSignal?: (signal: string) => void;
+  /** Execution metrics, written with every beat and at {@link Heartbeat.clear}; absent: none (the `metrics: false` option). */
+  readonly metrics?: MetricsFlusher;
   /** `DYNO` names the host on Heroku, as in the identity. @defaultValue `process.env` */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** `info.tag` (the `tag` option, `kiq work --tag`). @defaultValue `''` */
+  readonly tag?: string;
 }
 
 /** What one beat writes besides the counters; for {@link writeHeartbeat}. */
@@ -68,6 +88,8 @@ export interface HeartbeatWrite {
   readonly identity: string;
   /** The `info` JSON, fixed at start. */
   readonly info: string;
+  /** Total concurrency, the `concurrency` field (Sidekiq 8.1.2+ reads it there, not from `info`). */
+  readonly concurrency: number;
   readonly running: readonly RunningJob[];
   /** Float epoch seconds. */
   readonly beatSec: number;
@@ -82,23 +104,40 @@ export interface HeartbeatWrite {
   readonly date: string;
   /** RPOP one signal (not before the tree runs). */
   readonly popSignal: boolean;
+  /** Failures that need an operator, written as `kiq_errors` (a JSON array; `kiq processes` shows it). */
+  readonly errors?: readonly string[];
 }
 
-/** The `info` fields, in Sidekiq 7's order (launcher.rb `to_data`; 6.4's plus `weights`, `version`, `embedded`). */
+/** One Sidekiq 8.0.9+ capsule as `info.capsules` holds it (launcher.rb `to_data`, capsule.rb `to_h`). */
+export interface CapsuleInfo {
+  readonly concurrency: number;
+  /** `strict` when every weight is 0 (queues in order), else `weighted`. */
+  readonly mode: 'strict' | 'weighted';
+  /** Queue → weight; 0: unweighted. */
+  readonly weights: Readonly<Record<string, number>>;
+}
+
+/**
+ * The `info` fields, in Sidekiq's order (launcher.rb `to_data`): 6.4's, plus
+ * 7.x's `weights`, `version`, `embedded` and 8.0.9+'s `capsules`.
+ */
 export interface ProcessInfo {
   readonly hostname: string;
   /** Float epoch seconds, fixed at start. */
   readonly started_at: number;
   readonly pid: number;
   readonly tag: string;
+  /** Total concurrency: 6.4 and 7.x read it here, 8.1.2+ from the hash field. */
   readonly concurrency: number;
+  /** Capsule name → capsule (8.0.9+; 8.1's `Process#queues`/`#weights` and Busy page read these first). */
+  readonly capsules: Readonly<Record<string, CapsuleInfo>>;
   readonly queues: readonly string[];
   /** One hash per capsule, queue → weight; 0 for every queue: unweighted (Sidekiq 7 capsule.rb). */
   readonly weights: readonly Readonly<Record<string, number>>[];
   readonly labels: readonly string[];
   readonly identity: string;
   readonly version: string;
-  /** Kiq runs inside an application process (Sidekiq 7's `embedded`). */
+  /** The process does not obey signals (Sidekiq 7's `embedded`: no Quiet/Stop buttons). */
   readonly embedded: boolean;
 }
 
@@ -162,7 +201,7 @@ async function execAll(multi: ChainableCommander, commands: number, what: string
  *    stat:<kind>:<date> n`, `EXPIRE stat:<kind>:<date> 157680000`;
  * 2. `UNLINK <id>:workers <id>:work`, then, only when jobs run (absent when
  *    idle, as 7.3), one `HSET` of every job into each and `EXPIRE 60` each;
- * 3. `SADD processes <id>`, `HSET <id> info busy beat quiet rss rtt_us`,
+ * 3. `SADD processes <id>`, `HSET <id> info concurrency busy beat quiet rss rtt_us`,
  *    `EXPIRE <id> 60`;
  * 4. `RPOP <id>-signals` when `popSignal` (one per beat, FIFO as Sidekiq).
  * Resolves with the popped signal (`null`: none). Rejects when the
@@ -191,6 +230,8 @@ export async function writeHeartbeat(redis: Redis, beat: HeartbeatWrite): Promis
       key,
       'info',
       beat.info,
+      'concurrency',
+      String(beat.concurrency),
       'busy',
       String(beat.running.length),
       'beat',
@@ -202,6 +243,8 @@ export async function writeHeartbeat(redis: Redis, beat: HeartbeatWrite): Promis
       String(beat.rssKb),
       'rtt_us',
       String(beat.rttUs),
+      'kiq_errors',
+      JSON.stringify(beat.errors ?? []),
     )
     .expire(key, HEARTBEAT_TTL_SEC);
   commands += 3;
@@ -252,27 +295,32 @@ export class Heartbeat {
   readonly #deps: HeartbeatDeps;
   /** The `info` JSON, fixed at construction (`started_at` is the start of this server). */
   readonly info: string;
+  /** Total concurrency: the sum of the queues' limits. */
+  readonly concurrency: number;
   #rttUs = 0;
-  #failing = false;
+  readonly #outage: OutageLog;
 
   constructor(deps: HeartbeatDeps) {
     this.#deps = deps;
+    this.#outage = new OutageLog('heartbeat', { logger: deps.logger, clock: deps.clock });
     const queues = Object.keys(deps.queues);
     const env = deps.env ?? process.env;
+    this.concurrency = Object.values(deps.queues).reduce((sum, limit) => sum + limit, 0);
     this.info = infoJson({
       hostname: env.DYNO || hostname(),
       started_at: deps.clock.realMs() / 1000,
       pid: process.pid,
-      tag: '',
-      concurrency: Object.values(deps.queues).reduce((sum, limit) => sum + limit, 0),
+      tag: deps.tag ?? '',
+      concurrency: this.concurrency,
+      // Kiq runs every queue at once, each with its own limit: one capsule
+      // per queue, in strict mode (weight 0: no queue is weighted above another)
+      capsules: Object.fromEntries(queues.map((queue) => [queue, { concurrency: deps.queues[queue]!, mode: 'strict', weights: { [queue]: 0 } }])),
       queues,
-      // Kiq runs every queue at once with its own limit: no queue is weighted
-      // above another, which Sidekiq 7 writes as weight 0 for each
-      weights: [Object.fromEntries(queues.map((queue) => [queue, 0]))],
+      weights: queues.map((queue) => ({ [queue]: 0 })),
       labels: [],
       identity: deps.identity,
       version: kiqVersion(),
-      embedded: true,
+      embedded: deps.onSignal === undefined,
     });
   }
 
@@ -292,6 +340,7 @@ export class Heartbeat {
     const write: HeartbeatWrite = {
       identity: this.#deps.identity,
       info: this.info,
+      concurrency: this.concurrency,
       running: state.running(),
       beatSec: nowMs / 1000,
       quiet: state.quiet,
@@ -300,16 +349,22 @@ export class Heartbeat {
       counts,
       date: utcDate(nowMs),
       popSignal: options.popSignal ?? true,
+      errors: state.problems.list(),
     };
     const sentAt = clock.monoMs();
+    const redis = this.#deps.redis();
     let signal: string | null;
+    // sent together with the beat's MULTI (the same round trip); never rejects
+    const metrics = this.#deps.metrics?.flush(redis, nowMs);
     try {
-      signal = await writeHeartbeat(this.#deps.redis(), write);
+      signal = await writeHeartbeat(redis, write);
     } catch (error) {
       // not run: the next beat sends them. Ran with a failed command: the
       // others took effect, and a retry would add them again
-      if (!(error instanceof HeartbeatCommandError)) state.restoreCounts(counts);
+      if (!(error instanceof HeartbeatCommandError) && !ranOutsideTransaction(error)) state.restoreCounts(counts);
       throw error;
+    } finally {
+      await metrics;
     }
     this.#rttUs = Math.max(0, Math.round((clock.monoMs() - sentAt) * 1000));
     if (signal === null) return;
@@ -328,15 +383,12 @@ export class Heartbeat {
    */
   tick() {
     return fromPromise<TickOutput>(async () => {
-      const { logger } = this.#deps;
       try {
         await this.beat();
-        if (this.#failing) logger.info(JSON.stringify({ source: 'kiq', event: 'heartbeat_restored' }));
-        this.#failing = false;
+        this.#outage.restored('heartbeat_restored');
         return { nextDelay: HEARTBEAT_EVERY_MS };
       } catch (error) {
-        if (!this.#failing) logger.warn(JSON.stringify({ source: 'kiq', event: 'heartbeat_failed', error: String(error) }));
-        this.#failing = true;
+        this.#outage.failed('heartbeat_failed', error);
         return { nextDelay: HEARTBEAT_RETRY_MS };
       }
     });
@@ -345,17 +397,26 @@ export class Heartbeat {
   /**
    * At stop, after the tree is done: write the last counters and, with
    * `unregister`, `SREM processes`, `DEL` the running-job hashes and the
-   * `<identity>` hash, in one MULTI. Never rejects: a failure is logged with
-   * the counts it could not write.
+   * `<identity>` hash, in one MULTI; the last metrics go out with it. Never
+   * rejects: a failure is logged with the counts it could not write.
    */
   async clear(options: { unregister: boolean }): Promise<void> {
-    const { state, clock, identity, logger } = this.#deps;
+    const nowMs = this.#deps.clock.realMs();
+    const redis = this.#deps.redis();
+    // sent with the clear's MULTI; never rejects
+    const metrics = this.#deps.metrics?.flush(redis, nowMs, { final: true });
+    await this.#clearProcess(redis, nowMs, options.unregister);
+    await metrics;
+  }
+
+  /** The counters and the unregistering of {@link clear}; never rejects. */
+  async #clearProcess(redis: Redis, nowMs: number, unregister: boolean): Promise<void> {
+    const { state, identity, logger } = this.#deps;
     const counts = state.takeCounts();
-    const date = utcDate(clock.realMs());
-    const unregister = options.unregister;
+    const date = utcDate(nowMs);
     if (!unregister && counts.processed === 0 && counts.failed === 0) return;
     try {
-      const multi = this.#deps.redis().multi();
+      const multi = redis.multi();
       let commands = addCounts(multi, counts, date);
       if (unregister) {
         // our private lists are requeued: we no longer need to look alive
@@ -364,7 +425,8 @@ export class Heartbeat {
       }
       await execAll(multi, commands, 'heartbeat clear');
     } catch (error) {
-      logger.warn(JSON.stringify({ source: 'kiq', event: 'heartbeat_clear_failed', error: String(error), unwritten: counts }));
+      const info = describeRedisError(error);
+      logger.warn(JSON.stringify({ source: 'kiq', event: 'heartbeat_clear_failed', error: info.message, cause: info.cause, unwritten: counts }));
     }
   }
 }

@@ -10,7 +10,10 @@
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../config/options.js';
+import { deadLetterEntry, deadLetterJid, deadLetterLine, excerpt } from '../job/dead-letter.js';
 import type { ConnectionPool } from '../redis/connections.js';
+import { queueKey } from '../redis/keys.js';
+import type { OutageLog } from '../redis/outage-log.js';
 import type { Acker } from './acker.js';
 import { killJob, releaseUniqueLock, retryJob } from './ops/index.js';
 import { errorClassOf } from './runner/error-fields.js';
@@ -27,6 +30,8 @@ export interface SettlerDeps {
   readonly deadTimeout: number;
   /** Aborted when the process stops: persistence retries give up then. */
   readonly signal: AbortSignal;
+  /** Logs failed retry/dead/unlock writes once per outage. */
+  readonly outage?: OutageLog;
 }
 
 /** Settle `outcome` in Redis. Never rejects. */
@@ -50,10 +55,16 @@ export async function settleOutcome(outcome: JobOutcome, deps: SettlerDeps): Pro
     case 'dead':
       await persist(deps, () => killJob(deps.pool.next(), deps.identity, fetched, outcome.json, nowSec(deps), deps.deadLimit, deps.deadTimeout));
       break;
-    case 'invalid':
-      log(deps, 'warn', 'job_invalid', undefined, undefined, outcome.error, { queue: outcome.queue });
-      await persist(deps, () => killJob(deps.pool.next(), deps.identity, fetched, outcome.raw, nowSec(deps), deps.deadLimit, deps.deadTimeout));
+    case 'invalid': {
+      // not a job: dead as a wrapper Sidekiq's Dead page reads, reason inside, logged once with what finds it
+      const at = nowSec(deps);
+      const from = queueKey(outcome.queue);
+      const entry = deadLetterEntry(outcome.raw, { reason: outcome.error.message, queue: outcome.queue, source: from, nowSec: at });
+      if (await persist(deps, () => killJob(deps.pool.next(), deps.identity, fetched, entry, at, deps.deadLimit, deps.deadTimeout))) {
+        deps.logger.warn(deadLetterLine({ from, jid: deadLetterJid(outcome.raw), deadScore: at, reason: outcome.error.message, excerpt: excerpt(outcome.raw) }));
+      }
       return;
+    }
   }
   const unlock: UniqueLock | undefined = 'unlock' in outcome ? outcome.unlock : undefined;
   if (unlock) await persist(deps, () => releaseUniqueLock(deps.pool.next(), unlock.key, unlock.jid));
@@ -63,16 +74,21 @@ function nowSec(deps: SettlerDeps): number {
   return deps.clock.realMs() / 1000;
 }
 
-/** Run `write` until it succeeds, backing off 50 ms → 2 s, or until the process stops. */
-async function persist(deps: SettlerDeps, write: () => Promise<unknown>): Promise<void> {
+/**
+ * Run `write` until it succeeds (true), backing off 50 ms → 2 s, or until the
+ * process stops (false); the outage is logged (`settle_failed`, then `settle_restored`).
+ */
+async function persist(deps: SettlerDeps, write: () => Promise<unknown>): Promise<boolean> {
   for (let delay = 50; ; delay = Math.min(delay * 2, 2_000)) {
     try {
       await write();
-      return;
+      deps.outage?.restored('settle_restored');
+      return true;
     } catch (error) {
+      deps.outage?.failed('settle_failed', error);
       if (deps.signal.aborted) {
         log(deps, 'error', 'job_outcome_unsaved', undefined, undefined, error, {});
-        return;
+        return false;
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }

@@ -23,6 +23,7 @@
  * through `stats` the same way.
  */
 import type { Clock } from '../clock.js';
+import { ProblemBoard } from '../redis/outage-log.js';
 import type { JobHooks } from './job-hooks.js';
 import type { JobOutcome } from './runner/outcome.js';
 import type { JobStart } from './runner/run-job.js';
@@ -69,6 +70,8 @@ export class ProcessState implements JobHooks {
   #failed = 0;
   /** Written as the heartbeat's `quiet`; set by the facade (configure, TSTP, stop). */
   quiet = false;
+  /** Failures that need an operator (ACL denials, WRONGTYPE), written as the heartbeat's `kiq_errors`. */
+  readonly problems = new ProblemBoard();
 
   constructor(clock: Clock) {
     this.#clock = clock;

@@ -11,7 +11,9 @@ import { fromPromise, type AnyActorRef } from 'xstate';
 import { fetcherMachine, type BlockInput, type FetchInput } from '../../machines/fetcher.js';
 import { queueMachine } from '../../machines/queue.js';
 import type { ResolvedConfig } from '../config/options.js';
-import type { ConnectionPool } from '../redis/connections.js';
+import { whenReady, type ConnectionPool } from '../redis/connections.js';
+import { queueKey } from '../redis/keys.js';
+import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import type { Worker } from '../worker.js';
 import { Acker } from './acker.js';
 import { NO_HOOKS, type JobHooks } from './job-hooks.js';
@@ -26,19 +28,34 @@ export interface QueueDeps {
   readonly workers: ReadonlyMap<string, Worker>;
   /** Told when jobs start and finish (heartbeat, reporters). */
   readonly hooks?: JobHooks;
+  /** Where fetch failures that need an operator are posted (the heartbeat's `kiq_errors`). */
+  readonly board?: ProblemBoard;
 }
 
 /** The provided Queue logic for `queue`. */
-export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HOOKS }: QueueDeps) {
+export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HOOKS, board }: QueueDeps) {
   const { identity, clock, logger } = config;
+  // the fetcher backs off silently: these say what failed, once per outage.
+  // The batch fetch (a script) and the blocking BLMOVE each have their own
+  // outage: an ACL that denies only one would otherwise flap failed/restored
+  const outageDeps = { logger, clock, ...(board ? { board } : {}) };
+  const batchOutage = new OutageLog(`fetch:${queue}`, outageDeps);
+  const blockOutage = new OutageLog(`fetch:${queue}:blocking`, outageDeps);
+  const fields = { queue, key: queueKey(queue) };
   const stopping = new AbortController();
   // every running job of this queue listens on this one signal (ctx.signal)
   setMaxListeners(0, stopping.signal);
-  const acker = new Acker((redis, items) => ackJobs(redis, identity, items), () => pool.next());
+  const ackOutage = new OutageLog(`ack:${queue}`, outageDeps);
+  const acker = new Acker(
+    (redis, items) => ackJobs(redis, identity, items),
+    () => pool.next(),
+    (error) => (error === undefined ? ackOutage.restored('ack_restored', { queue }) : ackOutage.failed('ack_failed', error, { queue, waiting: acker.pending })),
+  );
   const runnerDeps = {
     workers,
     clock,
     logger,
+    timestamps: config.timestamps,
     signal: stopping.signal,
     // unique_until: 'start' releases the lock before perform
     onStart: (start: JobStart) => {
@@ -55,6 +72,7 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
     deadLimit: config.deadLimit,
     deadTimeout: config.deadTimeout,
     signal: stopping.signal,
+    outage: new OutageLog(`settle:${queue}`, outageDeps),
   };
   const execute = async (raw: string): Promise<void> => {
     const outcome = await runJob(raw, queue, runnerDeps);
@@ -64,9 +82,17 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
 
   const fetcher = fetcherMachine.provide({
     actors: {
-      fetch: fromPromise<readonly string[], FetchInput>(({ input }) => fetchJobs(pool.next(), identity, input.queue, input.max)),
+      fetch: fromPromise<readonly string[], FetchInput>(({ input }) =>
+        batchOutage.track('fetch', fields, () => fetchJobs(pool.next(), identity, input.queue, input.max)),
+      ),
       block: fromPromise<string | null, BlockInput>(({ input }) =>
-        fetchBlocking(pool.dedicated(`fetch:${input.queue}`), identity, input.queue, input.timeoutMs),
+        blockOutage.track('fetch', { ...fields, blocking: true }, async () => {
+          const redis = pool.dedicated(`fetch:${input.queue}`);
+          // first use: the connection is still connecting; wait for it as
+          // a block that timed out, not as a failed BLMOVE (not an outage)
+          if (redis.status === 'connecting' || redis.status === 'connect') return whenReady(redis, input.timeoutMs).then(() => null);
+          return fetchBlocking(redis, identity, input.queue, input.timeoutMs);
+        }),
       ),
     },
   });
@@ -88,7 +114,11 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
       fetcher,
       requeue: fromPromise<number, { queue: string }>(async ({ input }) => {
         await acker.settled();
-        return requeuePrivate(pool.next(), identity, [input.queue]);
+        const moved = await requeuePrivate(pool.next(), identity, [input.queue]);
+        // jobs cut off by the shutdown timeout run again later: say so, as
+        // Sidekiq's BasicFetch#bulk_requeue logs "Pushed N jobs back to Redis"
+        if (moved > 0) logger.warn(JSON.stringify({ source: 'kiq', event: 'jobs_requeued', queue: input.queue, count: moved }));
+        return moved;
       }),
     },
     actions: {

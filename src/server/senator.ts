@@ -23,6 +23,7 @@ import {
 } from '../../machines/senator.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../config/options.js';
+import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import { claimLease, renewLease, resignLease } from './ops/leader-lease.js';
 
 /** The senator's `systemId`: how the gate and the facade find the live incarnation. */
@@ -37,24 +38,22 @@ export interface SenatorDeps {
   readonly logger: Logger;
   /** Uniform in [0, 1), for jitter. @defaultValue `Math.random` */
   readonly random?: () => number;
+  /** Where a permanent failure (an ACL denial) is posted (the heartbeat's `kiq_errors`). */
+  readonly board?: ProblemBoard;
 }
 
 /** The three lease calls, as the Senator's `claim`, `renew` and `resign` actors. */
 export function senatorActors(deps: SenatorDeps) {
   const random = deps.random ?? Math.random;
-  let failing = false;
-  const log = (level: 'info' | 'warn', fields: Record<string, unknown>): void =>
-    deps.logger[level](JSON.stringify({ source: 'kiq', ...fields }));
-  /** Logs the first failure of an outage and the first success after it. */
+  const outage = new OutageLog('leadership', { logger: deps.logger, clock: deps.clock, ...(deps.board ? { board: deps.board } : {}) });
+  /** Logs the first failure of an outage (`leadership_<what>_failed`) and the first success after it (`leadership_restored`). */
   async function call<T>(what: string, identity: string, request: () => Promise<T>): Promise<T> {
     try {
       const result = await request();
-      if (failing) log('info', { event: 'leadership_restored', identity });
-      failing = false;
+      outage.restored('leadership_restored', { identity });
       return result;
     } catch (error) {
-      if (!failing) log('warn', { event: `leadership_${what}_failed`, identity, error: String(error) });
-      failing = true;
+      outage.failed(`leadership_${what}_failed`, error, { identity });
       throw error;
     }
   }

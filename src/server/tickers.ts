@@ -5,12 +5,16 @@
  * Each handles Redis errors itself (log once, wait `errorDelay`) and answers
  * the wait before its next tick; randomness lives here, not in the chart.
  */
+import type { TimestampFormat } from '../job/timestamp.js';
 import { fromPromise } from 'xstate';
 import type { TickOutput } from '../../machines/ticker.js';
 import type { Clock } from '../clock.js';
 import type { Logger, SchedulerName } from '../config/options.js';
+import { deadLetterLine } from '../job/dead-letter.js';
 import type { ConnectionPool } from '../redis/connections.js';
+import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import { pollDue, recoverOrphans, writeBeat } from './ops/index.js';
+import type { PollDueOptions } from './ops/poll-due.js';
 import type { LeaderGate } from './senator.js';
 
 /** How often the liveness beat is written, ms (Sidekiq 6.4 beats every 5 s; TTL 60 s). */
@@ -33,6 +37,10 @@ export interface TickerDeps {
   readonly random?: () => number;
   /** Leader-only ticks run only while it says so (KIQ-BEHAVIOUR.md §15 item 92); absent: always run. */
   readonly leader?: LeaderGate;
+  /** How a promoted job's `enqueued_at` is written (the `timestamps` option). @defaultValue `'seconds'` */
+  readonly timestamps?: TimestampFormat;
+  /** Where failures that need an operator are posted (the heartbeat's `kiq_errors`). */
+  readonly board?: ProblemBoard;
 }
 
 /** Uniformly 50–150 % of `averageMs` (Sidekiq's `random_poll_interval` for small clusters). */
@@ -42,16 +50,14 @@ export function jittered(averageMs: number, random: () => number = Math.random):
 
 /** A tick that runs `work` and turns its result or failure into the next delay. */
 function tickOf(name: string, deps: TickerDeps, work: () => Promise<number>) {
-  let failing = false;
+  const outage = new OutageLog(name, { logger: deps.logger, clock: deps.clock, ...(deps.board ? { board: deps.board } : {}) });
   return fromPromise<TickOutput>(async () => {
     try {
       const nextDelay = await work();
-      if (failing) deps.logger.info(JSON.stringify({ source: 'kiq', event: `${name}_restored` }));
-      failing = false;
+      outage.restored(`${name}_restored`);
       return { nextDelay };
     } catch (error) {
-      if (!failing) deps.logger.warn(JSON.stringify({ source: 'kiq', event: `${name}_failed`, error: String(error) }));
-      failing = true;
+      outage.failed(`${name}_failed`, error);
       return { nextDelay: ERROR_DELAY_MS };
     }
   });
@@ -65,10 +71,28 @@ export function beatTick(deps: TickerDeps) {
   });
 }
 
+/** The dead set's limits (Sidekiq `dead_max_jobs`, `dead_timeout_in_seconds` in ms). */
+export interface DeadLimits {
+  readonly deadLimit?: number;
+  readonly deadTimeoutMs?: number;
+}
+
+/**
+ * `pollDue` options for a poll of `set` at `nowSec`: the dead set trimmed to
+ * `limits`, each member sent to dead logged once as `job_invalid`.
+ */
+export function pollOptions(set: SchedulerName, nowSec: number, logger: Logger, limits: DeadLimits = {}): PollDueOptions {
+  return {
+    ...limits,
+    onDeadLettered: ({ jid, reason, excerpt }) => logger.warn(deadLetterLine({ from: set, jid, deadScore: nowSec, reason: `invalid job: ${reason}`, excerpt })),
+  };
+}
+
 /** Moves due jobs of `set` to their queues; polls again at once after a full batch. */
-export function pollTick(set: SchedulerName, averageMs: number, deps: TickerDeps) {
+export function pollTick(set: SchedulerName, averageMs: number, deps: TickerDeps, limits: DeadLimits = {}) {
   return tickOf(`poll_${set}`, deps, async () => {
-    const moved = await pollDue(deps.pool.next(), set, deps.clock.realMs() / 1000, POLL_BATCH);
+    const nowSec = deps.clock.realMs() / 1000;
+    const moved = await pollDue(deps.pool.next(), set, nowSec, POLL_BATCH, { ...pollOptions(set, nowSec, deps.logger, limits), ...(deps.timestamps ? { timestamps: deps.timestamps } : {}) });
     return moved >= POLL_BATCH ? 0 : jittered(averageMs, deps.random);
   });
 }

@@ -52,7 +52,7 @@ import { openConnection } from '../redis/connections.js';
 import { DEAD, RETRY, SCHEDULE, queueKey } from '../redis/keys.js';
 import { nextRunAfter, schedulePeriodic, type ScheduledPeriodic } from '../periodic/schedule.js';
 import { SENATOR_ID } from '../server/senator.js';
-import { POLL_BATCH } from '../server/tickers.js';
+import { POLL_BATCH, pollOptions } from '../server/tickers.js';
 import { pollDue } from '../server/ops/poll-due.js';
 import { kConfig, kSandbox } from '../symbols.js';
 import type { JobContext, Worker } from '../worker.js';
@@ -611,8 +611,13 @@ class KiqHarness implements Harness {
   async #pollDue(): Promise<void> {
     const redis = this.#redis;
     if (!redis || !this.#config.server) return;
+    const { logger, deadLimit, deadTimeout } = this.#config;
     for (const set of this.#config.schedulers) {
-      while ((await pollDue(redis, set, this.clock.realMs() / 1000, POLL_BATCH)) >= POLL_BATCH);
+      for (;;) {
+        const nowSec = this.clock.realMs() / 1000;
+        const options = { ...pollOptions(set, nowSec, logger, { deadLimit, deadTimeoutMs: deadTimeout }), timestamps: this.#config.timestamps };
+        if ((await pollDue(redis, set, nowSec, POLL_BATCH, options)) < POLL_BATCH) break;
+      }
     }
   }
 

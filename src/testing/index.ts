@@ -16,7 +16,7 @@
 import { AssertionError } from 'node:assert';
 import type { Kiq } from '../kiq.js';
 import { kSandbox } from '../symbols.js';
-import { describeFilter, describeJob, matches, type JobFilter } from './filter.js';
+import { checkFilter, describeFilter, describeJob, matches, projectJob, type JobFilter } from './filter.js';
 import { performSandboxed } from './sandbox-drain.js';
 import type { SandboxJob, SandboxStore } from './sandbox-store.js';
 
@@ -39,32 +39,47 @@ function storeOf(kiq: Kiq): SandboxStore {
 }
 
 /** Jobs in the sandbox matching `filter` (all when omitted), in enqueue order. */
-function enqueued(kiq: Kiq, filter: JobFilter = {}): SandboxJob[] {
-  return storeOf(kiq).jobs.filter((job) => matches(job, filter));
+function enqueued<Args extends unknown[]>(kiq: Kiq, filter: JobFilter<Args> = {}): SandboxJob[] {
+  checkFilter(filter);
+  return storeOf(kiq).jobs.filter((job) => matches(job, filter as JobFilter));
+}
+
+/**
+ * An `AssertionError` whose `actual` and `expected` are both arrays of
+ * filter-shaped objects: mocha draws a diff only when the two have the same
+ * type and `showDiff` is not false (mocha lib/reporters/base.js `showDiff`).
+ */
+function filterAssertion(message: string, operator: string, actual: unknown[], expected: unknown[]): AssertionError {
+  const error = new AssertionError({ message, actual, expected, operator });
+  return Object.assign(error, { showDiff: true });
 }
 
 /** Throws `AssertionError` unless some sandboxed job matches `filter`. */
-function assertEnqueued(kiq: Kiq, filter: JobFilter): void {
+function assertEnqueued<Args extends unknown[]>(kiq: Kiq, filter: JobFilter<Args>): void {
+  checkFilter(filter);
+  const plain = filter as JobFilter;
   const jobs = storeOf(kiq).jobs;
-  if (jobs.some((job) => matches(job, filter))) return;
-  throw new AssertionError({
-    message: `expected a job matching ${JSON.stringify(describeFilter(filter))} to be enqueued, but ${jobs.length} job(s) were: ${JSON.stringify(jobs.map(describeJob))}`,
-    actual: jobs.map(describeJob),
-    expected: describeFilter(filter),
-    operator: 'assertEnqueued',
-  });
+  if (jobs.some((job) => matches(job, plain))) return;
+  throw filterAssertion(
+    `expected a job matching ${JSON.stringify(describeFilter(plain))} to be enqueued, but ${jobs.length} job(s) were: ${JSON.stringify(jobs.map(describeJob))}`,
+    'assertEnqueued',
+    jobs.map((job) => projectJob(job, plain)),
+    [describeFilter(plain)],
+  );
 }
 
 /** Throws `AssertionError` if any sandboxed job matches `filter`. */
-function refuteEnqueued(kiq: Kiq, filter: JobFilter): void {
-  const found = storeOf(kiq).jobs.filter((job) => matches(job, filter));
+function refuteEnqueued<Args extends unknown[]>(kiq: Kiq, filter: JobFilter<Args>): void {
+  checkFilter(filter);
+  const plain = filter as JobFilter;
+  const found = storeOf(kiq).jobs.filter((job) => matches(job, plain));
   if (found.length === 0) return;
-  throw new AssertionError({
-    message: `expected no job matching ${JSON.stringify(describeFilter(filter))} to be enqueued, but found: ${JSON.stringify(found.map(describeJob))}`,
-    actual: found.map(describeJob),
-    expected: [],
-    operator: 'refuteEnqueued',
-  });
+  throw filterAssertion(
+    `expected no job matching ${JSON.stringify(describeFilter(plain))} to be enqueued, but found: ${JSON.stringify(found.map(describeJob))}`,
+    'refuteEnqueued',
+    found.map((job) => projectJob(job, plain)),
+    [],
+  );
 }
 
 /** Forget every sandboxed job. */

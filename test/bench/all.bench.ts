@@ -6,7 +6,7 @@
  *
  *   {"bench":"enqueue","kiq":N,"bullmq":N,"bee":N,"sidekiq":N,"raw":N}
  *   {"bench":"enqueue_one","kiq":N,"bullmq":N,"bee":N,"sidekiq":N}
- *   {"bench":"process","kiq":N,"bullmq":N,"bee":N,"sidekiq":N,"kiq_node_us":X,"kiq_redis_us":Y}
+ *   {"bench":"process","kiq":N,"bullmq":N,"bee":N,"sidekiq":N,"kiq_node_us":X,"kiq_redis_us":Y,"kiq_no_metrics":N}
  *   {"bench":"latency","kiq_p50_ms":N,"kiq_p99_ms":N,"bullmq_p50_ms":N,…,"sidekiq_p99_ms":N}
  *   {"bench":"memory","kiq_redis_b":X,"kiq_client_b":X,…}
  *   {"bench":"scale","cases":[{"case":"queues: 1 queue × 100","jobs_s":N,"worker_us":X,…},…]}

@@ -38,12 +38,16 @@
  * is the sidekiq process's own CPU (/proc utime+stime, 10 ms resolution),
  * and the LLEN polls are taken out of its command count.
  *
+ * `kiq-no-metrics` is the same Kiq run with `metrics: false`: the
+ * difference to `kiq` is what the execution metrics (Sidekiq 7/8 Metrics
+ * tab) cost per job, printed as its own line.
+ *
  * CPU columns cover the window (Kiq: start → last ack): CPU of the worker
  * process, redis-server CPU and command counts (INFO commandstats,
  * Lua-issued commands included).
  *
  * Final JSON line (medians at concurrency 50, to the Nth perform/completion):
- * {"bench":"process","kiq":N,"bullmq":N,"bee":N,"sidekiq":N,"kiq_node_us":X,"kiq_redis_us":Y}
+ * {"bench":"process","kiq":N,"bullmq":N,"bee":N,"sidekiq":N,"kiq_node_us":X,"kiq_redis_us":Y,"kiq_no_metrics":N}
  * (jobs/s integers, µs per job 2 decimals; `null` when left out).
  */
 import { performance } from 'node:perf_hooks';
@@ -80,11 +84,12 @@ import {
 } from './lib/common.js';
 import { pidCpuSeconds, runnable, sidekiqVersion, spawnSidekiq } from './lib/sidekiq.js';
 
-type System = 'kiq' | 'bullmq' | 'bee' | 'sidekiq';
+type System = 'kiq' | 'kiq-no-metrics' | 'bullmq' | 'bee' | 'sidekiq';
 
-const SYSTEMS: readonly System[] = ['kiq', 'bullmq', 'bee', 'sidekiq'];
+const SYSTEMS: readonly System[] = ['kiq', 'kiq-no-metrics', 'bullmq', 'bee', 'sidekiq'];
 const LABEL: Record<System, (c: number) => string> = {
   kiq: (c) => `kiq (queues { bench: ${c} })`,
+  'kiq-no-metrics': () => 'kiq (same, metrics: false)',
   bullmq: (c) => `BullMQ 6.7.0 (Worker concurrency ${c})`,
   bee: (c) => `${BEE_LABEL} (process(${c}))`,
   sidekiq: (c) => `${sidekiqVersion ?? 'Sidekiq'} (sidekiq -c ${c})`,
@@ -174,7 +179,7 @@ async function preEnqueue(env: BenchEnv, system: System): Promise<void> {
 }
 
 /** Kiq: pre-enqueue with a client-only instance, then time a server instance from start() to the Nth perform. */
-async function runKiq(env: BenchEnv, window: Window, concurrency: number): Promise<ProcessSample> {
+async function runKiq(env: BenchEnv, window: Window, concurrency: number, metrics = true): Promise<ProcessSample> {
   const { admin, target } = env;
   await preEnqueue(env, 'kiq');
   const performs = countdown(N, 'kiq performs');
@@ -185,7 +190,7 @@ async function runKiq(env: BenchEnv, window: Window, concurrency: number): Promi
       performs.hit();
     },
   });
-  const kiq = new Kiq({ redisUrl: target.url, queues: { [QUEUE]: concurrency }, workers: [Counted], fetchInterval: 500, logger: silentLogger });
+  const kiq = new Kiq({ redisUrl: target.url, queues: { [QUEUE]: concurrency }, workers: [Counted], fetchInterval: 500, metrics, logger: silentLogger });
   const privateKey = `queue:sq|${kiq.identity}|${QUEUE}`;
   try {
     collectGarbage();
@@ -204,7 +209,7 @@ async function runKiq(env: BenchEnv, window: Window, concurrency: number): Promi
     const tAck = performance.now();
     const cpu = process.cpuUsage(cpu0);
     window.end();
-    markProfileWindow('kiq', t0, tAck);
+    markProfileWindow(metrics ? 'kiq' : 'kiq-no-metrics', t0, tAck);
     const s1 = await redisSnapshot(admin);
     await kiq.stop();
     if (performs.count !== N) throw new VerificationError(`kiq: ${performs.count} performs for ${N} jobs`);
@@ -344,6 +349,7 @@ async function runSidekiq(env: BenchEnv, window: Window, concurrency: number): P
 
 const RUNNERS: Record<System, (env: BenchEnv, window: Window, concurrency: number) => Promise<ProcessSample>> = {
   kiq: runKiq,
+  'kiq-no-metrics': (env, window, concurrency) => runKiq(env, window, concurrency, false),
   bullmq: runBullmq,
   bee: runBee,
   sidekiq: runSidekiq,
@@ -403,6 +409,12 @@ function report(samples: Map<System, ProcessSample[]>, env: BenchEnv, noise: str
   lines.push(ratioLine(`kiq / BullMQ processing at c=${concurrency}`, ratio('bullmq'), TARGET_VS_PEER));
   lines.push(ratioLine(`kiq / bee-queue processing at c=${concurrency}`, ratio('bee'), TARGET_VS_PEER));
   lines.push(ratioLine(`kiq / Sidekiq processing per process at c=${concurrency}`, ratio('sidekiq'), TARGET_VS_PEER));
+  const without = medians['kiq-no-metrics'];
+  if (medians.kiq && without) {
+    lines.push(
+      `- execution metrics: ${fmt2(medians.kiq.nodeCpuUs - without.nodeCpuUs)} node CPU µs/job, throughput ×${fmt2(medians.kiq.rate / without.rate)} (kiq vs kiq metrics: false)`,
+    );
+  }
   if (medians.kiq) lines.push(`- kiq Node CPU per job: ${fmt1(medians.kiq.nodeCpuUs)} µs (target ≤ 12 µs): ${medians.kiq.nodeCpuUs <= 12 ? 'MET' : 'MISSED'}`);
   lines.push('');
   console.log(lines.join('\n'));
@@ -439,6 +451,7 @@ export const processSuite: Suite = {
           sidekiq: rate('sidekiq'),
           kiq_node_us: m.kiq ? round2(m.kiq.nodeCpuUs) : null,
           kiq_redis_us: m.kiq ? round2(m.kiq.redisCpuUs) : null,
+          kiq_no_metrics: rate('kiq-no-metrics'),
         };
       }
     }

@@ -42,7 +42,7 @@ describe('kiq CLI: help, exit codes and errors', () => {
       expect(badUrl!.code).to.equal(2);
       expect(badUrl!.stderr).to.match(/^kiq stats: bad Redis URL "http:\/\/user:\*\*\*@example.com\/?": unsupported scheme "http" \(expected redis:\/\//);
       expect(unreachable!.code, describeRun(unreachable!)).to.equal(1);
-      expect(unreachable!.stderr).to.equal('kiq stats: cannot reach Redis at redis://:***@127.0.0.1:1/0: connection refused\n');
+      expect(unreachable!.stderr).to.equal('kiq stats: cannot reach Redis at redis://:***@127.0.0.1:1/0: connection refused (is redis-server running on that host and port?)\n');
       expect(mute!.code, describeRun(mute!)).to.equal(1);
       expect(mute!.stderr).to.equal(`kiq queues: cannot reach Redis at redis://127.0.0.1:${silentPort}/2: timed out after 2 s\n`);
       expect(mute!.ms).to.be.below(15_000);
@@ -95,8 +95,11 @@ describe('kiq CLI: help, exit codes and errors', () => {
       [['dead', 'show'], /^kiq dead: missing jid: kiq dead show <jid>/],
       [['dead', 'retry', 'abc', '--all'], /^kiq dead: give a jid or --all, not both/],
       [['scheduled', 'delete'], /^kiq scheduled: missing jid: kiq scheduled delete <jid> or --all/],
-      [['retries', 'show', 'x', '--all'], /^kiq retries: --all is for 'retry' and 'delete', not 'show'/],
-      [['queue'], /^kiq queue: missing action: kiq queue clear <name>/],
+      [['retries', 'show', 'x', '--all'], /^kiq retries: --all is for 'retry', 'kill' and 'delete', not 'show'/],
+      [['dead', 'kill', 'x'], /^kiq dead: unknown action 'kill'.*; actions: list, show, retry, delete;/],
+      [['queue'], /^kiq queue: missing action: kiq queue clear\|pause\|unpause <name>/],
+      [['queue', 'pase', 'x'], /^kiq queue: unknown action 'pase' \(did you mean 'pause'\?\)/],
+      [['queue', 'unpause'], /^kiq queue: missing queue name: kiq queue unpause <name>/],
       [['queue', 'clean', 'x'], /^kiq queue: unknown action 'clean' \(did you mean 'clear'\?\)/],
       [['queue', 'clear'], /^kiq queue: missing queue name/],
       [['quiet'], /^kiq quiet: missing process: kiq quiet <identity> or kiq quiet --all/],

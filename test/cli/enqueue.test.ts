@@ -47,6 +47,29 @@ describe('kiq enqueue', () => {
 
     expect(unreachable!.code).to.equal(1);
     expect(unreachable!.stdout).to.equal('');
-    expect(unreachable!.stderr).to.equal('kiq enqueue: cannot reach Redis at redis://127.0.0.1:1: connection refused\n');
+    expect(unreachable!.stderr).to.equal('kiq enqueue: cannot reach Redis at redis://127.0.0.1:1: connection refused (is redis-server running on that host and port?)\n');
+  });
+
+  it("-r: the job gets its worker's own queue, retry and expiry; -q and --retry override them; a class the modules lack exits 2", async () => {
+    const module = 'test/cli/fixtures/enqueue-workers.mjs';
+    const [own, overridden, unknown] = await runKiqMany(
+      [
+        ['enqueue', 'CliReport', '[42]', '-r', module],
+        ['enqueue', 'CliReport', '[43]', '-r', module, '-q', 'urgent', '--retry', '1'],
+        ['enqueue', 'CliReprt', '[44]', '-r', module],
+      ],
+      { redisUrl: redis.url },
+    );
+    expect(own!.code, describeRun(own!)).to.equal(0);
+    const [job] = (await redis.client.lrange('queue:reports', 0, -1)).map((j) => JSON.parse(j) as Record<string, unknown>);
+    expect(job).to.deep.include({ class: 'CliReport', queue: 'reports', retry: 3, expires_in: 60, args: [42], jid: own!.stdout.trim() });
+    expect(overridden!.code, describeRun(overridden!)).to.equal(0);
+    const [other] = (await redis.client.lrange('queue:urgent', 0, -1)).map((j) => JSON.parse(j) as Record<string, unknown>);
+    expect(other).to.deep.include({ class: 'CliReport', queue: 'urgent', retry: 1, expires_in: 60, args: [43] });
+    expect(unknown!.code).to.equal(2);
+    expect(unknown!.stderr).to.equal(
+      `kiq enqueue: no worker of class 'CliReprt' in ${module} (workers: CliReport); without -r any class is pushed as given; see 'kiq enqueue --help'\n`,
+    );
+    expect(await redis.client.llen('queue:default')).to.equal(0);
   });
 });

@@ -8,7 +8,8 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -19,6 +20,11 @@ const exec = promisify(execFile);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const main = join(root, 'src/cli/main.ts');
 const scratch = join(root, `.gen-test-${process.pid}`);
+
+/** The lines `kiq gen` ends with: how to run the test it wrote. */
+function runLine(test: string): string {
+  return `\nRun the tests (once: npm install --save-dev mocha @types/mocha tsx):\n  NODE_ENV=test npx mocha -n import=tsx ${test}\n`;
+}
 
 interface Run {
   readonly code: number;
@@ -55,7 +61,7 @@ describe('kiq gen', function () {
 
   it('kiq <Name>: a setup module and its test, one "* creating" line each (as Kiq\'s supervisor generator)', async () => {
     const run = await gen('kiq', 'Jobs');
-    expect(run).to.deep.equal({ code: 0, stdout: '* creating src/jobs.ts\n* creating src/jobs.test.ts\n', stderr: '' });
+    expect(run).to.deep.equal({ code: 0, stdout: `* creating src/jobs.ts\n* creating src/jobs.test.ts\n${runLine('src/jobs.test.ts')}`, stderr: '' });
     const module = await readFile(join(scratch, 'src/jobs.ts'), 'utf8');
     expect(module).to.include("import { Kiq, type KiqOptions } from 'kiq';");
     expect(module).to.include("testMode: test ? 'sandbox' : 'disabled'");
@@ -66,7 +72,7 @@ describe('kiq gen', function () {
 
   it('worker <Name> -q events --retry 10 --no-dead: queue "events", retry 10, dead false (KIQ §15 item 85)', async () => {
     const run = await gen('worker', 'Mailer', '-q', 'events', '--retry', '10', '--no-dead');
-    expect(run).to.deep.equal({ code: 0, stdout: '* creating src/workers/mailer.ts\n* creating src/workers/mailer.test.ts\n', stderr: '' });
+    expect(run).to.deep.equal({ code: 0, stdout: `* creating src/workers/mailer.ts\n* creating src/workers/mailer.test.ts\n${runLine('src/workers/mailer.test.ts')}`, stderr: '' });
     const module = await readFile(join(scratch, 'src/workers/mailer.ts'), 'utf8');
     expect(module).to.include("export const Mailer = defineWorker({\n  class: 'Mailer',\n  queue: 'events',\n  retry: 10,\n  dead: false,\n");
     const test = await readFile(join(scratch, 'src/workers/mailer.test.ts'), 'utf8');
@@ -77,14 +83,14 @@ describe('kiq gen', function () {
 
   it('worker with defaults and a namespaced name: queue "default", no retry/dead keys, nested path', async () => {
     const run = await gen('worker', 'billing::invoice_mailer', '--dir', 'lib/jobs');
-    expect(run.stdout).to.equal('* creating lib/jobs/billing/invoice-mailer.ts\n* creating lib/jobs/billing/invoice-mailer.test.ts\n');
+    expect(run.stdout).to.equal(`* creating lib/jobs/billing/invoice-mailer.ts\n* creating lib/jobs/billing/invoice-mailer.test.ts\n${runLine('lib/jobs/billing/invoice-mailer.test.ts')}`);
     const module = await readFile(join(scratch, 'lib/jobs/billing/invoice-mailer.ts'), 'utf8');
     expect(module).to.include("export const InvoiceMailer = defineWorker({\n  class: 'Billing::InvoiceMailer',\n  queue: 'default',\n  async perform(");
   });
 
   it('reporter <Name>: a reporter with the five callbacks (KIQ §15 item 83)', async () => {
     const run = await gen('reporter', 'Custom');
-    expect(run.stdout).to.equal('* creating src/reporters/custom.ts\n* creating src/reporters/custom.test.ts\n');
+    expect(run.stdout).to.equal(`* creating src/reporters/custom.ts\n* creating src/reporters/custom.test.ts\n${runLine('src/reporters/custom.test.ts')}`);
     const module = await readFile(join(scratch, 'src/reporters/custom.ts'), 'utf8');
     for (const callback of ['started', 'success', 'aborted', 'failure', 'stopped']) expect(module).to.match(new RegExp(`^    ${callback}\\(event: Job\\w+Event\\) \\{$`, 'm'));
     expect(module).to.include('export const Custom = createCustom();');
@@ -104,7 +110,7 @@ describe('kiq gen', function () {
 
     const forced = await gen('worker', 'Payments', '--force');
     expect(forced.code).to.equal(0);
-    expect(forced.stdout).to.equal('* overwriting src/workers/payments.ts\n* overwriting src/workers/payments.test.ts\n');
+    expect(forced.stdout).to.equal(`* overwriting src/workers/payments.ts\n* overwriting src/workers/payments.test.ts\n${runLine('src/workers/payments.test.ts')}`);
     expect(await readFile(path, 'utf8')).to.include("class: 'Payments'");
   });
 
@@ -155,6 +161,42 @@ describe('kiq gen', function () {
     // kiq 2 + worker 2 × 3 (Mailer, InvoiceMailer, Payments) + reporter 2
     expect(stdout).to.match(/10 passing/);
     expect(stdout).not.to.match(/failing/);
+  });
+});
+
+describe('kiq gen in an app, run as it says', function () {
+  this.timeout(120_000);
+  let app: string;
+
+  before(async () => {
+    // an app outside the checkout: its own package.json, and in node_modules
+    // kiq (this checkout, built by the block above) and the dev dependencies
+    // the printed install line names, as npm would link them
+    app = await mkdtemp(join(tmpdir(), 'kiq-gen-app-'));
+    await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+    await mkdir(join(app, 'node_modules', '.bin'), { recursive: true });
+    await mkdir(join(app, 'node_modules', '@types'), { recursive: true });
+    await symlink(root, join(app, 'node_modules', 'kiq'), 'dir');
+    for (const pkg of ['mocha', 'tsx', '@types/mocha']) await symlink(join(root, 'node_modules', pkg), join(app, 'node_modules', pkg), 'dir');
+    await symlink('../mocha/bin/mocha.js', join(app, 'node_modules', '.bin', 'mocha'));
+  });
+  after(() => rm(app, { recursive: true, force: true }));
+
+  it('prints how to run the generated tests, and that command passes them', async () => {
+    const printed: string[] = [];
+    for (const args of [['kiq', 'App'], ['worker', 'Mailer'], ['reporter', 'Audit']]) {
+      const { stdout } = await exec(process.execPath, ['--import', 'tsx', main, 'gen', ...args], { cwd: app });
+      expect(stdout).to.include('Run the tests (once: npm install --save-dev mocha @types/mocha tsx):\n');
+      printed.push(/^ {2}(NODE_ENV=test npx mocha .*)$/m.exec(stdout)?.[1] ?? `no command in: ${stdout}`);
+    }
+    expect(printed[1]).to.equal('NODE_ENV=test npx mocha -n import=tsx src/workers/mailer.test.ts');
+    // each command exactly as printed, through a shell, from the app's root, no tsx preloaded
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(app, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`, NODE_OPTIONS: '' };
+    delete env.NODE_ENV;
+    for (const command of printed) {
+      const { stdout } = await exec('sh', ['-c', command], { cwd: app, env });
+      expect(stdout, command).to.match(/\d+ passing/).and.not.match(/failing/);
+    }
   });
 });
 

@@ -31,6 +31,7 @@ describe('kiq stats / queues / processes / busy / quiet / stop', () => {
       .set('stat:processed', '14')
       .set('stat:failed', '2')
       .sadd('queues', 'default', 'mailers')
+      .sadd('paused', 'mailers')
       .lpush('queue:default', JSON.stringify({ class: 'Old', args: [], jid: 'j1', queue: 'default', enqueued_at: t - 30 }))
       .lpush('queue:default', JSON.stringify({ class: 'New', args: [], jid: 'j2', queue: 'default', enqueued_at: t - 1 }))
       .lpush('queue:mailers', JSON.stringify({ class: 'Mail', args: [], jid: 'j3', queue: 'mailers', enqueued_at: (t - 5) * 1000 })) // Sidekiq 8 ms
@@ -38,7 +39,7 @@ describe('kiq stats / queues / processes / busy / quiet / stop', () => {
       .zadd('retry', t + 60, '{"class":"R","args":[],"jid":"r1"}', t + 70, '{"class":"R","args":[],"jid":"r2"}')
       .zadd('dead', t, '{"class":"D","args":[],"jid":"d1"}')
       .sadd('processes', A, B, STALE)
-      .hset(A, 'info', info(A, 12479, ['default', 'low'], 'interop'), 'busy', '1', 'beat', String(t - 2), 'quiet', 'false', 'rss', '30940', 'rtt_us', '45')
+      .hset(A, 'info', info(A, 12479, ['default', 'low'], 'interop'), 'busy', '1', 'beat', String(t - 2), 'quiet', 'false', 'rss', '30940', 'rtt_us', '45', 'kiq_errors', '["fetch:default: the Redis user may not run LMOVE (ACL NOPERM)"]')
       .hset(B, 'info', info(B, 12480, ['mailers'], ''), 'busy', '2', 'beat', String(t - 4), 'quiet', 'true', 'rss', '1', 'rtt_us', '1')
       .hset(`${A}:work`, 'ak7', work('a319acf4a129c1d6e0eec6db', Math.floor(t) - 20))
       .hset(`${B}:workers`, 'b1', work('b319acf4a129c1d6e0eec6db', Math.floor(t) - 40))
@@ -63,21 +64,24 @@ describe('kiq stats / queues / processes / busy / quiet / stop', () => {
     expect(s).to.deep.include({ processed: 14, failed: 2, busy: 3, enqueued: 3, scheduled: 1, retries: 2, dead: 1, processes: 3 });
     expect(s.defaultLatency).to.be.within(29, 45);
 
-    expect(queues!.stdout).to.match(/^QUEUE +SIZE +LATENCY\ndefault +2 +\d+s\nmailers +1 +\d+(\.\d)?s\n$/);
-    const q = JSON.parse(queuesJson!.stdout) as { name: string; size: number; latency: number }[];
-    expect(q.map(({ name, size }) => [name, size])).to.deep.equal([['default', 2], ['mailers', 1]]);
+    expect(queues!.stdout).to.match(/^QUEUE +SIZE +LATENCY +PAUSED\ndefault +2 +\d+s +no\nmailers +1 +\d+(\.\d)?s +yes\n$/);
+    const q = JSON.parse(queuesJson!.stdout) as { name: string; size: number; latency: number; paused: boolean }[];
+    expect(q.map(({ name, size, paused }) => [name, size, paused])).to.deep.equal([['default', 2, false], ['mailers', 1, true]]);
     expect(q[1]!.latency, 'Sidekiq 8 millisecond enqueued_at').to.be.within(4, 20);
 
     const rows = processes!.stdout.trimEnd().split('\n');
     expect(rows[0]).to.match(/^IDENTITY +HOST +PID +TAG +QUEUES +CONCURRENCY +BUSY +QUIET +BEAT +LEADER$/);
     expect(rows[1]).to.match(new RegExp(`^${A} +vm +12479 +interop +default,low +5 +1 +no +[\\d.]+s ago +yes$`));
     expect(rows[2]).to.match(new RegExp(`^${B} +vm +12480 +- +mailers +5 +2 +yes +[\\d.]+s ago +-$`));
-    expect(rows).to.have.length(3);
+    // the failure a Kiq process posted in its heartbeat, below the table
+    expect(rows[3]).to.equal(`! ${A} fetch:default: the Redis user may not run LMOVE (ACL NOPERM)`);
+    expect(rows).to.have.length(4);
     const p = JSON.parse(processesJson!.stdout) as Record<string, unknown>[];
     expect(p.map((x) => [x.identity, x.leader, x.quiet, x.busy, x.tag])).to.deep.equal([
       [A, true, false, 1, 'interop'],
       [B, false, true, 2, ''],
     ]);
+    expect(p.map((x) => x.errors)).to.deep.equal([['fetch:default: the Redis user may not run LMOVE (ACL NOPERM)'], []]);
     expect(p[0]!.beatAge).to.be.within(1, 20);
 
     const jobs = busy!.stdout.trimEnd().split('\n');
@@ -94,14 +98,27 @@ describe('kiq stats / queues / processes / busy / quiet / stop', () => {
   });
 
   it('empty Redis: zeros and "no ..." lines', async () => {
-    const [stats, queues, processes, busy, retries] = await Promise.all(
-      [['stats', '--json'], ['queues'], ['processes'], ['busy'], ['dead']].map((args) => runInProcess(args, { redisUrl: redis.url })),
+    const [stats, queues, processes, busy, dead, retries, scheduled] = await Promise.all(
+      [['stats', '--json'], ['queues'], ['processes'], ['busy'], ['dead'], ['retries'], ['scheduled']].map((args) => runInProcess(args, { redisUrl: redis.url })),
     );
     expect(JSON.parse(stats!.stdout)).to.deep.equal({ processed: 0, failed: 0, busy: 0, enqueued: 0, scheduled: 0, retries: 0, dead: 0, processes: 0, defaultLatency: 0 });
     expect(queues!.stdout).to.equal('no queues\n');
     expect(processes!.stdout).to.equal('no processes\n');
     expect(busy!.stdout).to.equal('no jobs running\n');
-    expect(retries!.stdout).to.equal('no dead jobs\n');
+    expect(dead!.stdout).to.equal('no dead jobs\n');
+    expect(retries!.stdout).to.equal('no retries\n');
+    expect(scheduled!.stdout).to.equal('no scheduled jobs\n');
+  });
+
+  it('reads the concurrency of a Sidekiq 8.1 process from its hash field (8.1 has none in info)', async () => {
+    // HGETALL of a real 8.1.7 process (test/interop/fixtures/sidekiq-wire/)
+    const id = 'vm:758:3364f79d63ee';
+    const info =
+      '{"hostname":"vm","started_at":1796286257.9873204,"pid":758,"tag":"interop","capsules":{"default":{"concurrency":5,"mode":"strict","weights":{"default":0,"low":0}}},' +
+      '"queues":["default","low"],"weights":[{"default":0,"low":0}],"labels":[],"identity":"vm:758:3364f79d63ee","version":"8.1.7","embedded":false}';
+    await redis.client.multi().sadd('processes', id).hset(id, 'info', info, 'busy', '1', 'quiet', 'false', 'rss', '25540', 'beat', String(Date.now() / 1000), 'concurrency', '5', 'rtt_us', '84').exec();
+    const result = await runInProcess(['processes', '--json'], { redisUrl: redis.url });
+    expect((JSON.parse(result.stdout) as { concurrency: number }[]).map((p) => p.concurrency)).to.deep.equal([5]);
   });
 
   it('quiet / stop push TSTP / TERM to <identity>-signals with a 60 s TTL; unknown or ambiguous processes send nothing', async () => {

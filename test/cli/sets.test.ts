@@ -143,6 +143,22 @@ describe('kiq retries / scheduled / dead / queue clear', () => {
     expect(clearMissing!.stderr).to.equal("kiq queue: no queue named 'nope'\n");
   });
 
+  it('kill moves an entry to the dead set unchanged (or --all of them); a missing jid exits 3', async () => {
+    await seed();
+    const [one, all, missing] = await Promise.all(
+      [['retries', 'kill', JID.soon], ['scheduled', 'kill', '--all'], ['retries', 'kill', 'nope']].map((args) => runInProcess(args, { redisUrl: redis.url })),
+    );
+    expect(one!.code, describeRun(one!)).to.equal(0);
+    expect(one!.stdout).to.equal(`killed ${JID.soon} -> dead\n`);
+    expect(await redis.client.zscore('dead', failed(JID.soon, 'critical', 3))).not.to.equal(null);
+    expect(await redis.client.zcard('retry')).to.equal(2);
+    expect(all!.stdout).to.equal('killed 2 jobs from schedule\n');
+    expect(await redis.client.exists('schedule')).to.equal(0);
+    expect(await redis.client.zcard('dead')).to.equal(6);
+    expect(missing!.code).to.equal(3);
+    expect(missing!.stderr).to.equal('kiq retries: no retry with jid nope\n');
+  });
+
   describe('admin operations', () => {
     let pool: ConnectionPool;
     beforeEach(async () => {

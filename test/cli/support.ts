@@ -99,3 +99,19 @@ export async function runInProcess(args: readonly string[], options: { redisUrl?
   });
   return { code, stdout, stderr, ms: Date.now() - started };
 }
+
+/** Collects a child's output and waits for patterns in it. */
+export function watch(child: ChildProcess) {
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout: ${out.stdout}\nstderr: ${out.stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return { out, exited, until };
+}

@@ -7,23 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { expect } from 'chai';
 import { useRedis } from '../support/redis.js';
-import { describeRun, runKiqMany, spawnKiq, ROOT } from './support.js';
-
-/** Collects a child's output and waits for patterns in it. */
-function watch(child: ChildProcess) {
-  const out = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout: ${out.stdout}\nstderr: ${out.stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  return { out, exited, until };
-}
+import { describeRun, runKiqMany, spawnKiq, watch, ROOT } from './support.js';
 
 function sidekiqJob(cls: string, args: unknown[], jid: string, queue = 'cli'): string {
   return JSON.stringify({ retry: true, queue, class: cls, args, jid, created_at: Date.now() / 1000, enqueued_at: Date.now() / 1000 });
@@ -63,6 +47,8 @@ describe('kiq work', function () {
     expect((await redis.client.lrange('cli:performed', 0, -1)).sort()).to.deep.equal(['CliCjs:["x"]', 'CliEcho:[1,"two"]']);
     expect(await redis.client.sismember('processes', identity!)).to.equal(1);
     expect(await redis.client.hget(identity!, 'quiet')).to.equal('false');
+    // --tag reaches the heartbeat, where the Web UI's Busy page reads it
+    expect(JSON.parse((await redis.client.hget(identity!, 'info'))!).tag).to.equal('ci');
 
     child.kill('SIGTSTP');
     await until('the quiet line', () => out.stdout.includes('SIGTSTP: quiet'));
@@ -75,6 +61,44 @@ describe('kiq work', function () {
     expect(out.stdout).to.match(/stopped\n$/);
     expect(await redis.client.sismember('processes', identity!)).to.equal(0);
     expect(await redis.client.exists(identity!)).to.equal(0);
+  });
+
+  it('SIGTTIN logs the running jobs and the actor tree and keeps serving (not stopped); kiq dump does it through Redis', async () => {
+    await redis.client.multi().sadd('queues', 'cli').lpush('queue:cli', sidekiqJob('CliSlow', [60_000], 'e00000000000000000000004')).exec();
+    const child = spawnKiq(['work', '-r', 'test/cli/fixtures/workers.ts', '-q', 'cli:2', '--timeout', '0'], { redisUrl: redis.url });
+    children.push(child);
+    const { out, exited, until } = watch(child);
+    await until('the slow job to start', () => out.stdout.includes('"event":"job_started"'));
+    const identity = /^ {2}identity +(\S+)$/m.exec(out.stdout)![1]!;
+    const dumps = () => out.stdout.split('\n').filter((line) => line.includes('"event":"dump"')).map((line) => JSON.parse(line) as { running: { jid: string }[]; tree: { id: string; children: { id: string }[] } });
+
+    child.kill('SIGTTIN');
+    await until('the dump', () => dumps().length === 1);
+    const [dump] = dumps();
+    expect(dump!.running.map((job) => job.jid)).to.deep.equal(['e00000000000000000000004']);
+    expect(dump!.tree.id).to.equal('kiq');
+    expect(dump!.tree.children.map((c) => c.id)).to.include('queue:cli');
+    // still serving: TTIN's default action (stop the process) did not happen
+    await redis.client.lpush('queue:cli', sidekiqJob('CliEcho', ['after'], 'e00000000000000000000005'));
+    await until('a job after the dump', async () => (await redis.client.lrange('cli:performed', 0, -1)).includes('CliEcho:["after"]'));
+
+    // kiq dump <identity prefix>: TTIN through Redis, taken at the next beat (every 5 s)
+    const [sent] = await runKiqMany([['dump', identity.split(':').slice(0, 2).join(':')]], { redisUrl: redis.url });
+    expect(sent!.code, describeRun(sent!)).to.equal(0);
+    expect(sent!.stdout).to.equal(`TTIN sent to ${identity}\n`);
+    await until('the dump through Redis', () => dumps().length === 2, 15_000);
+
+    child.kill('SIGTERM');
+    expect(await exited, `${out.stdout}\n${out.stderr}`).to.equal(0);
+  });
+
+  it('kiq dump: no such process exits 3 and sends nothing; -c gets a hint to give concurrency per queue', async () => {
+    const [missing, concurrency] = await runKiqMany([['dump', 'nope'], ['work', '-r', 'x.js', '-c', '10']], { redisUrl: redis.url });
+    expect(missing!.code, describeRun(missing!)).to.equal(3);
+    expect(missing!.stderr).to.equal("kiq dump: no live process 'nope' (no process is live)\n");
+    expect(await redis.client.exists('nope-signals')).to.equal(0);
+    expect(concurrency!.code).to.equal(2);
+    expect(concurrency!.stderr).to.match(/^kiq work: unknown option -c: concurrency is per queue, e\.g\. -q default:10 -q mailers:5 /);
   });
 
   it('a second signal while stopping exits 1 at once', async () => {
@@ -113,7 +137,7 @@ describe('kiq work', function () {
     expect(broken!.code).to.equal(1);
     expect(broken!.stderr).to.equal("kiq work: cannot load worker module 'test/cli/fixtures/broken.mjs': database config missing\n");
     expect(unreachable!.code).to.equal(1);
-    expect(unreachable!.stderr).to.equal('kiq work: cannot reach Redis at redis://127.0.0.1:1: connection refused\n');
+    expect(unreachable!.stderr).to.equal('kiq work: cannot reach Redis at redis://127.0.0.1:1: connection refused (is redis-server running on that host and port?)\n');
     for (const result of [missing, none, bad, broken, unreachable]) expect(result!.stdout).to.equal('');
   });
 });

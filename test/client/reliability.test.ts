@@ -132,11 +132,12 @@ describe('Several Kiq instances in one process', () => {
   });
 });
 
-describe('Kiq#clear', () => {
+describe('Kiq#clearAll', () => {
   const redis = useRedis();
 
-  it('empties queues, private queues, schedule, retry, dead, unique locks and counters, but not live process keys', async () => {
-    const kiq = new Kiq({ redisUrl: redis.url, server: false, logger: silent() });
+  it('empties queues, private queues, schedule, retry, dead, unique locks and counters, but not live process keys, and logs a warning', async () => {
+    const logger = silent();
+    const kiq = new Kiq({ redisUrl: redis.url, server: false, logger });
     await kiq.start();
     try {
       await kiq.enqueue({ class: 'A', queue: 'q-1', args: [] });
@@ -150,8 +151,23 @@ describe('Kiq#clear', () => {
       await redis.client.sadd('processes', 'host:1:abc');
       await redis.client.hset('host:1:abc', 'beat', '1.0');
       expect(await redis.client.dbsize()).to.be.greaterThan(8);
-      await kiq.clear();
+      const before = await redis.client.dbsize();
+      expect(await kiq.clearAll()).to.equal(before - 2);
       expect((await redis.client.keys('*')).sort()).to.deep.equal(['host:1:abc', 'processes']);
+      const warned = logger.lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.event === 'cleared_all');
+      expect(warned).to.include({ source: 'kiq', keys: before - 2 });
+    } finally {
+      await kiq.stop();
+    }
+  });
+
+  it('clear() is the deprecated old name: it deletes a Ruby queue just the same', async () => {
+    const kiq = new Kiq({ redisUrl: redis.url, server: false, logger: silent() });
+    await kiq.start();
+    try {
+      await redis.client.multi().sadd('queues', 'ruby').lpush('queue:ruby', '{"class":"HardWorker","args":[]}').exec();
+      await kiq.clear();
+      expect(await redis.client.exists('queue:ruby', 'queues')).to.equal(0);
     } finally {
       await kiq.stop();
     }

@@ -142,11 +142,14 @@ const rejected: Rejected[] = [
   { options: { testMode: 'special' }, path: 'testMode', message: '"disabled" or "sandbox", got: "special"', why: 'item 35' },
   { options: { server: 'yes' }, path: 'server', message: 'a boolean, got: "yes"' },
   { options: { quiet: 1 }, path: 'quiet', message: 'a boolean, got: 1' },
+  { options: { metrics: 'off' }, path: 'metrics', message: 'a boolean, got: "off"' },
+  { options: { timestamps: 'milliseconds' }, path: 'timestamps', message: '"seconds" or "ms", got: "milliseconds"' },
 
   // identity (item 36)
   { options: { identity: '' }, path: 'identity', message: 'a non-empty string without "|", got: ""' },
   { options: { identity: 'host|1' }, path: 'identity', message: 'without "|"', why: 'it would split queue:sq|IDENTITY|QUEUE' },
   { options: { identity: 1234 }, path: 'identity', message: 'got: 1234' },
+  { options: { tag: 7 }, path: 'tag', message: 'a string, got: 7' },
 
   // redis, redisUrl
   { options: { redis: 'redis://localhost' }, path: 'redis', message: 'an ioredis options object, got: "redis://localhost"' },
@@ -211,6 +214,7 @@ const accepted: Accepted[] = [
   { options: { testMode: 'sandbox' }, expected: { testMode: 'sandbox' }, why: 'item 35' },
   { options: { quiet: true }, expected: { quiet: true }, why: 'Kiq crashed on it (§1.1)' },
   { options: { identity: 'ident:1234' }, expected: { identity: 'ident:1234' }, why: 'item 36' },
+  { options: { tag: 'eu-west' }, expected: { tag: 'eu-west' }, why: "the heartbeat's info.tag" },
   { options: { shutdownTimeout: 0, maxRestarts: 0 }, expected: { shutdownTimeout: 0, maxRestarts: 0 } },
   { options: { fetchInterval: 2 ** 31 - 1 }, expected: { fetchInterval: 2 ** 31 - 1 } },
   { options: { leaderTtl: 100 }, expected: { leaderTtl: 100 }, why: 'the shortest lease' },

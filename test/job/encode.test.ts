@@ -92,3 +92,12 @@ describe('encodeJob', () => {
     expect(payload).to.deep.equal(before);
   });
 });
+
+describe("encodeJob with timestamps: 'ms'", () => {
+  it('writes created_at, enqueued_at, failed_at and retried_at as integer epoch ms (Sidekiq 8), expires_at as seconds', () => {
+    const json = encodeJob(job({ failed_at: 1795807921.1244085, retried_at: 1795807922.5, expires_at: 1795811520.5 }), { enqueuedAtSec: 1795807920.70468, timestamps: 'ms' });
+    expect(json).to.equal(
+      `{"retry":true,"queue":"default","class":"W","args":[1],"jid":"${JID}","created_at":1795807920705,"failed_at":1795807921124,"retried_at":1795807922500,"expires_at":1795811520.5,"enqueued_at":1795807920705}`,
+    );
+  });
+});

@@ -257,3 +257,12 @@ describe('patchJob properties', () => {
     );
   });
 });
+
+describe("patchJob with timestamps: 'ms'", () => {
+  it('writes the failure times as integer epoch ms, keeps every other byte', () => {
+    const raw = '{"class":"W","args":[12345678901234567,1.0],"created_at":1795807920704,"retry_count":0}';
+    expect(patchJob(raw, { retry_count: 1, retried_at: 1795807922.5 }, 'ms')).to.equal(
+      '{"class":"W","args":[12345678901234567,1.0],"created_at":1795807920704,"retry_count":1,"retried_at":1795807922500}',
+    );
+  });
+});

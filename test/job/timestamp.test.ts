@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { InvalidJobError } from '../../src/errors.js';
-import { formatSeconds, readTimestamp, scoreOf, toEpochSeconds } from '../../src/job/timestamp.js';
+import { formatSeconds, formatTimestamp, readTimestamp, scoreOf, toEpochSeconds } from '../../src/job/timestamp.js';
 
 describe('toEpochSeconds', () => {
   it('turns epoch milliseconds into float epoch seconds', () => {
@@ -74,5 +74,25 @@ describe('scoreOf', () => {
 
   it('renders a microsecond-precise score exactly (Kiq: 1527003414093447 µs → "1527003414.093447")', () => {
     expect(scoreOf(1527003414093447 / 1e6)).to.equal('1527003414.093447');
+  });
+});
+
+describe('formatTimestamp', () => {
+  it("writes float seconds by default and Sidekiq 8's integer epoch ms with 'ms'; both read back to the same second", () => {
+    expect(formatTimestamp(1796285684.6984, 'seconds')).to.equal('1796285684.6984');
+    expect(formatTimestamp(1796285684, 'seconds')).to.equal('1796285684.0');
+    expect(formatTimestamp(1796285684.6984, 'ms')).to.equal('1796285684698');
+    expect(formatTimestamp(1796285684, 'ms')).to.equal('1796285684000');
+    fc.assert(
+      fc.property(fc.integer({ min: 1_000_000_000_000, max: 4_000_000_000_000 }), (ms) => {
+        const sec = ms / 1000;
+        expect(readTimestamp(JSON.parse(formatTimestamp(sec, 'ms')))).to.be.closeTo(sec, 0.0005);
+        expect(readTimestamp(JSON.parse(formatTimestamp(sec, 'seconds')))).to.equal(sec);
+      }),
+    );
+  });
+
+  it('rejects times without a JSON form', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) expect(() => formatTimestamp(bad, 'ms')).to.throw(InvalidJobError);
   });
 });

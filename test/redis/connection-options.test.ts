@@ -1,15 +1,12 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Kiq } from '../../src/index.js';
 import { silent } from '../support/logger.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
-
-const run = promisify(execFile);
 
 /** Enqueue one job through `kiq` and read it back with `reader`. */
 async function roundTrip(kiq: Kiq, reader: Redis): Promise<string | undefined> {
@@ -40,10 +37,10 @@ describe('Redis connection options pass through to ioredis', function () {
   after(() => rm(dir, { recursive: true, force: true }));
 
   it('connects over TLS with a rediss:// URL and TLS options', async () => {
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    // a committed self-signed pair (CN and SAN 127.0.0.1, valid until 2126): a
+    // fresh machine need not have the openssl command to make one
+    const cert = fileURLToPath(new URL('fixtures/tls-cert.pem', import.meta.url));
+    const key = fileURLToPath(new URL('fixtures/tls-key.pem', import.meta.url));
     const server = await startRedisServer({ tls: { cert, key } });
     servers.push(server);
     expect(server.url).to.match(/^rediss:\/\//);

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
-import { ConnectionPool } from '../../src/redis/connections.js';
+import { Kiq } from '../../src/index.js';
+import { clientName, ConnectionPool, STALL_TIMEOUT_MS, openConnection } from '../../src/redis/connections.js';
+import { kiqVersion } from '../../src/server/heartbeat.js';
+import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 
 describe('ConnectionPool', () => {
@@ -17,6 +20,25 @@ describe('ConnectionPool', () => {
       expect(names.match(/name=rr:pool:\d/g)?.sort()).to.deep.equal(['name=rr:pool:0', 'name=rr:pool:1', 'name=rr:pool:2']);
     } finally {
       await pool.close();
+    }
+  });
+
+  it('names every connection of a Kiq server in CLIENT LIST, also for an identity with a space, and tags its lib-name', async () => {
+    expect(clientName('kiq:web 1:pool:0\n')).to.equal('kiq:web_1:pool:0_');
+    const kiq = new Kiq({ redisUrl: redis.url, identity: 'web 1:42:0123456789ab', queues: { default: 1 }, fetchInterval: 50, pollInterval: 60_000, logger: silent() });
+    await kiq.start();
+    try {
+      const list = (await redis.client.client('LIST')) as string;
+      const names = [...list.matchAll(/ name=(\S*)/g)].map((m) => m[1]!).filter((name) => name.startsWith('kiq:'));
+      expect(names).to.include('kiq:web_1:42:0123456789ab:pool:0');
+      expect(names.length).to.be.at.least(5);
+      // Redis 7.2+ lists CLIENT SETINFO's lib-name; older ones refuse it, harmlessly (the connections work)
+      const server = ((await redis.client.info('server')).match(/redis_version:(\d+)\.(\d+)/) ?? []).slice(1).map(Number);
+      const kiqLine = list.split('\n').find((line) => line.includes(' name=kiq:web_1:42:0123456789ab:pool:0 '))!;
+      if (server[0]! > 7 || (server[0] === 7 && server[1]! >= 2)) expect(kiqLine).to.include(`lib-name=ioredis(kiq_v${kiqVersion()})`);
+      else expect(kiqLine).not.to.include('lib-name=ioredis');
+    } finally {
+      await kiq.stop();
     }
   });
 
@@ -56,6 +78,17 @@ describe('ConnectionPool', () => {
       expect(commandError).to.be.instanceOf(Error);
     } finally {
       await pool.close();
+    }
+  });
+
+  it("bounds a stall with socketTimeout (STALL_TIMEOUT_MS by default; the caller's bound or ioredis option wins)", () => {
+    const plain = openConnection({ url: redis.url, options: {} }, 'stall-default');
+    const bounded = openConnection({ url: redis.url, options: {}, stallTimeoutMs: 12_345 }, 'stall-bounded');
+    const overridden = openConnection({ url: redis.url, options: { socketTimeout: 777 }, stallTimeoutMs: 12_345 }, 'stall-user');
+    try {
+      expect([plain, bounded, overridden].map((r) => r.options.socketTimeout)).to.deep.equal([STALL_TIMEOUT_MS, 12_345, 777]);
+    } finally {
+      for (const r of [plain, bounded, overridden]) r.disconnect();
     }
   });
 });

@@ -33,6 +33,8 @@ describe('Logger reporter (src/reporters/logger-reporter.ts)', () => {
     for (const event of all) reporter.handle(event);
     expect(lines.map((l) => l.level)).to.deep.equal(['info', 'info', 'info', 'warn']);
     const parsed = lines.map((l) => JSON.parse(l.line));
+    const backtrace = parsed[3].backtrace as string[];
+    delete parsed[3].backtrace;
     const common = { source: 'kiq', class: 'Echo', queue: 'work', jid: 'jid-7' };
     expect(parsed).to.deep.equal([
       { ...common, event: 'job_started' },
@@ -40,6 +42,9 @@ describe('Logger reporter (src/reporters/logger-reporter.ts)', () => {
       { ...common, event: 'job_aborted', reason: 'shutdown' },
       { ...common, event: 'job_failure', duration_ms: 1, error: 'too far', error_class: 'RangeError', retry_count: 4, outcome: 'retry' },
     ]);
+    // the first frames of the stack: where it failed (this test file)
+    expect(backtrace).to.have.length.within(1, 5);
+    expect(backtrace[0]).to.match(/^at .*logger-reporter\.test\.ts:\d+:\d+/);
     // keys in a fixed order, source first
     expect(Object.keys(parsed[1])).to.deep.equal(['source', 'event', 'class', 'queue', 'jid', 'duration_ms']);
   });
@@ -47,9 +52,17 @@ describe('Logger reporter (src/reporters/logger-reporter.ts)', () => {
   it('writes retry_count 0 for a first failure and leaves out what the job lacks', () => {
     const bare = job(8);
     delete (bare as { jid?: string }).jid;
-    const line = JSON.parse(formatJobLine({ type: 'failure', job: bare, queue: 'work', error: new Error('x'), outcome: 'dead' })!);
+    const stackless = Object.assign(new Error('x'), { stack: undefined });
+    const line = JSON.parse(formatJobLine({ type: 'failure', job: bare, queue: 'work', error: stackless, outcome: 'dead' })!);
     expect(line).to.deep.equal({ source: 'kiq', event: 'job_failure', class: 'Echo', queue: 'work', error: 'x', error_class: 'Error', retry_count: 0, outcome: 'dead' });
     expect(formatJobLine(all[4]!)).to.equal(undefined);
+  });
+
+  it('logs at most the first 5 frames of a failure, and none for an error without a stack', () => {
+    const deep = new Error('deep');
+    deep.stack = ['Error: deep', ...Array.from({ length: 9 }, (_, i) => `    at frame${i} (file:///app/w.js:${i + 1}:1)`)].join('\n');
+    const line = JSON.parse(formatJobLine({ type: 'failure', job: job(9), queue: 'work', error: deep, outcome: 'retry' })!);
+    expect(line.backtrace).to.deep.equal([0, 1, 2, 3, 4].map((i) => `at frame${i} (file:///app/w.js:${i + 1}:1)`));
   });
 
   it('builds nothing for a level the logger has turned off (isLevelEnabled, read once per batch)', () => {

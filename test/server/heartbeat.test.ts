@@ -69,7 +69,8 @@ describe('Heartbeat (real Redis)', () => {
     await beat.beat();
     expect(await redis.client.smembers('processes')).to.deep.equal([IDENTITY]);
     const hash = await redis.client.hgetall(IDENTITY);
-    expect(Object.keys(hash).sort()).to.deep.equal(['beat', 'busy', 'info', 'quiet', 'rss', 'rtt_us']);
+    expect(Object.keys(hash).sort()).to.deep.equal(['beat', 'busy', 'concurrency', 'info', 'kiq_errors', 'quiet', 'rss', 'rtt_us']);
+    expect(hash.concurrency).to.equal('7');
     const info = JSON.parse(hash.info!);
     expect(info).to.deep.equal({
       hostname: 'web.1',
@@ -77,20 +78,29 @@ describe('Heartbeat (real Redis)', () => {
       pid: process.pid,
       tag: '',
       concurrency: 7,
+      capsules: {
+        default: { concurrency: 5, mode: 'strict', weights: { default: 0 } },
+        low: { concurrency: 2, mode: 'strict', weights: { low: 0 } },
+      },
       queues: ['default', 'low'],
-      weights: [{ default: 0, low: 0 }],
+      weights: [{ default: 0 }, { low: 0 }],
       labels: [],
       identity: IDENTITY,
       version: PACKAGE_VERSION,
-      embedded: true,
+      embedded: false,
     });
-    expect(Object.keys(info)).to.deep.equal(['hostname', 'started_at', 'pid', 'tag', 'concurrency', 'queues', 'weights', 'labels', 'identity', 'version', 'embedded']);
+    expect(Object.keys(info)).to.deep.equal(['hostname', 'started_at', 'pid', 'tag', 'concurrency', 'capsules', 'queues', 'weights', 'labels', 'identity', 'version', 'embedded']);
     expect(hash.info).to.match(/"started_at":\d+\.\d+,/);
     expect(hash).to.include({ busy: '0', quiet: 'false', rtt_us: '0' });
     expect(Number(hash.beat)).to.equal((START_MS + 5_000) / 1000);
     expect(hash.beat).to.match(/^\d+\.\d+$/);
     expect(hash.rss).to.match(/^[1-9]\d*$/);
     expect(await redis.client.ttl(IDENTITY)).to.be.within(58, 60);
+  });
+
+  it('is embedded only when nothing takes the signals (no Quiet/Stop for it in Sidekiq 7/8)', () => {
+    expect(JSON.parse(heartbeat().info)).to.include({ embedded: false });
+    expect(JSON.parse(heartbeat({ onSignal: undefined }).info)).to.include({ embedded: true });
   });
 
   it('renders started_at with a fraction even on a whole second', async () => {
@@ -290,7 +300,7 @@ describe('Heartbeat of a Kiq server (real Redis)', function () {
     expect(await redis.client.sismember('processes', kiq.identity)).to.equal(1);
     const hash = await redis.client.hgetall(kiq.identity);
     const info = JSON.parse(hash.info!);
-    expect(info).to.include({ identity: kiq.identity, pid: process.pid, concurrency: 8, embedded: true, tag: '' });
+    expect(info).to.include({ identity: kiq.identity, pid: process.pid, concurrency: 8, embedded: false, tag: '' });
     expect(info.queues).to.deep.equal(['work', 'other']);
     expect(Number.isInteger(info.pid)).to.equal(true);
     expect(info.started_at).to.be.a('number').and.to.be.closeTo(Date.now() / 1000, 10);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { excerpt } from '../../src/job/dead-letter.js';
 import { Kiq, defineWorker, type KiqOptions, type Worker } from '../../src/index.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
@@ -136,19 +137,85 @@ describe('Processing jobs (real Redis)', function () {
     expect(await redis.client.zcard('schedule')).to.equal(0);
   });
 
-  it('sends undecodable payloads to the dead set with the raw string and keeps the queue flowing', async () => {
-    const kiq = await server();
+  it('runs scheduled and retried jobs nested 5,000 levels deep (written by another producer), as it runs them from a queue', async () => {
+    await server();
+    const depth = 5_000;
+    const deep = `${'['.repeat(depth)}"leaf"${']'.repeat(depth)}`;
+    const job = (tag: string, jid: string) => `{"class":"Echo","args":["${tag}",${deep}],"queue":"work","jid":"${jid}","retry":true}`;
+    const all = deferred(10_000, 'three deep performs');
+    onPerform = () => performed.length === 3 && all.resolve();
+    const now = Date.now() / 1000;
+    await redis.client.multi().sadd('queues', 'work').lpush('queue:work', job('queued', 'a1')).exec();
+    await redis.client.zadd('schedule', now - 1, job('scheduled', 'a2'));
+    await redis.client.zadd('retry', now - 1, job('retried', 'a3'));
+    await all.promise;
+    expect(performed.map((p) => p.args[0]).sort()).to.deep.equal(['queued', 'retried', 'scheduled']);
+    // the nesting arrived whole (counted iteratively: JSON.stringify's recursion would overflow)
+    for (const p of performed) {
+      let levels = 0;
+      for (let node = p.args[1]; Array.isArray(node); node = node[0]) levels++;
+      expect(levels).to.equal(depth);
+    }
+    expect(await redis.client.zcard('dead')).to.equal(0);
+  });
+
+  it('sends undecodable payloads to the dead set wrapped with the raw string and the reason, logs each once, and keeps the queue flowing', async () => {
+    const logger = silent();
+    const kiq = await server({ logger });
     const ran = deferred(5000, 'good job');
     onPerform = () => ran.resolve();
-    await redis.client.lpush('queue:work', 'this is not json', '{"no":"class"}', `{"class":"Echo","args":${JSON.stringify(['x'.repeat(200_000)])}`);
+    const big = `{"class":"Echo","args":${JSON.stringify(['x'.repeat(200_000)])}`;
+    const raws = ['this is not json', '{"no":"class","jid":"j-no-class"}', big, '42', '["an","array"]'];
+    await redis.client.lpush('queue:work', ...raws);
     await redis.client.sadd('queues', 'work');
     await kiq.enqueue(Echo, ['after']);
     await ran.promise;
-    await until(async () => (await redis.client.zcard('dead')) === 3, 5000, 'dead entries');
-    const dead = await redis.client.zrange('dead', '0', '-1');
-    expect(dead).to.include('this is not json');
-    expect(dead).to.include('{"no":"class"}');
+    await until(async () => (await redis.client.zcard('dead')) === raws.length, 5000, 'dead entries');
+    const dead = (await redis.client.zrange('dead', '0', '-1', 'WITHSCORES')).flatMap((entry, i, all) =>
+      i % 2 === 0 ? [{ entry: JSON.parse(entry) as Record<string, unknown>, score: Number(all[i + 1]) }] : [],
+    );
+    // every entry is a job-shaped object carrying the original text and the reason
+    expect(dead.map(({ entry }) => (entry.args as string[])[0]).sort()).to.deep.equal([...raws].sort());
+    for (const { entry } of dead) {
+      expect(entry).to.include({ class: 'Kiq::InvalidJob', queue: 'work', error_class: 'InvalidJobError', kiq_source: 'queue:work', retry: 0 });
+      expect(entry.error_message).to.match(/^invalid job: /);
+    }
+    expect(dead.find(({ entry }) => (entry.args as string[])[0] === raws[1])!.entry.jid).to.equal('j-no-class');
+    // one job_invalid line per entry, naming the dead entry's jid and score and the first 200 bytes
+    await until(() => logger.lines.filter((line) => line.includes('"job_invalid"')).length === raws.length, 5000, 'job_invalid lines');
+    const lines = logger.lines.filter((line) => line.includes('"job_invalid"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const line of lines) {
+      const match = dead.find(({ entry }) => entry.jid === line.jid);
+      expect(match, `a dead entry for ${String(line.jid)}`).to.not.equal(undefined);
+      expect(line).to.include({ from: 'queue:work', dead_score: match!.score, excerpt: excerpt((match!.entry.args as string[])[0]!) });
+      expect(line.reason).to.equal(match!.entry.error_message);
+    }
+    expect(lines.find((line) => line.jid === 'j-no-class')!.excerpt).to.equal('{"no":"class","jid":"j-no-class"}');
+    expect((lines.find((line) => String(line.excerpt).startsWith('{"class":"Echo"'))!.excerpt as string).length).to.equal(200);
     expect(performed.map((p) => p.args[0])).to.deep.equal(['after']);
+  });
+
+  it('logs each entry the pollers dead-letter once, with the dead entry\'s jid and score and an excerpt', async () => {
+    const logger = silent();
+    const now = Date.now() / 1000;
+    await redis.client.zadd('schedule', now - 5, '42', now - 4, '{"jid":"sched-noqueue","class":"A","args":[]}');
+    await redis.client.zadd('retry', now - 3, 'not json');
+    await server({ logger });
+    await until(() => logger.lines.filter((line) => line.includes('"job_invalid"')).length >= 3, 5000, 'job_invalid lines');
+    await new Promise((resolve) => setImmediate(resolve));
+    const lines = logger.lines.filter((line) => line.includes('"job_invalid"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).to.have.length(3);
+    const dead = await redis.client.zrange('dead', '0', '-1', 'WITHSCORES');
+    for (const line of lines) {
+      const at = dead.findIndex((entry, i) => i % 2 === 0 && (JSON.parse(entry) as { jid: string }).jid === line.jid);
+      expect(at, `dead entry ${String(line.jid)}`).to.be.at.least(0);
+      expect(line.dead_score).to.equal(Number(dead[at + 1]));
+      expect(line.reason).to.equal((JSON.parse(dead[at]!) as { error_message: string }).error_message);
+    }
+    expect(lines.map((line) => [line.from, line.excerpt]).sort()).to.deep.equal(
+      [['retry', 'not json'], ['schedule', '42'], ['schedule', '{"jid":"sched-noqueue","class":"A","args":[]}']].sort(),
+    );
+    expect(lines.find((line) => line.excerpt === '42')!.reason).to.equal('invalid job: not a JSON object');
   });
 
   it('quiet: fetches nothing new until resumed', async () => {
@@ -205,7 +272,8 @@ describe('Processing jobs (real Redis)', function () {
         );
       },
     });
-    const kiq = await server({ queues: { work: 1 } }, [Stuck as Worker<never>]);
+    const logger = silent();
+    const kiq = await server({ queues: { work: 1 }, logger }, [Stuck as Worker<never>]);
     const job = await kiq.enqueue(Stuck, []);
     await started.promise;
     await kiq.enqueue(Echo, ['behind']);
@@ -215,6 +283,9 @@ describe('Processing jobs (real Redis)', function () {
     const queue = await redis.client.lrange('queue:work', 0, -1);
     expect(JSON.parse(queue.at(-1)!).jid, 'the aborted job runs next').to.equal(job.jid);
     expect(await redis.client.zcard('retry')).to.equal(0);
+    // the requeue is logged: the job will run again
+    const requeued = logger.lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === 'jobs_requeued');
+    expect(requeued).to.deep.equal([{ source: 'kiq', event: 'jobs_requeued', queue: 'work', count: 1 }]);
   });
 
   it('a job left in a dead process private list is recovered and run by another process', async () => {

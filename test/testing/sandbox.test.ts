@@ -1,7 +1,10 @@
 import { AssertionError } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Kiq, defineWorker, UnknownWorkerError } from '../../src/index.js';
-import { Testing } from '../../src/testing/index.js';
+import { Testing, type JobFilter } from '../../src/testing/index.js';
 import { silent } from '../support/logger.js';
 
 const sent: string[] = [];
@@ -52,7 +55,7 @@ describe('Sandbox test mode and kiq/testing', () => {
     await sandboxed.enqueue(Mailer, ['a@b.c', 1]);
     await sandboxed.enqueue({ class: 'Other', args: [2] });
     Testing.refuteEnqueued(sandboxed, { class: Mailer, queue: 'default' });
-    Testing.refuteEnqueued(sandboxed, { class: Mailer, args: [2] });
+    Testing.refuteEnqueued(sandboxed, { class: 'Mailer', args: [2] });
     expect(() => Testing.refuteEnqueued(sandboxed, { class: Mailer })).to.throw(AssertionError, /expected no job matching/);
   });
 
@@ -74,9 +77,42 @@ describe('Sandbox test mode and kiq/testing', () => {
     } catch (error) {
       expect(error).to.be.instanceOf(AssertionError);
       const failure = error as AssertionError;
-      expect(failure.expected).to.deep.equal({ class: 'Nope' });
-      expect((failure.actual as { class: string }[])[0]!.class).to.equal('Mailer');
+      // both arrays of filter-shaped objects, and showDiff: mocha draws a diff only then
+      expect(failure.expected).to.deep.equal([{ class: 'Nope' }]);
+      expect(failure.actual).to.deep.equal([{ class: 'Mailer' }]);
+      expect((failure as AssertionError & { showDiff?: boolean }).showDiff).to.equal(true);
     }
+  });
+
+  it('mocha shows a diff of the filter against the jobs enqueued when assertEnqueued fails', function () {
+    this.timeout(60_000);
+    // a real mocha run of a failing test (not this suite's config: no Redis root hooks)
+    const mocha = createRequire(import.meta.url).resolve('mocha/bin/mocha.js');
+    const fixture = fileURLToPath(new URL('fixtures/failing-assert.fixture.ts', import.meta.url));
+    const run = spawnSync(process.execPath, ['--import', 'tsx', mocha, '--no-package', '--no-config', '--reporter', 'spec', fixture], {
+      encoding: 'utf8',
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    });
+    expect(run.status, run.stderr).to.equal(1);
+    expect(run.stdout).to.include('+ expected - actual');
+    const diff = run.stdout.slice(run.stdout.indexOf('+ expected - actual'), run.stdout.indexOf('at new AssertionError'));
+    // the differing arg is the only diff line: the filter's keys only, not the whole payload
+    expect(diff).to.match(/"a@b\.c"\s+-\s+1\s+\+\s+2\s+\]/);
+    expect(diff).not.to.include('"jid"');
+  });
+
+  it('rejects a filter key that is not one (a typo would match everything) with a TypeError naming it', async () => {
+    await sandboxed.enqueue(Mailer, ['a@b.c', 1]);
+    const typo = { queu: 'mailers' } as JobFilter;
+    expect(() => Testing.assertEnqueued(sandboxed, typo)).to.throw(TypeError, /unknown job filter key "queu"/);
+    expect(() => Testing.refuteEnqueued(sandboxed, typo)).to.throw(TypeError, /unknown job filter key "queu"/);
+    expect(() => Testing.enqueued(sandboxed, typo)).to.throw(TypeError, /unknown job filter key "queu"/);
+  });
+
+  it('compares any other payload key given under payload', async () => {
+    await sandboxed.enqueue({ class: 'RubyWorker', args: [], bid: 'b-1', tags: ['import'] });
+    Testing.assertEnqueued(sandboxed, { class: 'RubyWorker', payload: { bid: 'b-1' }, tags: ['import'] });
+    Testing.refuteEnqueued(sandboxed, { payload: { bid: 'b-2' } });
   });
 
   it('clear forgets every sandboxed job', async () => {

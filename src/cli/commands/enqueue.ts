@@ -11,7 +11,10 @@ import type { RetryOption } from '../../job/payload.js';
 import { HELP_OPTION, JSON_OPTION, REDIS_URL_OPTION, integerOption, parseCommandArgs } from '../args.js';
 import { CliError, EXIT, UsageError, type Command } from '../command.js';
 import { isoTime, jsonOut } from '../format.js';
-import { CONNECT_TIMEOUT_MS, redactUrl, resolveRedisUrl, withRedis } from '../redis.js';
+import { loadWorkerModules } from '../load-workers.js';
+import { redactUrl } from '../../redis/redact-url.js';
+import { CONNECT_TIMEOUT_MS, resolveRedisUrl, withRedis } from '../redis.js';
+import type { Worker } from '../../worker.js';
 
 /** How long the jobs may take to reach Redis before the command gives up, ms. */
 const CONFIRM_TIMEOUT_MS = 10_000;
@@ -42,18 +45,34 @@ function parseArgsJson(text: string): unknown[] {
   return value;
 }
 
+/** The worker of class `className` in the `-r` modules; a usage error naming the ones there are when none is. */
+async function findWorker(className: string, modules: readonly string[], cwd: string): Promise<Worker> {
+  const { workers } = await loadWorkerModules(modules, cwd, 'enqueue');
+  const worker = workers.find((w) => w.class === className);
+  if (worker) return worker;
+  const known = workers.map((w) => w.class).join(', ') || 'none';
+  throw new UsageError(`no worker of class '${className}' in ${modules.join(', ')} (workers: ${known}); without -r any class is pushed as given`, 'enqueue');
+}
+
 /** `kiq enqueue`. */
 export const enqueueCommand: Command = {
   summary: 'enqueue <class> [args-json]: push jobs (now, --in, --at) and print their jids',
-  usage: `Usage: kiq enqueue <class> [args-json] [-q <queue>] [--in <duration> | --at <time>]
+  usage: `Usage: kiq enqueue <class> [args-json] [-r <module>...] [-q <queue>] [--in <duration> | --at <time>]
                    [--count N] [--retry N|true|false] [--json] [--redis-url <url>]
 
 Pushes a job for <class> (a Kiq worker's class, or a Ruby one) with the
 arguments <args-json>, a JSON array (default []), and prints its jid. Exits 0
 once every job is in Redis (scheduled jobs in "schedule").
 
+Without -r the job gets only what the options say (queue "default", retry
+true). With -r, <class> must be a worker of those modules (as kiq work loads
+them) and the job gets that worker's own options (queue, retry, dead,
+backtrace, uniqueFor, expiresIn), which -q and --retry override.
+
 Options:
-  -q, --queue <queue>  queue (default "default")
+  -r, --require <module>  take <class>'s options from its worker in this module
+                       (repeatable; ESM, CommonJS or TypeScript with tsx)
+  -q, --queue <queue>  queue (default "default", or the worker's)
   --in <duration>      run later: ms, or with a unit: 1500ms, 30s, 5m, 2h, 1d
   --at <time>          run at an ISO 8601 time, e.g. 2030-01-01T12:00:00Z
   --count N            push N jobs (each with its own jid; default 1)
@@ -80,6 +99,7 @@ Exit codes: 0 every job written, 1 Redis unreachable or a job not written,
         at: { type: 'string' },
         count: { type: 'string' },
         retry: { type: 'string' },
+        require: { type: 'string', short: 'r', multiple: true },
       },
       allowPositionals: true,
     });
@@ -110,6 +130,8 @@ Exit codes: 0 every job written, 1 Redis unreachable or a job not written,
       options.retry = retry;
     }
 
+    const worker = values.require ? await findWorker(className, values.require, io.cwd) : undefined;
+
     const url = resolveRedisUrl(values['redis-url'], io.env);
     // a clear one-line error for a bad URL or an unreachable Redis, before Kiq retries in the background
     await withRedis(url, 'enqueue', async () => undefined);
@@ -127,7 +149,9 @@ Exit codes: 0 every job written, 1 Redis unreachable or a job not written,
       await kiq.start();
       // each enqueue validates the job at once (InvalidJobError) before it is buffered
       const confirmations: Promise<PushReceipt>[] = [];
-      for (let i = 0; i < count; i++) confirmations.push(kiq.enqueue({ class: className, args }, { ...options, confirm: true }));
+      for (let i = 0; i < count; i++) {
+        confirmations.push(worker ? kiq.enqueue(worker, args, { ...options, confirm: true }) : kiq.enqueue({ class: className, args }, { ...options, confirm: true }));
+      }
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(

@@ -15,6 +15,7 @@ import { CliError, EXIT, UsageError, type CliIo, type Command } from '../command
 import { kiqModule, kiqTest } from '../templates/kiq.js';
 import { genName, type GenName } from '../templates/names.js';
 import { reporterModule, reporterTest } from '../templates/reporter.js';
+import { TEST_INSTALL, testCommand } from '../templates/run-tests.js';
 import { workerModule, workerTest, type WorkerSpec } from '../templates/worker.js';
 
 /** What `kiq gen` can generate, with the directory each goes to by default. */
@@ -33,7 +34,8 @@ const usage = `Usage: kiq gen kiq <Name> [--dir D] [--force]
        kiq gen reporter <Name> [--dir D] [--force]
 
 Writes a TypeScript module and a test beside it (<dir>/<name>.test.ts,
-mocha-style describe/it with node:assert), as Kiq's mix kiq.gen.* tasks do:
+mocha-style describe/it with node:assert), as Kiq's mix kiq.gen.* tasks do,
+and prints how to run the test (mocha with tsx, NODE_ENV=test):
 ${(Object.keys(KINDS) as Kind[]).map((kind) => `  ${kind.padEnd(9)}${KINDS[kind].what}; default --dir ${KINDS[kind].dir}`).join('\n')}
 
 <Name> is PascalCase, snake_case or kebab-case, with :: for namespaces
@@ -134,6 +136,8 @@ async function write(files: readonly Planned[], force: boolean, io: CliIo): Prom
     await writeFile(file.path, file.text, { flag: replacing ? 'w' : 'wx' });
     io.out(`* ${replacing ? 'overwriting' : 'creating'} ${shown(file.path)}\n`);
   }
+  const tests = files.filter((file) => file.path.endsWith('.test.ts')).map((file) => shown(file.path));
+  io.out(`\nRun the tests (once: ${TEST_INSTALL}):\n  ${testCommand(tests)}\n`);
   return EXIT.OK;
 }
 

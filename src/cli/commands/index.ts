@@ -8,11 +8,13 @@
 
 import type { Command } from '../command.js';
 import { demoCommand } from './demo.js';
+import { dumpCommand } from './dump.js';
 import { genCommand } from './gen.js';
 import { enqueueCommand } from './enqueue.js';
 import { busyCommand, processesCommand, quietCommand, stopCommand } from './processes.js';
 import { deadCommand, retriesCommand, scheduledCommand } from './sets.js';
 import { queueCommand, queuesCommand, statsCommand } from './stats.js';
+import { webCommand } from './web.js';
 import { workCommand } from './work.js';
 
 /** Every `kiq` command by name. */
@@ -29,6 +31,8 @@ export const commands: Record<string, Command> = {
   dead: deadCommand,
   quiet: quietCommand,
   stop: stopCommand,
+  dump: dumpCommand,
+  web: webCommand,
   demo: demoCommand,
   gen: genCommand,
   // Commands register here, e.g.

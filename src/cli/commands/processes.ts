@@ -3,12 +3,12 @@
  * `kiq processes`, `kiq busy`, `kiq quiet` and `kiq stop`: the Web UI's
  * Busy page and its Quiet / Stop buttons.
  */
-import type { Redis } from 'ioredis';
-import { listBusy, listProcesses, liveIdentities, signalProcesses, type ProcessSignal } from '../../admin/processes.js';
+import type { Admin } from '../../admin/admin.js';
+import { withAdmin } from '../admin.js';
 import { HELP_OPTION, JSON_OPTION, REDIS_URL_OPTION, parseCommandArgs } from '../args.js';
-import { EXIT, NotFoundError, UsageError, type Command } from '../command.js';
+import { EXIT, UsageError, type Command } from '../command.js';
 import { compactJson, formatDuration, isoTime, jsonOut, rawValue, relative, table } from '../format.js';
-import { resolveRedisUrl, withRedis } from '../redis.js';
+import { resolveRedisUrl } from '../redis.js';
 
 const LIST_OPTIONS = { ...HELP_OPTION, ...REDIS_URL_OPTION, ...JSON_OPTION } as const;
 
@@ -19,7 +19,9 @@ export const processesCommand: Command = {
 
 Every process with a live heartbeat, as the Web UI's Busy page lists it:
 identity, host, pid, tag, queues, concurrency, jobs running, quiet, age of the
-last heartbeat, and whether it is the leader (dear-leader).
+last heartbeat, and whether it is the leader (dear-leader). Below the table,
+one line per failure a Kiq process needs an operator for (an ACL denial, a
+key of the wrong type), as its last heartbeat posted it.
 
 Options:
   --json             a JSON array (times in epoch seconds, beatAge in seconds)
@@ -27,7 +29,7 @@ Options:
 `,
   async run(argv, io) {
     const { values } = parseCommandArgs('processes', { args: [...argv], options: LIST_OPTIONS });
-    const processes = await withRedis(resolveRedisUrl(values['redis-url'], io.env), 'processes', (redis) => listProcesses(redis));
+    const processes = await withAdmin(resolveRedisUrl(values['redis-url'], io.env), 'processes', (admin) => admin.processes());
     if (values.json) io.out(jsonOut(processes));
     else if (processes.length === 0) io.out('no processes\n');
     else {
@@ -59,6 +61,7 @@ Options:
           ]),
         ),
       );
+      for (const p of processes) for (const error of p.errors) io.out(`! ${p.identity} ${error}\n`);
     }
     return EXIT.OK;
   },
@@ -78,7 +81,7 @@ Options:
 `,
   async run(argv, io) {
     const { values } = parseCommandArgs('busy', { args: [...argv], options: LIST_OPTIONS });
-    const jobs = await withRedis(resolveRedisUrl(values['redis-url'], io.env), 'busy', (redis) => listBusy(redis));
+    const jobs = await withAdmin(resolveRedisUrl(values['redis-url'], io.env), 'busy', (admin) => admin.busy());
     if (values.json) io.out(jsonOut(jobs));
     else if (jobs.length === 0) io.out('no jobs running\n');
     else {
@@ -100,22 +103,13 @@ Options:
   },
 };
 
-/**
- * The live identities `refs` name: each an exact identity or an unambiguous
- * prefix of one (e.g. `host:4242`). Throws before anything is sent.
- */
-async function resolveIdentities(redis: Redis, refs: readonly string[], command: string): Promise<string[]> {
-  const live = await liveIdentities(redis);
-  return refs.map((ref) => {
-    if (live.includes(ref)) return ref;
-    const matches = live.filter((identity) => identity.startsWith(ref));
-    if (matches.length === 1) return matches[0]!;
-    if (matches.length > 1) throw new UsageError(`'${ref}' names ${matches.length} processes (${matches.join(', ')}); give the full identity`, command);
-    throw new NotFoundError(`no live process '${ref}'${live.length > 0 ? ` (live: ${live.join(', ')})` : ' (no process is live)'}`);
-  });
+/** The Admin calls behind a signal command: one for named processes, one for --all. */
+interface SignalCalls {
+  readonly some: (admin: Admin, refs: readonly string[]) => Promise<string[]>;
+  readonly all: (admin: Admin) => Promise<string[]>;
 }
 
-function signalCommand(name: 'quiet' | 'stop', signal: ProcessSignal, summary: string, what: string): Command {
+function signalCommand(name: 'quiet' | 'stop', signal: 'TSTP' | 'TERM', calls: SignalCalls, summary: string, what: string): Command {
   return {
     summary,
     usage: `Usage: kiq ${name} <identity>... [--redis-url <url>]
@@ -137,11 +131,9 @@ Exit codes: 0 sent, 3 no such live process (nothing is sent).
       });
       if (values.all && positionals.length > 0) throw new UsageError('give identities or --all, not both', name);
       if (!values.all && positionals.length === 0) throw new UsageError(`missing process: kiq ${name} <identity> or kiq ${name} --all`, name);
-      const sent = await withRedis(resolveRedisUrl(values['redis-url'], io.env), name, async (redis) => {
-        const identities = values.all ? await liveIdentities(redis) : await resolveIdentities(redis, positionals, name);
-        await signalProcesses(redis, identities, signal);
-        return identities;
-      });
+      const sent = await withAdmin(resolveRedisUrl(values['redis-url'], io.env), name, (admin) =>
+        values.all ? calls.all(admin) : calls.some(admin, positionals),
+      );
       if (sent.length === 0) io.err('no live processes\n');
       for (const identity of sent) io.out(`${signal} sent to ${identity}\n`);
       return EXIT.OK;
@@ -153,6 +145,7 @@ Exit codes: 0 sent, 3 no such live process (nothing is sent).
 export const quietCommand = signalCommand(
   'quiet',
   'TSTP',
+  { some: (admin, refs) => admin.quiet(refs), all: (admin) => admin.quietAll() },
   'quiet <identity>|--all: stop fetching new jobs (running ones finish)',
   'Quiets a process: it fetches no new jobs, finishes the running ones and keeps\nbeating with quiet "true".',
 );
@@ -161,6 +154,7 @@ export const quietCommand = signalCommand(
 export const stopCommand = signalCommand(
   'stop',
   'TERM',
+  { some: (admin, refs) => admin.stop(refs), all: (admin) => admin.stopAll() },
   'stop <identity>|--all: graceful shutdown of a process',
   'Stops a process gracefully: running jobs get its shutdown timeout, then go\nback to their queues.',
 );

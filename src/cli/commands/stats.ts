@@ -1,13 +1,13 @@
 /**
  * @internal
- * `kiq stats`, `kiq queues` and `kiq queue clear <name>`: the dashboard
- * numbers and the queues, as Sidekiq's Web UI computes them.
+ * `kiq stats`, `kiq queues` and `kiq queue clear|pause|unpause <name>`: the
+ * dashboard numbers and the queues, as Sidekiq's Web UI computes them.
  */
-import { clearQueue, listQueues, readStats } from '../../admin/stats.js';
 import { HELP_OPTION, JSON_OPTION, REDIS_URL_OPTION, closestName, parseCommandArgs } from '../args.js';
 import { EXIT, NotFoundError, UsageError, type Command } from '../command.js';
 import { formatDuration, jsonOut, table } from '../format.js';
-import { resolveRedisUrl, withRedis } from '../redis.js';
+import { withAdmin } from '../admin.js';
+import { resolveRedisUrl } from '../redis.js';
 
 const OPTIONS = { ...HELP_OPTION, ...REDIS_URL_OPTION, ...JSON_OPTION } as const;
 
@@ -30,7 +30,7 @@ Options:
 `,
   async run(argv, io) {
     const { values } = parseCommandArgs('stats', { args: [...argv], options: OPTIONS });
-    const stats = await withRedis(resolveRedisUrl(values['redis-url'], io.env), 'stats', (redis) => readStats(redis));
+    const stats = await withAdmin(resolveRedisUrl(values['redis-url'], io.env), 'stats', (admin) => admin.stats());
     if (values.json) {
       io.out(jsonOut(stats));
       return EXIT.OK;
@@ -56,23 +56,24 @@ export const queuesCommand: Command = {
   summary: 'queues with their size and latency',
   usage: `Usage: kiq queues [--json] [--redis-url <url>]
 
-Every queue in "queues", by name: jobs waiting and latency (age of the
-oldest job), as the Web UI's Queues page shows them.
+Every queue in "queues", by name: jobs waiting, latency (age of the oldest
+job), as the Web UI's Queues page shows them, and whether it is paused
+(kiq queue pause: no Kiq process fetches from it).
 
 Options:
-  --json             a JSON array of { name, size, latency } (latency in seconds)
+  --json             a JSON array of { name, size, latency, paused } (latency in seconds)
   --redis-url <url>  default: $REDIS_URL, else redis://127.0.0.1:6379
 `,
   async run(argv, io) {
     const { values } = parseCommandArgs('queues', { args: [...argv], options: OPTIONS });
-    const queues = await withRedis(resolveRedisUrl(values['redis-url'], io.env), 'queues', (redis) => listQueues(redis));
+    const queues = await withAdmin(resolveRedisUrl(values['redis-url'], io.env), 'queues', (admin) => admin.queues());
     if (values.json) io.out(jsonOut(queues));
     else if (queues.length === 0) io.out('no queues\n');
     else {
       io.out(
         table(
-          [{ header: 'QUEUE' }, { header: 'SIZE', right: true }, { header: 'LATENCY', right: true }],
-          queues.map((q) => [q.name, String(q.size), formatDuration(q.latency)]),
+          [{ header: 'QUEUE' }, { header: 'SIZE', right: true }, { header: 'LATENCY', right: true }, { header: 'PAUSED' }],
+          queues.map((q) => [q.name, String(q.size), formatDuration(q.latency), q.paused ? 'yes' : 'no']),
         ),
       );
     }
@@ -80,18 +81,26 @@ Options:
   },
 };
 
-const QUEUE_USAGE = `Usage: kiq queue clear <name> [--redis-url <url>]
+const QUEUE_USAGE = `Usage: kiq queue clear|pause|unpause <name> [--redis-url <url>]
 
-Deletes every job waiting in queue <name> and removes it from "queues", as
-Sidekiq's Queue#clear (UNLINK queue:<name>, SREM queues <name>). Jobs already
-running, scheduled or retrying are not touched.
+  clear    Deletes every job waiting in queue <name> and removes it from
+           "queues", as Sidekiq's Queue#clear (UNLINK queue:<name>, SREM
+           queues <name>). Jobs already running, scheduled or retrying are
+           not touched.
+  pause    Adds <name> to the "paused" set (Sidekiq Pro's layout, shown by
+           Sidekiq 8.1.2+): Kiq processes fetch nothing more from it, within
+           one fetch interval. Jobs keep arriving; running ones finish.
+  unpause  Removes <name> from "paused": fetching resumes.
 
-Exit codes: 0 cleared, 3 no such queue.
+Exit codes: 0 done (pausing a paused queue, or unpausing one that is not,
+says so and changes nothing), 3 clear: no such queue.
 `;
 
-/** `kiq queue clear <name>`. */
+const QUEUE_ACTIONS = ['clear', 'pause', 'unpause'] as const;
+
+/** `kiq queue clear|pause|unpause <name>`. */
 export const queueCommand: Command = {
-  summary: 'queue clear <name>: delete every job waiting in a queue',
+  summary: 'queue clear|pause|unpause <name>: delete every job waiting in a queue, or stop / resume fetching from it',
   usage: QUEUE_USAGE,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('queue', {
@@ -100,14 +109,20 @@ export const queueCommand: Command = {
       allowPositionals: true,
     });
     const [action, name, ...extra] = positionals;
-    if (action === undefined) throw new UsageError('missing action: kiq queue clear <name>', 'queue');
-    if (action !== 'clear') {
-      const closest = closestName(action, ['clear']);
+    if (action === undefined) throw new UsageError('missing action: kiq queue clear|pause|unpause <name>', 'queue');
+    if (!(QUEUE_ACTIONS as readonly string[]).includes(action)) {
+      const closest = closestName(action, QUEUE_ACTIONS);
       throw new UsageError(`unknown action '${action}'${closest ? ` (did you mean '${closest}'?)` : ''}`, 'queue');
     }
-    if (name === undefined || name === '') throw new UsageError('missing queue name: kiq queue clear <name>', 'queue');
+    if (name === undefined || name === '') throw new UsageError(`missing queue name: kiq queue ${action} <name>`, 'queue');
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`, 'queue');
-    const result = await withRedis(resolveRedisUrl(values['redis-url'], io.env), 'queue', (redis) => clearQueue(redis, name));
+    const url = resolveRedisUrl(values['redis-url'], io.env);
+    if (action === 'pause' || action === 'unpause') {
+      const changed = await withAdmin(url, 'queue', (admin) => (action === 'pause' ? admin.pauseQueue(name) : admin.unpauseQueue(name)));
+      io.out(changed ? `${action}d queue ${name}\n` : `queue ${name} was ${action === 'pause' ? 'already paused' : 'not paused'}\n`);
+      return EXIT.OK;
+    }
+    const result = await withAdmin(url, 'queue', (admin) => admin.clearQueue(name));
     if (!result.existed) throw new NotFoundError(`no queue named '${name}'`);
     io.out(`cleared queue ${name} (${result.size} ${result.size === 1 ? 'job' : 'jobs'} deleted)\n`);
     return EXIT.OK;

@@ -1,7 +1,8 @@
 /**
  * @internal
  * `kiq work`: run a Kiq server for the workers of some modules until
- * SIGTERM/SIGINT, then stop gracefully; SIGTSTP quiets it.
+ * SIGTERM/SIGINT, then stop gracefully; SIGTSTP quiets it, SIGTTIN dumps
+ * the running jobs and the actor tree.
  */
 import type { KiqOptions } from '../../config/options.js';
 import { EscalationError, KiqConfigError } from '../../errors.js';
@@ -10,7 +11,8 @@ import { cliVersion as kiqVersion } from '../version.js';
 import { HELP_OPTION, REDIS_URL_OPTION, parseCommandArgs } from '../args.js';
 import { CliError, EXIT, UsageError, type CliIo, type Command } from '../command.js';
 import { loadWorkerModules } from '../load-workers.js';
-import { checkRedisUrl, connectRedis, redactUrl, resolveRedisUrl } from '../redis.js';
+import { redactUrl } from '../../redis/redact-url.js';
+import { checkRedisUrl, connectRedis, resolveRedisUrl } from '../redis.js';
 
 /** Concurrency of a `-q <queue>` given without one (Kiq's default queue has 25). */
 export const DEFAULT_CONCURRENCY = 25;
@@ -40,8 +42,9 @@ Runs a Kiq server for the workers the modules export, until SIGTERM or
 SIGINT (Ctrl-C): then it stops fetching, waits up to --timeout seconds for
 running jobs, puts the others back at the front of their queues and exits 0.
 A second SIGTERM/SIGINT exits 1 at once. SIGTSTP quiets it (no new jobs;
-the Web UI shows it quiet). Quiet/Stop from the Web UI or 'kiq quiet/stop'
-work too.
+the Web UI shows it quiet). SIGTTIN logs the running jobs and the actor tree
+(one JSON line, event "dump"), as 'kiq dump <identity>' does through Redis.
+Quiet/Stop from the Web UI or 'kiq quiet/stop' work too.
 
 Modules (ESM or CommonJS, paths relative to the working directory) export
 workers: any object with a string \`class\` and a \`perform\` function, alone
@@ -50,6 +53,9 @@ workers = [...]\`), or in the default export (\`module.exports = { A, B }\`).
 An optional \`export const options\` (KiqOptions: queues, periodics, ...) is
 used as well; command-line options win over it.
 
+Modules may be TypeScript (.ts): kiq work loads them through the app's own
+tsx (npm install --save-dev tsx); without it, compile them to .js first.
+
 Options:
   -r, --require <module>       worker module to load (repeatable, at least one)
   -q, --queue <name[:n]>       queue to work and its concurrency (repeatable;
@@ -57,9 +63,13 @@ Options:
                                the queues the workers name
   --timeout S                  shutdown timeout in seconds (default: the
                                shutdownTimeout option, 25 s)
-  --tag T                      a label shown in the banner
+  --tag T                      a tag for this process: in the banner and the
+                               heartbeat (the Web UI's Busy page shows it)
   --environment E              sets NODE_ENV before the modules load
   --redis-url <url>            default: options.redisUrl, $REDIS_URL, redis://127.0.0.1:6379
+
+Concurrency is per queue (-q default:10 -q mailers:5): there is no -c, as
+each queue runs its own jobs at once (Sidekiq's -c is one pool for all).
 
 Exit codes: 0 stopped cleanly, 1 Redis unreachable, a module failed to load,
 jobs could not be written at stop, or a second signal; 2 bad arguments or
@@ -82,6 +92,10 @@ export const workCommand: Command = {
   summary: 'run a server for the workers of some modules (-r), until SIGTERM/SIGINT',
   usage: USAGE,
   async run(argv, io) {
+    const concurrency = argv.find((arg) => /^(?:-c|--concurrency)(?:=|\d|$)/.test(arg));
+    if (concurrency !== undefined) {
+      throw new UsageError(`unknown option ${concurrency.replace(/^(-c|--concurrency).*$/, '$1')}: concurrency is per queue, e.g. -q default:10 -q mailers:5 (Sidekiq's -c is one pool for every queue; Kiq has none)`, 'work');
+    }
     const { values } = parseCommandArgs('work', {
       args: [...argv],
       options: {
@@ -123,6 +137,7 @@ export const workCommand: Command = {
       queues,
       redisUrl: url,
       ...(timeoutMs === undefined ? {} : { shutdownTimeout: timeoutMs }),
+      ...(values.tag === undefined ? {} : { tag: values.tag }),
     };
     const { Kiq } = await import('../../kiq.js');
     let kiq: Kiq;
@@ -138,7 +153,7 @@ export const workCommand: Command = {
 
     io.out(
       banner(kiq, queues, loaded.workers.map((w) => w.class), url, {
-        tag: values.tag,
+        tag: values.tag ?? loaded.options.tag,
         environment: values.environment,
         timeout: `${(timeoutMs ?? loaded.options.shutdownTimeout ?? 25_000) / 1000} s`,
       }),
@@ -148,7 +163,7 @@ export const workCommand: Command = {
     } catch (error) {
       throw new CliError(error instanceof Error ? error.message : String(error), EXIT.FAILURE, { cause: error });
     }
-    io.out(`started: ${Object.keys(queues).length} ${Object.keys(queues).length === 1 ? 'queue' : 'queues'}; SIGTERM/Ctrl-C stops, SIGTSTP quiets\n`);
+    io.out(`started: ${Object.keys(queues).length} ${Object.keys(queues).length === 1 ? 'queue' : 'queues'}; SIGTERM/Ctrl-C stops, SIGTSTP quiets, SIGTTIN dumps\n`);
     return serve(kiq, io, timeoutMs);
   },
 };
@@ -161,6 +176,7 @@ function serve(kiq: Kiq, io: CliIo, timeoutMs: number | undefined): Promise<numb
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
       process.off('SIGTSTP', onTstp);
+      process.off('SIGTTIN', onTtin);
       resolve(code);
     };
     const awaitStop = (promise: Promise<void>) => {
@@ -192,9 +208,13 @@ function serve(kiq: Kiq, io: CliIo, timeoutMs: number | undefined): Promise<numb
       kiq.configure({ quiet: true });
       io.out('SIGTSTP: quiet (no new jobs; running ones finish)\n');
     };
+    // handled, so the process is not stopped (TTIN's default action): the
+    // dump Sidekiq users expect, on the same code path as TTIN through Redis
+    const onTtin = () => void kiq.dump();
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
     process.on('SIGTSTP', onTstp);
+    process.on('SIGTTIN', onTtin);
     // a TERM through Redis (Web UI "Stop", kiq stop) stops the instance itself
     kiq.on('stopping', () => {
       if (stopping) return;

@@ -8,22 +8,29 @@
   itself after a Redis restart or an orphan recovery that unregistered us.
   Nothing moves while the heartbeat hash is missing: orphan recovery takes
   a registered identity without one for dead, and would hand the job to a
-  second process (KIQ-BEHAVIOUR.md §16.1 items 1 and 18).
+  second process (docs/kiq-elixir.md, bugs 1 and 18). Nothing moves
+  from a paused queue (a member of the Sidekiq Pro 'paused' set).
   KEYS[1]  'super_processes'                 registry of identities
   KEYS[2]  <identity>:super_queues           registry of private list names
   KEYS[3]  <identity>                        heartbeat hash (must exist)
   KEYS[4]  queue:<name>                      source list (oldest at the right)
   KEYS[5]  queue:sq|<identity>|<name>        private list (also the SADD member)
+  KEYS[6]  'paused'                          set of paused queue names
   ARGV[1]  identity
   ARGV[2]  at most this many jobs, integer >= 1
+  ARGV[3]  the queue's name (without 'queue:')
   Returns  the moved job strings, byte-exact, oldest first (possibly empty);
-           -1 (nothing registered, nothing moved) when the heartbeat is missing
+           -1 (nothing registered, nothing moved) when the heartbeat is missing;
+           -2 (registered, nothing moved) when the queue is paused
 ]]
 if redis.call('EXISTS', KEYS[3]) == 0 then
   return -1
 end
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[2], KEYS[5])
+if redis.call('SISMEMBER', KEYS[6], ARGV[3]) == 1 then
+  return -2
+end
 local jobs = {}
 for i = 1, tonumber(ARGV[2]) do
   local job = redis.call('LMOVE', KEYS[4], KEYS[5], 'RIGHT', 'LEFT')

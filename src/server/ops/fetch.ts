@@ -13,7 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import { ScriptError } from '../../errors.js';
-import { SUPER_PROCESSES, privateQueueKey, processKey, queueKey, superQueuesKey } from '../../redis/keys.js';
+import { PAUSED, SUPER_PROCESSES, privateQueueKey, processKey, queueKey, superQueuesKey } from '../../redis/keys.js';
 import { callScript } from './redis-call.js';
 
 /**
@@ -21,7 +21,8 @@ import { callScript } from './redis-call.js';
  * so a Redis restart or an orphan recovery that unregistered it is repaired
  * on the next call) and moves up to `max` jobs into the private list in one
  * script call. Returns the raw job strings, oldest first (the order they
- * were pushed); empty when the queue is empty or `max < 1`. Throws
+ * were pushed); empty when the queue is empty, paused (`SISMEMBER paused
+ * <queue>`, Sidekiq Pro's layout) or `max < 1`. Throws
  * `RangeError` for an infinite `max`.
  *
  * Rejects with `ScriptError`, moving nothing, when the heartbeat hash
@@ -44,9 +45,10 @@ export async function fetchJobs(redis: Redis, identity: string, queue: string, m
   const reply = await callScript(
     redis,
     'fetch-jobs',
-    [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), queueKey(queue), privateQueueKey(identity, queue)],
-    [identity, Math.floor(max)],
+    [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), queueKey(queue), privateQueueKey(identity, queue), PAUSED],
+    [identity, Math.floor(max), queue],
   );
+  if (reply === -2) return [];
   if (reply === -1) {
     throw new ScriptError(
       'fetch-jobs',
@@ -59,7 +61,11 @@ export async function fetchJobs(redis: Redis, identity: string, queue: string, m
 /**
  * One blocking `BLMOVE queue:<q> <private> RIGHT LEFT <timeout>`: waits up to
  * `timeoutMs` (rounded to whole ms, at least 1 ms) for one job and moves it
- * into the private list. Returns its raw string, or `null` on timeout.
+ * into the private list. Returns its raw string, or `null` on timeout. A
+ * paused queue (`SISMEMBER paused <q>`, checked first) is not BLMOVEd: the
+ * call waits `timeoutMs` and returns `null`, so a paused queue is looked at
+ * once per wait; a pause that lands while a BLMOVE already waits takes
+ * effect after that wait (at most one job is taken in it).
  *
  * Use a dedicated connection (`ConnectionPool.dedicated`): BLMOVE stalls
  * every other command on its connection. BLMOVE cannot register the
@@ -79,5 +85,9 @@ export async function fetchJobs(redis: Redis, identity: string, queue: string, m
 export async function fetchBlocking(redis: Redis, identity: string, queue: string, timeoutMs: number): Promise<string | null> {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`fetchBlocking: timeoutMs must be a positive finite number, got ${timeoutMs}`);
   const seconds = (Math.max(1, Math.round(timeoutMs)) / 1000).toFixed(3);
+  if ((await redis.sismember(PAUSED, queue)) === 1) {
+    await new Promise((resolve) => setTimeout(resolve, Math.round(timeoutMs)));
+    return null;
+  }
   return redis.blmove(queueKey(queue), privateQueueKey(identity, queue), 'RIGHT', 'LEFT', seconds);
 }

@@ -19,7 +19,8 @@ import { callScript } from './redis-call.js';
  *
  * Only the holder settles: when the private list no longer holds `job.raw`
  * (requeued by shutdown or orphan recovery) nothing is written. For a
- * payload that is not valid JSON pass the raw string as `json` (contract §4).
+ * payload that is not a job pass `deadLetterEntry(raw, …)` (src/job/dead-letter.ts)
+ * as `json`: a wrapper Sidekiq's Dead page can read.
  * Throws `RangeError` when `deadLimit` is not an integer ≥ 1.
  *
  * @param nowSec time of death, float epoch seconds (the score)

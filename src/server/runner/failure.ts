@@ -7,6 +7,7 @@
  * The new payload is the fetched text patched in place, so args and unknown
  * keys keep every byte (SIDEKIQ-TS.md).
  */
+import type { TimestampFormat } from '../../job/timestamp.js';
 import type { Logger } from '../../config/options.js';
 import type { JobPayload } from '../../job/payload.js';
 import { patchJob } from '../../job/patch.js';
@@ -37,6 +38,8 @@ export interface FailureInput {
   readonly worker?: Worker;
   /** Retries for `retry: true`. @defaultValue 25 */
   readonly maxRetries?: number;
+  /** How `failed_at` / `retried_at` are written. @defaultValue `'seconds'` */
+  readonly timestamps?: TimestampFormat;
   /** Uniform [0, 1) for the jitter. @defaultValue `Math.random` */
   readonly random?: () => number;
   /** Where a throwing `retryIn` is reported. */
@@ -109,7 +112,7 @@ export function handleFailure(input: FailureInput): FailureOutcome {
   changes.retry_count = count;
   const backtrace = backtraceLimit(job.backtrace);
   if (backtrace !== null) changes.error_backtrace = encodeBacktrace(backtraceLines(error), backtrace.limit);
-  const json = patchJob(raw, changes);
+  const json = patchJob(raw, changes, input.timestamps);
 
   const max = typeof retry === 'number' && Number.isInteger(retry) ? retry : (input.maxRetries ?? DEFAULT_MAX_RETRIES);
   if (count < max && !retryForElapsed(job, count === 0 ? nowSec : job.failed_at, nowSec)) {

@@ -131,9 +131,11 @@ export interface DiscardOutcome extends OutcomeBase {
  * The fetched string is not a job (not JSON, not an object, no `class`, no
  * array `args`, …): `error.payload === raw`.
  *
- * Caller: in one MULTI, `ZADD dead <now> <raw>` (the raw string, verbatim,
- * as Sidekiq's `processor.rb` does) with the dead-set trim, then ack `raw`;
- * not counted in stats; log `error.message` as the reason.
+ * Caller: in one script, `ZADD dead <now> <wrapper>` with the dead-set trim,
+ * then ack `raw`; the wrapper (src/job/dead-letter.ts) is a job-shaped
+ * object carrying `raw` and `error.message`, since Sidekiq's Dead page
+ * raises on a bare `42` or array (Sidekiq's `processor.rb` stores the raw
+ * string); not counted in stats; logged once as `job_invalid`.
  */
 export interface InvalidOutcome extends OutcomeBase {
   readonly kind: 'invalid';

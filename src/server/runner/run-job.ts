@@ -16,6 +16,7 @@
  * 7. resolved → `success`; threw → `aborted` / `shutdown` when caused by the
  *    stop signal, else `handleFailure` → `retry` | `dead` | `discard`.
  */
+import type { TimestampFormat } from '../../job/timestamp.js';
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../config/options.js';
 import { InvalidJobError, UnknownWorkerError } from '../../errors.js';
@@ -65,6 +66,8 @@ export interface RunnerDeps {
   readonly signal: AbortSignal;
   /** Retries for `retry: true` (Sidekiq's `max_retries`). @defaultValue 25 */
   readonly maxRetries?: number;
+  /** How `failed_at` / `retried_at` are written (the `timestamps` option). @defaultValue `'seconds'` */
+  readonly timestamps?: TimestampFormat;
   /** Uniform [0, 1) for the retry jitter. @defaultValue `Math.random` */
   readonly random?: () => number;
   /** Passed to `perform` as `ctx.logger`; also gets the runner's own warnings. @defaultValue `console` */
@@ -175,6 +178,7 @@ async function run(raw: string, queue: string, deps: RunnerDeps): Promise<JobOut
       nowMs: deps.clock.realMs(),
       ...(worker === undefined ? {} : { worker }),
       ...(deps.maxRetries === undefined ? {} : { maxRetries: deps.maxRetries }),
+      ...(deps.timestamps === undefined ? {} : { timestamps: deps.timestamps }),
       ...(deps.random === undefined ? {} : { random: deps.random }),
       logger,
       ...(owed === undefined ? {} : { lock: owed }),

@@ -79,7 +79,7 @@ function overBudget(): boolean {
 }
 
 /** Every system name any suite knows (BENCH_ONLY values). */
-const EVERY_SYSTEM: readonly string[] = ['kiq', 'raw', 'bullmq', 'bee', 'sidekiq'];
+const EVERY_SYSTEM: readonly string[] = ['kiq', 'kiq-no-metrics', 'raw', 'bullmq', 'bee', 'sidekiq'];
 
 /**
  * The systems BENCH_ONLY picks out of `known` (all of them when unset).

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { ScriptError } from '../../../src/errors.js';
-import { SUPER_PROCESSES, privateQueueKey, queueKey, superQueuesKey } from '../../../src/redis/keys.js';
+import { PAUSED, SUPER_PROCESSES, privateQueueKey, queueKey, superQueuesKey } from '../../../src/redis/keys.js';
 import { writeBeat } from '../../../src/server/ops/beat.js';
 import { fetchBlocking, fetchJobs } from '../../../src/server/ops/fetch.js';
 import { useRedis } from '../../support/redis.js';
@@ -81,6 +81,40 @@ describe('server ops: fetch', () => {
       await redis.client.lpush(queueKey('default'), jobJson('a'));
       expect(await fetchJobs(redis.client, IDENTITY, 'default', 0)).to.deep.equal([]);
       expect(await redis.client.exists(SUPER_PROCESSES)).to.equal(0);
+    });
+  });
+
+  describe('paused queues (SISMEMBER paused <queue>, Sidekiq Pro layout)', () => {
+    let blocking: Redis;
+    beforeEach(() => {
+      blocking = new Redis(redis.url);
+    });
+    afterEach(() => blocking.quit());
+
+    it('fetchJobs moves nothing from a paused queue (still registers), and moves again once unpaused', async () => {
+      await redis.client.lpush(queueKey('default'), jobJson('a'));
+      await redis.client.lpush(queueKey('other'), jobJson('b'));
+      await redis.client.sadd(PAUSED, 'default');
+      expect(await fetchJobs(redis.client, IDENTITY, 'default', 5)).to.deep.equal([]);
+      expect(await redis.client.llen(queueKey('default'))).to.equal(1);
+      expect(await redis.client.exists(privateList)).to.equal(0);
+      expect(await redis.client.sismember(superQueuesKey(IDENTITY), privateList)).to.equal(1);
+      // only that queue
+      expect(await fetchJobs(redis.client, IDENTITY, 'other', 5)).to.deep.equal([jobJson('b')]);
+      await redis.client.srem(PAUSED, 'default');
+      expect(await fetchJobs(redis.client, IDENTITY, 'default', 5)).to.deep.equal([jobJson('a')]);
+    });
+
+    it('fetchBlocking does not BLMOVE a paused queue: it waits the timeout and returns null, the job stays', async () => {
+      await redis.client.sadd(PAUSED, 'default');
+      await redis.client.lpush(queueKey('default'), jobJson('a'));
+      const started = Date.now();
+      expect(await fetchBlocking(blocking, IDENTITY, 'default', 150)).to.equal(null);
+      expect(Date.now() - started).to.be.within(120, 5000);
+      expect(await redis.client.lrange(queueKey('default'), 0, -1)).to.deep.equal([jobJson('a')]);
+      expect(await redis.client.exists(privateList)).to.equal(0);
+      await redis.client.srem(PAUSED, 'default');
+      expect(await fetchBlocking(blocking, IDENTITY, 'default', 1000)).to.equal(jobJson('a'));
     });
   });
 

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { DEAD, QUEUES, RETRY, SCHEDULE, queueKey } from '../../../src/redis/keys.js';
 import { writeBeat } from '../../../src/server/ops/beat.js';
 import { fetchJobs } from '../../../src/server/ops/fetch.js';
-import { pollDue } from '../../../src/server/ops/poll-due.js';
+import { pollDue, type DeadLettered } from '../../../src/server/ops/poll-due.js';
+import { deadLetterEntry, excerpt } from '../../../src/job/dead-letter.js';
 import { retryJob } from '../../../src/server/ops/retry-job.js';
 import { useRedis } from '../../support/redis.js';
 import { IDENTITY, NOW, NOW_TEXT } from './support.js';
@@ -151,21 +153,94 @@ describe('server ops: pollDue', () => {
   });
 
   describe('sends members it cannot route to dead instead of losing them', () => {
-    const invalid = ['not json', '[{"queue":"q"}]', '"a string"', '42', '{"class":"A","args":[]}', '{"queue":42}', '{"queue":""}', '{"queue":null}', '{"queue":"q"'];
-    for (const member of invalid) {
-      it(`${JSON.stringify(member)} goes to dead as it is, scored now`, async () => {
+    const invalid: [string, string][] = [
+      ['not json', 'not a JSON object'],
+      ['[{"queue":"q"}]', 'not a JSON object'],
+      ['"a string"', 'not a JSON object'],
+      ['42', 'not a JSON object'],
+      ['{"class":"A","args":[]}', 'no non-empty string "queue" at the top level'],
+      ['{"queue":42}', 'no non-empty string "queue" at the top level'],
+      ['{"queue":""}', 'no non-empty string "queue" at the top level'],
+      ['{"queue":null}', 'no non-empty string "queue" at the top level'],
+      ['{"queue":"q"', 'unterminated JSON object'],
+    ];
+    for (const [member, reason] of invalid) {
+      it(`${JSON.stringify(member)} goes to dead wrapped as a job Sidekiq reads, scored now, with the reason`, async () => {
         await redis.client.zadd(RETRY, NOW - 1, member);
-        expect(await pollDue(redis.client, 'retry', NOW, 10)).to.equal(1);
-        expect(await redis.client.zrange(DEAD, '0', '-1', 'WITHSCORES')).to.deep.equal([member, NOW_TEXT]);
+        const dead: DeadLettered[] = [];
+        expect(await pollDue(redis.client, 'retry', NOW, 10, { onDeadLettered: (d) => dead.push(d) })).to.equal(1);
+        const [entry, score] = await redis.client.zrange(DEAD, '0', '-1', 'WITHSCORES');
+        expect(score).to.equal(NOW_TEXT);
+        const jid = createHash('sha1').update(member).digest('hex').slice(0, 24);
+        expect(JSON.parse(entry!)).to.deep.equal({
+          class: 'Kiq::InvalidJob',
+          args: [member],
+          queue: 'default',
+          jid,
+          retry: 0,
+          error_class: 'InvalidJobError',
+          error_message: `invalid job: ${reason}`,
+          failed_at: NOW,
+          kiq_source: 'retry',
+        });
+        // the runner's wrapper for the same entry has the same fields
+        const runner = JSON.parse(deadLetterEntry(member, { reason: `invalid job: ${reason}`, queue: 'default', source: 'retry', nowSec: NOW })) as Record<string, unknown>;
+        expect(Object.keys(runner).sort()).to.deep.equal(Object.keys(JSON.parse(entry!)).sort());
+        expect(runner.jid).to.equal(jid);
+        expect(dead).to.deep.equal([{ jid, reason, excerpt: excerpt(member) }]);
         expect(await redis.client.exists(RETRY, QUEUES)).to.equal(0);
       });
     }
 
+    it('keeps the jid of an object it cannot route, and escapes bytes in the excerpt as the runner does', async () => {
+      const member = '{"jid":"abc123","class":"A","args":["é\\n\u0001"]}';
+      await redis.client.zadd(SCHEDULE, NOW - 1, member);
+      const dead: DeadLettered[] = [];
+      await pollDue(redis.client, 'schedule', NOW, 10, { onDeadLettered: (d) => dead.push(d) });
+      expect(dead).to.deep.equal([{ jid: 'abc123', reason: 'no non-empty string "queue" at the top level', excerpt: excerpt(member) }]);
+      expect(dead[0]!.excerpt).to.equal('{"jid":"abc123","class":"A","args":["\\xc3\\xa9\\x5cn\\x01"]}');
+      expect(JSON.parse((await redis.client.zrange(DEAD, '0', '-1'))[0]!)).to.include({ jid: 'abc123', kiq_source: 'schedule' });
+    });
+
+    it('trims the dead set on each add by age and size, as Sidekiq (and killJob) do', async () => {
+      await redis.client.zadd(DEAD, NOW - 100, '{"jid":"old"}', NOW - 5, '{"jid":"recent"}');
+      for (let i = 0; i < 4; i++) await redis.client.zadd(RETRY, NOW - 1 - i, `bad ${i}`);
+      expect(await pollDue(redis.client, 'retry', NOW, 10, { deadLimit: 4, deadTimeoutMs: 50_000 })).to.equal(4);
+      const left = await redis.client.zrange(DEAD, '0', '-1');
+      // "old" is past the 50 s age limit; then at most limit - 1 = 3 remain after each add
+      expect(left).to.have.length(3).and.not.include('{"jid":"old"}').and.not.include('{"jid":"recent"}');
+    });
+
     it('while the valid members of the same call still reach their queues', async () => {
       await redis.client.zadd(SCHEDULE, NOW - 2, 'garbage', NOW - 1, '{"queue":"q"}');
       expect(await pollDue(redis.client, 'schedule', NOW, 10)).to.equal(2);
-      expect(await redis.client.zrange(DEAD, '0', '-1')).to.deep.equal(['garbage']);
+      expect((await redis.client.zrange(DEAD, '0', '-1')).map((entry) => (JSON.parse(entry) as { args: string[] }).args)).to.deep.equal([['garbage']]);
       expect(await redis.client.llen(queueKey('q'))).to.equal(1);
+    });
+  });
+
+  describe('routes jobs nested deeper than cjson decodes (1,000 levels)', () => {
+    for (const depth of [1_001, 20_000]) {
+      it(`a job whose args nest ${depth} levels reaches its queue, bytes kept but enqueued_at`, async () => {
+        const args = `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+        const member = `{"class":"Deep","args":[${args}],"queue":"deep","jid":"d${depth}"}`;
+        expect(await roundTrip(member, 'deep', 'retry')).to.deep.equal([`${member.slice(0, -1)},"enqueued_at":${NOW_TEXT}}`]);
+        expect(await redis.client.zcard(DEAD)).to.equal(0);
+      });
+    }
+
+    it('reads an escaped "queue" key and value, with whitespace around them', async () => {
+      const member = '{ "class" : "A" , "args" : [ ] , "que\\u0075e" : "we\\"ird\\u00e9" , "jid" : "x" }';
+      await redis.client.zadd(SCHEDULE, NOW - 1, member);
+      expect(await pollDue(redis.client, 'schedule', NOW, 10)).to.equal(1);
+      expect(await redis.client.smembers(QUEUES)).to.deep.equal(['we"irdé']);
+      expect(await redis.client.lrange(queueKey('we"irdé'), 0, -1)).to.deep.equal([`${member.slice(0, -1)},"enqueued_at":${NOW_TEXT}}`]);
+    });
+
+    it('reads "queue" and "enqueued_at" after a deeply nested value', async () => {
+      const nested = `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
+      const member = `{"class":"Deep","args":[${nested}],"enqueued_at":1.5,"queue":"deep"}`;
+      expect(await roundTrip(member, 'deep')).to.deep.equal([member.replace('"enqueued_at":1.5', `"enqueued_at":${NOW_TEXT}`)]);
     });
   });
 
