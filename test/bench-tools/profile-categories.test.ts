@@ -32,6 +32,7 @@ describe('bench tools: per-job budget categories (test/bench/lib/profile-categor
   it('knows xstate, acks, reporters, microtasks, GC and V8 pseudo-frames; anything else is "other"', () => {
     expect(stackCategory(stack('macrostep@pkg:xstate', 'x@src/server/queue-logic.ts'))).to.equal('xstate events');
     expect(stackCategory(stack('flush@src/server/acker.ts'))).to.equal('ack batching');
+    expect(stackCategory(stack('record@src/server/metrics/execution-metrics.ts'))).to.equal('heartbeat / metrics / telemetry');
     expect(stackCategory(stack('formatJobLine@src/reporters/logger-reporter.ts'))).to.equal('reporters / logging (event formatting)');
     expect(stackCategory(stack('runMicrotasks@'))).to.equal('promise / hook bookkeeping');
     expect(stackCategory(stack('(garbage collector)@'))).to.equal('GC');

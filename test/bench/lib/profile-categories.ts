@@ -56,7 +56,7 @@ const RULES: readonly [Category, (f: FrameInfo) => boolean][] = [
   ['decode (job JSON → Job)', (f) => /^src\/job\/(decode|payload|timestamp)/.test(f.place)],
   ['encode / build (push side)', (f) => /^src\/(job\/(encode|build|jid|patch|unique-digest)|client\/)/.test(f.place)],
   ['fetch (queue logic, fetch ops)', (f) => /^src\/server\/(ops\/fetch|queue-logic|fetch)/.test(f.place)],
-  ['heartbeat / metrics / telemetry', (f) => /^src\/(server\/(heartbeat|ops\/beat|process-state|senator)|telemetry|metrics)/.test(f.place)],
+  ['heartbeat / metrics / telemetry', (f) => /^src\/(server\/(heartbeat|ops\/beat|process-state|senator|metrics\/)|telemetry|metrics)/.test(f.place)],
   ['reporters / logging (event formatting)', (f) => /^src\/(reporters\/|events\.ts)/.test(f.place)],
   ['job run, hooks, settle', (f) => /^src\/(server\/(runner|job-hooks|job-settler)|worker)/.test(f.place)],
   ['kiq: other', (f) => f.place.startsWith('src/')],
