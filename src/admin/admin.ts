@@ -14,6 +14,7 @@ import { DEAD, RETRY, SCHEDULE } from '../redis/keys.js';
 import { AdminConnection } from './connection.js';
 import { readHistory, type HistoryDay } from './history.js';
 import { JobSet } from './job-set.js';
+import { readMetrics, type JobClassMetrics } from './metrics.js';
 import { checkOptions, type AdminOptions } from './options.js';
 import { pauseQueue, pausedQueues, unpauseQueue } from './pause.js';
 import { listBusy, listProcesses, liveIdentities, resolveIdentities, signalProcesses, type BusyJob, type ProcessInfo, type ProcessSignal } from './processes.js';
@@ -91,6 +92,20 @@ export class Admin {
    */
   async history(days: number, options: { startDate?: string } = {}): Promise<HistoryDay[]> {
     return this.#run('history', (redis) => readHistory(redis, days, { ...options, nowMs: this.#now() }));
+  }
+
+  /**
+   * Per job class over the last `minutes` (1 to 4320, default 60):
+   * executions, failures, total and mean run time of the successful ones,
+   * most run time first — the Metrics tab of Sidekiq 7.x and 8.x, read from
+   * the `j|…` hashes Sidekiq 7/8 and Kiq servers write (periods over 8
+   * hours from 8.x's 10-minute buckets, which Kiq writes too).
+   *
+   * @example
+   * const [busiest] = await admin.metrics({ minutes: 480 }); // { class: 'HardWorker', processed: 120, failed: 3, totalMs: 9000, meanMs: 76.9 }
+   */
+  async metrics(options: { minutes?: number } = {}): Promise<JobClassMetrics[]> {
+    return this.#run('metrics', (redis) => readMetrics(redis, options.minutes ?? 60, this.#now()));
   }
 
   /**

@@ -1,10 +1,10 @@
 /**
  * `kiq/admin`: Sidekiq's `Sidekiq::API` for Node. {@link Admin} reads and
- * changes any Sidekiq-layout Redis (Ruby Sidekiq 6.4 to 8.1, Kiq): stats
- * and history, queues (jobs, latency, pause, clear), processes and their
+ * changes any Sidekiq-layout Redis (Ruby Sidekiq 6.4 to 8.1, Kiq): stats,
+ * history and execution metrics, queues (jobs, latency, pause, clear), processes and their
  * running jobs (quiet, stop, dump), and the retry, scheduled and dead sets
  * (list, find, filter, retry, add to queue, kill, delete, and all of them
- * in bulk). The `kiq` CLI is built on it.
+ * in bulk). The `kiq` CLI and the `kiq/web` dashboard are built on it.
  *
  * @example
  * import { Admin } from 'kiq/admin';
@@ -19,8 +19,9 @@ export { Admin } from './admin.js';
 export type { AdminOptions } from './options.js';
 export { JobSet, type EntryRef, type ListOptions, type MoveResult } from './job-set.js';
 export { AdminError, type AdminErrorKind } from '../errors.js';
-export { clearQueue, latencyOf, listQueues, queueInfos, readStats, type QueueInfo, type Stats } from './stats.js';
+export { clearQueue, latencyOf, listQueues, queueExists, queueInfos, readStats, type QueueInfo, type Stats } from './stats.js';
 export { readHistory, MAX_HISTORY_DAYS, type HistoryDay } from './history.js';
+export { readMetrics, metricsBuckets, MAX_METRICS_MINUTES, type JobClassMetrics } from './metrics.js';
 export { pauseQueue, pausedQueues, unpauseQueue } from './pause.js';
 export { deleteQueueJob, findQueueJobs, listQueueJobs, toQueueJob, type QueueJob, type QueueJobPage, type QueueOrder } from './queue-jobs.js';
 export { decodeJob, displayClass, errorBacktrace, type JobHash } from './job-record.js';
@@ -44,6 +45,7 @@ export {
   enqueueAll,
   enqueueEntries,
   findEntries,
+  keyEntries,
   listEntries,
   payloadToEnqueue,
   rangeEntries,

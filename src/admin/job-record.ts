@@ -4,7 +4,7 @@
  * ActiveJob) and the compressed `error_backtrace`. Shared by the queue and
  * sorted-set readers, the CLI and the dashboard.
  */
-import { inflateSync } from 'node:zlib';
+import { decodeBacktrace } from '../server/runner/backtrace.js';
 
 /** A payload decoded: a JSON object, as stored. */
 export type JobHash = Readonly<Record<string, unknown>>;
@@ -59,15 +59,20 @@ export function displayClass(job: JobHash | undefined): string | undefined {
 /**
  * `error_backtrace` decoded (Sidekiq's `JobRecord#error_backtrace`): Base64
  * of zlib-deflated JSON lines; 6.4's Base64 has line breaks, 7.3+ is
- * strict, both are read. `undefined` when absent or unreadable.
+ * strict, both are read (the server's `decodeBacktrace`). A plain array of
+ * lines, as Sidekiq stored it before it compressed backtraces, is read as
+ * it is. `undefined` when absent or unreadable. The dashboard and the CLI
+ * both show this.
  *
  * @example
  * const lines = errorBacktrace(entry.job); // ['app/jobs/x.rb:3:in `perform`', ...]
  */
 export function errorBacktrace(job: JobHash | undefined): string[] | undefined {
-  if (typeof job?.error_backtrace !== 'string') return undefined;
+  const value = job?.error_backtrace;
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value !== 'string') return undefined;
   try {
-    const lines = JSON.parse(inflateSync(Buffer.from(job.error_backtrace, 'base64')).toString('utf8')) as unknown;
+    const lines = decodeBacktrace(value);
     return Array.isArray(lines) ? lines.map(String) : undefined;
   } catch {
     return undefined;

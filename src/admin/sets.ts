@@ -110,21 +110,33 @@ function globEscape(text: string): string {
 }
 
 /**
+ * The entries a Web UI key `"<score>-<jid>"` names: exactly that score and
+ * that jid (`"<score>-"`: the entries at that score without a jid, e.g. a
+ * payload that is not JSON in `dead`; {@link toEntry} gives them such
+ * keys). One `ZRANGEBYSCORE`; empty when `key` is not of that form.
+ *
+ * @example
+ * const [entry] = await keyEntries(redis, 'retry', '1733220000.25-0123456789abcdef01234567');
+ */
+export async function keyEntries(redis: Redis, set: SetName, key: string): Promise<SetEntry[]> {
+  const keyed = /^(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)-(.*)$/i.exec(key);
+  if (!keyed) return [];
+  const score = keyed[1]!;
+  const jid = keyed[2]!;
+  return pairs(set, await redis.zrangebyscore(set, score, score, 'WITHSCORES')).filter((e) => (e.jid ?? '') === jid);
+}
+
+/**
  * Entries whose payload has `jid` exactly, lowest score first; `ref` may
  * also be the Web UI's `"<score>-<jid>"` key, which selects by exact score
- * first (Sidekiq's `fetch(score, jid)`). Empty when none matches.
+ * first (Sidekiq's `fetch(score, jid)`, {@link keyEntries}). Empty when none matches.
  *
  * @example
  * const [entry] = await findEntries(redis, 'dead', '0123456789abcdef01234567');
  */
 export async function findEntries(redis: Redis, set: SetName, ref: string): Promise<SetEntry[]> {
-  const keyed = /^(\d+(?:\.\d+)?(?:e[+-]?\d+)?)-(.+)$/i.exec(ref);
-  if (keyed) {
-    const score = keyed[1]!;
-    const jid = keyed[2]!;
-    const found = pairs(set, await redis.zrangebyscore(set, score, score, 'WITHSCORES')).filter((e) => e.jid === jid);
-    if (found.length > 0) return found;
-  }
+  const keyed = await keyEntries(redis, set, ref);
+  if (keyed.length > 0) return keyed;
   // ZSCAN may return a member twice (while the set is rehashed): keep one per member
   const matches = new Map<string, SetEntry>();
   let cursor = '0';

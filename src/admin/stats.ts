@@ -121,6 +121,17 @@ export async function listQueues(redis: Redis, nowMs: number = Date.now()): Prom
   return queueInfos(redis, (await redis.smembers(QUEUES)).sort(), nowMs);
 }
 
+/**
+ * Whether `name` is a known queue: a member of `queues`, which every push
+ * adds to and only {@link clearQueue} removes from (`SISMEMBER queues`).
+ *
+ * @example
+ * if (!(await queueExists(redis, 'mailers'))) console.log('no such queue');
+ */
+export async function queueExists(redis: Redis, name: string): Promise<boolean> {
+  return (await redis.sismember(QUEUES, name)) === 1;
+}
+
 /** {@link QueueInfo} of each name, in the order given (one pipeline); a name need not be in `queues`. */
 export async function queueInfos(redis: Redis, names: readonly string[], nowMs: number = Date.now()): Promise<QueueInfo[]> {
   if (names.length === 0) return [];

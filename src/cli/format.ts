@@ -3,6 +3,7 @@
  * Plain-text output of the CLI: aligned tables, durations, times and
  * pretty-printed payloads. No colours, so output pipes cleanly.
  */
+import { displayClass, type JobHash } from '../admin/job-record.js';
 
 /** A table column. */
 export interface Column {
@@ -194,4 +195,17 @@ function compactText(text: string): string {
     } else if (!/\s/.test(c)) out += c;
   }
   return out;
+}
+
+/**
+ * The class column of a job, in the CLI and the dashboard alike: its
+ * `displayClass` (ActiveJob and mailers unwrapped), `-` when the payload
+ * names none, `(not a job)` for a member that is not a JSON object.
+ *
+ * @example
+ * classLabel({ class: 'HardWorker' }); // 'HardWorker'
+ * classLabel(undefined);              // '(not a job)'
+ */
+export function classLabel(job: JobHash | undefined): string {
+  return job ? (displayClass(job) ?? '-') : '(not a job)';
 }

@@ -7,6 +7,8 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { DEFAULT_REDIS_URL } from '../config/defaults.js';
+import { redactUrl } from '../redis/redact-url.js';
+import { describeRedisError } from '../redis/redis-error.js';
 import { CliError, EXIT, UsageError } from './command.js';
 
 /** How long connecting may take before the CLI gives up, ms. */
@@ -15,18 +17,6 @@ export const CONNECT_TIMEOUT_MS = 2_000;
 /** `--redis-url`, else `REDIS_URL`, else `redis://127.0.0.1:6379`. */
 export function resolveRedisUrl(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
   return flag ?? (env.REDIS_URL || DEFAULT_REDIS_URL);
-}
-
-/** `url` with its password replaced by `***` (as typed otherwise), for messages and banners. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.password) return url;
-    parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/:\/\/([^:@/]*):[^@/]*@/, '://$1:***@');
-  }
 }
 
 /**
@@ -49,26 +39,16 @@ export function checkRedisUrl(url: string, command?: string): void {
   if (db !== '' && !/^\d+$/.test(db)) throw bad(`database "${db}" is not a number`);
 }
 
-/** Why a connection failed, in a few words. */
+/**
+ * Why a connection failed, in a few words: Redis's plain-words explanation
+ * (src/redis/redis-error.ts), except for what only connecting shows — the
+ * CLI's own timeout, and a server that does not speak RESP.
+ */
 function reason(error: unknown): string {
-  const code = (error as { code?: unknown }).code;
+  if ((error as { code?: unknown }).code === 'ETIMEDOUT') return `timed out after ${CONNECT_TIMEOUT_MS / 1000} s`;
   const message = error instanceof Error ? error.message : String(error);
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'host not found';
-    case 'ETIMEDOUT':
-      return `timed out after ${CONNECT_TIMEOUT_MS / 1000} s`;
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return 'host unreachable';
-    default:
-      if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message)) return `authentication failed (${message.split('\n')[0]})`;
-      if (/Unknown RESP type|Protocol error/i.test(message)) return 'not a Redis server (the reply is not RESP)';
-      return message.split('\n')[0] || String(code ?? 'unknown error');
-  }
+  if (/Unknown RESP type|Protocol error/i.test(message)) return 'not a Redis server (the reply is not RESP)';
+  return describeRedisError(error).message;
 }
 
 /**

@@ -19,7 +19,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../config/options.js';
 import { Kiq } from '../kiq.js';
-import { connectRedis, redactUrl } from '../cli/redis.js';
+import { connectRedis } from '../cli/redis.js';
+import { redactUrl } from '../redis/redact-url.js';
 import { LEADER } from '../redis/keys.js';
 import { clearDemoKeys, countDemoLeftovers, type DemoLeftovers } from './demo-keys.js';
 import { Progress, seconds } from './progress.js';

@@ -6,15 +6,15 @@
  * whole-set actions need `confirm=yes`: app.js sets it after a dialog;
  * without JavaScript the server asks on a page of its own.
  */
+import { killEntries } from '../admin/kill.js';
+import { pauseQueue, unpauseQueue } from '../admin/pause.js';
 import { liveIdentities, signalProcesses } from '../admin/processes.js';
-import { clearSet, deleteEntries, enqueueAll, enqueueEntries, type SetEntry } from '../admin/sets.js';
+import { deleteQueueJob } from '../admin/queue-jobs.js';
+import { clearSet, deleteEntries, enqueueAll, enqueueEntries, keyEntries, type SetEntry } from '../admin/sets.js';
 import { clearQueue } from '../admin/stats.js';
+import { kConfig } from '../symbols.js';
 import { href, seg } from './components.js';
 import { HttpError, type PageContext, type PageResult } from './context.js';
-import { killEntry } from './data/kill-entry.js';
-import { setPaused } from './data/paused.js';
-import { deleteQueueJob } from './data/queue-jobs.js';
-import { entriesByKey } from './data/set-page.js';
 import { html } from './html.js';
 import type { EntryAction, SetView } from './pages/sets.js';
 
@@ -49,7 +49,7 @@ export async function queueAction(ctx: PageContext, name: string, action: string
   switch (action) {
     case 'pause':
     case 'unpause':
-      await setPaused(ctx.redis, name, action === 'pause');
+      await (action === 'pause' ? pauseQueue : unpauseQueue)(ctx.redis, name);
       return done(ctx, '/queues', action === 'pause' ? 'paused' : 'unpaused');
     case 'clear': {
       if (form.get('confirm') !== 'yes') return confirmPage(ctx, `Delete every job waiting in queue “${name}”?`, form, '/queues');
@@ -72,9 +72,9 @@ async function perform(ctx: PageContext, view: SetView, action: EntryAction, ent
     case 'add':
       return (await enqueueEntries(ctx.redis, entries, { decrement: action === 'retry', nowMs: ctx.nowMs })).moved.length;
     case 'kill': {
-      let n = 0;
-      for (const entry of entries) if (await killEntry(ctx.redis, entry, ctx.nowMs / 1000)) n++;
-      return n;
+      // Mounted in a Kiq: trimmed as its own dead-lettering trims; else Sidekiq's defaults.
+      const config = ctx.kiq?.[kConfig];
+      return (await killEntries(ctx.redis, entries, { nowMs: ctx.nowMs, deadLimit: config?.deadLimit, deadTimeoutMs: config?.deadTimeout })).moved.length;
     }
     case 'delete':
       return deleteEntries(ctx.redis, entries);
@@ -92,7 +92,7 @@ function entryAction(view: SetView, name: string): EntryAction {
 /** One entry's action (`/<set>/<key>/<action>`). */
 export async function entryActionRoute(ctx: PageContext, view: SetView, key: string, name: string): Promise<PageResult> {
   const action = entryAction(view, name);
-  const n = await perform(ctx, view, action, await entriesByKey(ctx.redis, view.set, key));
+  const n = await perform(ctx, view, action, await keyEntries(ctx.redis, view.set, key));
   return done(ctx, view.path, n === 0 ? 'gone' : CODES[action], n);
 }
 
@@ -102,7 +102,7 @@ export async function bulkAction(ctx: PageContext, view: SetView, form: URLSearc
   const keys = [...new Set(form.getAll('key'))];
   if (keys.length > BULK_LIMIT) throw new HttpError(413, `at most ${BULK_LIMIT} entries at once`);
   const entries: SetEntry[] = [];
-  for (const key of keys) entries.push(...(await entriesByKey(ctx.redis, view.set, key)));
+  for (const key of keys) entries.push(...(await keyEntries(ctx.redis, view.set, key)));
   const n = await perform(ctx, view, action, entries);
   return done(ctx, view.path, n === 0 ? 'gone' : CODES[action], n);
 }

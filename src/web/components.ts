@@ -74,17 +74,10 @@ export function argsCell(args: unknown): Html {
   return html`<code class="args" title="${truncate(text, 2000)}">${truncate(text, 120)}</code>`;
 }
 
-/** The class a job shows as (`display_class`, the ActiveJob `wrapped` class, else `class`). */
-export function displayClass(job: Readonly<Record<string, unknown>> | undefined): string {
-  if (!job) return '(not a job)';
-  for (const key of ['display_class', 'wrapped', 'class']) if (typeof job[key] === 'string') return job[key] as string;
-  return '-';
-}
-
-/** 1-based page number from `?page=` (or `?<param>=`), at least 1. */
-export function pageNumber(ctx: PageContext, param = 'page'): number {
-  const n = Number.parseInt(ctx.query.get(param) ?? '1', 10);
-  return Number.isFinite(n) && n >= 1 ? n : 1;
+/** The integer in `?page=` (or `?<param>=`), at least `min`; `min` when absent or not a number. */
+export function pageNumber(ctx: PageContext, param = 'page', min = 1): number {
+  const n = Number.parseInt(ctx.query.get(param) ?? '', 10);
+  return Number.isSafeInteger(n) && n >= min ? n : min;
 }
 
 /** First / previous / next / last links and "page x of y" (`params` kept in the links); nothing when everything fits on one page. */

@@ -2,14 +2,17 @@
  * The Admin class on real Redis: options checked at construction, stats and
  * history, queues (latency in both timestamp formats, paused flag, jobs
  * paged in both orders, find, delete one, clear), pause/unpause in Sidekiq
- * Pro's layout, signals to live processes, INFO, and the typed errors of an
+ * Pro's layout, signals to live processes, execution metrics as Kiq and
+ * Sidekiq 7/8 write them, INFO, and the typed errors of an
  * unreachable Redis, a closed Admin and bad arguments. Data is written as
  * Sidekiq writes it, straight into Redis.
  */
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { Admin } from '../../src/admin/index.js';
+import { Admin, MAX_METRICS_MINUTES } from '../../src/admin/index.js';
 import { KiqConfigError } from '../../src/errors.js';
+import { HISTOGRAM_BUCKETS } from '../../src/server/metrics/histogram.js';
+import { writeMetrics } from '../../src/server/metrics/write-metrics.js';
 import { useRedis } from '../support/redis.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { until } from '../support/wait.js';
@@ -187,6 +190,27 @@ describe('Admin', () => {
     expect(await admin.quietAll()).to.deep.equal(['web:12:bbb', 'web:1:aaa']);
     expect(await redis.client.lrange('web:1:aaa-signals', 0, -1)).to.deep.equal(['TSTP', 'TSTP']);
     expect(await redis.client.exists('expired:1:ccc-signals')).to.equal(0);
+  });
+
+  it('metrics: per class from the buckets Kiq writes in every layout, each job counted once; beside Sidekiq 7 or 8 their jobs added; over 8 h from the 10-minute buckets', async () => {
+    const snapshot = (processed: number, failed: number, ms: number) =>
+      new Map([['HardWorker', { processed, failed, timed: processed - failed, ms, histogram: new Array<number>(HISTOGRAM_BUCKETS).fill(0) }]]);
+    await writeMetrics(redis.client, snapshot(10, 2, 800), NOW_MS - 5 * 60_000); // a Kiq server: 7.x, 8.x and 10-minute hashes
+    await writeMetrics(redis.client, snapshot(4, 0, 40), NOW_MS - 90 * 60_000); // outside the last hour
+    await writeMetrics(redis.client, snapshot(1, 1, 0), NOW_MS - 2 * 86_400_000); // two days ago
+    expect(await admin.metrics()).to.deep.equal([{ class: 'HardWorker', processed: 10, failed: 2, totalMs: 800, meanMs: 100 }]);
+    // beside them, a Sidekiq 7.3 server (7.x layout only) and a Sidekiq 8.1 one (8.x only), in the same minute
+    const t = new Date(NOW_MS - 5 * 60_000);
+    await redis.client.hincrby(`j|20261203|${t.getUTCHours()}:${t.getUTCMinutes()}`, 'HardWorker|p', 5);
+    await redis.client.hset(`j|261203|${t.getUTCHours()}:${String(t.getUTCMinutes()).padStart(2, '0')}`, { 'RubyJob|p': '3', 'RubyJob|ms': '30' });
+    expect(await admin.metrics({ minutes: 60 })).to.deep.equal([
+      { class: 'HardWorker', processed: 15, failed: 2, totalMs: 800, meanMs: 800 / 13 },
+      { class: 'RubyJob', processed: 3, failed: 0, totalMs: 30, meanMs: 10 },
+    ]);
+    expect((await admin.metrics({ minutes: 480 })).find((m) => m.class === 'HardWorker')).to.include({ processed: 19, totalMs: 840 });
+    expect((await admin.metrics({ minutes: 24 * 60 })).find((m) => m.class === 'HardWorker')).to.include({ processed: 14, failed: 2 }); // 10-minute buckets: 8.x and Kiq only
+    expect((await admin.metrics({ minutes: MAX_METRICS_MINUTES })).find((m) => m.class === 'HardWorker')).to.include({ processed: 15, failed: 3 });
+    for (const minutes of [0, 4321, 1.5]) expect((await rejection(admin.metrics({ minutes }))).kind, String(minutes)).to.equal('invalid-argument');
   });
 
   it('redisInfo: the version, clients and memory of the server', async () => {

@@ -71,6 +71,15 @@ describe('Admin job sets (retry, schedule, dead)', () => {
     expect((await rejection(admin.retries.find(''))).kind).to.equal('invalid-argument');
   });
 
+  it('finds an entry without a jid (a payload that is not JSON) by its key "<score>-", as listed, and deletes it by that key', async () => {
+    await redis.client.zadd('dead', NOW - 20, 'not json', NOW - 20, failed(jid(7)), NOW - 5, '{"class":"NoJid"}');
+    const raw = (await admin.dead.list()).entries.find((e) => e.member === 'not json')!;
+    expect(raw.key).to.equal(`${NOW - 20}-`);
+    expect((await admin.dead.find(raw.key)).map((e) => e.member)).to.deep.equal(['not json']);
+    expect(await admin.dead.delete(raw.key)).to.equal(1);
+    expect(await redis.client.zrange('dead', '0', '-1')).to.deep.equal([failed(jid(7)), '{"class":"NoJid"}']);
+  });
+
   it('filters by class (or display class) and text in score order, paging on with next', async () => {
     await seedRetries(30, (i) =>
       i % 3 === 0

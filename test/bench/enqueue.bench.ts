@@ -1,33 +1,37 @@
 /**
- * Enqueue throughput: Kiq's reliable-push buffer vs raw ioredis pipelined
- * LPUSH vs BullMQ addBulk, in one process against one Redis.
+ * Bulk enqueue throughput: Kiq's reliable-push buffer vs raw ioredis
+ * pipelined LPUSH vs BullMQ `addBulk` vs bee-queue `saveAll` vs Sidekiq 6.4
+ * `Client.push_bulk`, against one Redis.
  *
  *   npm run bench                        # every suite (see all.bench.ts)
  *   node --import tsx test/bench/enqueue.bench.ts   # this suite alone
- *   BENCH_JOBS=20000 …                   # fewer jobs
+ *   BENCH_JOBS=20000 …                   # fewer jobs (or BENCH_SCALE=0.05 for every suite)
  *   REDIS_URL=redis://host:6379/9 …      # use that Redis (its DB is FLUSHed!)
  *   BENCH_ONLY=kiq node --cpu-prof --import tsx test/bench/enqueue.bench.ts   # profile one system
  *
- * Method (after /work/shared/bench/ANCHORS.md): payload args
- * `[i, "bench-payload-abcdefghijklmnopqrstuvwxyz"]`; each case runs
- * BENCH_REPS (3) times, interleaved kiq, raw, bullmq, kiq, …, with FLUSHDB
- * before every run; the median is reported with min–max. Every run is
- * verified (list length / waiting count) and the process exits 1 if one is
- * wrong. Unlike the anchors (a fresh process per run), all runs share this
- * process; interleaving spreads JIT warm-up and host noise over the systems,
- * and a full GC runs before each timed section when it can be reached.
+ * Method: payload args `[i, "bench-payload-abcdefghijklmnopqrstuvwxyz"]`
+ * for every system, batches of 1000 where the API batches; each case runs
+ * BENCH_REPS (3) times, interleaved kiq, raw, bullmq, bee, sidekiq, kiq, …,
+ * with FLUSHDB before every run; the median is reported with min–max. Every
+ * run is verified (list length / waiting count) and the process exits 1 if
+ * one is wrong. The Node systems share this process; interleaving spreads
+ * JIT warm-up and host noise over them, and a full GC runs before each timed
+ * section when it can be reached. Sidekiq runs in a `ruby` child
+ * (sidekiq/client.rb) that boots and connects first and times itself, so
+ * Ruby's boot is not counted; its client CPU is the child's own.
  *
- * Shared-host noise (Linux, as the anchors' run-all.sh; lib/common.ts):
- * before each run it waits (up to BENCH_QUIET_WAIT seconds, 60) until other
- * processes use less than 15% of the machine, measures their CPU during the
- * timed section (all busy jiffies minus this process and our redis-server),
- * and reruns a run that saw more than 10% (up to 3 attempts; the last
- * attempt is kept, flagged; no waits or reruns after BENCH_BUDGET seconds).
+ * Shared-host noise (Linux; lib/common.ts): before each run it waits (up to
+ * BENCH_QUIET_WAIT seconds, 60) until other processes use less than 15% of
+ * the machine, measures their CPU during the timed section (all busy
+ * jiffies minus this process, its children and our redis-server), and
+ * reruns a run that saw more than 10% (up to 3 attempts; the last attempt is
+ * kept, flagged; no waits or reruns after BENCH_BUDGET seconds).
  * BENCH_QUIET=0 turns this off.
  *
  * The last line of stdout (run alone) is one JSON object:
- * {"bench":"enqueue","kiq":<jobs/s>,"bullmq":<jobs/s>,"raw":<jobs/s>,"kiq_spool":<jobs/s>,"kiq_always":<jobs/s>}
- * (medians, integers; `null` for a system left out by BENCH_ONLY).
+ * {"bench":"enqueue","kiq":N,"bullmq":N,"bee":N,"sidekiq":N,"raw":N} (jobs/s,
+ * medians, integers; `null` for a system left out by BENCH_ONLY or missing),
+ * plus "kiq_spool" and "kiq_always".
  *
  * `kiq-spool` is kiq with `spool: { dir }` (outage mode: Redis is up, so it
  * must cost nothing); `kiq-always` is `spool: { dir, mode: 'always' }`, every
@@ -40,10 +44,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Kiq, type KiqOptions } from '../../src/index.js';
+import { BEE_LABEL, beeExpect, beeProducer, beeSaveAll } from './lib/bee.js';
 import {
   CLASS,
   PAD,
@@ -51,91 +55,67 @@ import {
   QUEUE_KEY,
   REPS,
   VerificationError,
-  collectGarbage,
   fmt,
   fmt1,
   interleaved,
   isMain,
+  jobCount,
   main,
   median,
   pickSystems,
-  positiveInt,
   ratioLine,
-  redisCpuSeconds,
   silentLogger,
   table,
   type BenchEnv,
   type Suite,
-  type Target,
   type Window,
 } from './lib/common.js';
+import { describeEnqueue, timedEnqueue, type EnqueueSample } from './lib/enqueue-sample.js';
+import { rubyClient, runnable, sidekiqVersion } from './lib/sidekiq.js';
 
-type System = 'kiq' | 'kiq-spool' | 'kiq-always' | 'raw' | 'bullmq';
+type System = 'kiq' | 'kiq-spool' | 'kiq-always' | 'raw' | 'bullmq' | 'bee' | 'sidekiq';
 
-const SYSTEMS: readonly System[] = ['kiq', 'kiq-spool', 'kiq-always', 'raw', 'bullmq'];
+const SYSTEMS: readonly System[] = ['kiq', 'kiq-spool', 'kiq-always', 'raw', 'bullmq', 'bee', 'sidekiq'];
 const LABEL: Record<System, string> = {
   kiq: 'kiq (enqueue x N, then flush())',
   'kiq-spool': 'kiq, spool outage mode (Redis up)',
   'kiq-always': "kiq, spool mode 'always' (fdatasync per group)",
   raw: 'ioredis raw (pipelined LPUSH x1000)',
   bullmq: 'BullMQ 6.7.0 (addBulk x1000)',
+  bee: `${BEE_LABEL} (saveAll x1000)`,
+  sidekiq: `${sidekiqVersion ?? 'Sidekiq'} (push_bulk x1000)`,
 };
 const BATCH = 1000;
-/** Targets: kiq ≥ 3× BullMQ addBulk, ≥ 0.5× raw pipelined LPUSH; a spool in always mode within 2× of memory-only. */
+/** Targets: kiq ≥ 3× BullMQ addBulk, ≥ 0.5× raw pipelined LPUSH, ≥ 1.5× bee-queue saveAll and Sidekiq push_bulk. */
 const TARGET_VS_BULLMQ = 3;
 const TARGET_VS_RAW = 0.5;
+const TARGET_VS_PEER = 1.5;
+/** A spool in always mode: within 2× of memory-only kiq. */
 const TARGET_ALWAYS_VS_MEMORY = 0.5;
 
-const N = positiveInt('BENCH_JOBS', 100_000);
+const N = jobCount('BENCH_JOBS', 100_000);
 
-/** One timed run. */
-interface Sample {
-  /** Jobs per second, wall clock from first enqueue to last job acknowledged. */
-  readonly rate: number;
-  /** Node CPU (user + system) of this process during the run, µs per job. */
-  readonly clientCpuUs: number;
-  /** redis-server CPU during the run (INFO cpu delta), µs per job. */
-  readonly redisCpuUs: number;
-}
-
-/**
- * Time `body` (which enqueues N jobs and resolves once Redis has them all),
- * with client and redis CPU alongside.
- */
-async function timed(admin: Redis, window: Window, body: () => Promise<void>): Promise<Sample> {
-  collectGarbage();
-  const redis0 = await redisCpuSeconds(admin);
-  window.begin();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await body();
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  window.end();
-  const redis1 = await redisCpuSeconds(admin);
-  return {
-    rate: N / seconds,
-    clientCpuUs: (cpu.user + cpu.system) / N,
-    redisCpuUs: ((redis1 - redis0) * 1e6) / N,
-  };
+async function expectLength(admin: Redis, system: System, n: number): Promise<void> {
+  const length = await admin.llen(QUEUE_KEY);
+  if (length !== n) throw new VerificationError(`${system}: expected LLEN ${QUEUE_KEY} = ${n}, got ${length}`);
 }
 
 /** (1) Kiq: N un-awaited enqueue() calls, then one flush(); with a spool in a fresh directory when `mode` is given. */
-async function runKiq(target: Target, admin: Redis, window: Window, mode?: 'outage' | 'always'): Promise<Sample> {
+async function runKiq(env: BenchEnv, window: Window, mode?: 'outage' | 'always'): Promise<EnqueueSample> {
+  const { admin, target } = env;
   const dir = mode ? await mkdtemp(join(tmpdir(), 'kiq-bench-spool-')) : undefined;
   const options: KiqOptions = { redisUrl: target.url, server: false, bufferLimit: N, logger: silentLogger };
   const kiq = new Kiq(dir ? { ...options, spool: { dir, mode } } : options);
   await kiq.start();
   try {
-    const sample = await timed(admin, window, async () => {
+    const sample = await timedEnqueue(admin, window, N, async () => {
       for (let i = 0; i < N; i++) {
         // not awaited one by one; a rejection (e.g. BufferFullError) is an unhandled rejection and ends the process
         void kiq.enqueue({ class: CLASS, args: [i, PAD], queue: QUEUE });
       }
       await kiq.flush();
     });
-    const length = await admin.llen(QUEUE_KEY);
-    if (length !== N) throw new VerificationError(`kiq: expected LLEN ${QUEUE_KEY} = ${N}, got ${length}`);
+    await expectLength(admin, 'kiq', N);
     // FIFO and shape: the first job enqueued is at the right end, the last at the left
     const oldest = JSON.parse((await admin.lindex(QUEUE_KEY, -1)) ?? 'null') as { class?: unknown; args?: unknown[] } | null;
     const newest = JSON.parse((await admin.lindex(QUEUE_KEY, 0)) ?? 'null') as { args?: unknown[] } | null;
@@ -150,11 +130,11 @@ async function runKiq(target: Target, admin: Redis, window: Window, mode?: 'outa
 }
 
 /** (2) Raw ioredis: Sidekiq JSON built per job inside the timed loop, one LPUSH per job, exec every 1000. */
-async function runRaw(target: Target, admin: Redis, window: Window): Promise<Sample> {
-  const redis = new Redis(target.url, { lazyConnect: true });
+async function runRaw(env: BenchEnv, window: Window): Promise<EnqueueSample> {
+  const redis = new Redis(env.target.url, { lazyConnect: true });
   await redis.connect();
   try {
-    const sample = await timed(admin, window, async () => {
+    const sample = await timedEnqueue(env.admin, window, N, async () => {
       for (let b = 0; b < N; b += BATCH) {
         const pipeline = redis.pipeline();
         const end = Math.min(N, b + BATCH);
@@ -178,8 +158,7 @@ async function runRaw(target: Target, admin: Redis, window: Window): Promise<Sam
         if (!replies || failed) throw new VerificationError(`raw: pipeline failed: ${String(failed?.[0] ?? 'no replies')}`);
       }
     });
-    const length = await admin.llen(QUEUE_KEY);
-    if (length !== N) throw new VerificationError(`raw: expected LLEN ${QUEUE_KEY} = ${N}, got ${length}`);
+    await expectLength(env.admin, 'raw', N);
     return sample;
   } finally {
     redis.disconnect();
@@ -187,11 +166,11 @@ async function runRaw(target: Target, admin: Redis, window: Window): Promise<Sam
 }
 
 /** (3) BullMQ: addBulk in chunks of 1000. */
-async function runBullmq(target: Target, admin: Redis, window: Window): Promise<Sample> {
-  const queue = new Queue(QUEUE, { connection: target.connection });
+async function runBullmq(env: BenchEnv, window: Window): Promise<EnqueueSample> {
+  const queue = new Queue(QUEUE, { connection: env.target.connection });
   try {
     await queue.waitUntilReady();
-    const sample = await timed(admin, window, async () => {
+    const sample = await timedEnqueue(env.admin, window, N, async () => {
       for (let b = 0; b < N; b += BATCH) {
         const jobs: { name: string; data: { args: [number, string] } }[] = [];
         const end = Math.min(N, b + BATCH);
@@ -207,15 +186,42 @@ async function runBullmq(target: Target, admin: Redis, window: Window): Promise<
   }
 }
 
-const RUNNERS: Record<System, (target: Target, admin: Redis, window: Window) => Promise<Sample>> = {
-  kiq: (target, admin, window) => runKiq(target, admin, window),
-  'kiq-spool': (target, admin, window) => runKiq(target, admin, window, 'outage'),
-  'kiq-always': (target, admin, window) => runKiq(target, admin, window, 'always'),
+/** (4) bee-queue: saveAll in chunks of 1000 on a producer-only queue. */
+async function runBee(env: BenchEnv, window: Window): Promise<EnqueueSample> {
+  const queue = await beeProducer(env.target);
+  try {
+    const sample = await timedEnqueue(env.admin, window, N, () => beeSaveAll(queue, N, BATCH));
+    await beeExpect(queue, N);
+    return sample;
+  } finally {
+    await queue.close();
+  }
+}
+
+/** (5) Sidekiq: Client.push_bulk of 1000 jobs per call, in a booted ruby child that times itself. */
+async function runSidekiq(env: BenchEnv, window: Window): Promise<EnqueueSample> {
+  const client = await rubyClient(env.target.url, 'push_bulk', [N]);
+  try {
+    const sample = await timedEnqueue(env.admin, window, N, () => client.go(), [client.pid]);
+    await expectLength(env.admin, 'sidekiq', N);
+    return sample;
+  } finally {
+    client.kill();
+  }
+}
+
+const RUNNERS: Record<System, (env: BenchEnv, window: Window) => Promise<EnqueueSample>> = {
+  kiq: (env, window) => runKiq(env, window),
+  'kiq-spool': (env, window) => runKiq(env, window, 'outage'),
+  'kiq-always': (env, window) => runKiq(env, window, 'always'),
   raw: runRaw,
   bullmq: runBullmq,
+  bee: runBee,
+  sidekiq: runSidekiq,
 };
 
-function report(samples: Map<System, Sample[]>, env: BenchEnv, noise: string): Record<System, number | null> {
+/** Print the table and ratio lines; returns the median rate per system. */
+function report(samples: Map<System, EnqueueSample[]>, env: BenchEnv, noise: string): Record<System, number | null> {
   const medians = {} as Record<System, number | null>;
   for (const system of SYSTEMS) {
     const runs = samples.get(system);
@@ -227,10 +233,10 @@ function report(samples: Map<System, Sample[]>, env: BenchEnv, noise: string): R
   lines.push(`## Enqueue ${fmt(N)} jobs: median of ${REPS} interleaved runs (min–max)`);
   lines.push('');
   lines.push(`- node ${process.version}, redis ${env.redisVersion} (${env.where}), ${fmt(N)} jobs per run, FLUSHDB before each run`);
-  lines.push(`- args [i, "${PAD}"], queue "${QUEUE}"`);
+  lines.push(`- args [i, "${PAD}"], queue "${QUEUE}"; Sidekiq's client CPU is the ruby process's own`);
   lines.push(`- ${noise}`);
   lines.push('');
-  const header = ['system', 'jobs/s (median)', 'min–max', 'node CPU µs/job', 'redis CPU µs/job', 'runs (jobs/s)'];
+  const header = ['system', 'jobs/s (median)', 'min–max', 'client CPU µs/job', 'redis CPU µs/job', 'redis cmds/job', 'runs (jobs/s)'];
   const rows: string[][] = [];
   for (const system of SYSTEMS) {
     const runs = samples.get(system);
@@ -242,6 +248,7 @@ function report(samples: Map<System, Sample[]>, env: BenchEnv, noise: string): R
       `${fmt(Math.min(...rates))}–${fmt(Math.max(...rates))}`,
       fmt1(median(runs.map((s) => s.clientCpuUs))),
       fmt1(median(runs.map((s) => s.redisCpuUs))),
+      median(runs.map((s) => s.cmds)).toFixed(3),
       rates.map(fmt).join(', '),
     ]);
   }
@@ -250,6 +257,8 @@ function report(samples: Map<System, Sample[]>, env: BenchEnv, noise: string): R
   const ratio = (other: System, of: System = 'kiq') => (medians[of] !== null && medians[other] !== null ? medians[of] / medians[other] : null);
   lines.push(ratioLine('kiq / BullMQ addBulk', ratio('bullmq'), TARGET_VS_BULLMQ));
   lines.push(ratioLine('kiq / raw pipelined LPUSH', ratio('raw'), TARGET_VS_RAW));
+  lines.push(ratioLine('kiq / bee-queue saveAll', ratio('bee'), TARGET_VS_PEER));
+  lines.push(ratioLine('kiq / Sidekiq push_bulk', ratio('sidekiq'), TARGET_VS_PEER));
   lines.push(ratioLine('kiq spool outage mode / BullMQ addBulk', ratio('bullmq', 'kiq-spool'), TARGET_VS_BULLMQ));
   lines.push(ratioLine("kiq spool 'always' / kiq memory-only", ratio('kiq', 'kiq-always'), TARGET_ALWAYS_VS_MEMORY));
   lines.push('');
@@ -260,18 +269,13 @@ function report(samples: Map<System, Sample[]>, env: BenchEnv, noise: string): R
 export const enqueueSuite: Suite = {
   name: 'enqueue',
   async run(env) {
-    const systems = pickSystems(SYSTEMS);
+    const systems = runnable(pickSystems(SYSTEMS));
     console.log(`enqueue bench: ${fmt(N)} jobs x ${REPS} reps of ${systems.join(', ') || '(none)'} against ${env.where}`);
-    const { samples, noise } = await interleaved(
-      env,
-      systems,
-      (system, window) => RUNNERS[system](env.target, env.admin, window),
-      (_, s) => `${fmt(s.rate).padStart(9)} jobs/s  node ${fmt1(s.clientCpuUs)} µs/job  redis ${fmt1(s.redisCpuUs)} µs/job`,
-    );
+    const { samples, noise } = await interleaved(env, systems, (system, window) => RUNNERS[system](env, window), (_, s) => describeEnqueue(s));
     const values = new Map([...samples].map(([system, kept]) => [system, kept.map((k) => k.value)]));
-    const medians = report(values, env, noise);
+    const m = report(values, env, noise);
     return {
-      json: { bench: 'enqueue', kiq: medians.kiq, bullmq: medians.bullmq, raw: medians.raw, kiq_spool: medians['kiq-spool'], kiq_always: medians['kiq-always'] },
+      json: { bench: 'enqueue', kiq: m.kiq, bullmq: m.bullmq, bee: m.bee, sidekiq: m.sidekiq, raw: m.raw, kiq_spool: m['kiq-spool'], kiq_always: m['kiq-always'] },
     };
   },
 };

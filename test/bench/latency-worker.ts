@@ -1,10 +1,10 @@
 /**
- * Child process of latency.bench.ts: one waiting worker (kiq or BullMQ) that
+ * Child process of latency.bench.ts: one waiting worker (kiq, BullMQ or bee-queue) that
  * records, for each job, `performance.timeOrigin + performance.now()` at the
  * start of its perform/processor minus the producer's epoch timestamp carried
  * in the job.
  *
- *   node --import tsx test/bench/latency-worker.ts <kiq|bullmq> '<json WorkerConfig>'
+ *   node --import tsx test/bench/latency-worker.ts <kiq|bullmq|bee> '<json WorkerConfig>'
  *
  * Messages to the parent: `{ type: 'ready', identity? }` once the worker
  * waits for jobs; `{ type: 'samples', latencies, distinct }` at the Nth job;
@@ -12,6 +12,7 @@
  */
 import { Worker as BullWorker, type Job as BullJob } from 'bullmq';
 import { Kiq, defineWorker } from '../../src/index.js';
+import { beeConsumer } from './lib/bee.js';
 import { QUEUE, nowMs, silentLogger, type Target } from './lib/common.js';
 
 /** What the parent passes as the second argument. */
@@ -81,9 +82,21 @@ async function startBullmq(): Promise<() => Promise<void>> {
   return () => worker.close();
 }
 
+async function startBee(): Promise<() => Promise<void>> {
+  const queue = await beeConsumer(config.target);
+  queue.process(config.concurrency, async (job) => {
+    record(nowMs(), job.data.args[0], job.data.t0 ?? Number.NaN);
+  });
+  send({ type: 'ready' });
+  return () => queue.close();
+}
+
+const STARTERS: Record<string, () => Promise<() => Promise<void>>> = { kiq: startKiq, bullmq: startBullmq, bee: startBee };
+
 async function run(): Promise<void> {
-  if (system !== 'kiq' && system !== 'bullmq') throw new Error(`latency-worker: unknown system ${String(system)}`);
-  const stop = system === 'kiq' ? await startKiq() : await startBullmq();
+  const start = system === undefined ? undefined : STARTERS[system];
+  if (!start) throw new Error(`latency-worker: unknown system ${String(system)}`);
+  const stop = await start();
   process.on('message', (message) => {
     if (message !== 'stop') return;
     stop().then(

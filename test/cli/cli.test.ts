@@ -42,7 +42,7 @@ describe('kiq CLI: help, exit codes and errors', () => {
       expect(badUrl!.code).to.equal(2);
       expect(badUrl!.stderr).to.match(/^kiq stats: bad Redis URL "http:\/\/user:\*\*\*@example.com\/?": unsupported scheme "http" \(expected redis:\/\//);
       expect(unreachable!.code, describeRun(unreachable!)).to.equal(1);
-      expect(unreachable!.stderr).to.equal('kiq stats: cannot reach Redis at redis://:***@127.0.0.1:1/0: connection refused\n');
+      expect(unreachable!.stderr).to.equal('kiq stats: cannot reach Redis at redis://:***@127.0.0.1:1/0: connection refused (is redis-server running on that host and port?)\n');
       expect(mute!.code, describeRun(mute!)).to.equal(1);
       expect(mute!.stderr).to.equal(`kiq queues: cannot reach Redis at redis://127.0.0.1:${silentPort}/2: timed out after 2 s\n`);
       expect(mute!.ms).to.be.below(15_000);

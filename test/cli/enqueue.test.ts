@@ -47,7 +47,7 @@ describe('kiq enqueue', () => {
 
     expect(unreachable!.code).to.equal(1);
     expect(unreachable!.stdout).to.equal('');
-    expect(unreachable!.stderr).to.equal('kiq enqueue: cannot reach Redis at redis://127.0.0.1:1: connection refused\n');
+    expect(unreachable!.stderr).to.equal('kiq enqueue: cannot reach Redis at redis://127.0.0.1:1: connection refused (is redis-server running on that host and port?)\n');
   });
 
   it("-r: the job gets its worker's own queue, retry and expiry; -q and --retry override them; a class the modules lack exits 2", async () => {

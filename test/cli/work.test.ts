@@ -137,7 +137,7 @@ describe('kiq work', function () {
     expect(broken!.code).to.equal(1);
     expect(broken!.stderr).to.equal("kiq work: cannot load worker module 'test/cli/fixtures/broken.mjs': database config missing\n");
     expect(unreachable!.code).to.equal(1);
-    expect(unreachable!.stderr).to.equal('kiq work: cannot reach Redis at redis://127.0.0.1:1: connection refused\n');
+    expect(unreachable!.stderr).to.equal('kiq work: cannot reach Redis at redis://127.0.0.1:1: connection refused (is redis-server running on that host and port?)\n');
     for (const result of [missing, none, bad, broken, unreachable]) expect(result!.stdout).to.equal('');
   });
 });

@@ -88,6 +88,22 @@ describe('dashboard pages', () => {
     expect(detail.status).to.equal(200);
     expect(detail.text).to.include('app/jobs/hard.rb:12:in &#96;perform&#96;').and.include('RuntimeError: boom 7').and.include('Retry now').and.include('Kill');
     expect((await get(`${web.base}/retries/${encodeURIComponent(`${now}-nosuchjid`)}`)).status).to.equal(404);
+    expect((await get(`${web.base}/retries?filter=needlejob`)).text).to.include('1 matching').and.include('NeedleJob'); // case ignored
+  });
+
+  it('a filter shows at most 500 matches and links to search on from where it stopped', async () => {
+    const now = Date.now() / 1000;
+    const args: string[] = [];
+    for (let i = 0; i < 503; i++) args.push(String(now + i), JSON.stringify(sidekiqJob({ jid: `m${i}`, class: i % 2 === 0 ? 'EvenJob' : 'OddJob', error_message: `boom ${i}` })));
+    await redis.client.zadd('retry', ...args);
+    const first = await get(`${web.base}/retries?filter=EvenJob`); // 252 matches among 503
+    expect(first.text).to.include('252 matching').and.not.include('search on');
+    const capped = await get(`${web.base}/retries?filter=boom`);
+    expect(capped.text).to.include('500+ matching').and.include('stopped after 500 entries');
+    const on = /href="(\/retries\?filter=boom&amp;from=500)">search on<\/a>/.exec(capped.text)?.[1];
+    expect(on, 'search-on link').to.be.a('string');
+    const rest = await get(`${web.base}${on!.replace(/&amp;/g, '&')}`);
+    expect(rest.text).to.include('3 matching <q>boom</q> from entry 501').and.include('boom 500').and.include('boom 502').and.not.include('boom 499');
   });
 
   it('/scheduled, /dead and /morgue; Sidekiq 8 millisecond timestamps read as ms', async () => {

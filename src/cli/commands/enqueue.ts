@@ -12,7 +12,8 @@ import { HELP_OPTION, JSON_OPTION, REDIS_URL_OPTION, integerOption, parseCommand
 import { CliError, EXIT, UsageError, type Command } from '../command.js';
 import { isoTime, jsonOut } from '../format.js';
 import { loadWorkerModules } from '../load-workers.js';
-import { CONNECT_TIMEOUT_MS, redactUrl, resolveRedisUrl, withRedis } from '../redis.js';
+import { redactUrl } from '../../redis/redact-url.js';
+import { CONNECT_TIMEOUT_MS, resolveRedisUrl, withRedis } from '../redis.js';
 import type { Worker } from '../../worker.js';
 
 /** How long the jobs may take to reach Redis before the command gives up, ms. */

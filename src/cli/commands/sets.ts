@@ -6,12 +6,12 @@
  */
 import type { Admin } from '../../admin/admin.js';
 import type { JobSet } from '../../admin/job-set.js';
-import { displayClass, errorBacktrace } from '../../admin/job-record.js';
+import { errorBacktrace } from '../../admin/job-record.js';
 import { GONE, type SetEntry, type SetName } from '../../admin/sets.js';
 import { withAdmin } from '../admin.js';
 import { HELP_OPTION, JSON_OPTION, REDIS_URL_OPTION, closestName, integerOption, parseCommandArgs } from '../args.js';
 import { CliError, EXIT, NotFoundError, UsageError, type CliIo, type Command } from '../command.js';
-import { isoTime, prettyJson, rawValue, relative, table, truncate } from '../format.js';
+import { classLabel, isoTime, prettyJson, rawValue, relative, table, truncate } from '../format.js';
 import { resolveRedisUrl } from '../redis.js';
 
 /** How one set is presented. */
@@ -112,10 +112,6 @@ function entriesJson(entries: readonly SetEntry[]): string {
   return entries.length === 0 ? '[]\n' : `[\n${entries.map((e) => entryJson(e, '  ')).join(',\n')}\n]\n`;
 }
 
-function shownClass(entry: SetEntry): string {
-  return entry.job ? (displayClass(entry.job) ?? '-') : '(not a job)';
-}
-
 function errorText(entry: SetEntry): string {
   const job = entry.job;
   if (!job || (job.error_class === undefined && job.error_message === undefined)) return '-';
@@ -143,7 +139,7 @@ async function list(set: JobSet, view: SetView, limit: number, json: boolean, io
   const rows = entries.map((e) => [
     `${isoTime(e.score)} (${relative(e.score)})`,
     e.jid ?? '-',
-    shownClass(e),
+    classLabel(e.job),
     typeof e.job?.queue === 'string' ? e.job.queue : '-',
     ...(view.showError ? [typeof e.job?.retry_count === 'number' ? String(e.job.retry_count) : '-', errorText(e)] : []),
     e.job ? (rawValue(e.member, 'args') ?? '-') : truncate(e.member, 50),

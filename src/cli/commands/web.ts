@@ -10,7 +10,8 @@ import { createDashboard } from '../../web/handler.js';
 import { isLoopback } from '../../web/security.js';
 import { HELP_OPTION, REDIS_URL_OPTION, integerOption, parseCommandArgs } from '../args.js';
 import { CliError, EXIT, UsageError, type Command } from '../command.js';
-import { checkRedisUrl, redactUrl, resolveRedisUrl, withRedis } from '../redis.js';
+import { redactUrl } from '../../redis/redact-url.js';
+import { checkRedisUrl, resolveRedisUrl, withRedis } from '../redis.js';
 
 /** Default port (no other job dashboard uses it). */
 export const DEFAULT_WEB_PORT = 7433;

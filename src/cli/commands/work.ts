@@ -11,7 +11,8 @@ import { cliVersion as kiqVersion } from '../version.js';
 import { HELP_OPTION, REDIS_URL_OPTION, parseCommandArgs } from '../args.js';
 import { CliError, EXIT, UsageError, type CliIo, type Command } from '../command.js';
 import { loadWorkerModules } from '../load-workers.js';
-import { checkRedisUrl, connectRedis, redactUrl, resolveRedisUrl } from '../redis.js';
+import { redactUrl } from '../../redis/redact-url.js';
+import { checkRedisUrl, connectRedis, resolveRedisUrl } from '../redis.js';
 
 /** Concurrency of a `-q <queue>` given without one (Kiq's default queue has 25). */
 export const DEFAULT_CONCURRENCY = 25;

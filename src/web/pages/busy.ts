@@ -3,8 +3,10 @@
  * `/busy`: live processes (Ruby Sidekiq and Kiq alike) with their badges and
  * Quiet / Stop buttons, and the jobs running now, each list paged.
  */
+import type { JobHash } from '../../admin/job-record.js';
 import { listBusy, listProcesses } from '../../admin/processes.js';
-import { argsCell, badge, displayClass, href, num, pageNumber, pager, postForm, timeCell } from '../components.js';
+import { classLabel } from '../../cli/format.js';
+import { argsCell, badge, href, num, pageNumber, pager, postForm, timeCell } from '../components.js';
 import type { PageContext, PageResult } from '../context.js';
 import { html } from '../html.js';
 
@@ -40,7 +42,7 @@ ${pager(ctx, processes.length, pPage, { jobs_page: String(jPage) })}
 <h2 id="jobs">Jobs running <small>${num(jobs.length)}</small></h2>
 <table><thead><tr><th>process</th><th>thread</th><th>queue</th><th>class</th><th>args</th><th>jid</th><th>started</th></tr></thead><tbody>
 ${shownJobs.map(
-  (j) => html`<tr><td><small>${j.identity}</small></td><td><small>${j.thread}</small></td><td><a href="${href(ctx, `/queues/${encodeURIComponent(j.queue ?? '')}`)}">${j.queue ?? '-'}</a></td><td>${displayClass(j.payload as Record<string, unknown> | undefined)}</td><td>${argsCell(j.args)}</td><td><code>${j.jid ?? '-'}</code></td><td>${timeCell(j.runAt, ctx.nowMs)}</td></tr>`,
+  (j) => html`<tr><td><small>${j.identity}</small></td><td><small>${j.thread}</small></td><td><a href="${href(ctx, `/queues/${encodeURIComponent(j.queue ?? '')}`)}">${j.queue ?? '-'}</a></td><td>${classLabel(typeof j.payload === 'object' && j.payload !== null ? (j.payload as JobHash) : undefined)}</td><td>${argsCell(j.args)}</td><td><code>${j.jid ?? '-'}</code></td><td>${timeCell(j.runAt, ctx.nowMs)}</td></tr>`,
 )}
 ${jobs.length === 0 ? html`<tr><td colspan="7" class="empty">nothing running</td></tr>` : ''}
 </tbody></table>

@@ -1,11 +1,11 @@
 /**
  * @internal
  * `/metrics`: per class, processed, failed, total and mean run time over a
- * chosen period, from Sidekiq 7.x/8.x metrics keys (src/web/data/metrics.ts).
+ * chosen period, from the Sidekiq 7.x/8.x metrics keys (src/admin/metrics.ts).
  */
+import { readMetrics } from '../../admin/metrics.js';
 import { href, num } from '../components.js';
 import type { PageContext, PageResult } from '../context.js';
-import { readMetrics } from '../data/metrics.js';
 import { html } from '../html.js';
 
 /** Periods offered: minutes, label. */
@@ -28,9 +28,9 @@ export async function metricsPage(ctx: PageContext): Promise<PageResult> {
   const rows = await readMetrics(ctx.redis, period, ctx.nowMs);
   const body = html`<p class="periods">${PERIODS.map(([m, label]) => (m === period ? html`<b>${label}</b> ` : html`<a href="${href(ctx, '/metrics', { period: m })}">${label}</a> `))}</p>
 <table class="metrics"><thead><tr><th>class</th><th class="num">processed</th><th class="num">failed</th><th class="num">total time</th><th class="num">mean time</th></tr></thead><tbody>
-${rows.map((r) => html`<tr><td>${r.klass}</td><td class="num">${num(r.processed)}</td><td class="num">${num(r.failed)}</td><td class="num">${ms(r.totalMs)}</td><td class="num">${ms(r.meanMs)}</td></tr>`)}
+${rows.map((r) => html`<tr><td>${r.class}</td><td class="num">${num(r.processed)}</td><td class="num">${num(r.failed)}</td><td class="num">${ms(r.totalMs)}</td><td class="num">${ms(r.meanMs)}</td></tr>`)}
 ${rows.length === 0 ? html`<tr><td colspan="5" class="empty">no metrics in this period</td></tr>` : ''}
 </tbody></table>
-<p class="hint">Read from the per-minute and per-10-minute metrics hashes Sidekiq 7 and 8 servers write (<code>j|…</code>); times are of successful executions. Periods over 8 hours use Sidekiq 8's 10-minute buckets.</p>`;
+<p class="hint">Read from the per-minute and per-10-minute metrics hashes Kiq and Sidekiq 7 and 8 servers write (<code>j|…</code>); times are of successful executions. Periods over 8 hours use Sidekiq 8's 10-minute buckets.</p>`;
   return { title: 'Metrics', body };
 }

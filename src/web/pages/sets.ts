@@ -5,14 +5,14 @@
  * `/<set>/<score>-<jid>`: one entry with its payload pretty-printed, its
  * error and decoded backtrace, and the actions Sidekiq's Web UI offers there.
  */
-import type { SetEntry, SetName } from '../../admin/sets.js';
-import { isoTime, prettyJson, truncate } from '../../cli/format.js';
+import { filterEntries } from '../../admin/filter.js';
+import { errorBacktrace } from '../../admin/job-record.js';
+import { keyEntries, listEntries, type ScoreOrder, type SetEntry, type SetName } from '../../admin/sets.js';
+import { classLabel, isoTime, prettyJson, truncate } from '../../cli/format.js';
 import { readTimestamp } from '../../job/timestamp.js';
 import { DEAD, RETRY, SCHEDULE } from '../../redis/keys.js';
-import { argsCell, displayClass, href, notice, num, pageNumber, pager, postForm, seg, timeCell } from '../components.js';
+import { argsCell, href, notice, num, pageNumber, pager, postForm, seg, timeCell } from '../components.js';
 import { HttpError, type PageContext, type PageResult } from '../context.js';
-import { decodeBacktrace } from '../data/backtrace.js';
-import { entriesByKey, filterSet, setPage, type SortOrder } from '../data/set-page.js';
 import { html, type Html } from '../html.js';
 
 /** What an entry of a set may be asked to do. */
@@ -27,7 +27,7 @@ export interface SetView {
   /** Header of the score column. */
   readonly when: string;
   /** The Web UI's default order. */
-  readonly order: SortOrder;
+  readonly order: ScoreOrder;
   readonly showError: boolean;
   /** Actions per entry and in bulk, as Sidekiq's Web UI offers them on this page. */
   readonly actions: readonly EntryAction[];
@@ -43,6 +43,9 @@ export const SET_VIEWS: Readonly<Record<string, SetView>> = {
   morgue: { ...DEAD_VIEW, path: '/morgue' },
 };
 
+/** A filter shows at most this many matches; `from` goes on where it stopped. */
+export const FILTER_LIMIT = 500;
+
 const LABELS: Record<EntryAction, string> = { retry: 'Retry now', add: 'Add to queue', kill: 'Kill', delete: 'Delete' };
 
 function errorText(job: Readonly<Record<string, unknown>> | undefined): string {
@@ -56,29 +59,31 @@ function entryHref(ctx: PageContext, view: SetView, entry: SetEntry): string {
 
 function row(ctx: PageContext, view: SetView, e: SetEntry): Html {
   return html`<tr><td>${ctx.readOnly ? '' : html`<input type="checkbox" name="key" value="${e.key}" form="bulk" aria-label="select ${e.jid ?? e.key}">`}</td>
-<td><a href="${entryHref(ctx, view, e)}">${timeCell(e.score, ctx.nowMs)}</a></td><td>${typeof e.job?.queue === 'string' ? e.job.queue : '-'}</td><td>${displayClass(e.job)}</td><td>${e.job ? argsCell(e.job.args) : html`<code>${truncate(e.member, 120)}</code>`}</td>
+<td><a href="${entryHref(ctx, view, e)}">${timeCell(e.score, ctx.nowMs)}</a></td><td>${typeof e.job?.queue === 'string' ? e.job.queue : '-'}</td><td>${classLabel(e.job)}</td><td>${e.job ? argsCell(e.job.args) : html`<code>${truncate(e.member, 120)}</code>`}</td>
 ${view.showError ? html`<td class="num">${typeof e.job?.retry_count === 'number' ? e.job.retry_count : '-'}</td><td class="error">${truncate(errorText(e.job), 200)}</td>` : ''}</tr>`;
 }
 
 /** A set's page. */
 export async function setListPage(ctx: PageContext, view: SetView): Promise<PageResult> {
-  const order: SortOrder = ctx.query.get('order') === 'asc' ? 'asc' : ctx.query.get('order') === 'desc' ? 'desc' : view.order;
+  const order: ScoreOrder = ctx.query.get('order') === 'asc' ? 'asc' : ctx.query.get('order') === 'desc' ? 'desc' : view.order;
   const filter = ctx.query.get('filter') ?? '';
   const page = pageNumber(ctx);
+  const from = pageNumber(ctx, 'from', 0); // the rank a filter reads from
   let entries: SetEntry[];
   let total: number;
   let info: Html;
   if (filter !== '') {
-    const found = await filterSet(ctx.redis, view.set, filter, order);
+    const found = await filterEntries(ctx.redis, view.set, { text: filter }, { order, offset: from, limit: FILTER_LIMIT });
     total = found.entries.length;
     entries = found.entries.slice((page - 1) * ctx.pageSize, page * ctx.pageSize);
-    info = html`<p>${num(total)}${found.truncated ? '+' : ''} matching <q>${filter}</q>${found.truncated ? ' (showing the first ones found; refine the filter)' : ''} · <a href="${href(ctx, view.path)}">clear filter</a></p>`;
+    const more = found.next === undefined ? '' : html` (stopped after ${num(found.scanned)} entries: <a href="${href(ctx, view.path, { filter, order: order === view.order ? undefined : order, from: found.next })}">search on</a> or refine the filter)`;
+    info = html`<p>${num(total)}${more ? '+' : ''} matching <q>${filter}</q>${from > 0 ? ` from entry ${num(from + 1)}` : ''}${more} · <a href="${href(ctx, view.path)}">clear filter</a></p>`;
   } else {
-    ({ entries, total } = await setPage(ctx.redis, view.set, { offset: (page - 1) * ctx.pageSize, limit: ctx.pageSize, order }));
+    ({ entries, total } = await listEntries(ctx.redis, view.set, { offset: (page - 1) * ctx.pageSize, limit: ctx.pageSize, order }));
     info = html`<p>${num(total)} entries</p>`;
   }
-  const other: SortOrder = order === 'asc' ? 'desc' : 'asc';
-  const params = { filter: filter || undefined, order: order === view.order ? undefined : order };
+  const other: ScoreOrder = order === 'asc' ? 'desc' : 'asc';
+  const params = { filter: filter || undefined, order: order === view.order ? undefined : order, from: filter && from > 0 ? String(from) : undefined };
   const body = html`${notice(ctx)}
 <form class="filter" method="get" action="${href(ctx, view.path)}"><input type="search" name="filter" value="${filter}" placeholder="filter: class, jid, argument, error" aria-label="filter"><input type="hidden" name="order" value="${order}"><button type="submit" class="btn plain">Filter</button></form>
 ${info}
@@ -99,10 +104,10 @@ ${pager(ctx, total, page, params)}`;
 
 /** One entry's page. */
 export async function setEntryPage(ctx: PageContext, view: SetView, key: string): Promise<PageResult> {
-  const [entry] = await entriesByKey(ctx.redis, view.set, key);
+  const [entry] = await keyEntries(ctx.redis, view.set, key);
   if (!entry) throw new HttpError(404, `no entry ${key} in ${view.set} (it was retried, moved or deleted)`);
   const job = entry.job;
-  const backtrace = decodeBacktrace(job);
+  const backtrace = errorBacktrace(job);
   const field = (label: string, value: Html | string | number | undefined) => html`<tr><th>${label}</th><td>${value ?? '-'}</td></tr>`;
   const at = (name: string) => {
     const sec = readTimestamp(job?.[name]);
@@ -113,7 +118,7 @@ export async function setEntryPage(ctx: PageContext, view: SetView, key: string)
 <table class="kv"><tbody>
 ${field(view.when, html`${isoTime(entry.score)} (${timeCell(entry.score, ctx.nowMs)})`)}
 ${field('queue', typeof job?.queue === 'string' ? job.queue : undefined)}
-${field('class', displayClass(job))}
+${field('class', classLabel(job))}
 ${field('jid', entry.jid)}
 ${field('args', job ? argsCell(job.args) : undefined)}
 ${field('created', at('created_at'))}
@@ -123,5 +128,5 @@ ${view.showError ? [field('retry count', typeof job?.retry_count === 'number' ? 
 ${view.showError && job?.error_class !== undefined ? html`<h2>Error</h2><pre class="error">${errorText(job)}</pre>` : ''}
 ${backtrace ? html`<h2>Backtrace</h2><pre class="backtrace">${backtrace.join('\n')}</pre>` : ''}
 <h2>Payload</h2><pre class="payload">${job ? prettyJson(entry.member) : entry.member}</pre>`;
-  return { title: `${displayClass(job)} ${entry.jid ?? ''}`, body };
+  return { title: `${classLabel(job)} ${entry.jid ?? ''}`, body };
 }

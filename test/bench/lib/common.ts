@@ -1,6 +1,6 @@
 /**
  * Shared machinery of the benchmarks in test/bench (see the method notes in
- * enqueue.bench.ts and /work/shared/bench/ANCHORS.md): one Redis for every
+ * enqueue.bench.ts): one Redis for every
  * suite (our own redis-server unless REDIS_URL), shared-host noise control,
  * median-of-N interleaved runs with FLUSHDB before each, Markdown tables, and
  * the final JSON lines.
@@ -8,6 +8,8 @@
  * Environment (all optional):
  *   REDIS_URL          use that Redis instead of starting one (its DB is FLUSHed!)
  *   BENCH_REPS         runs per system per case (3)
+ *   BENCH_SCALE        factor on every default job count (1), e.g. 0.05 for a smoke run;
+ *                      an explicit BENCH_*_JOBS wins
  *   BENCH_ONLY         comma list of systems to run (suite-specific names, e.g. kiq,bullmq)
  *   BENCH_QUIET=0      no noise control
  *   BENCH_QUIET_WAIT   most seconds to wait for a quiet host before one run (60)
@@ -27,7 +29,7 @@ import { startRedisServer, type RedisServer } from '../../support/redis-server.j
 export const QUEUE = 'bench';
 export const QUEUE_KEY = `queue:${QUEUE}`;
 export const CLASS = 'BenchJob';
-/** The anchors' payload: args `[i, PAD]` for every system. */
+/** The payload of every system's jobs: args `[i, PAD]`. */
 export const PAD = 'bench-payload-abcdefghijklmnopqrstuvwxyz';
 
 export class VerificationError extends Error {}
@@ -38,6 +40,20 @@ export function positiveInt(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+/** BENCH_SCALE: a positive factor on default job counts. */
+const SCALE = (() => {
+  const raw = process.env.BENCH_SCALE;
+  if (raw === undefined || raw === '') return 1;
+  const value = Number(raw);
+  if (!(value > 0) || !Number.isFinite(value)) throw new Error(`BENCH_SCALE must be a positive number, got ${JSON.stringify(raw)}`);
+  return value;
+})();
+
+/** A job count: env `name` if set, else `fallback` × BENCH_SCALE (at least `floor`). */
+export function jobCount(name: string, fallback: number, floor = 10): number {
+  return positiveInt(name, Math.max(floor, Math.round(fallback * SCALE)));
 }
 
 export const REPS = positiveInt('BENCH_REPS', 3);
@@ -63,7 +79,7 @@ function overBudget(): boolean {
 }
 
 /** Every system name any suite knows (BENCH_ONLY values). */
-const EVERY_SYSTEM: readonly string[] = ['kiq', 'kiq-no-metrics', 'kiq-spool', 'kiq-always', 'raw', 'bullmq'];
+const EVERY_SYSTEM: readonly string[] = ['kiq', 'kiq-no-metrics', 'kiq-spool', 'kiq-always', 'raw', 'bullmq', 'bee', 'sidekiq'];
 
 /**
  * The systems BENCH_ONLY picks out of `known` (all of them when unset).
@@ -148,7 +164,7 @@ export async function redisSnapshot(admin: Redis): Promise<RedisSnapshot> {
   return { cpu, calls, lua };
 }
 
-/** Wall-clock epoch milliseconds with sub-millisecond resolution, comparable across processes (the anchors' nowMs). */
+/** Wall-clock epoch milliseconds with sub-millisecond resolution, comparable across processes. */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
@@ -160,22 +176,34 @@ interface Jiffies {
   readonly ours: number;
 }
 
-/** Reads /proc/stat and our pids' utime+stime; `undefined` where /proc (or one of the pids) is missing. */
+/**
+ * Reads /proc/stat and our pids' utime+stime, plus this process's reaped
+ * children (cutime+cstime): a child that exits during a window moves its CPU
+ * there, so it still counts as ours. A pid already gone is skipped.
+ * `undefined` where /proc is missing.
+ */
 function jiffies(ownPids: readonly number[]): Jiffies | undefined {
+  let cpu: number[];
   try {
-    const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = cpu;
-    const busy = user + nice + system + irq + softirq + steal;
-    let ours = 0;
-    for (const pid of ownPids) {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ours += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-    }
-    return { busy, total: busy + idle + iowait, ours };
+    cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
   } catch {
     return undefined;
   }
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = cpu;
+  const busy = user + nice + system + irq + softirq + steal;
+  let ours = 0;
+  for (const pid of ownPids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited and reaped: its CPU is in our cutime now (or it was never ours to reap)
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ours += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    if (pid === process.pid) ours += Number(fields[13]) + Number(fields[14]); // cutime, cstime (16 and 17)
+  }
+  return { busy, total: busy + idle + iowait, ours };
 }
 
 /** Share of the machine used by processes other than ours between two readings. */
@@ -209,7 +237,7 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** The anchors' percentile: the ceil(p% · n)-th smallest sample. */
+/** Nearest-rank percentile: the ceil(p% · n)-th smallest sample. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -233,6 +261,12 @@ export function table(header: readonly string[], rows: readonly (readonly string
 export function ratioLine(label: string, value: number | null, target: number): string {
   if (value === null || !Number.isFinite(value)) return `- ${label}: n/a (not measured in this run)`;
   return `- ${label}: ${value.toFixed(2)}× (target ≥ ${target}×): ${value >= target ? 'MET' : 'MISSED'}`;
+}
+
+/** "- label: 1.23× (no target)" for a ratio shown for comparison only. */
+export function infoRatioLine(label: string, value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return `- ${label}: n/a (not measured in this run)`;
+  return `- ${label}: ${value.toFixed(2)}× (no target)`;
 }
 
 export const silentLogger = {
@@ -379,9 +413,10 @@ export async function interleaved<S extends string, R>(
     }
   }
   await env.admin.flushdb();
-  const foreigns = [...samples.values()].flat().map((s) => s.foreign);
+  const foreigns = [...samples.values()].flat().map((s) => s.foreign).filter(Number.isFinite);
   const noise = QUIET
-    ? `foreign CPU during kept runs' timed sections: max ${pct(Math.max(...foreigns))}; ${discarded} noisy run(s) discarded and rerun`
+    ? `foreign CPU during kept runs' timed sections: max ${foreigns.length > 0 ? pct(Math.max(...foreigns)) : 'n/a'}` +
+      ` (${foreigns.length} of ${[...samples.values()].flat().length} runs measured); ${discarded} noisy run(s) discarded and rerun`
     : 'noise control off (BENCH_QUIET=0)';
   return { samples, noise };
 }
