@@ -8,6 +8,7 @@ import { ManualClock } from '../../src/clock.js';
 import { ScriptError } from '../../src/errors.js';
 import { OutageLog, ProblemBoard, REPEAT_PERMANENT_MS } from '../../src/redis/outage-log.js';
 import { describeRedisError } from '../../src/redis/redis-error.js';
+import { loadScripts } from '../../src/redis/scripts.js';
 import { silent } from '../support/logger.js';
 
 const OFFLINE = new Error("Stream isn't writeable and enableOfflineQueue options is false");
@@ -76,7 +77,9 @@ describe('describeRedisError', () => {
   });
 
   it('finds the denied command inside a script from the script line Redis names', () => {
-    const inner = new ReplyError("ERR The user executing the script can't run this command or subcommand script: 922b75, on @user_script:29.");
+    // the line of fetch-jobs.lua that calls LMOVE, read from the script so an edit above it does not break the test
+    const line = loadScripts().find((script) => script.name === 'fetch-jobs')!.lua.split('\n').findIndex((text) => text.includes("redis.call('LMOVE'")) + 1;
+    const inner = new ReplyError(`ERR The user executing the script can't run this command or subcommand script: 922b75, on @user_script:${line}.`);
     const error = new ScriptError('fetch-jobs', inner.message, { cause: inner });
     expect(describeRedisError(error)).to.include({ message: 'the Redis user may not run LMOVE (ACL, inside script fetch-jobs)', permanent: true });
   });
