@@ -18,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Harness } from './lib/harness.js';
 import type { KiqProcess } from './lib/kiq-process.js';
 import { settle } from './lib/ledger.js';
-import type { Figures } from './lib/report.js';
+import { seconds, type Figures } from './lib/report.js';
 
 /** One ACL or authentication fault. */
 export type AclCase = 'no-lmove' | 'no-eval' | 'no-multi' | 'wrong-password';
@@ -107,8 +107,8 @@ export async function aclFaults(o: AclOptions): Promise<Figures> {
     const failures: string[] = [];
     const extra: Record<string, string> = {};
     for (const [c, x] of outcomes) {
-      const loud = x.loudMs === undefined ? 'silent' : `loud@${(x.loudMs / 1000).toFixed(1)}s`;
-      const recovered = Number.isFinite(x.recoverMs) ? `recovered@${(x.recoverMs / 1000).toFixed(1)}s${x.restarted ? '(restarted)' : ''}` : 'never-recovered';
+      const loud = x.loudMs === undefined ? 'silent' : `loud@${seconds(x.loudMs)}`;
+      const recovered = Number.isFinite(x.recoverMs) ? `recovered@${seconds(x.recoverMs)}${x.restarted ? '(restarted)' : ''}` : 'never-recovered';
       extra[c] = `${loud},${recovered}`;
       if (x.loudMs === undefined) {
         const said = x.said === undefined ? 'nothing at all' : JSON.stringify(x.said.slice(0, 160));

@@ -2,9 +2,9 @@
  * Scenario: a kill -9 storm. Several Kiq servers with default options share
  * one queue; jobs arrive throughout (from Node's `kiq.enqueue` and from Ruby's
  * `Sidekiq::Client.push`); the driver SIGKILLs a server again and again
- * (every fourth kill the leader, when there is one) and restarts each at
- * once, with a fresh identity or, with `fixedIdentity`, the same one (a pod
- * name).
+ * (every fourth kill the leader, when there is one), each while it holds a
+ * job if it gets one within 5 s, and restarts each at once, with a fresh
+ * identity or, with `fixedIdentity`, the same one (a pod name).
  *
  * Right after each kill the driver reads the dead process's private list:
  * those jobs (its orphans) must run again. "resume" is the longest time from
@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Harness } from './lib/harness.js';
 import type { KiqProcess } from './lib/kiq-process.js';
 import { settle } from './lib/ledger.js';
-import type { Figures } from './lib/report.js';
+import { seconds, type Figures } from './lib/report.js';
 import { pushFromRuby } from './lib/ruby-push.js';
 
 /** Sizes and bounds of a storm. */
@@ -81,9 +81,12 @@ export async function killStorm(o: KillStormOptions): Promise<Figures> {
       const slot = leader >= 0 ? leader : k % o.servers;
       const victim = slots[slot]!;
       await victim.ready();
+      const privateList = `queue:sq|${victim.identity}|${QUEUE}`;
+      // kill it busy: wait (a few seconds at most) until it holds a job
+      for (const until = Date.now() + 5_000; Date.now() < until && (await h.admin().llen(privateList)) === 0; ) await sleep(10);
       await victim.kill();
       const at = Date.now();
-      const held = await h.admin().lrange(`queue:sq|${victim.identity}|${QUEUE}`, 0, -1);
+      const held = await h.admin().lrange(privateList, 0, -1);
       kills.push({ at, orphans: held.map((raw) => String((JSON.parse(raw) as { args: unknown[] }).args[0])) });
       slots[slot] = spawn(slot);
       const batch = Math.ceil((nodeJobs - upFront) / o.kills);
@@ -102,7 +105,7 @@ export async function killStorm(o: KillStormOptions): Promise<Figures> {
     const failures: string[] = [];
     if (worst !== undefined && worst > o.recoveryLimitMs) {
       const late = recoveries.filter((ms) => ms > o.recoveryLimitMs).length;
-      failures.push(`${late} orphan(s) ran again later than ${o.recoveryLimitMs / 1000} s after their kill (worst ${Number.isFinite(worst) ? `${(worst / 1000).toFixed(1)} s` : 'never'})`);
+      failures.push(`${late} orphan(s) ran again later than ${o.recoveryLimitMs / 1000} s after their kill (worst ${seconds(worst)})`);
     }
     if (kills.every((k) => k.orphans.length === 0)) failures.push('no kill caught a job in flight: the storm proved nothing');
     return h.figures({
@@ -117,7 +120,7 @@ export async function killStorm(o: KillStormOptions): Promise<Figures> {
         jobs: h.ledger.expected,
         ruby: o.rubyJobs,
         orphans: recoveries.length,
-        ...(recoveries.length > 0 ? { recovery_p50: `${(median(recoveries) / 1000).toFixed(1)}s` } : {}),
+        ...(recoveries.length > 0 ? { recovery_p50: seconds(median(recoveries)) } : {}),
       },
       failures,
     });

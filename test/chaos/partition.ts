@@ -19,7 +19,7 @@ import type { KiqProcess } from './lib/kiq-process.js';
 import { leadershipOverlaps, leadershipTerms } from './lib/leadership.js';
 import { settle } from './lib/ledger.js';
 import { TcpProxy } from './lib/proxy.js';
-import type { Figures } from './lib/report.js';
+import { seconds, type Figures } from './lib/report.js';
 
 /** One partition: how, of whom, for how long (ms). */
 export interface Partition {
@@ -111,7 +111,7 @@ export async function partitions(o: PartitionOptions): Promise<Figures> {
     const stuck = await settle(h.admin(), o.settleMs);
     const overlaps = leadershipOverlaps(servers);
     const failures = [...overlaps];
-    if (worst > o.resumeLimitMs) failures.push(`a partitioned server resumed ${Number.isFinite(worst) ? `${(worst / 1000).toFixed(1)} s` : 'never'} after the heal (limit ${o.resumeLimitMs / 1000} s)`);
+    if (worst > o.resumeLimitMs) failures.push(`a partitioned server resumed ${seconds(worst)} after the heal (limit ${o.resumeLimitMs / 1000} s)`);
     if (blackholeLogged === false) failures.push(`a ${o.blackholeMs / 1000} s blackhole between the leader and Redis was never logged`);
     return h.figures({
       scenario: 'partition (tcp proxy: stall, drop)',

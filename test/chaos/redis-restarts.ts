@@ -14,7 +14,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Harness } from './lib/harness.js';
 import { settle } from './lib/ledger.js';
-import type { Figures } from './lib/report.js';
+import { seconds, type Figures } from './lib/report.js';
 
 /** Sizes and bounds of the run. */
 export interface RedisRestartOptions {
@@ -69,7 +69,7 @@ export async function redisRestarts(o: RedisRestartOptions): Promise<Figures> {
     const worst = Math.max(...resumes);
     const stuck = await settle(h.admin(), o.settleMs);
     const failures: string[] = [];
-    if (worst > o.resumeLimitMs) failures.push(`a server resumed ${Number.isFinite(worst) ? `${(worst / 1000).toFixed(1)} s` : 'never'} after Redis came back (limit ${o.resumeLimitMs / 1000} s)`);
+    if (worst > o.resumeLimitMs) failures.push(`a server resumed ${seconds(worst)} after Redis came back (limit ${o.resumeLimitMs / 1000} s)`);
     if (producing) failures.push('the producer did not finish');
     return h.figures({
       scenario: 'redis-restarts (AOF, appendfsync always)',

@@ -25,7 +25,8 @@ export interface Figures {
   readonly failures: readonly string[];
 }
 
-const seconds = (ms: number | undefined, missing = 'never'): string =>
+/** `12.3s`; `never` for Infinity; `missing` for undefined. */
+export const seconds = (ms: number | undefined, missing = 'never'): string =>
   ms === undefined ? missing : Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)}s` : 'never';
 
 /** `scenario: lost=0 duplicated=3 stuck=0 drain=12.3s resume=1.2s rss=120MB k=v … OK|FAIL (why; …)` */
@@ -49,7 +50,7 @@ export function formatFigures(f: Figures): string {
 export function commonFailures(f: Pick<Figures, 'lost' | 'stuck' | 'drainMs'>): string[] {
   const out: string[] = [];
   if (f.lost > 0) out.push(`${f.lost} job(s) lost`);
-  if (f.stuck > 0) out.push(`${f.stuck} job(s) stuck in private lists of live processes`);
+  if (f.stuck > 0) out.push(`${f.stuck} job(s) still in private lists after the settle window`);
   if (f.drainMs === undefined && f.lost === 0) out.push('did not drain');
   return out;
 }

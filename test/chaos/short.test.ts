@@ -1,0 +1,129 @@
+/**
+ * The fault suite of issue 9 in short (test/chaos/*.ts at small sizes; the
+ * full run is `npm run chaos`): real Kiq server processes, a real
+ * `redis-server` of each scenario's own, real SIGKILLs, SIGTERMs to Redis,
+ * TCP partitions and ACL denials. Each case asserts the scenario's end state
+ * (no job lost, none stuck in a live process's private list, bounds met,
+ * the cause logged) and prints its line of figures.
+ *
+ * Cases that fail on today's code because of a defect listed in issue 9 are
+ * skipped with the defect's number; un-skip them when the fix is merged.
+ */
+import { expect } from 'chai';
+import { hasSidekiq } from '../interop/sidekiq.js';
+import { failOnUncaught } from '../support/uncaught.js';
+import { aclFaults, type AclCase } from './acl.js';
+import { hostilePayloads } from './hostile.js';
+import { killStorm } from './kill-storm.js';
+import { killAll } from './lib/kiq-process.js';
+import { formatFigures, type Figures } from './lib/report.js';
+import { partitions } from './partition.js';
+import { redisRestarts } from './redis-restarts.js';
+import { ALL_AWKWARD, ALL_HOSTILE, RECOVERY_LIMIT_MS } from './scenarios.js';
+
+/** Print the figures, then require a clean end state (the message is the line). */
+function expectClean(figures: Figures): void {
+  const line = formatFigures(figures);
+  console.log(`      ${line}`);
+  expect(figures.failures, line).to.deep.equal([]);
+}
+
+const acl = (c: AclCase) => aclFaults({ cases: [c], jobs: 10, loudWithinMs: 10_000, recoverWithinMs: RECOVERY_LIMIT_MS, settleMs: 3_000 });
+
+describe('Fault suite, short (issue 9; full run: npm run chaos)', function () {
+  this.timeout(120_000);
+  failOnUncaught(); // the driver's own enqueue-only Kiq and proxies run in this process
+  afterEach(killAll);
+
+  // Issue 9, "Faster, bounded recovery": a SIGKILLed server's jobs run again after 62–76 s today (limit 30 s)
+  it.skip('kill -9 of servers under load: no job lost, orphans run again within 30 s with default options', async () => {
+    expectClean(
+      await killStorm({
+        servers: 3, kills: 2, jobs: 1_000, rubyJobs: hasSidekiq() ? 100 : 0, concurrency: 10, jobMs: 100,
+        fixedIdentity: false, recoveryLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 45_000, settleMs: 10_000,
+      }),
+    );
+  });
+
+  // Issue 9, defect 4: a server restarted with its fixed identity never takes back its predecessor's private list
+  it.skip('kill -9 and restart with the same fixed identity: the restarted process takes its private list back', async () => {
+    expectClean(
+      await killStorm({
+        servers: 2, kills: 1, jobs: 600, rubyJobs: 0, concurrency: 10, jobMs: 100,
+        fixedIdentity: true, recoveryLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 45_000, settleMs: 10_000,
+      }),
+    );
+  });
+
+  // Issue 9, defect 1: a move/ack applied by Redis whose reply was cut by the SIGTERM strands the job (intermittent)
+  it.skip('Redis restarts (AOF, appendfsync always) under a live client and 2 servers: nothing lost or stuck', async () => {
+    expectClean(
+      await redisRestarts({
+        servers: 2, restarts: 2, jobs: 2_000, concurrency: 10, jobMs: 2, upMs: 2_000, downMs: 500,
+        resumeLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 30_000, settleMs: 5_000,
+      }),
+    );
+  });
+
+  it('hostile payloads that Kiq handles today (not JSON, bad shapes, huge) among valid jobs: all dead, valid ones once', async () => {
+    expectClean(
+      await hostilePayloads({
+        servers: 2, hostile: 300, hostileKinds: ['not-json', 'bad-shape', 'not-json', 'bad-shape', 'huge'], valid: 300,
+        awkward: 30, awkwardKinds: ['plain', 'plain', 'huge'], sidekiqDeadSet: true, drainTimeoutMs: 30_000, settleMs: 5_000,
+      }),
+    );
+  });
+
+  // Issue 9, defects 2 (invalid UTF-8 never acked), 5 (non-object JSON in dead breaks Sidekiq's DeadSet) and
+  // 6 (scheduled/retry jobs nested deeper than 1,000 levels go to dead)
+  it.skip('hostile payloads of every kind (also non-objects, invalid UTF-8, deep nesting) among valid jobs', async () => {
+    expectClean(
+      await hostilePayloads({
+        servers: 2, hostile: 600, hostileKinds: ALL_HOSTILE, valid: 300, awkward: 120, awkwardKinds: ALL_AWKWARD,
+        sidekiqDeadSet: true, drainTimeoutMs: 30_000, settleMs: 5_000,
+      }),
+    );
+  });
+
+  it('TCP partitions (stall, drop) of the leader and a follower: leadership never overlaps, no job lost', async () => {
+    expectClean(
+      await partitions({
+        servers: 3, leaderTtl: 1_000, gapMs: 1_500, blackholeMs: 0, rate: 200, concurrency: 5, jobMs: 10,
+        partitions: [
+          { mode: 'stall', target: 'leader', ms: 2_500 },
+          { mode: 'drop', target: 'follower', ms: 2_000 },
+        ],
+        resumeLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 30_000, settleMs: 5_000,
+      }),
+    );
+  });
+
+  // Issue 9, defect 8: a blackholed connection (no RST) is never timed out or logged
+  it.skip('a 15 s blackhole between the leader and Redis is logged before it heals, and nothing is lost', async () => {
+    expectClean(
+      await partitions({
+        servers: 2, leaderTtl: 1_000, gapMs: 1_500, blackholeMs: 15_000, rate: 100, concurrency: 5, jobMs: 10, partitions: [],
+        resumeLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 30_000, settleMs: 5_000,
+      }),
+    );
+  });
+
+  it('ACL without EVAL: the denial is logged, and jobs run once it is lifted', async () => {
+    expectClean(await acl('no-eval'));
+  });
+
+  // Issue 9, defect 3: a fetch denied by the ACL (NOPERM on LMOVE) is silent
+  it.skip('ACL without LMOVE: the denial is logged, and jobs run once it is lifted', async () => {
+    expectClean(await acl('no-lmove'));
+  });
+
+  // Issue 9, defect 8: start() says "ERR EXEC without MULTI" instead of naming the denied MULTI
+  it.skip('ACL without MULTI: the denied command is named, and jobs run once it is lifted', async () => {
+    expectClean(await acl('no-multi'));
+  });
+
+  // Issue 9, defect 8: start() says "unable to reach Redis … Connection is closed" instead of authentication failed
+  it.skip('wrong password: start() says authentication failed with the cause, and jobs run with the right one', async () => {
+    expectClean(await acl('wrong-password'));
+  });
+});
