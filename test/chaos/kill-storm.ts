@@ -68,15 +68,21 @@ export async function killStorm(o: KillStormOptions): Promise<Figures> {
 
     const started = Date.now();
     const ruby = o.rubyJobs > 0 ? pushFromRuby(h.url(), 'r', o.rubyJobs, QUEUE).then((ids) => h.ledger.expect(ids)) : Promise.resolve();
-    // a quarter up front, the rest spread over the kills, so every kill hits busy servers
+    // one batch up front, then one before each kill, so every kill hits busy servers
     const nodeJobs = o.jobs - o.rubyJobs;
-    const upFront = Math.ceil(nodeJobs / 4);
-    await h.enqueue('n', upFront, QUEUE);
-    let enqueued = upFront;
+    const batch = Math.ceil(nodeJobs / (o.kills + 1));
+    let enqueued = 0;
+    const enqueueBatch = async () => {
+      const count = Math.min(batch, nodeJobs - enqueued);
+      await h.enqueue('n', count, QUEUE, enqueued);
+      enqueued += count;
+    };
+    await enqueueBatch();
 
     const kills: Kill[] = [];
     for (let k = 0; k < o.kills; k += 1) {
-      await sleep(300 + Math.random() * 600);
+      await enqueueBatch();
+      await sleep(100 + Math.random() * 400);
       const leader = k % 4 === 0 ? slots.findIndex((p) => p.leads()) : -1;
       const slot = leader >= 0 ? leader : k % o.servers;
       const victim = slots[slot]!;
@@ -89,10 +95,6 @@ export async function killStorm(o: KillStormOptions): Promise<Figures> {
       const held = await h.admin().lrange(privateList, 0, -1);
       kills.push({ at, orphans: held.map((raw) => String((JSON.parse(raw) as { args: unknown[] }).args[0])) });
       slots[slot] = spawn(slot);
-      const batch = Math.ceil((nodeJobs - upFront) / o.kills);
-      const count = Math.min(batch, nodeJobs - enqueued);
-      await h.enqueue('n', count, QUEUE, enqueued);
-      enqueued += count;
     }
     await ruby;
     await Promise.all(slots.map((p) => p.ready()));

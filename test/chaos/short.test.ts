@@ -55,7 +55,8 @@ describe('Fault suite, short (issue 9; full run: npm run chaos)', function () {
     );
   });
 
-  // Issue 9, defect 1: a move/ack applied by Redis whose reply was cut by the SIGTERM strands the job (intermittent)
+  // Issue 9, defect 1: a move/ack applied by Redis whose reply was cut by the SIGTERM strands the job; intermittent
+  // (the full run lost and stranded 9 of 10,000 in one of three runs), so skipped rather than flaky
   it.skip('Redis restarts (AOF, appendfsync always) under a live client and 2 servers: nothing lost or stuck', async () => {
     expectClean(
       await redisRestarts({
@@ -98,7 +99,8 @@ describe('Fault suite, short (issue 9; full run: npm run chaos)', function () {
     );
   });
 
-  // Issue 9, defect 8: a blackholed connection (no RST) is never timed out or logged
+  // Issue 9, defect 8: a blackholed connection (no RST) is never timed out or logged; and defect 1: a fetch
+  // Redis applied but whose reply the blackhole swallowed strands its job (seen with defect 8 fixed alone)
   it.skip('a 15 s blackhole between the leader and Redis is logged before it heals, and nothing is lost', async () => {
     expectClean(
       await partitions({
