@@ -11,7 +11,7 @@
  * 6.4's `Sidekiq::DeadSet#each` reads every dead entry (its Web UI's
  * `/morgue` page depends on it).
  */
-import { rubyInspect, hasSidekiq } from '../interop/sidekiq.js';
+import { rubyInspect } from '../interop/sidekiq.js';
 import { Harness } from './lib/harness.js';
 import { settle } from './lib/ledger.js';
 import { awkwardJobs, hostileEntries, type AwkwardKind, type HostileKind, type RawEntry } from './lib/payloads.js';
@@ -27,7 +27,7 @@ export interface HostileOptions {
   /** Valid jobs written raw, kinds in turn. */
   readonly awkward: number;
   readonly awkwardKinds: readonly AwkwardKind[];
-  /** Check the dead set with Sidekiq's own API (needs Ruby Sidekiq). */
+  /** Check the dead set with Sidekiq's own API (needs Ruby Sidekiq: fails without it). */
   readonly sidekiqDeadSet: boolean;
   readonly drainTimeoutMs: number;
   readonly settleMs: number;
@@ -101,7 +101,7 @@ export async function hostilePayloads(o: HostileOptions): Promise<Figures> {
     if (dead > o.hostile) failures.push(`${dead - o.hostile} more dead entries than hostile ones (valid jobs dead-lettered, or one entry twice)`);
     if (left > 0) failures.push(`${left} entr(y/ies) left in queues, schedule or retry`);
     let sidekiq = 'not checked';
-    if (o.sidekiqDeadSet && hasSidekiq()) {
+    if (o.sidekiqDeadSet) {
       const read = await rubyInspect<number | string>(h.url(), READ_DEAD_SET);
       sidekiq = typeof read === 'number' ? `read ${read}` : read;
       if (read !== dead) failures.push(`Sidekiq::DeadSet#each: ${typeof read === 'number' ? `read ${read} of ${dead}` : read}`);

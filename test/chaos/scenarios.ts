@@ -3,11 +3,11 @@
  * (test/chaos/run.ts). test/chaos/short.test.ts runs the same code with
  * small sizes in `npm test`.
  */
-import { hasSidekiq } from '../interop/sidekiq.js';
 import { aclFaults } from './acl.js';
 import { hostilePayloads } from './hostile.js';
 import { killStorm } from './kill-storm.js';
 import { weighted } from './lib/payloads.js';
+import { withRuby } from './lib/ruby-push.js';
 import type { Figures } from './lib/report.js';
 import { partitions } from './partition.js';
 import { redisRestarts } from './redis-restarts.js';
@@ -24,12 +24,12 @@ export const ALL_AWKWARD = weighted({ plain: 10, 'invalid-utf8': 3, deep: 3, hug
 export const FULL: Readonly<Record<string, () => Promise<Figures>>> = {
   'kill-storm': () =>
     killStorm({
-      servers: 3, kills: 20, jobs: 20_000, rubyJobs: hasSidekiq() ? 2_000 : 0, concurrency: 10, jobMs: 20,
+      servers: 3, kills: 20, jobs: 20_000, rubyJobs: withRuby() ? 2_000 : 0, concurrency: 10, jobMs: 20,
       fixedIdentity: false, recoveryLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 180_000, settleMs: RECOVERY_LIMIT_MS,
     }),
   'kill-storm-fixed-identity': () =>
     killStorm({
-      servers: 3, kills: 6, jobs: 3_000, rubyJobs: hasSidekiq() ? 300 : 0, concurrency: 10, jobMs: 20,
+      servers: 3, kills: 6, jobs: 3_000, rubyJobs: withRuby() ? 300 : 0, concurrency: 10, jobMs: 20,
       fixedIdentity: true, recoveryLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 90_000, settleMs: RECOVERY_LIMIT_MS,
     }),
   'redis-restarts': () =>
@@ -40,7 +40,7 @@ export const FULL: Readonly<Record<string, () => Promise<Figures>>> = {
   hostile: () =>
     hostilePayloads({
       servers: 2, hostile: 10_000, hostileKinds: ALL_HOSTILE, valid: 5_000, awkward: 1_000, awkwardKinds: ALL_AWKWARD,
-      sidekiqDeadSet: true, drainTimeoutMs: 120_000, settleMs: 10_000,
+      sidekiqDeadSet: withRuby(), drainTimeoutMs: 120_000, settleMs: 10_000,
     }),
   partition: () =>
     partitions({

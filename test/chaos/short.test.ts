@@ -10,12 +10,12 @@
  * skipped with the defect's number; un-skip them when the fix is merged.
  */
 import { expect } from 'chai';
-import { hasSidekiq } from '../interop/sidekiq.js';
 import { failOnUncaught } from '../support/uncaught.js';
 import { aclFaults, type AclCase } from './acl.js';
 import { hostilePayloads } from './hostile.js';
 import { killStorm } from './kill-storm.js';
 import { killAll } from './lib/kiq-process.js';
+import { withRuby } from './lib/ruby-push.js';
 import { formatFigures, type Figures } from './lib/report.js';
 import { partitions } from './partition.js';
 import { redisRestarts } from './redis-restarts.js';
@@ -39,7 +39,7 @@ describe('Fault suite, short (issue 9; full run: npm run chaos)', function () {
   it.skip('kill -9 of servers under load: no job lost, orphans run again within 30 s with default options', async () => {
     expectClean(
       await killStorm({
-        servers: 3, kills: 2, jobs: 1_000, rubyJobs: hasSidekiq() ? 100 : 0, concurrency: 10, jobMs: 100,
+        servers: 3, kills: 2, jobs: 1_000, rubyJobs: withRuby() ? 100 : 0, concurrency: 10, jobMs: 100,
         fixedIdentity: false, recoveryLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 45_000, settleMs: 10_000,
       }),
     );
@@ -70,7 +70,7 @@ describe('Fault suite, short (issue 9; full run: npm run chaos)', function () {
     expectClean(
       await hostilePayloads({
         servers: 2, hostile: 300, hostileKinds: ['not-json', 'bad-shape', 'not-json', 'bad-shape', 'huge'], valid: 300,
-        awkward: 30, awkwardKinds: ['plain', 'plain', 'huge'], sidekiqDeadSet: true, drainTimeoutMs: 30_000, settleMs: 5_000,
+        awkward: 30, awkwardKinds: ['plain', 'plain', 'huge'], sidekiqDeadSet: withRuby(), drainTimeoutMs: 30_000, settleMs: 5_000,
       }),
     );
   });
@@ -81,7 +81,7 @@ describe('Fault suite, short (issue 9; full run: npm run chaos)', function () {
     expectClean(
       await hostilePayloads({
         servers: 2, hostile: 600, hostileKinds: ALL_HOSTILE, valid: 300, awkward: 120, awkwardKinds: ALL_AWKWARD,
-        sidekiqDeadSet: true, drainTimeoutMs: 30_000, settleMs: 5_000,
+        sidekiqDeadSet: withRuby(), drainTimeoutMs: 30_000, settleMs: 5_000,
       }),
     );
   });
