@@ -68,6 +68,7 @@ export async function killStorm(o: KillStormOptions): Promise<Figures> {
 
     const started = Date.now();
     const ruby = o.rubyJobs > 0 ? pushFromRuby(h.url(), 'r', o.rubyJobs, QUEUE).then((ids) => h.ledger.expect(ids)) : Promise.resolve();
+    ruby.catch(() => undefined); // awaited after the storm; a failure must not be unhandled if the storm throws first
     // one batch up front, then one before each kill, so every kill hits busy servers
     const nodeJobs = o.jobs - o.rubyJobs;
     const batch = Math.ceil(nodeJobs / (o.kills + 1));
