@@ -4,10 +4,17 @@
  * can be put on one time line and checked for overlap, as
  * test/server/cluster.test.ts does for a healthy cluster.
  */
-import type { KiqProcess } from './kiq-process.js';
+import type { LeaderChange } from './kiq-process.js';
+
+/** What these helpers need of a process (a KiqProcess fits): its `leader` events and when it died. */
+export interface Believer {
+  readonly changes: readonly LeaderChange[];
+  readonly diedAt: number | undefined;
+  readonly options: { readonly label: string };
+}
 
 /** A process's leadership intervals [from, to); an open one ends when it died, or at `openEnd`. */
-export function leadershipIntervals(process: KiqProcess, openEnd: number): [number, number][] {
+export function leadershipIntervals(process: Believer, openEnd: number): [number, number][] {
   const out: [number, number][] = [];
   let from: number | undefined;
   for (const change of process.changes) {
@@ -22,7 +29,7 @@ export function leadershipIntervals(process: KiqProcess, openEnd: number): [numb
 }
 
 /** Every pair of overlapping intervals of two different processes, described; empty when none. */
-export function leadershipOverlaps(processes: readonly KiqProcess[], openEnd = Date.now()): string[] {
+export function leadershipOverlaps(processes: readonly Believer[], openEnd = Date.now()): string[] {
   const all = processes.flatMap((p) => leadershipIntervals(p, openEnd).map(([from, to]) => ({ p, from, to })));
   const found: string[] = [];
   all.forEach((a, i) => {
@@ -36,6 +43,6 @@ export function leadershipOverlaps(processes: readonly KiqProcess[], openEnd = D
 }
 
 /** How many terms (a `leader: true` after not leading) all processes won together. */
-export function leadershipTerms(processes: readonly KiqProcess[]): number {
+export function leadershipTerms(processes: readonly Believer[]): number {
   return processes.reduce((n, p) => n + leadershipIntervals(p, Date.now()).length, 0);
 }
