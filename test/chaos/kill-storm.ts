@@ -46,6 +46,8 @@ const QUEUE = 'chaos';
 /** One SIGKILL and the jobs its victim held. */
 interface Kill {
   readonly at: number;
+  /** The victim believed it led (its lease must not delay the recovery). */
+  readonly leader: boolean;
   readonly orphans: readonly string[];
 }
 
@@ -91,10 +93,11 @@ export async function killStorm(o: KillStormOptions): Promise<Figures> {
       const privateList = `queue:sq|${victim.identity}|${QUEUE}`;
       // kill it busy: wait (a few seconds at most) until it holds a job
       for (const until = Date.now() + 5_000; Date.now() < until && (await h.admin().llen(privateList)) === 0; ) await sleep(10);
+      const wasLeader = victim.leads();
       await victim.kill();
       const at = Date.now();
       const held = await h.admin().lrange(privateList, 0, -1);
-      kills.push({ at, orphans: held.map((raw) => String((JSON.parse(raw) as { args: unknown[] }).args[0])) });
+      kills.push({ at, leader: wasLeader, orphans: held.map((raw) => String((JSON.parse(raw) as { args: unknown[] }).args[0])) });
       slots[slot] = spawn(slot);
     }
     await ruby;
@@ -102,7 +105,9 @@ export async function killStorm(o: KillStormOptions): Promise<Figures> {
 
     const recovered = () => kills.every((k) => k.orphans.every((id) => h.ledger.performedAfter(id, k.at) !== undefined));
     const drainedAt = await h.ledger.drained(o.drainTimeoutMs, recovered);
-    const recoveries = kills.flatMap((k) => k.orphans.map((id) => (h.ledger.performedAfter(id, k.at) ?? Infinity) - k.at));
+    const recoveryOf = (k: Kill) => k.orphans.map((id) => (h.ledger.performedAfter(id, k.at) ?? Infinity) - k.at);
+    const recoveries = kills.flatMap(recoveryOf);
+    const afterLeaders = kills.filter((k) => k.leader).flatMap(recoveryOf);
     const worst = recoveries.length === 0 ? undefined : Math.max(...recoveries);
     const stuck = await settle(h.admin(), o.settleMs);
     const failures: string[] = [];
@@ -124,6 +129,8 @@ export async function killStorm(o: KillStormOptions): Promise<Figures> {
         ruby: o.rubyJobs,
         orphans: recoveries.length,
         ...(recoveries.length > 0 ? { recovery_p50: seconds(median(recoveries)) } : {}),
+        leader_kills: kills.filter((k) => k.leader).length,
+        ...(afterLeaders.length > 0 ? { recovery_worst_after_leader_kill: seconds(Math.max(...afterLeaders)) } : {}),
       },
       failures,
     });
