@@ -2,7 +2,8 @@
  * Scenario: a kill -9 storm. Several Kiq servers with default options share
  * one queue; jobs arrive throughout (from Node's `kiq.enqueue` and from Ruby's
  * `Sidekiq::Client.push`); the driver SIGKILLs a server again and again
- * (every fourth kill the leader, when there is one), each while it holds a
+ * (the leader whenever one leads and four kills passed since the last
+ * leader died; its lease must not delay the recovery), each while it holds a
  * job if it gets one within 5 s, and restarts each at once, with a fresh
  * identity or, with `fixedIdentity`, the same one (a pod name).
  *
@@ -83,10 +84,13 @@ export async function killStorm(o: KillStormOptions): Promise<Figures> {
     await enqueueBatch();
 
     const kills: Kill[] = [];
+    let lastLeaderKill = -4;
     for (let k = 0; k < o.kills; k += 1) {
       await enqueueBatch();
       await sleep(100 + Math.random() * 400);
-      const leader = k % 4 === 0 ? slots.findIndex((p) => p.leads()) : -1;
+      // the leader whenever there is one and four kills have passed since the last leader died
+      const leader = k - lastLeaderKill >= 4 ? slots.findIndex((p) => p.leads()) : -1;
+      if (leader >= 0) lastLeaderKill = k;
       const slot = leader >= 0 ? leader : k % o.servers;
       const victim = slots[slot]!;
       await victim.ready();
