@@ -35,7 +35,7 @@ describe('Fault suite, short (issue 9; full run: npm run chaos)', function () {
   failOnUncaught(); // the driver's own enqueue-only Kiq and proxies run in this process
   afterEach(killAll);
 
-  // Issue 9, "Faster, bounded recovery": a SIGKILLed server's jobs run again after 62–76 s today (limit 30 s)
+  // Issue 9, "Faster, bounded recovery": a SIGKILLed server's jobs run again 62–130 s after the kill today (limit 30 s)
   it.skip('kill -9 of servers under load: no job lost, orphans run again within 30 s with default options', async () => {
     expectClean(
       await killStorm({
@@ -66,21 +66,22 @@ describe('Fault suite, short (issue 9; full run: npm run chaos)', function () {
     );
   });
 
-  it('hostile payloads that Kiq handles today (not JSON, bad shapes, huge) among valid jobs: all dead, valid ones once', async () => {
+  it('hostile payloads (not JSON, non-objects, bad shapes, deep nesting, huge) among valid jobs: all dead, valid ones once', async () => {
     expectClean(
       await hostilePayloads({
-        servers: 2, hostile: 300, hostileKinds: ['not-json', 'bad-shape', 'not-json', 'bad-shape', 'huge'], valid: 300,
-        awkward: 30, awkwardKinds: ['plain', 'plain', 'huge'], sidekiqDeadSet: withRuby(), drainTimeoutMs: 30_000, settleMs: 5_000,
+        servers: 2, hostile: 500, hostileKinds: ALL_HOSTILE.filter((k) => k !== 'invalid-utf8'), valid: 300,
+        awkward: 90, awkwardKinds: ALL_AWKWARD.filter((k) => k !== 'invalid-utf8'), sidekiqDeadSet: withRuby(),
+        drainTimeoutMs: 30_000, settleMs: 5_000,
       }),
     );
   });
 
-  // Issue 9, defects 2 (invalid UTF-8 never acked), 5 (non-object JSON in dead breaks Sidekiq's DeadSet) and
-  // 6 (scheduled/retry jobs nested deeper than 1,000 levels go to dead)
-  it.skip('hostile payloads of every kind (also non-objects, invalid UTF-8, deep nesting) among valid jobs', async () => {
+  // Issue 9, defect 2: invalid UTF-8 entries are never acknowledged: valid ones run and stay in the private
+  // list, malformed ones never reach dead
+  it.skip('hostile payloads with invalid UTF-8 (inside valid jobs, and malformed) among valid jobs', async () => {
     expectClean(
       await hostilePayloads({
-        servers: 2, hostile: 600, hostileKinds: ALL_HOSTILE, valid: 300, awkward: 120, awkwardKinds: ALL_AWKWARD,
+        servers: 2, hostile: 200, hostileKinds: ['invalid-utf8'], valid: 200, awkward: 60, awkwardKinds: ['plain', 'invalid-utf8'],
         sidekiqDeadSet: withRuby(), drainTimeoutMs: 30_000, settleMs: 5_000,
       }),
     );
@@ -114,8 +115,8 @@ describe('Fault suite, short (issue 9; full run: npm run chaos)', function () {
     );
   });
 
-  // Issue 9, defect 8: a blackholed connection (no RST) is never timed out or logged; and defect 1: a fetch
-  // Redis applied but whose reply the blackhole swallowed strands its job (seen with defect 8 fixed alone)
+  // Issue 9, defect 1: a fetch Redis applied whose reply the blackhole swallowed strands its job in a live
+  // process (1 of 1,780 on main; the blackhole is now detected and logged: defect 8 is fixed)
   it.skip('a 15 s blackhole between the leader and Redis is logged before it heals, and nothing is lost', async () => {
     expectClean(
       await partitions({
@@ -129,18 +130,15 @@ describe('Fault suite, short (issue 9; full run: npm run chaos)', function () {
     expectClean(await acl('no-eval'));
   });
 
-  // Issue 9, defect 3: a fetch denied by the ACL (NOPERM on LMOVE) is silent
-  it.skip('ACL without LMOVE: the denial is logged, and jobs run once it is lifted', async () => {
+  it('ACL without LMOVE: the denial is logged, and jobs run once it is lifted', async () => {
     expectClean(await acl('no-lmove'));
   });
 
-  // Issue 9, defect 8: start() says "ERR EXEC without MULTI" instead of naming the denied MULTI
-  it.skip('ACL without MULTI: the denied command is named, and jobs run once it is lifted', async () => {
+  it('ACL without MULTI: the denied command is named, and jobs run once it is lifted', async () => {
     expectClean(await acl('no-multi'));
   });
 
-  // Issue 9, defect 8: start() says "unable to reach Redis … Connection is closed" instead of authentication failed
-  it.skip('wrong password: start() says authentication failed with the cause, and jobs run with the right one', async () => {
+  it('wrong password: start() says authentication failed with the cause, and jobs run with the right one', async () => {
     expectClean(await acl('wrong-password'));
   });
 });
