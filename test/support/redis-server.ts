@@ -32,6 +32,8 @@ export interface StartOptions {
   tls?: { cert: string; key: string };
   /** Run as a Sentinel with this config file (written by the caller, must be writable). */
   sentinelConfig?: string;
+  /** More `redis-server` arguments, after the defaults (a repeated option overrides, e.g. `--appendonly yes --dir <tmp>`). */
+  extraArgs?: readonly string[];
 }
 
 /** Start `redis-server` (a free port by default) and wait until it answers PING. */
@@ -45,6 +47,7 @@ export async function startRedisServer(portOrOptions?: number | StartOptions): P
       ? ['--port', '0', '--tls-port', String(chosen), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key,
          '--tls-ca-cert-file', options.tls.cert, '--tls-auth-clients', 'no', '--databases', '64', ...common]
       : ['--port', String(chosen), '--databases', '64', ...common];
+  args.push(...(options.extraArgs ?? []));
   const child: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -1,0 +1,144 @@
+/**
+ * The fault suite of issue 9 in short (test/chaos/*.ts at small sizes; the
+ * full run is `npm run chaos`): real Kiq server processes, a real
+ * `redis-server` of each scenario's own, real SIGKILLs, SIGTERMs to Redis,
+ * TCP partitions and ACL denials. Each case asserts the scenario's end state
+ * (no job lost, none stuck in a live process's private list, bounds met,
+ * the cause logged) and prints its line of figures.
+ *
+ * Cases that fail on today's code because of a defect listed in issue 9 are
+ * skipped with the defect's number; un-skip them when the fix is merged.
+ */
+import { expect } from 'chai';
+import { failOnUncaught } from '../support/uncaught.js';
+import { aclFaults, type AclCase } from './acl.js';
+import { hostilePayloads } from './hostile.js';
+import { killStorm } from './kill-storm.js';
+import { killAll } from './lib/kiq-process.js';
+import { withRuby } from './lib/ruby-push.js';
+import { formatFigures, type Figures } from './lib/report.js';
+import { partitions } from './partition.js';
+import { redisRestarts } from './redis-restarts.js';
+import { ALL_AWKWARD, ALL_HOSTILE, RECOVERY_LIMIT_MS } from './scenarios.js';
+
+/** Print the figures, then require a clean end state (the message is the line). */
+function expectClean(figures: Figures): void {
+  const line = formatFigures(figures);
+  console.log(`      ${line}`);
+  expect(figures.failures, line).to.deep.equal([]);
+}
+
+const acl = (c: AclCase) => aclFaults({ cases: [c], jobs: 10, loudWithinMs: 10_000, recoverWithinMs: RECOVERY_LIMIT_MS, settleMs: 3_000 });
+
+describe('Fault suite, short (issue 9; full run: npm run chaos)', function () {
+  this.timeout(120_000);
+  failOnUncaught(); // the driver's own enqueue-only Kiq and proxies run in this process
+  afterEach(killAll);
+
+  // Issue 9, "Faster, bounded recovery": a SIGKILLed server's jobs run again 62–130 s after the kill today (limit 30 s)
+  it.skip('kill -9 of servers under load: no job lost, orphans run again within 30 s with default options', async () => {
+    expectClean(
+      await killStorm({
+        servers: 3, kills: 2, jobs: 1_000, rubyJobs: withRuby() ? 100 : 0, concurrency: 10, jobMs: 100,
+        fixedIdentity: false, recoveryLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 45_000, settleMs: 10_000,
+      }),
+    );
+  });
+
+  // Issue 9, defect 4: a server restarted with its fixed identity never takes back its predecessor's private list
+  it.skip('kill -9 and restart with the same fixed identity: the restarted process takes its private list back', async () => {
+    expectClean(
+      await killStorm({
+        servers: 2, kills: 1, jobs: 600, rubyJobs: 0, concurrency: 10, jobMs: 100,
+        fixedIdentity: true, recoveryLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 45_000, settleMs: 10_000,
+      }),
+    );
+  });
+
+  // Issue 9, defect 1: a move/ack applied by Redis whose reply was cut by the SIGTERM strands the job; intermittent
+  // (the full run lost and stranded 9 of 10,000 in one of three runs), so skipped rather than flaky
+  it.skip('Redis restarts (AOF, appendfsync always) under a live client and 2 servers: nothing lost or stuck', async () => {
+    expectClean(
+      await redisRestarts({
+        servers: 2, restarts: 2, jobs: 2_000, concurrency: 10, jobMs: 2, upMs: 2_000, downMs: 500,
+        resumeLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 30_000, settleMs: 5_000,
+      }),
+    );
+  });
+
+  it('hostile payloads (not JSON, non-objects, bad shapes, deep nesting, huge) among valid jobs: all dead, valid ones once', async () => {
+    expectClean(
+      await hostilePayloads({
+        servers: 2, hostile: 500, hostileKinds: ALL_HOSTILE.filter((k) => k !== 'invalid-utf8'), valid: 300,
+        awkward: 90, awkwardKinds: ALL_AWKWARD.filter((k) => k !== 'invalid-utf8'), sidekiqDeadSet: withRuby(),
+        drainTimeoutMs: 30_000, settleMs: 5_000,
+      }),
+    );
+  });
+
+  // Issue 9, defect 2: invalid UTF-8 entries are never acknowledged: valid ones run and stay in the private
+  // list, malformed ones never reach dead
+  it.skip('hostile payloads with invalid UTF-8 (inside valid jobs, and malformed) among valid jobs', async () => {
+    expectClean(
+      await hostilePayloads({
+        servers: 2, hostile: 200, hostileKinds: ['invalid-utf8'], valid: 200, awkward: 60, awkwardKinds: ['plain', 'invalid-utf8'],
+        sidekiqDeadSet: withRuby(), drainTimeoutMs: 30_000, settleMs: 5_000,
+      }),
+    );
+  });
+
+  it('TCP stalls (no RST) of the leader and of a follower: leadership never overlaps, no job lost', async () => {
+    expectClean(
+      await partitions({
+        servers: 3, leaderTtl: 1_000, gapMs: 1_500, blackholeMs: 0, rate: 200, concurrency: 5, jobMs: 10,
+        partitions: [
+          { mode: 'stall', target: 'leader', ms: 2_500 },
+          { mode: 'stall', target: 'follower', ms: 2_000 },
+        ],
+        resumeLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 30_000, settleMs: 5_000,
+      }),
+    );
+  });
+
+  // Issue 9, defect 1: a fetch Redis applied whose reply the drop destroyed strands its job in a live process
+  // (the full run lost and stranded 1 of 18,270 across two drops); intermittent, so skipped rather than flaky
+  it.skip('TCP drops (connections destroyed) of the leader and of a follower: leadership never overlaps, no job lost', async () => {
+    expectClean(
+      await partitions({
+        servers: 3, leaderTtl: 1_000, gapMs: 1_500, blackholeMs: 0, rate: 200, concurrency: 5, jobMs: 10,
+        partitions: [
+          { mode: 'drop', target: 'leader', ms: 2_000 },
+          { mode: 'drop', target: 'follower', ms: 2_000 },
+        ],
+        resumeLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 30_000, settleMs: 5_000,
+      }),
+    );
+  });
+
+  // Issue 9, defect 1: a fetch Redis applied whose reply the blackhole swallowed strands its job in a live
+  // process (1 of 1,780 on main; the blackhole is now detected and logged: defect 8 is fixed)
+  it.skip('a 15 s blackhole between the leader and Redis is logged before it heals, and nothing is lost', async () => {
+    expectClean(
+      await partitions({
+        servers: 2, leaderTtl: 1_000, gapMs: 1_500, blackholeMs: 15_000, rate: 100, concurrency: 5, jobMs: 10, partitions: [],
+        resumeLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 30_000, settleMs: 5_000,
+      }),
+    );
+  });
+
+  it('ACL without EVAL: the denial is logged, and jobs run once it is lifted', async () => {
+    expectClean(await acl('no-eval'));
+  });
+
+  it('ACL without LMOVE: the denial is logged, and jobs run once it is lifted', async () => {
+    expectClean(await acl('no-lmove'));
+  });
+
+  it('ACL without MULTI: the denied command is named, and jobs run once it is lifted', async () => {
+    expectClean(await acl('no-multi'));
+  });
+
+  it('wrong password: start() says authentication failed with the cause, and jobs run with the right one', async () => {
+    expectClean(await acl('wrong-password'));
+  });
+});
