@@ -35,7 +35,7 @@ import { leaderGate, SENATOR_ID } from './server/senator.js';
 import { kConfig, kSandbox } from './symbols.js';
 import { SandboxStore } from './testing/sandbox-store.js';
 import { isTimerClock } from './testing/simulated-clock.js';
-import { buildTree } from './tree.js';
+import { buildTree, RECONCILER_ID } from './tree.js';
 import type { Worker } from './worker.js';
 
 /** Time `stop()` allows on top of its timeout for requeueing and the final flush, ms. */
@@ -246,7 +246,7 @@ export class Kiq {
    * A connection came back after an outage: the heartbeat may have been
    * lost with Redis (a restart without persistence), and the IO loops may be
    * waiting out a backoff. Beat first (fetching refuses to run without a
-   * heartbeat), then wake the Flusher and the queues.
+   * heartbeat), then wake the Flusher, the reconciler and the queues.
    */
   async #redisBack(pool: ConnectionPool): Promise<void> {
     if (this.#redisBackPending || this.#state !== 'running') return;
@@ -256,6 +256,8 @@ export class Kiq {
       const system = this.#root?.system;
       system?.get('flusher')?.send({ type: 'redis.ready' });
       if (this.#config.server) system?.get(SENATOR_ID)?.send({ type: 'redis.ready' });
+      // a reply lost with the connection may have stranded fetched jobs in a private list
+      if (this.#config.server) system?.get(RECONCILER_ID)?.send({ type: 'redis.ready' });
       if (this.#config.server) for (const name of Object.keys(this.#config.queues)) system?.get(`queue:${name}`)?.send({ type: 'redis.ready' });
     } finally {
       this.#redisBackPending = false;

@@ -18,10 +18,12 @@ import type { ConnectionPool } from './redis/connections.js';
 import { schedulePeriodic } from './periodic/schedule.js';
 import { periodicTick, type PeriodicEnqueue } from './periodic/tick.js';
 import { reportersSpec } from './reporters/supervisor.js';
+import { HeldJobs } from './server/held-jobs.js';
 import type { JobHooks } from './server/job-hooks.js';
 import { queueLogic } from './server/queue-logic.js';
+import { Reconciler } from './server/reconciler.js';
 import { SENATOR_ID, senatorLogic, type LeaderGate } from './server/senator.js';
-import { BEAT_EVERY_MS, beatTick, ERROR_DELAY_MS, jittered, pollTick, resurrectTick } from './server/tickers.js';
+import { BEAT_EVERY_MS, beatTick, ERROR_DELAY_MS, jittered, pollTick, reconcileTick, resurrectTick } from './server/tickers.js';
 import type { Worker } from './worker.js';
 
 /** The IO a tree needs, built by the facade. */
@@ -64,6 +66,11 @@ function senator(config: ResolvedConfig, pool: ConnectionPool, onLeadership: Tre
   };
 }
 
+/** System id of the private-list reconciler's ticker (the facade wakes it on reconnect). */
+export const RECONCILER_ID = 'reconciler';
+/** Average wait before the reconciler's first pass, ms. */
+const RECONCILE_FIRST_MS = 1_000;
+
 /** How long a ticker may take to finish its current tick on shutdown, ms. */
 const TICKER_SHUTDOWN_MS = 5_000;
 
@@ -79,7 +86,7 @@ function ticker(id: string, tick: AnyActorLogic, firstDelay: number): ChildSpec 
 
 /**
  * The server's children after the senator: heartbeat, resurrector, periodic,
- * reporters, pollers, then one queue per configured queue.
+ * reporters, pollers, the reconciler, then one queue per configured queue.
  */
 function serverChildren(
   config: ResolvedConfig,
@@ -88,6 +95,16 @@ function serverChildren(
 ): ChildSpec[] {
   const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger, ...(leader ? { leader } : {}) };
   const workers = new Map<string, Worker>(config.workers.map((worker) => [worker.class, worker]));
+  // what the queues hold of the private lists; the reconciler puts back the rest
+  const held = new HeldJobs();
+  const reconciler = new Reconciler({
+    pool,
+    identity: config.identity,
+    queues: Object.keys(config.queues),
+    held,
+    logger: config.logger,
+    monoMs: () => config.clock.monoMs(),
+  });
   return [
     // the facade wrote the first beat before start: the next one is due in 5 s
     ticker('beat', beat ?? beatTick(deps), BEAT_EVERY_MS),
@@ -110,11 +127,13 @@ function serverChildren(
     // reporters start before anything that runs jobs and stop after it
     reportersSpec(config, { logger: config.logger, ...(emitter ? { emitter } : {}) }),
     ...config.schedulers.map((set) => ticker(`poller:${set}`, pollTick(set, config.pollInterval, deps), jittered(config.pollInterval))),
+    // stops after the queues, whose shutdown requeue takes everything back anyway
+    ticker(RECONCILER_ID, reconcileTick(reconciler, deps), jittered(RECONCILE_FIRST_MS)),
     ...Object.entries(config.queues).map(
       ([name, limit]): ChildSpec => ({
         id: `queue:${name}`,
         systemId: `queue:${name}`,
-        logic: queueLogic(name, { config, pool, workers, ...(hooks ? { hooks } : {}) }),
+        logic: queueLogic(name, { config, pool, workers, held, ...(hooks ? { hooks } : {}) }),
         input: {
           name,
           limit,

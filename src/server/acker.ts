@@ -8,17 +8,20 @@
  * list, so a crash meanwhile runs them again rather than losing them.
  */
 import type { Redis } from 'ioredis';
+import type { RawJob } from '../job/raw.js';
 
 /** A finished job to acknowledge. */
 export interface AckItem {
   readonly queue: string;
-  readonly raw: string;
+  /** The entry exactly as fetched (bytes when not valid UTF-8). */
+  readonly raw: RawJob;
 }
 
 /** Writes acknowledgements; see the module comment. */
 export class Acker {
   readonly #write: (redis: Redis, items: readonly AckItem[]) => Promise<void>;
   readonly #redis: () => Redis;
+  readonly #written: (items: readonly AckItem[]) => void;
   #pending: AckItem[] = [];
   #scheduled = false;
   #inFlight: Promise<void> | undefined;
@@ -28,10 +31,12 @@ export class Acker {
   /**
    * @param write sends one batch (ackJobs)
    * @param redis picks a connection for each batch
+   * @param written told of each batch once Redis has it (the jobs are no longer held)
    */
-  constructor(write: (redis: Redis, items: readonly AckItem[]) => Promise<void>, redis: () => Redis) {
+  constructor(write: (redis: Redis, items: readonly AckItem[]) => Promise<void>, redis: () => Redis, written: (items: readonly AckItem[]) => void = () => undefined) {
     this.#write = write;
     this.#redis = redis;
+    this.#written = written;
   }
 
   /** Jobs waiting to be acknowledged. */
@@ -69,6 +74,7 @@ export class Acker {
     this.#inFlight = this.#write(this.#redis(), batch).then(
       () => {
         this.#backoff = 0;
+        this.#written(batch);
       },
       () => {
         this.#pending = [...batch, ...this.#pending];

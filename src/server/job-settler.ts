@@ -10,9 +10,10 @@
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../config/options.js';
+import type { RawJob } from '../job/raw.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import type { Acker } from './acker.js';
-import { killJob, releaseUniqueLock, retryJob } from './ops/index.js';
+import { killJob, releaseUniqueLock, retryJob, type FetchedJob } from './ops/index.js';
 import { errorClassOf } from './runner/error-fields.js';
 import type { JobOutcome, UniqueLock } from './runner/outcome.js';
 
@@ -27,11 +28,17 @@ export interface SettlerDeps {
   readonly deadTimeout: number;
   /** Aborted when the process stops: persistence retries give up then. */
   readonly signal: AbortSignal;
+  /** Told when a retry or dead write has landed: the job has left the private list (acks: the Acker's `written`). */
+  readonly settled?: (job: FetchedJob) => void;
 }
 
-/** Settle `outcome` in Redis. Never rejects. */
-export async function settleOutcome(outcome: JobOutcome, deps: SettlerDeps): Promise<void> {
-  const fetched = { queue: outcome.queue, raw: outcome.raw };
+/**
+ * Settle `outcome` in Redis, removing `raw` (the entry exactly as fetched;
+ * default `outcome.raw`) from the private list. Never rejects.
+ */
+export async function settleOutcome(outcome: JobOutcome, deps: SettlerDeps, raw: RawJob = outcome.raw): Promise<void> {
+  const fetched: FetchedJob = { queue: outcome.queue, raw };
+  const landed = () => deps.settled?.(fetched);
   switch (outcome.kind) {
     case 'success':
       deps.acker.add(fetched);
@@ -45,14 +52,15 @@ export async function settleOutcome(outcome: JobOutcome, deps: SettlerDeps): Pro
       deps.acker.add(fetched);
       break;
     case 'retry':
-      await persist(deps, () => retryJob(deps.pool.next(), deps.identity, fetched, outcome.json, outcome.retryAtSec));
+      if (await persist(deps, () => retryJob(deps.pool.next(), deps.identity, fetched, outcome.json, outcome.retryAtSec))) landed();
       break;
     case 'dead':
-      await persist(deps, () => killJob(deps.pool.next(), deps.identity, fetched, outcome.json, nowSec(deps), deps.deadLimit, deps.deadTimeout));
+      if (await persist(deps, () => killJob(deps.pool.next(), deps.identity, fetched, outcome.json, nowSec(deps), deps.deadLimit, deps.deadTimeout))) landed();
       break;
     case 'invalid':
       log(deps, 'warn', 'job_invalid', undefined, undefined, outcome.error, { queue: outcome.queue });
-      await persist(deps, () => killJob(deps.pool.next(), deps.identity, fetched, outcome.raw, nowSec(deps), deps.deadLimit, deps.deadTimeout));
+      // the entry's own bytes go to dead, also when they are not UTF-8
+      if (await persist(deps, () => killJob(deps.pool.next(), deps.identity, fetched, raw, nowSec(deps), deps.deadLimit, deps.deadTimeout))) landed();
       return;
   }
   const unlock: UniqueLock | undefined = 'unlock' in outcome ? outcome.unlock : undefined;
@@ -63,16 +71,16 @@ function nowSec(deps: SettlerDeps): number {
   return deps.clock.realMs() / 1000;
 }
 
-/** Run `write` until it succeeds, backing off 50 ms → 2 s, or until the process stops. */
-async function persist(deps: SettlerDeps, write: () => Promise<unknown>): Promise<void> {
+/** Run `write` until it succeeds (`true`), backing off 50 ms → 2 s, or until the process stops (`false`). */
+async function persist(deps: SettlerDeps, write: () => Promise<unknown>): Promise<boolean> {
   for (let delay = 50; ; delay = Math.min(delay * 2, 2_000)) {
     try {
       await write();
-      return;
+      return true;
     } catch (error) {
       if (deps.signal.aborted) {
         log(deps, 'error', 'job_outcome_unsaved', undefined, undefined, error, {});
-        return;
+        return false;
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }

@@ -4,16 +4,20 @@
  * fetch in batches and block when empty (src/server/ops), run each job as a
  * plain promise through the runner, settle its outcome, and requeue the
  * private list on shutdown once every ack has landed (an ack still in
- * flight would otherwise put a finished job back).
+ * flight would otherwise put a finished job back). Every fetched entry is
+ * held ({@link HeldJobs}) from its fetch's reply until its outcome is in
+ * Redis, so the reconciler never puts back a job that is running.
  */
 import { setMaxListeners } from 'node:events';
 import { fromPromise, type AnyActorRef } from 'xstate';
 import { fetcherMachine, type BlockInput, type FetchInput } from '../../machines/fetcher.js';
 import { queueMachine } from '../../machines/queue.js';
 import type { ResolvedConfig } from '../config/options.js';
+import { rawText, type RawJob } from '../job/raw.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import type { Worker } from '../worker.js';
 import { Acker } from './acker.js';
+import type { HeldJobs } from './held-jobs.js';
 import { NO_HOOKS, type JobHooks } from './job-hooks.js';
 import { settleOutcome } from './job-settler.js';
 import { ackJobs, fetchBlocking, fetchJobs, releaseUniqueLock, requeuePrivate } from './ops/index.js';
@@ -26,15 +30,23 @@ export interface QueueDeps {
   readonly workers: ReadonlyMap<string, Worker>;
   /** Told when jobs start and finish (heartbeat, reporters). */
   readonly hooks?: JobHooks;
+  /** What this process holds of its private lists (shared with the reconciler). */
+  readonly held: HeldJobs;
 }
 
 /** The provided Queue logic for `queue`. */
-export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HOOKS }: QueueDeps) {
+export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HOOKS, held }: QueueDeps) {
   const { identity, clock, logger } = config;
   const stopping = new AbortController();
   // every running job of this queue listens on this one signal (ctx.signal)
   setMaxListeners(0, stopping.signal);
-  const acker = new Acker((redis, items) => ackJobs(redis, identity, items), () => pool.next());
+  const acker = new Acker(
+    (redis, items) => ackJobs(redis, identity, items),
+    () => pool.next(),
+    (items) => {
+      for (const item of items) held.release(item.queue, item.raw);
+    },
+  );
   const runnerDeps = {
     workers,
     clock,
@@ -55,19 +67,25 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
     deadLimit: config.deadLimit,
     deadTimeout: config.deadTimeout,
     signal: stopping.signal,
+    settled: (job: { queue: string; raw: RawJob }) => held.release(job.queue, job.raw),
   };
-  const execute = async (raw: string): Promise<void> => {
-    const outcome = await runJob(raw, queue, runnerDeps);
-    await settleOutcome(outcome, settlerDeps);
+  // the job runs from its text; Redis is settled with the entry's own bytes
+  const execute = async (raw: RawJob): Promise<void> => {
+    const outcome = await runJob(rawText(raw), queue, runnerDeps);
+    await settleOutcome(outcome, settlerDeps, raw);
     hooks.finished(outcome);
   };
 
   const fetcher = fetcherMachine.provide({
     actors: {
-      fetch: fromPromise<readonly string[], FetchInput>(({ input }) => fetchJobs(pool.next(), identity, input.queue, input.max)),
-      block: fromPromise<string | null, BlockInput>(({ input }) =>
-        fetchBlocking(pool.dedicated(`fetch:${input.queue}`), identity, input.queue, input.timeoutMs),
-      ),
+      fetch: fromPromise<readonly RawJob[], FetchInput>(({ input }) => held.track(input.queue, () => fetchJobs(pool.next(), identity, input.queue, input.max))),
+      block: fromPromise<RawJob | null, BlockInput>(async ({ input }) => {
+        const [raw] = await held.track(input.queue, async () => {
+          const one = await fetchBlocking(pool.dedicated(`fetch:${input.queue}`), identity, input.queue, input.timeoutMs);
+          return one === null ? [] : [one];
+        });
+        return raw ?? null;
+      }),
     },
   });
 
@@ -92,7 +110,7 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
       }),
     },
     actions: {
-      startJobs: ({ self }, jobs: readonly string[]) => {
+      startJobs: ({ self }, jobs: readonly RawJob[]) => {
         for (const raw of jobs) void execute(raw).finally(() => finish(self));
       },
       abortRunning: () => stopping.abort(),

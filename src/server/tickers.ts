@@ -1,7 +1,8 @@
 /**
  * @internal
  * The `tick` actors of the server's periodic loops (machines/ticker.ts):
- * the liveness beat, the retry and schedule pollers, and the resurrector.
+ * the liveness beat, the retry and schedule pollers, the resurrector and
+ * the private-list reconciler.
  * Each handles Redis errors itself (log once, wait `errorDelay`) and answers
  * the wait before its next tick; randomness lives here, not in the chart.
  */
@@ -11,6 +12,7 @@ import type { Clock } from '../clock.js';
 import type { Logger, SchedulerName } from '../config/options.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import { pollDue, recoverOrphans, writeBeat } from './ops/index.js';
+import { RECONCILE_EVERY_MS, type Reconciler } from './reconciler.js';
 import type { LeaderGate } from './senator.js';
 
 /** How often the liveness beat is written, ms (Sidekiq 6.4 beats every 5 s; TTL 60 s). */
@@ -84,5 +86,13 @@ export function resurrectTick(deps: TickerDeps) {
       deps.logger.info(JSON.stringify({ source: 'kiq', event: 'orphans_recovered', ...result }));
     }
     return jittered(RESURRECT_EVERY_MS, deps.random);
+  });
+}
+
+/** Puts back what this process's private lists hold beyond its jobs (src/server/reconciler.ts). */
+export function reconcileTick(reconciler: Reconciler, deps: TickerDeps) {
+  return tickOf('reconcile', deps, async () => {
+    await reconciler.pass();
+    return jittered(RECONCILE_EVERY_MS, deps.random);
   });
 }

@@ -9,6 +9,7 @@ export { BEAT_TTL_SEC, writeBeat } from './beat.js';
 export { fetchBlocking, fetchJobs } from './fetch.js';
 export { killJob } from './kill-job.js';
 export { pollDue } from './poll-due.js';
+export { readPrivateLists, requeueEntries } from './reconcile-private.js';
 export { recoverOrphans, type RecoverOptions, type RecoverResult } from './recover-orphans.js';
 export { requeuePrivate } from './requeue-private.js';
 export { retryJob } from './retry-job.js';

@@ -5,6 +5,7 @@
  * §5.1, §5.5, §9).
  */
 import type { Redis } from 'ioredis';
+import type { RawJob } from '../../job/raw.js';
 import { formatSeconds } from '../../job/timestamp.js';
 import { DEAD, privateQueueKey } from '../../redis/keys.js';
 import type { FetchedJob } from './ack.js';
@@ -19,7 +20,8 @@ import { callScript } from './redis-call.js';
  *
  * Only the holder settles: when the private list no longer holds `job.raw`
  * (requeued by shutdown or orphan recovery) nothing is written. For a
- * payload that is not valid JSON pass the raw string as `json` (contract §4).
+ * payload that is not valid JSON pass the raw entry as `json` (contract §4):
+ * its bytes are stored unchanged.
  * Throws `RangeError` when `deadLimit` is not an integer ≥ 1.
  *
  * @param nowSec time of death, float epoch seconds (the score)
@@ -33,7 +35,7 @@ export async function killJob(
   redis: Redis,
   identity: string,
   job: FetchedJob,
-  json: string,
+  json: RawJob,
   nowSec: number,
   deadLimit: number,
   deadTimeoutMs: number,
