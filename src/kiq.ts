@@ -26,6 +26,8 @@ import type { JobPayload } from './job/payload.js';
 import { ConnectionPool } from './redis/connections.js';
 import { clearAll } from './redis/clear.js';
 import { Heartbeat, kBeat } from './server/heartbeat.js';
+import { Liveness } from './server/liveness.js';
+import { takeBackOwn } from './server/ops/index.js';
 import { ProcessState } from './server/process-state.js';
 import { combineHooks } from './server/job-hooks.js';
 import { ReporterBus } from './reporters/bus.js';
@@ -88,8 +90,8 @@ export class Kiq {
   #state: KiqState = 'new';
   #stopping: Promise<void> | undefined;
   #redisBackPending = false;
-  /** A server's running jobs, counters and quiet flag, and their heartbeat (SIDEKIQ-CONTRACT.md §6). */
-  #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat } | undefined;
+  /** A server's running jobs, counters and quiet flag, their heartbeat (SIDEKIQ-CONTRACT.md §6), and its liveness lease. */
+  #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat; readonly liveness: Liveness } | undefined;
   #bus: ReporterBus | undefined;
   /** Last leadership announced on the `leader` event. */
   #leading = false;
@@ -169,12 +171,17 @@ export class Kiq {
           state,
           onSignal: (signal) => this.#signal(signal),
         });
-        this.#process = { state, heartbeat };
+        const liveness = new Liveness(pool, this.identity, this.#config.livenessTtl, this.#config.clock);
+        this.#process = { state, heartbeat, liveness };
         // Beat before the queues fetch anything: a private list whose owner has
         // no heartbeat yet would look orphaned to other processes (Kiq's
         // Necromancer race, KIQ-BEHAVIOUR.md §16.1 item 18); the process is
         // listed at once. Signals wait for the first ticked beat.
         await heartbeat.beat({ popSignal: false });
+        // the same for the liveness lease, which decides for Kiq servers
+        await liveness.renew();
+        // a generated identity (random nonce) cannot have a predecessor
+        if (this.#options.identity !== undefined || this.#config.identity !== before.identity) await this.#takeBack(pool);
       }
       this.#startTree(pool);
       pool.onReconnect(() => void this.#redisBack(pool));
@@ -185,6 +192,22 @@ export class Kiq {
       this.#process = undefined;
       await this.#pool?.close();
       throw error;
+    }
+  }
+
+  /**
+   * Before fetching: whatever this identity's private lists hold was left
+   * by a predecessor with the same identity (a configured one: a pod name, a
+   * fixed hostname) that crashed; this process is their only live owner, so
+   * it puts them back on their queues now. A failure is logged, not fatal:
+   * the reconciler puts back its configured queues' lists within seconds.
+   */
+  async #takeBack(pool: ConnectionPool): Promise<void> {
+    try {
+      const { requeued, dead } = await takeBackOwn(pool.next(), this.identity, this.#config.clock.realMs() / 1000);
+      if (requeued + dead > 0) this.#log('warn', { event: 'private_taken_back', requeued, dead });
+    } catch (error) {
+      this.#log('warn', { event: 'take_back_failed', error: String(error) });
     }
   }
 
@@ -210,7 +233,10 @@ export class Kiq {
       ? new ReporterBus({ system: () => this.#root?.system, targets: reporterTargets(this.#config, { emitter: this.#events }), logger: this.#config.logger })
       : undefined;
     this.#bus = bus;
-    const io = this.#process && bus ? { hooks: combineHooks([this.#process.state, bus]), beat: this.#process.heartbeat.tick(), emitter: this.#events } : {};
+    const io =
+      this.#process && bus
+        ? { hooks: combineHooks([this.#process.state, bus]), beat: this.#process.heartbeat.tick(), emitter: this.#events, liveness: this.#process.liveness }
+        : {};
     // read at call time through the system: a restarted senator is a new actor
     const leader = leaderGate(() => this.#root?.system, this.#config.clock);
     const root = createActor(
@@ -252,7 +278,10 @@ export class Kiq {
     if (this.#redisBackPending || this.#state !== 'running') return;
     this.#redisBackPending = true;
     try {
+      // renewals before the outage no longer prove that others could renew
+      this.#process?.liveness.reconnected();
       await this.#process?.heartbeat.beat().catch(() => undefined);
+      await this.#process?.liveness.renew().catch(() => undefined);
       const system = this.#root?.system;
       system?.get('flusher')?.send({ type: 'redis.ready' });
       if (this.#config.server) system?.get(SENATOR_ID)?.send({ type: 'redis.ready' });
@@ -498,6 +527,8 @@ export class Kiq {
     // the tree failed: its private lists may still hold running jobs, and
     // the heartbeat must expire before orphan recovery takes them
     await this.#process?.heartbeat.clear({ unregister: !wasFailed });
+    // a clean stop leaves nothing to recover; after a failure the lease must lapse
+    if (!wasFailed) await this.#process?.liveness.drop().catch(() => undefined);
     await this.#pool?.close();
     this.#state = 'stopped';
     this.#events.emit('stopped', { identity: this.identity });

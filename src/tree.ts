@@ -20,10 +20,11 @@ import { periodicTick, type PeriodicEnqueue } from './periodic/tick.js';
 import { reportersSpec } from './reporters/supervisor.js';
 import { HeldJobs } from './server/held-jobs.js';
 import type { JobHooks } from './server/job-hooks.js';
+import { Liveness } from './server/liveness.js';
 import { queueLogic } from './server/queue-logic.js';
 import { Reconciler } from './server/reconciler.js';
 import { SENATOR_ID, senatorLogic, type LeaderGate } from './server/senator.js';
-import { BEAT_EVERY_MS, beatTick, ERROR_DELAY_MS, jittered, pollTick, reconcileTick, resurrectTick } from './server/tickers.js';
+import { BEAT_EVERY_MS, beatTick, ERROR_DELAY_MS, jittered, livenessTick, pollTick, reconcileTick, resurrectTick } from './server/tickers.js';
 import type { Worker } from './worker.js';
 
 /** The IO a tree needs, built by the facade. */
@@ -49,6 +50,8 @@ export interface TreeIO {
   readonly onLeadership?: (leader: boolean) => void;
   /** Enqueues one occurrence of a periodic entry (the facade's `kiq.enqueue`); absent: no `periodic` child. */
   readonly enqueuePeriodic?: PeriodicEnqueue;
+  /** This server's liveness lease (the facade writes the first renewal before start); default: a new one. */
+  readonly liveness?: Liveness;
 }
 
 /** How long the senator may take to resign on shutdown (an in-flight claim, then one compare-and-delete), ms. */
@@ -85,14 +88,16 @@ function ticker(id: string, tick: AnyActorLogic, firstDelay: number): ChildSpec 
 }
 
 /**
- * The server's children after the senator: heartbeat, resurrector, periodic,
- * reporters, pollers, the reconciler, then one queue per configured queue.
+ * The server's children after the senator: heartbeat, liveness lease,
+ * resurrector, periodic, reporters, pollers, the reconciler, then one queue
+ * per configured queue.
  */
 function serverChildren(
   config: ResolvedConfig,
   pool: ConnectionPool,
-  { hooks, beat, emitter, leader, enqueuePeriodic }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter' | 'leader' | 'enqueuePeriodic'>,
+  { hooks, beat, emitter, leader, enqueuePeriodic, liveness: given }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter' | 'leader' | 'enqueuePeriodic' | 'liveness'>,
 ): ChildSpec[] {
+  const liveness = given ?? new Liveness(pool, config.identity, config.livenessTtl, config.clock);
   const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger, ...(leader ? { leader } : {}) };
   const workers = new Map<string, Worker>(config.workers.map((worker) => [worker.class, worker]));
   // what the queues hold of the private lists; the reconciler puts back the rest
@@ -108,7 +113,9 @@ function serverChildren(
   return [
     // the facade wrote the first beat before start: the next one is due in 5 s
     ticker('beat', beat ?? beatTick(deps), BEAT_EVERY_MS),
-    ticker('resurrector', resurrectTick(deps), 0),
+    ticker('liveness', livenessTick(liveness, deps), liveness.renewEveryMs),
+    // every server, not only the leader (a dead leader must not delay recovery)
+    ticker('resurrector', resurrectTick(liveness, deps), jittered(liveness.renewEveryMs)),
     // cron: every server follows the schedule, only the leader enqueues (src/periodic/tick.ts)
     ...(config.periodics.length > 0 && enqueuePeriodic
       ? [

@@ -120,6 +120,17 @@ export interface KiqOptions {
    * ttl. At least 100. @defaultValue `30_000`
    */
   leaderTtl?: number;
+  /**
+   * Lifetime of this server's liveness lease (`kiq:leases`) without renewal,
+   * ms. It is renewed every ttl/5 on the event loop; every Kiq server checks
+   * every ttl/5 (± 50 %) for servers whose lease has ended and puts their
+   * in-flight jobs back on their queues, so a crashed server's jobs run
+   * again about ttl to ttl × 1.5 after its last renewal (leader or not). A
+   * server whose event loop is blocked longer than about ttl − ttl/5 (a
+   * CPU-bound job) loses its jobs the same way: they run again elsewhere
+   * (at-least-once). At least 1000. @defaultValue `10_000`
+   */
+  livenessTtl?: number;
   /** `false`: enqueue only (no queues, pollers, leader, periodics, heartbeat). @defaultValue `true` */
   server?: boolean;
   /** `sandbox` keeps jobs in memory for `kiq/testing`. @defaultValue `'disabled'` */

@@ -22,6 +22,7 @@ export type ScriptName =
   | 'recover-orphan'
   | 'release-lock'
   | 'renew-lease'
+  | 'renew-liveness'
   | 'requeue-entries'
   | 'requeue-private'
   | 'retry-job';

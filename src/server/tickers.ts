@@ -11,18 +11,16 @@ import type { TickOutput } from '../../machines/ticker.js';
 import type { Clock } from '../clock.js';
 import type { Logger, SchedulerName } from '../config/options.js';
 import type { ConnectionPool } from '../redis/connections.js';
+import { RECOVERY_LOCK } from '../redis/keys.js';
+import type { Liveness } from './liveness.js';
 import { pollDue, recoverOrphans, writeBeat } from './ops/index.js';
 import { RECONCILE_EVERY_MS, type Reconciler } from './reconciler.js';
 import type { LeaderGate } from './senator.js';
 
 /** How often the liveness beat is written, ms (Sidekiq 6.4 beats every 5 s; TTL 60 s). */
 export const BEAT_EVERY_MS = 5_000;
-/** How often orphaned private lists are looked for, ms (Kiq's Necromancer: 60 s). */
-export const RESURRECT_EVERY_MS = 60_000;
 /** Due jobs moved per poll call (Sidekiq Pro's reliable scheduler moves 100). */
 export const POLL_BATCH = 100;
-/** How often a follower's resurrector asks the leader gate again, ms (a snapshot read, no Redis). */
-export const LEADER_RECHECK_MS = 1_000;
 /** Wait after a tick whose Redis call failed, ms. */
 export const ERROR_DELAY_MS = 1_000;
 
@@ -75,17 +73,33 @@ export function pollTick(set: SchedulerName, averageMs: number, deps: TickerDeps
   });
 }
 
-/** Brings back the private lists of processes whose heartbeat expired. */
-export function resurrectTick(deps: TickerDeps) {
+/** Renews this server's liveness lease every ttl/5 (src/server/liveness.ts). */
+export function livenessTick(liveness: Liveness, deps: TickerDeps) {
+  return tickOf('liveness', deps, async () => {
+    await liveness.renew();
+    return liveness.renewEveryMs;
+  });
+}
+
+/**
+ * Brings back the private lists of dead processes (src/server/ops/recover-orphans.ts):
+ * every Kiq server looks every ttl/5 (± 50 %), not only the leader, so a
+ * leader's death adds nothing to the recovery time; a `kiq:recovery-lock`
+ * (SET NX PX, half the interval) keeps a cluster from looking all at once.
+ * Not before this server's own lease renewals have been steady for a ttl.
+ */
+export function resurrectTick(liveness: Liveness, deps: TickerDeps) {
+  const everyMs = liveness.renewEveryMs;
   return tickOf('resurrect', deps, async () => {
-    // only the leader resurrects; a follower asks again every second, so a
-    // new leader resurrects about 1 s after winning, not a minute later
-    if (deps.leader && !deps.leader.isLeader()) return jittered(LEADER_RECHECK_MS, deps.random);
-    const result = await recoverOrphans(deps.pool.next(), deps.clock.realMs() / 1000);
+    if (!liveness.steady) return jittered(everyMs, deps.random);
+    const redis = deps.pool.next();
+    const locked = await redis.set(RECOVERY_LOCK, deps.identity, 'PX', Math.max(1, Math.round(everyMs / 2)), 'NX');
+    if (locked !== 'OK') return jittered(everyMs, deps.random);
+    const result = await recoverOrphans(redis, deps.clock.realMs() / 1000);
     if (result.identities.length > 0) {
       deps.logger.info(JSON.stringify({ source: 'kiq', event: 'orphans_recovered', ...result }));
     }
-    return jittered(RESURRECT_EVERY_MS, deps.random);
+    return jittered(everyMs, deps.random);
   });
 }
 

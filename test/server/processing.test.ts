@@ -224,7 +224,8 @@ describe('Processing jobs (real Redis)', function () {
     await redis.client.lpush(`queue:sq|${orphan}|work`, JSON.stringify({ class: 'Echo', queue: 'work', args: ['orphan'], jid: 'aaaaaaaaaaaaaaaaaaaaaaaa' }));
     const ran = deferred(5000, 'orphan performed');
     onPerform = () => ran.resolve();
-    await server();
+    // recovery starts once the server's own lease renewals were steady for a ttl
+    await server({ livenessTtl: 1_000 });
     await ran.promise;
     expect(performed[0]!.jid).to.equal('aaaaaaaaaaaaaaaaaaaaaaaa');
     expect(await redis.client.sismember('super_processes', orphan)).to.equal(0);

@@ -10,7 +10,7 @@ export { fetchBlocking, fetchJobs } from './fetch.js';
 export { killJob } from './kill-job.js';
 export { pollDue } from './poll-due.js';
 export { readPrivateLists, requeueEntries } from './reconcile-private.js';
-export { recoverOrphans, type RecoverOptions, type RecoverResult } from './recover-orphans.js';
+export { recoverOrphans, takeBackOwn, type RecoverOptions, type RecoverResult } from './recover-orphans.js';
 export { requeuePrivate } from './requeue-private.js';
 export { retryJob } from './retry-job.js';
 export { releaseUniqueLock } from './unique-lock.js';
