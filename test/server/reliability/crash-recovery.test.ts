@@ -96,7 +96,14 @@ describe('Crash recovery (real processes, real Redis)', function () {
     // same identity: its heartbeat and lease look alive, so nobody else would take the jobs
     const second = await startChild({ REDIS_URL: redis.url, KIQ_IDENTITY: identity, KIQ_CONCURRENCY: '5', KIQ_JOB_MS: '10' });
     const finished = async () => (await redis.client.lrange('rel:finished', 0, -1)).map((line) => line.split(' ')[1]!);
-    await until(async () => jids.every(async (jid) => (await finished()).includes(jid)) && (await finished()).length >= 5, 15_000, 'every job to run');
+    await until(
+      async () => {
+        const done = await finished();
+        return jids.every((jid) => done.includes(jid));
+      },
+      15_000,
+      'every job to run',
+    );
     expect([...(await finished())].sort()).to.deep.equal([...jids].sort());
     const takenBack = second.logLines().find((line) => line.event === 'private_taken_back');
     expect(takenBack, 'taken back at start').to.deep.include({ requeued: 3, dead: 0 });
