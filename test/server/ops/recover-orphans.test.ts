@@ -30,6 +30,17 @@ describe('server ops: recoverOrphans', () => {
     await redis.client.del(processKey(identity));
   }
 
+  /** One `recover-orphan.lua` call for `identity` as recoverOrphans makes it (no SCANned lists). */
+  async function recoverScript(identity: string): Promise<unknown> {
+    defineScripts(redis.client);
+    return runScript(
+      redis.client,
+      'recover-orphan',
+      [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), DEAD, QUEUES, KIQ_LEASES],
+      [identity, NOW_TEXT, 3, 259_200, queueKey(''), recoveriesKey(''), '0'],
+    );
+  }
+
   async function runOrder(queue: string): Promise<string[]> {
     const jids: string[] = [];
     for (let job = await redis.client.rpop(queueKey(queue)); job !== null; job = await redis.client.rpop(queueKey(queue))) {
@@ -141,14 +152,7 @@ describe('server ops: recoverOrphans', () => {
   it('the script re-checks the heartbeat, so a process that came back keeps its jobs', async () => {
     await crashWhileHolding(IDENTITY, 'default', ['a']);
     await writeBeat(redis.client, IDENTITY, NOW); // back between the check and the script
-    defineScripts(redis.client);
-    const reply = await runScript(
-      redis.client,
-      'recover-orphan',
-      [SUPER_PROCESSES, superQueuesKey(IDENTITY), processKey(IDENTITY), DEAD, QUEUES, KIQ_LEASES],
-      [IDENTITY, NOW_TEXT, 3, 259_200, queueKey(''), recoveriesKey(''), '0'],
-    );
-    expect(reply).to.equal(-1);
+    expect(await recoverScript(IDENTITY)).to.equal(-1);
     expect(await redis.client.llen(privateQueueKey(IDENTITY, 'default'))).to.equal(1);
     expect(await redis.client.sismember(SUPER_PROCESSES, IDENTITY)).to.equal(1);
   });
@@ -186,14 +190,7 @@ describe('server ops: recoverOrphans', () => {
     it('the script re-checks the lease by Redis time: renewed between the look and the script, it keeps its jobs', async () => {
       await holding(IDENTITY, 'renewed');
       await renewLiveness(redis.client, IDENTITY, 10_000);
-      defineScripts(redis.client);
-      const reply = await runScript(
-        redis.client,
-        'recover-orphan',
-        [SUPER_PROCESSES, superQueuesKey(IDENTITY), processKey(IDENTITY), DEAD, QUEUES, KIQ_LEASES],
-        [IDENTITY, NOW_TEXT, 3, 259_200, queueKey(''), recoveriesKey(''), '0'],
-      );
-      expect(reply).to.equal(-1);
+      expect(await recoverScript(IDENTITY)).to.equal(-1);
     });
 
     it('takeBackOwn: a live process takes back its own lists (also of queues it no longer serves, found by SCAN) and keeps its lease', async () => {
