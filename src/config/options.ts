@@ -137,7 +137,13 @@ export interface KiqOptions {
   testMode?: TestMode;
   /** Start quiet: fetch nothing until `kiq.configure({ quiet: false })`. @defaultValue `false` */
   quiet?: boolean;
-  /** Process identity in Redis; must not contain `|`. @defaultValue `hostname:pid:12-hex-nonce` */
+  /**
+   * Process identity in Redis; must not contain `|`. It names this server's
+   * private lists: a server started with a configured identity takes back,
+   * before it fetches, whatever that identity's lists hold (a crashed
+   * predecessor's jobs), so two live processes must never share one.
+   * @defaultValue `hostname:pid:12-hex-nonce`
+   */
   identity?: string;
   /** How long `stop()` waits for running jobs before requeueing them, ms. @defaultValue `25_000` */
   shutdownTimeout?: number;
