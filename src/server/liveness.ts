@@ -13,9 +13,11 @@
  * they then run twice (at-least-once), never zero times.
  *
  * After an outage every lease may have lapsed meanwhile (a Redis restart
- * with AOF keeps the old ends), so this server recovers others only once its
- * own renewals have succeeded without a gap for a whole ttl: every live
- * server has had that long to renew.
+ * with AOF keeps the old ends), so after a failed renewal or a reconnect
+ * this server recovers others only once its own renewals have succeeded
+ * without a gap for a whole ttl: every live server has had that long to
+ * renew. A freshly started server need not wait (the resurrector also waits
+ * until Redis itself has been up for a ttl, for a restart it did not see).
  */
 import type { Clock } from '../clock.js';
 import type { ConnectionPool } from '../redis/connections.js';
@@ -30,6 +32,8 @@ export class Liveness {
   readonly ttlMs: number;
   /** Monotonic ms of the first renewal of the current unbroken run; undefined after a failure or a reconnect. */
   #steadySince: number | undefined;
+  /** No renewal has failed and no connection has dropped since start. */
+  #unbroken = true;
 
   constructor(pool: ConnectionPool, identity: string, ttlMs: number, clock: Clock) {
     this.#pool = pool;
@@ -50,6 +54,7 @@ export class Liveness {
       await renewLiveness(this.#pool.next(), this.#identity, this.ttlMs);
     } catch (error) {
       this.#steadySince = undefined;
+      this.#unbroken = false;
       throw error;
     }
     this.#steadySince ??= sentAt;
@@ -58,11 +63,17 @@ export class Liveness {
   /** A connection came back: renewals before it no longer prove that others could renew. */
   reconnected(): void {
     this.#steadySince = undefined;
+    this.#unbroken = false;
   }
 
-  /** Whether renewals have succeeded without a gap for at least one ttl (others' ended leases mean they are dead). */
+  /**
+   * Whether others' ended leases mean they are dead: renewals have
+   * succeeded since start without a break, or, after one, without a gap for
+   * at least one ttl.
+   */
   get steady(): boolean {
-    return this.#steadySince !== undefined && this.#clock.monoMs() - this.#steadySince >= this.ttlMs;
+    if (this.#steadySince === undefined) return false;
+    return this.#unbroken || this.#clock.monoMs() - this.#steadySince >= this.ttlMs;
   }
 
   /** Drop the lease at a clean stop (its private lists are requeued). */

@@ -6,6 +6,7 @@
  * Each handles Redis errors itself (log once, wait `errorDelay`) and answers
  * the wait before its next tick; randomness lives here, not in the chart.
  */
+import { ReplyError, type Redis } from 'ioredis';
 import { fromPromise } from 'xstate';
 import type { TickOutput } from '../../machines/ticker.js';
 import type { Clock } from '../clock.js';
@@ -86,13 +87,16 @@ export function livenessTick(liveness: Liveness, deps: TickerDeps) {
  * every Kiq server looks every ttl/5 (± 50 %), not only the leader, so a
  * leader's death adds nothing to the recovery time; a `kiq:recovery-lock`
  * (SET NX PX, half the interval) keeps a cluster from looking all at once.
- * Not before this server's own lease renewals have been steady for a ttl.
+ * Not while this server's own renewals are not steady, nor while Redis has
+ * been up for less than a ttl (a restart with AOF brings back leases that
+ * ended while it was down, before their servers could renew them).
  */
 export function resurrectTick(liveness: Liveness, deps: TickerDeps) {
   const everyMs = liveness.renewEveryMs;
   return tickOf('resurrect', deps, async () => {
     if (!liveness.steady) return jittered(everyMs, deps.random);
     const redis = deps.pool.next();
+    if ((await redisUptimeMs(redis)) < liveness.ttlMs) return jittered(everyMs, deps.random);
     const locked = await redis.set(RECOVERY_LOCK, deps.identity, 'PX', Math.max(1, Math.round(everyMs / 2)), 'NX');
     if (locked !== 'OK') return jittered(everyMs, deps.random);
     const result = await recoverOrphans(redis, deps.clock.realMs() / 1000);
@@ -101,6 +105,19 @@ export function resurrectTick(liveness: Liveness, deps: TickerDeps) {
     }
     return jittered(everyMs, deps.random);
   });
+}
+
+/** How long Redis has been up (INFO server `uptime_in_seconds`), ms; Infinity when INFO is denied or unreadable (an ACL). */
+async function redisUptimeMs(redis: Redis): Promise<number> {
+  let info: string;
+  try {
+    info = await redis.info('server');
+  } catch (error) {
+    if (error instanceof ReplyError) return Number.POSITIVE_INFINITY;
+    throw error;
+  }
+  const match = /^uptime_in_seconds:(\d+)/m.exec(info);
+  return match ? Number(match[1]) * 1000 : Number.POSITIVE_INFINITY;
 }
 
 /** Puts back what this process's private lists hold beyond its jobs (src/server/reconciler.ts). */

@@ -224,7 +224,7 @@ describe('Processing jobs (real Redis)', function () {
     await redis.client.lpush(`queue:sq|${orphan}|work`, JSON.stringify({ class: 'Echo', queue: 'work', args: ['orphan'], jid: 'aaaaaaaaaaaaaaaaaaaaaaaa' }));
     const ran = deferred(5000, 'orphan performed');
     onPerform = () => ran.resolve();
-    // recovery starts once the server's own lease renewals were steady for a ttl
+    // a short lease: recovery waits until Redis has been up for a ttl (the run's Redis may be young)
     await server({ livenessTtl: 1_000 });
     await ran.promise;
     expect(performed[0]!.jid).to.equal('aaaaaaaaaaaaaaaaaaaaaaaa');

@@ -20,7 +20,11 @@ function job(jid: string): string {
   return JSON.stringify({ class: 'Reliable', queue: 'work', args: [], jid, retry: true, created_at: 1_700_000_000.5, enqueued_at: 1_700_000_000.5 });
 }
 
-/** A survivor whose lease renewals have been steady for a whole `livenessTtl` (10 s by default): it recovers others from then on. */
+/**
+ * How long the survivor runs before the fault: a server up for a while, on
+ * a Redis up for more than a `livenessTtl` (10 s by default; recovery waits
+ * that long after a Redis restart).
+ */
 const STEADY_MS = 10_500;
 
 describe('Crash recovery (real processes, real Redis)', function () {
@@ -70,7 +74,7 @@ describe('Crash recovery (real processes, real Redis)', function () {
     const jids = await push(3);
     await until(async () => (await startedBy(child.identity)).length === 3, 10_000, 'the child to run its jobs');
     // a survivor that has been up for a while (the scenario, not a synchronisation)
-    await until(() => performance.now() - startedAt >= STEADY_MS, STEADY_MS + 1_000, 'the survivor to be steady');
+    await until(() => performance.now() - startedAt >= STEADY_MS, STEADY_MS + 1_000, 'the survivor to run a while');
     expect(await redis.client.get('dear-leader'), 'the killed server leads').to.equal(child.identity);
 
     await child.kill();
@@ -116,7 +120,7 @@ describe('Crash recovery (real processes, real Redis)', function () {
     const { logger, startedAt } = await survivor({ quiet: true });
     const jids = await push(1);
     await until(async () => (await startedBy(child.identity)).length === 1, 10_000, 'the child to start its job');
-    await until(() => performance.now() - startedAt >= STEADY_MS, STEADY_MS + 1_000, 'the survivor to be steady');
+    await until(() => performance.now() - startedAt >= STEADY_MS, STEADY_MS + 1_000, 'the survivor to run a while');
     await redis.client.set('rel:go', '1'); // the jobs block the loop now
     await until(async () => (await redis.client.llen('rel:finished')) === 1, 20_000, 'the blocked job to finish');
     // the recovery checks that ran during the block have long passed
@@ -131,7 +135,7 @@ describe('Crash recovery (real processes, real Redis)', function () {
     const { kiq, logger, startedAt } = await survivor({ quiet: true, livenessTtl: 2_000 });
     const [jid] = await push(1);
     await until(async () => (await startedBy(child.identity)).length === 1, 10_000, 'the child to start its job');
-    await until(() => performance.now() - startedAt >= 2_500, 3_500, 'the survivor to be steady');
+    await until(() => performance.now() - startedAt >= 2_500, 3_500, 'the survivor to run a while');
     kiq.configure({ quiet: false });
     await redis.client.set('rel:go', '1');
     await until(() => performed.some((p) => p.jid === jid), 10_000, 'the job to run again on the survivor');
