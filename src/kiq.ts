@@ -525,9 +525,9 @@ export class Kiq {
     this.#leadership(false);
     // the last counters; unregister (SREM processes, DEL the hashes) unless
     // the tree failed: its private lists may still hold running jobs, and
-    // the heartbeat must expire before orphan recovery takes them
+    // the liveness lease must lapse before orphan recovery takes them
     await this.#process?.heartbeat.clear({ unregister: !wasFailed });
-    // a clean stop leaves nothing to recover; after a failure the lease must lapse
+    // a clean stop leaves nothing to recover
     if (!wasFailed) await this.#process?.liveness.drop().catch(() => undefined);
     await this.#pool?.close();
     this.#state = 'stopped';

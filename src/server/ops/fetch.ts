@@ -9,8 +9,10 @@
  *
  * Contract with the caller: the process's heartbeat hash (`<identity>`, see
  * `writeBeat`) must exist before the first fetch and for as long as the
- * process holds jobs. Orphan recovery treats a registered identity without
- * one as dead and gives its jobs to other processes.
+ * process holds jobs, and a Kiq server's liveness lease
+ * (src/server/liveness.ts) must be renewed meanwhile. Orphan recovery
+ * treats a registered identity whose lease has ended (or, without a lease,
+ * whose heartbeat hash is gone) as dead and gives its jobs to others.
  */
 import type { Redis } from 'ioredis';
 import { ScriptError } from '../../errors.js';
