@@ -114,8 +114,10 @@ function serverChildren(
     // the facade wrote the first beat before start: the next one is due in 5 s
     ticker('beat', beat ?? beatTick(deps), BEAT_EVERY_MS),
     ticker('liveness', livenessTick(liveness, deps), liveness.renewEveryMs),
-    // every server, not only the leader (a dead leader must not delay recovery)
-    ticker('resurrector', resurrectTick(liveness, deps), jittered(liveness.renewEveryMs)),
+    // every server, not only the leader (a dead leader must not delay
+    // recovery), and at once at start: in a crash loop a server may not live
+    // through its first interval
+    ticker('resurrector', resurrectTick(liveness, deps), 0),
     // cron: every server follows the schedule, only the leader enqueues (src/periodic/tick.ts)
     ...(config.periodics.length > 0 && enqueuePeriodic
       ? [
