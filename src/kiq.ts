@@ -90,6 +90,8 @@ export class Kiq {
   #state: KiqState = 'new';
   #stopping: Promise<void> | undefined;
   #redisBackPending = false;
+  /** A connection came back while `#redisBack` ran: run it once more (that one's beat may be the first to succeed). */
+  #redisBackAgain = false;
   /** A server's running jobs, counters and quiet flag, their heartbeat (SIDEKIQ-CONTRACT.md §6), and its liveness lease. */
   #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat; readonly liveness: Liveness } | undefined;
   #bus: ReporterBus | undefined;
@@ -272,24 +274,35 @@ export class Kiq {
    * A connection came back after an outage: the heartbeat may have been
    * lost with Redis (a restart without persistence), and the IO loops may be
    * waiting out a backoff. Beat first (fetching refuses to run without a
-   * heartbeat), then wake the Flusher, the reconciler and the queues.
+   * heartbeat), then wake the Flusher, the reconciler and the queues, then
+   * renew the liveness lease. A connection that comes back meanwhile runs
+   * this once more afterwards: the first beat may have gone to a connection
+   * not yet ready, and every reconnect must reach the reconciler.
    */
   async #redisBack(pool: ConnectionPool): Promise<void> {
-    if (this.#redisBackPending || this.#state !== 'running') return;
+    if (this.#state !== 'running') return;
+    if (this.#redisBackPending) {
+      this.#redisBackAgain = true;
+      return;
+    }
     this.#redisBackPending = true;
     try {
       // renewals before the outage no longer prove that others could renew
       this.#process?.liveness.reconnected();
       await this.#process?.heartbeat.beat().catch(() => undefined);
-      await this.#process?.liveness.renew().catch(() => undefined);
       const system = this.#root?.system;
       system?.get('flusher')?.send({ type: 'redis.ready' });
       if (this.#config.server) system?.get(SENATOR_ID)?.send({ type: 'redis.ready' });
       // a reply lost with the connection may have stranded fetched jobs in a private list
       if (this.#config.server) system?.get(RECONCILER_ID)?.send({ type: 'redis.ready' });
       if (this.#config.server) for (const name of Object.keys(this.#config.queues)) system?.get(`queue:${name}`)?.send({ type: 'redis.ready' });
+      await this.#process?.liveness.renew().catch(() => undefined);
     } finally {
       this.#redisBackPending = false;
+      if (this.#redisBackAgain) {
+        this.#redisBackAgain = false;
+        void this.#redisBack(pool);
+      }
     }
   }
 
