@@ -30,6 +30,13 @@ describe('Invalid UTF-8 payloads (real Redis, bytes written by a raw client)', f
       performed.push({ jid: ctx.jid, arg: args[0] });
     },
   });
+  const BytesBoom = defineWorker({
+    class: 'BytesBoom',
+    queue: 'work',
+    perform(): never {
+      throw new Error('boom');
+    },
+  });
   const kiqs: Kiq[] = [];
   beforeEach(() => {
     performed.length = 0;
@@ -39,7 +46,7 @@ describe('Invalid UTF-8 payloads (real Redis, bytes written by a raw client)', f
   });
 
   async function server(): Promise<Kiq> {
-    const kiq = new Kiq({ redisUrl: redis.url, queues: { work: 2 }, workers: [Bytes as Worker], fetchInterval: 50, pollInterval: 50, logger: silent() });
+    const kiq = new Kiq({ redisUrl: redis.url, queues: { work: 2 }, workers: [Bytes as Worker, BytesBoom as Worker], fetchInterval: 50, pollInterval: 50, logger: silent() });
     kiqs.push(kiq);
     await kiq.start();
     return kiq;
@@ -74,5 +81,15 @@ describe('Invalid UTF-8 payloads (real Redis, bytes written by a raw client)', f
     const [member] = await redis.client.zrangeBuffer('dead', '0', '-1');
     expect(member!.toString('hex'), 'exact bytes in dead').to.equal(malformed.toString('hex'));
     await until(async () => (await redis.client.llen(`queue:sq|${kiq.identity}|work`)) === 0, 5_000, 'out of the private list');
+  });
+
+  it('a failing job with invalid bytes goes to retry and leaves the private list (settled by its bytes)', async () => {
+    const kiq = await server();
+    await redis.client.lpush('queue:work', Buffer.from(invalidJob('fails').toString('latin1').replace('"Bytes"', '"BytesBoom"'), 'latin1'));
+    await until(async () => (await redis.client.zcard('retry')) === 1, 5_000, 'the retry entry');
+    await until(async () => (await redis.client.llen(`queue:sq|${kiq.identity}|work`)) === 0, 5_000, 'out of the private list');
+    const [entry] = await redis.client.zrange('retry', '0', '-1');
+    // written from the decoded text, with Sidekiq's failure fields
+    expect(JSON.parse(entry!)).to.deep.include({ class: 'BytesBoom', jid: 'fails', retry_count: 0, error_message: 'boom', args: ['caf\ufffd\ufffd'] });
   });
 });
