@@ -20,6 +20,7 @@
  *    when that call fails (no backoff wait on the way out).
  */
 import { assign, fromPromise, sendParent, setup } from 'xstate';
+import type { RawJob } from '../src/job/raw.js';
 
 /** Fetcher settings. */
 export interface FetcherInput {
@@ -59,8 +60,8 @@ export type FetcherEvent =
   | { type: 'redis.ready' }
   | { type: 'shutdown' };
 
-/** What the fetcher sends its parent Queue: raw job strings, exactly as fetched, oldest first. */
-export type JobsEvent = { type: 'jobs'; jobs: readonly string[] };
+/** What the fetcher sends its parent Queue: raw jobs, exactly as fetched (a string, or bytes when not UTF-8), oldest first. */
+export type JobsEvent = { type: 'jobs'; jobs: readonly RawJob[] };
 
 /** Input of the `fetch` actor. */
 export interface FetchInput {
@@ -82,10 +83,10 @@ export const fetcherMachine = setup({
     events: {} as FetcherEvent,
   },
   actors: {
-    fetch: fromPromise<readonly string[], FetchInput>(async () => {
+    fetch: fromPromise<readonly RawJob[], FetchInput>(async () => {
       throw new Error('fetcher: the fetch actor was not provided');
     }),
-    block: fromPromise<string | null, BlockInput>(async () => {
+    block: fromPromise<RawJob | null, BlockInput>(async () => {
       throw new Error('fetcher: the block actor was not provided');
     }),
   },
@@ -101,8 +102,8 @@ export const fetcherMachine = setup({
     addDemand: assign(({ context, event }) => ({ demand: context.demand + (event.type === 'demand' ? event.count : 0) })),
     setQuiet: assign(({ context, event }) => ({ quiet: event.type === 'configure' ? (event.quiet ?? context.quiet) : context.quiet })),
     markStopping: assign({ stopping: true }),
-    deliver: sendParent((_, jobs: readonly string[]): JobsEvent => ({ type: 'jobs', jobs })),
-    took: assign(({ context }, jobs: readonly string[]) => ({
+    deliver: sendParent((_, jobs: readonly RawJob[]): JobsEvent => ({ type: 'jobs', jobs })),
+    took: assign(({ context }, jobs: readonly RawJob[]) => ({
       demand: Math.max(0, context.demand - jobs.length),
       fetched: context.fetched + jobs.length,
       backoff: context.backoffMs,
@@ -187,8 +188,8 @@ export const fetcherMachine = setup({
             guard: ({ event }) => event.output !== null,
             target: 'deciding',
             actions: [
-              { type: 'took', params: ({ event }) => [event.output as string] },
-              { type: 'deliver', params: ({ event }) => [event.output as string] },
+              { type: 'took', params: ({ event }) => [event.output as RawJob] },
+              { type: 'deliver', params: ({ event }) => [event.output as RawJob] },
             ],
           },
           { target: 'deciding' },

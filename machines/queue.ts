@@ -22,6 +22,7 @@
  *    Then `done`.
  */
 import { assign, fromPromise, sendTo, setup, stateIn } from 'xstate';
+import type { RawJob } from '../src/job/raw.js';
 import { fetcherMachine, type FetcherEvent, type JobsEvent } from './fetcher.js';
 
 /** Queue settings. */
@@ -79,13 +80,13 @@ export const queueMachine = setup({
     }),
   },
   actions: {
-    startJobs: (_, _jobs: readonly string[]) => {
+    startJobs: (_, _jobs: readonly RawJob[]) => {
       throw new Error('queue: the startJobs action was not provided');
     },
     abortRunning: () => {
       throw new Error('queue: the abortRunning action was not provided');
     },
-    countStarted: assign(({ context }, jobs: readonly string[]) => ({
+    countStarted: assign(({ context }, jobs: readonly RawJob[]) => ({
       running: context.running + jobs.length,
       started: context.started + jobs.length,
     })),

@@ -13,6 +13,9 @@
  *    restart intensity.
  * 4. `shutdown`: while waiting, stop at once; while ticking, finish the tick
  *    first (an IO call is never abandoned half-way), then stop.
+ * 5. `redis.ready` (a connection came back) while waiting: tick now instead
+ *    of waiting out the delay (the reconciler looks at its private lists on
+ *    every reconnect).
  */
 import { assign, fromPromise, setup } from 'xstate';
 
@@ -40,7 +43,7 @@ export interface TickerContext {
 }
 
 /** Events the ticker accepts. */
-export type TickerEvent = { type: 'shutdown' } | { type: 'configure'; quiet?: boolean };
+export type TickerEvent = { type: 'shutdown' } | { type: 'configure'; quiet?: boolean } | { type: 'redis.ready' };
 
 /** Longest delay a timer can hold: `setTimeout` turns anything longer (or NaN) into 1 ms. */
 const MAX_TIMER_DELAY = 2_147_483_647;
@@ -74,7 +77,7 @@ export const tickerMachine = setup({
   states: {
     waiting: {
       after: { delay: 'ticking' },
-      on: { shutdown: 'done' },
+      on: { shutdown: 'done', 'redis.ready': 'ticking' },
     },
     ticking: {
       invoke: {

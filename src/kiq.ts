@@ -31,8 +31,10 @@ import { clearAll } from './redis/clear.js';
 import { redactUrl } from './redis/redact-url.js';
 import { describeRedisError } from './redis/redis-error.js';
 import { Heartbeat, kBeat, kiqVersion } from './server/heartbeat.js';
+import { Liveness } from './server/liveness.js';
 import { ExecutionMetrics } from './server/metrics/execution-metrics.js';
 import { MetricsFlusher } from './server/metrics/metrics-flusher.js';
+import { takeBackOwn } from './server/ops/index.js';
 import { ProcessState } from './server/process-state.js';
 import { combineHooks } from './server/job-hooks.js';
 import { ReporterBus } from './reporters/bus.js';
@@ -42,7 +44,7 @@ import { leaderGate, SENATOR_ID } from './server/senator.js';
 import { kConfig, kSandbox } from './symbols.js';
 import { SandboxStore } from './testing/sandbox-store.js';
 import { isTimerClock } from './testing/simulated-clock.js';
-import { buildTree } from './tree.js';
+import { buildTree, RECONCILER_ID } from './tree.js';
 import type { Worker } from './worker.js';
 
 /** Time `stop()` allows on top of its timeout for requeueing and the final flush, ms. */
@@ -117,8 +119,10 @@ export class Kiq {
   #state: KiqState = 'new';
   #stopping: Promise<void> | undefined;
   #redisBackPending = false;
-  /** A server's running jobs, counters and quiet flag, and their heartbeat (SIDEKIQ-CONTRACT.md §6). */
-  #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat; readonly metrics: ExecutionMetrics | undefined } | undefined;
+  /** A connection came back while `#redisBack` ran: run it once more (that one's beat may be the first to succeed). */
+  #redisBackAgain = false;
+  /** A server's running jobs, counters and quiet flag, their heartbeat (SIDEKIQ-CONTRACT.md §6), and its liveness lease. */
+  #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat; readonly metrics: ExecutionMetrics | undefined; readonly liveness: Liveness } | undefined;
   #bus: ReporterBus | undefined;
   /** The spool (`spool` option), open between `start()` and `stop()`. */
   #durable: DurablePush | undefined;
@@ -224,7 +228,8 @@ export class Kiq {
           onSignal: (signal) => this.#signal(signal),
           ...(metrics ? { metrics: new MetricsFlusher(metrics, this.#config.logger) } : {}),
         });
-        this.#process = { state, heartbeat, metrics };
+        const liveness = new Liveness(pool, this.identity, this.#config.livenessTtl, this.#config.clock);
+        this.#process = { state, heartbeat, metrics, liveness };
         // Beat before the queues fetch anything: a private list whose owner has
         // no heartbeat yet would look orphaned to other processes (Kiq's
         // Necromancer race, KIQ-BEHAVIOUR.md §16.1 item 18); the process is
@@ -233,6 +238,10 @@ export class Kiq {
           const info = describeRedisError(error);
           throw new KiqNotRunningError('start', `unable to write the heartbeat to Redis at ${url}: ${info.message} (${info.cause})`, { cause: error });
         });
+        // the same for the liveness lease, which decides for Kiq servers
+        await liveness.renew();
+        // a generated identity (random nonce) cannot have a predecessor
+        if (this.#options.identity !== undefined || this.#config.identity !== before.identity) await this.#takeBack(pool);
       }
       this.#startTree(pool);
       pool.onReconnect(() => void this.#redisBack(pool));
@@ -244,6 +253,22 @@ export class Kiq {
       await this.#closeSpool();
       await this.#pool?.close();
       throw error;
+    }
+  }
+
+  /**
+   * Before fetching: whatever this identity's private lists hold was left
+   * by a predecessor with the same identity (a configured one: a pod name, a
+   * fixed hostname) that crashed; this process is their only live owner, so
+   * it puts them back on their queues now. A failure is logged, not fatal:
+   * the reconciler puts back its configured queues' lists within seconds.
+   */
+  async #takeBack(pool: ConnectionPool): Promise<void> {
+    try {
+      const { requeued, dead } = await takeBackOwn(pool.next(), this.identity, this.#config.clock.realMs() / 1000);
+      if (requeued + dead > 0) this.#log('warn', { event: 'private_taken_back', requeued, dead });
+    } catch (error) {
+      this.#log('warn', { event: 'take_back_failed', error: String(error) });
     }
   }
 
@@ -271,7 +296,16 @@ export class Kiq {
       ? new ReporterBus({ system: () => this.#root?.system, targets: reporterTargets(this.#config, { emitter: this.#events }), logger: this.#config.logger })
       : undefined;
     this.#bus = bus;
-    const io = this.#process && bus ? { hooks: combineHooks([this.#process.state, bus, ...(this.#process.metrics ? [this.#process.metrics] : [])]), beat: this.#process.heartbeat.tick(), emitter: this.#events, board: this.#process.state.problems } : {};
+    const io =
+      this.#process && bus
+        ? {
+            hooks: combineHooks([this.#process.state, bus, ...(this.#process.metrics ? [this.#process.metrics] : [])]),
+            beat: this.#process.heartbeat.tick(),
+            emitter: this.#events,
+            board: this.#process.state.problems,
+            liveness: this.#process.liveness,
+          }
+        : {};
     // read at call time through the system: a restarted senator is a new actor
     const leader = leaderGate(() => this.#root?.system, this.#config.clock);
     const root = createActor(
@@ -310,19 +344,35 @@ export class Kiq {
    * A connection came back after an outage: the heartbeat may have been
    * lost with Redis (a restart without persistence), and the IO loops may be
    * waiting out a backoff. Beat first (fetching refuses to run without a
-   * heartbeat), then wake the Flusher and the queues.
+   * heartbeat), then wake the Flusher, the reconciler and the queues, then
+   * renew the liveness lease. A connection that comes back meanwhile runs
+   * this once more afterwards: the first beat may have gone to a connection
+   * not yet ready, and every reconnect must reach the reconciler.
    */
   async #redisBack(pool: ConnectionPool): Promise<void> {
-    if (this.#redisBackPending || this.#state !== 'running') return;
+    if (this.#state !== 'running') return;
+    if (this.#redisBackPending) {
+      this.#redisBackAgain = true;
+      return;
+    }
     this.#redisBackPending = true;
     try {
+      // renewals before the outage no longer prove that others could renew
+      this.#process?.liveness.reconnected();
       await this.#process?.heartbeat.beat().catch(() => undefined);
       const system = this.#root?.system;
       system?.get('flusher')?.send({ type: 'redis.ready' });
       if (this.#config.server) system?.get(SENATOR_ID)?.send({ type: 'redis.ready' });
+      // a reply lost with the connection may have stranded fetched jobs in a private list
+      if (this.#config.server) system?.get(RECONCILER_ID)?.send({ type: 'redis.ready' });
       if (this.#config.server) for (const name of Object.keys(this.#config.queues)) system?.get(`queue:${name}`)?.send({ type: 'redis.ready' });
+      await this.#process?.liveness.renew().catch(() => undefined);
     } finally {
       this.#redisBackPending = false;
+      if (this.#redisBackAgain) {
+        this.#redisBackAgain = false;
+        void this.#redisBack(pool);
+      }
     }
   }
 
@@ -601,8 +651,10 @@ export class Kiq {
     this.#leadership(false);
     // the last counters; unregister (SREM processes, DEL the hashes) unless
     // the tree failed: its private lists may still hold running jobs, and
-    // the heartbeat must expire before orphan recovery takes them
+    // the liveness lease must lapse before orphan recovery takes them
     await this.#process?.heartbeat.clear({ unregister: !wasFailed });
+    // a clean stop leaves nothing to recover
+    if (!wasFailed) await this.#process?.liveness.drop().catch(() => undefined);
     await this.#pool?.close();
     // what Redis did not take goes to the spool for the next start
     if (this.#durable?.writable) this.#durable.spoolAll();

@@ -19,10 +19,13 @@ import type { ProblemBoard } from './redis/outage-log.js';
 import { schedulePeriodic } from './periodic/schedule.js';
 import { periodicTick, type PeriodicEnqueue } from './periodic/tick.js';
 import { reportersSpec } from './reporters/supervisor.js';
+import { HeldJobs } from './server/held-jobs.js';
 import type { JobHooks } from './server/job-hooks.js';
+import { Liveness } from './server/liveness.js';
 import { queueLogic } from './server/queue-logic.js';
+import { Reconciler } from './server/reconciler.js';
 import { SENATOR_ID, senatorLogic, type LeaderGate } from './server/senator.js';
-import { BEAT_EVERY_MS, beatTick, ERROR_DELAY_MS, jittered, pollTick, resurrectTick } from './server/tickers.js';
+import { BEAT_EVERY_MS, beatTick, ERROR_DELAY_MS, jittered, livenessTick, pollTick, reconcileTick, resurrectTick } from './server/tickers.js';
 import type { Worker } from './worker.js';
 
 /** The IO a tree needs, built by the facade. */
@@ -50,6 +53,8 @@ export interface TreeIO {
   readonly enqueuePeriodic?: PeriodicEnqueue;
   /** Where the server's loops post failures that need an operator (the heartbeat's `kiq_errors`). */
   readonly board?: ProblemBoard;
+  /** This server's liveness lease (the facade writes the first renewal before start); default: a new one. */
+  readonly liveness?: Liveness;
 }
 
 /** How long the senator may take to resign on shutdown (an in-flight claim, then one compare-and-delete), ms. */
@@ -67,6 +72,11 @@ function senator(config: ResolvedConfig, pool: ConnectionPool, onLeadership: Tre
   };
 }
 
+/** System id of the private-list reconciler's ticker (the facade wakes it on reconnect). */
+export const RECONCILER_ID = 'reconciler';
+/** Average wait before the reconciler's first pass, ms. */
+const RECONCILE_FIRST_MS = 1_000;
+
 /** How long a ticker may take to finish its current tick on shutdown, ms. */
 const TICKER_SHUTDOWN_MS = 5_000;
 
@@ -81,20 +91,36 @@ function ticker(id: string, tick: AnyActorLogic, firstDelay: number): ChildSpec 
 }
 
 /**
- * The server's children after the senator: heartbeat, resurrector, periodic,
- * reporters, pollers, then one queue per configured queue.
+ * The server's children after the senator: heartbeat, liveness lease,
+ * resurrector, periodic, reporters, pollers, the reconciler, then one queue
+ * per configured queue.
  */
 function serverChildren(
   config: ResolvedConfig,
   pool: ConnectionPool,
-  { hooks, beat, emitter, leader, enqueuePeriodic, board }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter' | 'leader' | 'enqueuePeriodic' | 'board'>,
+  { hooks, beat, emitter, leader, enqueuePeriodic, board, liveness: given }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter' | 'leader' | 'enqueuePeriodic' | 'board' | 'liveness'>,
 ): ChildSpec[] {
+  const liveness = given ?? new Liveness(pool, config.identity, config.livenessTtl, config.clock);
   const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger, timestamps: config.timestamps, ...(leader ? { leader } : {}), ...(board ? { board } : {}) };
   const workers = new Map<string, Worker>(config.workers.map((worker) => [worker.class, worker]));
+  // what the queues hold of the private lists; the reconciler puts back the rest
+  const held = new HeldJobs();
+  const reconciler = new Reconciler({
+    pool,
+    identity: config.identity,
+    queues: Object.keys(config.queues),
+    held,
+    logger: config.logger,
+    monoMs: () => config.clock.monoMs(),
+  });
   return [
     // the facade wrote the first beat before start: the next one is due in 5 s
     ticker('beat', beat ?? beatTick(deps), BEAT_EVERY_MS),
-    ticker('resurrector', resurrectTick(deps), 0),
+    ticker('liveness', livenessTick(liveness, deps), liveness.renewEveryMs),
+    // every server, not only the leader (a dead leader must not delay
+    // recovery), and at once at start: in a crash loop a server may not live
+    // through its first interval
+    ticker('resurrector', resurrectTick(liveness, deps), 0),
     // cron: every server follows the schedule, only the leader enqueues (src/periodic/tick.ts)
     ...(config.periodics.length > 0 && enqueuePeriodic
       ? [
@@ -113,11 +139,13 @@ function serverChildren(
     // reporters start before anything that runs jobs and stop after it
     reportersSpec(config, { logger: config.logger, ...(emitter ? { emitter } : {}) }),
     ...config.schedulers.map((set) => ticker(`poller:${set}`, pollTick(set, config.pollInterval, deps, { deadLimit: config.deadLimit, deadTimeoutMs: config.deadTimeout }), jittered(config.pollInterval))),
+    // stops after the queues, whose shutdown requeue takes everything back anyway
+    ticker(RECONCILER_ID, reconcileTick(reconciler, deps), jittered(RECONCILE_FIRST_MS)),
     ...Object.entries(config.queues).map(
       ([name, limit]): ChildSpec => ({
         id: `queue:${name}`,
         systemId: `queue:${name}`,
-        logic: queueLogic(name, { config, pool, workers, ...(hooks ? { hooks } : {}), ...(board ? { board } : {}) }),
+        logic: queueLogic(name, { config, pool, workers, held, ...(hooks ? { hooks } : {}), ...(board ? { board } : {}) }),
         input: {
           name,
           limit,

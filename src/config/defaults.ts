@@ -36,6 +36,7 @@ export const DEFAULTS = Object.freeze({
   schedulers: Object.freeze(['retry', 'schedule'] as const), // Kiq `schedulers`
   pollInterval: 5_000, // ms average; Sidekiq `average_scheduled_poll_interval` (Kiq reuses fetch_interval)
   leaderTtl: 30_000, // ms, dear-leader TTL; Kiq `elect_ttl` is 60 s; Sidekiq Enterprise renews every 15 s
+  livenessTtl: 10_000, // ms, kiq:leases lease, renewed every ttl/5; a crashed server's jobs run again within ~ttl × 1.5 (Sidekiq's 60 s hash: ~75 s)
   server: true, // Kiq `server?`
   testMode: 'disabled', // Kiq `test_mode: :disabled`
   timestamps: 'seconds', // float s with a fraction (6.4/7.x), read by all; 'ms' = Sidekiq 8's integer ms

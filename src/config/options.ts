@@ -156,6 +156,17 @@ export interface KiqOptions {
    * ttl. At least 100. @defaultValue `30_000`
    */
   leaderTtl?: number;
+  /**
+   * Lifetime of this server's liveness lease (`kiq:leases`) without renewal,
+   * ms. It is renewed every ttl/5 on the event loop; every Kiq server checks
+   * every ttl/5 (± 50 %) for servers whose lease has ended and puts their
+   * in-flight jobs back on their queues, so a crashed server's jobs run
+   * again about ttl to ttl × 1.5 after its last renewal (leader or not). A
+   * server whose event loop is blocked longer than about ttl − ttl/5 (a
+   * CPU-bound job) loses its jobs the same way: they run again elsewhere
+   * (at-least-once). At least 1000. @defaultValue `10_000`
+   */
+  livenessTtl?: number;
   /** `false`: enqueue only (no queues, pollers, leader, periodics, heartbeat). @defaultValue `true` */
   server?: boolean;
   /** `sandbox` keeps jobs in memory for `kiq/testing`. @defaultValue `'disabled'` */
@@ -179,7 +190,13 @@ export interface KiqOptions {
   timestamps?: TimestampFormat;
   /** Start quiet: fetch nothing until `kiq.configure({ quiet: false })`. @defaultValue `false` */
   quiet?: boolean;
-  /** Process identity in Redis; must not contain `|`. @defaultValue `hostname:pid:12-hex-nonce` */
+  /**
+   * Process identity in Redis; must not contain `|`. It names this server's
+   * private lists: a server started with a configured identity takes back,
+   * before it fetches, whatever that identity's lists hold (a crashed
+   * predecessor's jobs), so two live processes must never share one.
+   * @defaultValue `hostname:pid:12-hex-nonce`
+   */
   identity?: string;
   /** A tag for this process, shown by the Web UI's Busy page and `kiq processes` (Sidekiq's `tag`). @defaultValue `''` */
   tag?: string;

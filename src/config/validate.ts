@@ -22,6 +22,9 @@ type AnyObject = Record<string, unknown>;
 /** setTimeout's limit: a longer delay fires after 1 ms instead (Node's TimeoutOverflowWarning). */
 export const MAX_TIMER_MS = 2_147_483_647;
 
+/** Shortest `livenessTtl`: renewed every ttl/5, which must stay well above a Redis round trip and timer jitter. */
+export const MIN_LIVENESS_TTL_MS = 1_000;
+
 /** Shortest `leaderTtl`: its renew interval (ttl/4) and lease margin (ttl/10) must stay above a Redis round trip. */
 export const MIN_LEADER_TTL_MS = 100;
 
@@ -231,6 +234,10 @@ export const VALIDATORS: { readonly [K in keyof KiqOptions]-?: Validator<Valid[K
   leaderTtl: (v, path) => {
     const ms = timerMs(1)(v, path);
     return ms >= MIN_LEADER_TTL_MS ? ms : fail(path, `at least ${MIN_LEADER_TTL_MS} milliseconds`, v);
+  },
+  livenessTtl: (v, path) => {
+    const ms = timerMs(1)(v, path);
+    return ms >= MIN_LIVENESS_TTL_MS ? ms : fail(path, `at least ${MIN_LIVENESS_TTL_MS} milliseconds`, v);
   },
   server: boolean,
   testMode: oneOf(['disabled', 'sandbox']),

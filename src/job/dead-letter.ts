@@ -9,6 +9,7 @@
  * builds the same wrapper for members the pollers cannot route.
  */
 import { createHash } from 'node:crypto';
+import { rawText, type RawJob } from './raw.js';
 import { formatSeconds } from './timestamp.js';
 
 /** The wrapper's `class`: no worker has it, so a retry from the Web UI goes straight back to dead (`retry: 0`). */
@@ -30,29 +31,32 @@ export interface DeadLetterInfo {
 }
 
 /** The dead entry's jid: the entry's own top-level string `jid`, else the first 24 hex digits of the SHA-1 of its bytes. */
-export function deadLetterJid(raw: string): string {
+export function deadLetterJid(raw: RawJob): string {
   try {
-    const parsed: unknown = JSON.parse(raw);
+    const parsed: unknown = JSON.parse(rawText(raw));
     const jid = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>).jid : undefined;
     if (typeof jid === 'string' && jid !== '') return jid;
   } catch {
     // not JSON (or nested beyond what JSON.parse's stack takes): no jid of its own
   }
-  return createHash('sha1').update(raw, 'utf8').digest('hex').slice(0, 24);
+  return createHash('sha1').update(raw).digest('hex').slice(0, 24);
 }
 
 /**
- * The JSON to store in `dead` for `raw`, an entry that is not a job.
+ * The JSON to store in `dead` for `raw`, an entry that is not a job. An entry
+ * whose bytes are not valid UTF-8 (src/job/raw.ts) cannot sit in a JSON string
+ * as they are: its text (U+FFFD for each bad sequence) is the argument, and
+ * `kiq_bytes_base64` keeps the exact bytes.
  *
  * @example
  * deadLetterEntry('42', { reason: 'invalid job: not a JSON object', queue: 'default', source: 'queue:default', nowSec });
  * // '{"class":"Kiq::InvalidJob","args":["42"],"queue":"default","jid":"92cfceb39d57d914ed8b14d0","retry":0,
  * //   "error_class":"InvalidJobError","error_message":"invalid job: not a JSON object","failed_at":…,"kiq_source":"queue:default"}'
  */
-export function deadLetterEntry(raw: string, info: DeadLetterInfo): string {
+export function deadLetterEntry(raw: RawJob, info: DeadLetterInfo): string {
   return JSON.stringify({
     class: INVALID_JOB_CLASS,
-    args: [raw],
+    args: [rawText(raw)],
     queue: info.queue,
     jid: deadLetterJid(raw),
     retry: 0,
@@ -60,6 +64,7 @@ export function deadLetterEntry(raw: string, info: DeadLetterInfo): string {
     error_message: info.reason,
     failed_at: info.nowSec,
     kiq_source: info.source,
+    ...(typeof raw === 'string' ? {} : { kiq_bytes_base64: raw.toString('base64') }),
   });
 }
 
@@ -71,9 +76,9 @@ export function deadLetterEntry(raw: string, info: DeadLetterInfo): string {
  * @example
  * excerpt('{"a":"é"}\n'); // '{"a":"\\xc3\\xa9"}\\x0a'
  */
-export function excerpt(raw: string): string {
+export function excerpt(raw: RawJob): string {
   let out = '';
-  for (const byte of Buffer.from(raw, 'utf8').subarray(0, EXCERPT_BYTES)) {
+  for (const byte of (typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw).subarray(0, EXCERPT_BYTES)) {
     out += byte >= 0x20 && byte <= 0x7e && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
   }
   return out;

@@ -30,6 +30,17 @@ export const LEADER = 'dear-leader';
  */
 export const SUPER_FETCH_ORPHAN_CHECK = 'super_fetch_orphan_check';
 
+/**
+ * ZSET of Kiq servers' liveness leases: member = identity, score = when its
+ * lease ends, epoch ms by Redis's own clock (`TIME`). Renewed every few
+ * seconds (src/server/liveness.ts); a member whose score has passed is a
+ * dead Kiq process for orphan recovery. Kiq for Node's own key: Sidekiq's
+ * `<identity>` hash lives 60 s, too long to recover in seconds.
+ */
+export const KIQ_LEASES = 'kiq:leases';
+/** STRING lock (SET NX PX) so that one Kiq server at a time runs orphan recovery; Kiq for Node's own. */
+export const RECOVERY_LOCK = 'kiq:recovery-lock';
+
 /** LIST of a queue's jobs: LPUSH to add, the right end runs next (§1). */
 export function queueKey(queue: string): string {
   return `queue:${queue}`;

@@ -23,6 +23,8 @@ export type ScriptName =
   | 'recover-orphan'
   | 'release-lock'
   | 'renew-lease'
+  | 'renew-liveness'
+  | 'requeue-entries'
   | 'requeue-private'
   | 'retry-job';
 
@@ -85,26 +87,35 @@ export function defineScripts(redis: Redis): void {
   }
 }
 
-type ScriptFn<R> = (...keysAndArgs: (string | number)[]) => R;
+/** A key or argument: strings and numbers, or exact bytes (an entry that is not valid UTF-8). */
+export type ScriptArg = string | number | Buffer;
+
+type ScriptFn<R> = (...keysAndArgs: ScriptArg[]) => R;
+
+/** How a script's string replies come back: decoded as UTF-8 (default), or as the bytes Redis holds (ioredis's `<name>Buffer` variant). */
+export type ScriptReplies = 'string' | 'buffer';
 
 /**
  * Call a script on a connection (or queue it on a pipeline).
  * Keys and args are passed in header order.
  */
-export function runScript(redis: Redis, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
+export function runScript(redis: Redis, name: ScriptName, keys: readonly string[], args: readonly ScriptArg[], replies?: ScriptReplies): Promise<unknown>;
 export function runScript(
   redis: ChainableCommander,
   name: ScriptName,
   keys: readonly string[],
-  args: readonly (string | number)[],
+  args: readonly ScriptArg[],
+  replies?: ScriptReplies,
 ): ChainableCommander;
 export function runScript(
   redis: Redis | ChainableCommander,
   name: ScriptName,
   keys: readonly string[],
-  args: readonly (string | number)[],
+  args: readonly ScriptArg[],
+  replies: ScriptReplies = 'string',
 ): unknown {
-  const fn = (redis as unknown as Record<string, ScriptFn<unknown>>)[name];
+  const command = replies === 'buffer' ? `${name}Buffer` : name;
+  const fn = (redis as unknown as Record<string, ScriptFn<unknown>>)[command];
   if (typeof fn !== 'function') throw new Error(`script ${name} is not defined on this connection`);
   return fn.call(redis, ...keys, ...args);
 }

@@ -8,11 +8,13 @@
  * list, so a crash meanwhile runs them again rather than losing them.
  */
 import type { Redis } from 'ioredis';
+import type { RawJob } from '../job/raw.js';
 
 /** A finished job to acknowledge. */
 export interface AckItem {
   readonly queue: string;
-  readonly raw: string;
+  /** The entry exactly as fetched (bytes when not valid UTF-8). */
+  readonly raw: RawJob;
 }
 
 /** Writes acknowledgements; see the module comment. */
@@ -20,6 +22,7 @@ export class Acker {
   readonly #write: (redis: Redis, items: readonly AckItem[]) => Promise<void>;
   readonly #redis: () => Redis;
   readonly #onResult: ((error?: unknown) => void) | undefined;
+  readonly #written: (items: readonly AckItem[]) => void;
   #pending: AckItem[] = [];
   #scheduled = false;
   #inFlight: Promise<void> | undefined;
@@ -29,12 +32,19 @@ export class Acker {
   /**
    * @param write sends one batch (ackJobs)
    * @param redis picks a connection for each batch
-   * @param onResult told after each batch: its error, or nothing when it was written (to log outages)
+   * @param observe `written`: told of each batch once Redis has it (the jobs
+   *   are no longer held); `onResult`: told after each batch, its error or
+   *   nothing when it was written (to log outages)
    */
-  constructor(write: (redis: Redis, items: readonly AckItem[]) => Promise<void>, redis: () => Redis, onResult?: (error?: unknown) => void) {
+  constructor(
+    write: (redis: Redis, items: readonly AckItem[]) => Promise<void>,
+    redis: () => Redis,
+    observe: { readonly written?: (items: readonly AckItem[]) => void; readonly onResult?: (error?: unknown) => void } = {},
+  ) {
     this.#write = write;
     this.#redis = redis;
-    this.#onResult = onResult;
+    this.#written = observe.written ?? (() => undefined);
+    this.#onResult = observe.onResult;
   }
 
   /** Jobs waiting to be acknowledged. */
@@ -72,6 +82,7 @@ export class Acker {
     this.#inFlight = this.#write(this.#redis(), batch).then(
       () => {
         this.#backoff = 0;
+        this.#written(batch);
         this.#onResult?.();
       },
       (error: unknown) => {

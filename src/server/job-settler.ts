@@ -11,11 +11,12 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../config/options.js';
 import { deadLetterEntry, deadLetterJid, deadLetterLine, excerpt } from '../job/dead-letter.js';
+import type { RawJob } from '../job/raw.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import { queueKey } from '../redis/keys.js';
 import type { OutageLog } from '../redis/outage-log.js';
 import type { Acker } from './acker.js';
-import { killJob, releaseUniqueLock, retryJob } from './ops/index.js';
+import { killJob, releaseUniqueLock, retryJob, type FetchedJob } from './ops/index.js';
 import { errorClassOf } from './runner/error-fields.js';
 import type { JobOutcome, UniqueLock } from './runner/outcome.js';
 
@@ -32,11 +33,17 @@ export interface SettlerDeps {
   readonly signal: AbortSignal;
   /** Logs failed retry/dead/unlock writes once per outage. */
   readonly outage?: OutageLog;
+  /** Told when a retry or dead write has landed: the job has left the private list (acks: the Acker's `written`). */
+  readonly settled?: (job: FetchedJob) => void;
 }
 
-/** Settle `outcome` in Redis. Never rejects. */
-export async function settleOutcome(outcome: JobOutcome, deps: SettlerDeps): Promise<void> {
-  const fetched = { queue: outcome.queue, raw: outcome.raw };
+/**
+ * Settle `outcome` in Redis, removing `raw` (the entry exactly as fetched;
+ * default `outcome.raw`) from the private list. Never rejects.
+ */
+export async function settleOutcome(outcome: JobOutcome, deps: SettlerDeps, raw: RawJob = outcome.raw): Promise<void> {
+  const fetched: FetchedJob = { queue: outcome.queue, raw };
+  const landed = () => deps.settled?.(fetched);
   switch (outcome.kind) {
     case 'success':
       deps.acker.add(fetched);
@@ -50,18 +57,20 @@ export async function settleOutcome(outcome: JobOutcome, deps: SettlerDeps): Pro
       deps.acker.add(fetched);
       break;
     case 'retry':
-      await persist(deps, () => retryJob(deps.pool.next(), deps.identity, fetched, outcome.json, outcome.retryAtSec));
+      if (await persist(deps, () => retryJob(deps.pool.next(), deps.identity, fetched, outcome.json, outcome.retryAtSec))) landed();
       break;
     case 'dead':
-      await persist(deps, () => killJob(deps.pool.next(), deps.identity, fetched, outcome.json, nowSec(deps), deps.deadLimit, deps.deadTimeout));
+      if (await persist(deps, () => killJob(deps.pool.next(), deps.identity, fetched, outcome.json, nowSec(deps), deps.deadLimit, deps.deadTimeout))) landed();
       break;
     case 'invalid': {
-      // not a job: dead as a wrapper Sidekiq's Dead page reads, reason inside, logged once with what finds it
+      // not a job: dead as a wrapper Sidekiq's Dead page reads, reason inside (the entry's
+      // own bytes too when they are not UTF-8), logged once with what finds it
       const at = nowSec(deps);
       const from = queueKey(outcome.queue);
-      const entry = deadLetterEntry(outcome.raw, { reason: outcome.error.message, queue: outcome.queue, source: from, nowSec: at });
+      const entry = deadLetterEntry(raw, { reason: outcome.error.message, queue: outcome.queue, source: from, nowSec: at });
       if (await persist(deps, () => killJob(deps.pool.next(), deps.identity, fetched, entry, at, deps.deadLimit, deps.deadTimeout))) {
-        deps.logger.warn(deadLetterLine({ from, jid: deadLetterJid(outcome.raw), deadScore: at, reason: outcome.error.message, excerpt: excerpt(outcome.raw) }));
+        landed();
+        deps.logger.warn(deadLetterLine({ from, jid: deadLetterJid(raw), deadScore: at, reason: outcome.error.message, excerpt: excerpt(raw) }));
       }
       return;
     }

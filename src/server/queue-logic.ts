@@ -4,18 +4,22 @@
  * fetch in batches and block when empty (src/server/ops), run each job as a
  * plain promise through the runner, settle its outcome, and requeue the
  * private list on shutdown once every ack has landed (an ack still in
- * flight would otherwise put a finished job back).
+ * flight would otherwise put a finished job back). Every fetched entry is
+ * held ({@link HeldJobs}) from its fetch's reply until its outcome is in
+ * Redis, so the reconciler never puts back a job that is running.
  */
 import { setMaxListeners } from 'node:events';
 import { fromPromise, type AnyActorRef } from 'xstate';
 import { fetcherMachine, type BlockInput, type FetchInput } from '../../machines/fetcher.js';
 import { queueMachine } from '../../machines/queue.js';
 import type { ResolvedConfig } from '../config/options.js';
+import { rawText, type RawJob } from '../job/raw.js';
 import { whenReady, type ConnectionPool } from '../redis/connections.js';
 import { queueKey } from '../redis/keys.js';
 import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import type { Worker } from '../worker.js';
 import { Acker } from './acker.js';
+import type { HeldJobs } from './held-jobs.js';
 import { NO_HOOKS, type JobHooks } from './job-hooks.js';
 import { settleOutcome } from './job-settler.js';
 import { ackJobs, fetchBlocking, fetchJobs, releaseUniqueLock, requeuePrivate } from './ops/index.js';
@@ -30,10 +34,12 @@ export interface QueueDeps {
   readonly hooks?: JobHooks;
   /** Where fetch failures that need an operator are posted (the heartbeat's `kiq_errors`). */
   readonly board?: ProblemBoard;
+  /** What this process holds of its private lists (shared with the reconciler). */
+  readonly held: HeldJobs;
 }
 
 /** The provided Queue logic for `queue`. */
-export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HOOKS, board }: QueueDeps) {
+export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HOOKS, board, held }: QueueDeps) {
   const { identity, clock, logger } = config;
   // the fetcher backs off silently: these say what failed, once per outage.
   // The batch fetch (a script) and the blocking BLMOVE each have their own
@@ -49,7 +55,12 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
   const acker = new Acker(
     (redis, items) => ackJobs(redis, identity, items),
     () => pool.next(),
-    (error) => (error === undefined ? ackOutage.restored('ack_restored', { queue }) : ackOutage.failed('ack_failed', error, { queue, waiting: acker.pending })),
+    {
+      written: (items) => {
+        for (const item of items) held.release(item.queue, item.raw);
+      },
+      onResult: (error) => (error === undefined ? ackOutage.restored('ack_restored', { queue }) : ackOutage.failed('ack_failed', error, { queue, waiting: acker.pending })),
+    },
   );
   const runnerDeps = {
     workers,
@@ -73,25 +84,31 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
     deadTimeout: config.deadTimeout,
     signal: stopping.signal,
     outage: new OutageLog(`settle:${queue}`, outageDeps),
+    settled: (job: { queue: string; raw: RawJob }) => held.release(job.queue, job.raw),
   };
-  const execute = async (raw: string): Promise<void> => {
-    const outcome = await runJob(raw, queue, runnerDeps);
-    await settleOutcome(outcome, settlerDeps);
+  // the job runs from its text; Redis is settled with the entry's own bytes
+  const execute = async (raw: RawJob): Promise<void> => {
+    const outcome = await runJob(rawText(raw), queue, runnerDeps);
+    await settleOutcome(outcome, settlerDeps, raw);
     hooks.finished(outcome);
   };
 
   const fetcher = fetcherMachine.provide({
     actors: {
-      fetch: fromPromise<readonly string[], FetchInput>(({ input }) =>
-        batchOutage.track('fetch', fields, () => fetchJobs(pool.next(), identity, input.queue, input.max)),
+      fetch: fromPromise<readonly RawJob[], FetchInput>(({ input }) =>
+        batchOutage.track('fetch', fields, () => held.track(input.queue, () => fetchJobs(pool.next(), identity, input.queue, input.max))),
       ),
-      block: fromPromise<string | null, BlockInput>(({ input }) =>
+      block: fromPromise<RawJob | null, BlockInput>(({ input }) =>
         blockOutage.track('fetch', { ...fields, blocking: true }, async () => {
           const redis = pool.dedicated(`fetch:${input.queue}`);
           // first use: the connection is still connecting; wait for it as
           // a block that timed out, not as a failed BLMOVE (not an outage)
           if (redis.status === 'connecting' || redis.status === 'connect') return whenReady(redis, input.timeoutMs).then(() => null);
-          return fetchBlocking(redis, identity, input.queue, input.timeoutMs);
+          const [raw] = await held.track(input.queue, async () => {
+            const one = await fetchBlocking(redis, identity, input.queue, input.timeoutMs);
+            return one === null ? [] : [one];
+          });
+          return raw ?? null;
         }),
       ),
     },
@@ -122,7 +139,7 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
       }),
     },
     actions: {
-      startJobs: ({ self }, jobs: readonly string[]) => {
+      startJobs: ({ self }, jobs: readonly RawJob[]) => {
         for (const raw of jobs) void execute(raw).finally(() => finish(self));
       },
       abortRunning: () => stopping.abort(),

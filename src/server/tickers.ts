@@ -1,10 +1,12 @@
 /**
  * @internal
  * The `tick` actors of the server's periodic loops (machines/ticker.ts):
- * the liveness beat, the retry and schedule pollers, and the resurrector.
+ * the liveness beat, the retry and schedule pollers, the resurrector and
+ * the private-list reconciler.
  * Each handles Redis errors itself (log once, wait `errorDelay`) and answers
  * the wait before its next tick; randomness lives here, not in the chart.
  */
+import { ReplyError, type Redis } from 'ioredis';
 import type { TimestampFormat } from '../job/timestamp.js';
 import { fromPromise } from 'xstate';
 import type { TickOutput } from '../../machines/ticker.js';
@@ -13,18 +15,17 @@ import type { Logger, SchedulerName } from '../config/options.js';
 import { deadLetterLine } from '../job/dead-letter.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
+import { RECOVERY_LOCK } from '../redis/keys.js';
+import type { Liveness } from './liveness.js';
 import { pollDue, recoverOrphans, writeBeat } from './ops/index.js';
 import type { PollDueOptions } from './ops/poll-due.js';
+import { RECONCILE_EVERY_MS, type Reconciler } from './reconciler.js';
 import type { LeaderGate } from './senator.js';
 
 /** How often the liveness beat is written, ms (Sidekiq 6.4 beats every 5 s; TTL 60 s). */
 export const BEAT_EVERY_MS = 5_000;
-/** How often orphaned private lists are looked for, ms (Kiq's Necromancer: 60 s). */
-export const RESURRECT_EVERY_MS = 60_000;
 /** Due jobs moved per poll call (Sidekiq Pro's reliable scheduler moves 100). */
 export const POLL_BATCH = 100;
-/** How often a follower's resurrector asks the leader gate again, ms (a snapshot read, no Redis). */
-export const LEADER_RECHECK_MS = 1_000;
 /** Wait after a tick whose Redis call failed, ms. */
 export const ERROR_DELAY_MS = 1_000;
 
@@ -97,16 +98,56 @@ export function pollTick(set: SchedulerName, averageMs: number, deps: TickerDeps
   });
 }
 
-/** Brings back the private lists of processes whose heartbeat expired. */
-export function resurrectTick(deps: TickerDeps) {
+/** Renews this server's liveness lease every ttl/5 (src/server/liveness.ts). */
+export function livenessTick(liveness: Liveness, deps: TickerDeps) {
+  return tickOf('liveness', deps, async () => {
+    await liveness.renew();
+    return liveness.renewEveryMs;
+  });
+}
+
+/**
+ * Brings back the private lists of dead processes (src/server/ops/recover-orphans.ts):
+ * every Kiq server looks every ttl/5 (± 50 %), not only the leader, so a
+ * leader's death adds nothing to the recovery time; a `kiq:recovery-lock`
+ * (SET NX PX, half the interval) keeps a cluster from looking all at once.
+ * Not while this server's own renewals are not steady, nor while Redis has
+ * been up for less than a ttl (a restart with AOF brings back leases that
+ * ended while it was down, before their servers could renew them).
+ */
+export function resurrectTick(liveness: Liveness, deps: TickerDeps) {
+  const everyMs = liveness.renewEveryMs;
   return tickOf('resurrect', deps, async () => {
-    // only the leader resurrects; a follower asks again every second, so a
-    // new leader resurrects about 1 s after winning, not a minute later
-    if (deps.leader && !deps.leader.isLeader()) return jittered(LEADER_RECHECK_MS, deps.random);
-    const result = await recoverOrphans(deps.pool.next(), deps.clock.realMs() / 1000);
+    if (!liveness.steady) return jittered(everyMs, deps.random);
+    const redis = deps.pool.next();
+    if ((await redisUptimeMs(redis)) < liveness.ttlMs) return jittered(everyMs, deps.random);
+    const locked = await redis.set(RECOVERY_LOCK, deps.identity, 'PX', Math.max(1, Math.round(everyMs / 2)), 'NX');
+    if (locked !== 'OK') return jittered(everyMs, deps.random);
+    const result = await recoverOrphans(redis, deps.clock.realMs() / 1000);
     if (result.identities.length > 0) {
       deps.logger.info(JSON.stringify({ source: 'kiq', event: 'orphans_recovered', ...result }));
     }
-    return jittered(RESURRECT_EVERY_MS, deps.random);
+    return jittered(everyMs, deps.random);
+  });
+}
+
+/** How long Redis has been up (INFO server `uptime_in_seconds`), ms; Infinity when INFO is denied or unreadable (an ACL). */
+async function redisUptimeMs(redis: Redis): Promise<number> {
+  let info: string;
+  try {
+    info = await redis.info('server');
+  } catch (error) {
+    if (error instanceof ReplyError) return Number.POSITIVE_INFINITY;
+    throw error;
+  }
+  const match = /^uptime_in_seconds:(\d+)/m.exec(info);
+  return match ? Number(match[1]) * 1000 : Number.POSITIVE_INFINITY;
+}
+
+/** Puts back what this process's private lists hold beyond its jobs (src/server/reconciler.ts). */
+export function reconcileTick(reconciler: Reconciler, deps: TickerDeps) {
+  return tickOf('reconcile', deps, async () => {
+    await reconciler.pass();
+    return jittered(RECONCILE_EVERY_MS, deps.random);
   });
 }

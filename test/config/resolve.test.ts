@@ -27,6 +27,7 @@ describe('resolveConfig', () => {
       schedulers: ['retry', 'schedule'],
       pollInterval: 5_000,
       leaderTtl: 30_000,
+      livenessTtl: 10_000,
       server: true,
       testMode: 'disabled',
       timestamps: 'seconds',

@@ -126,6 +126,8 @@ const rejected: Rejected[] = [
   { options: { leaderTtl: 99 }, path: 'leaderTtl', message: 'expected option "leaderTtl" to be at least 100 milliseconds, got: 99', why: 'renewals every ttl/4 must outlast a round trip' },
   { options: { leaderTtl: 1_000.5 }, path: 'leaderTtl', message: 'a positive integer of milliseconds' },
   { options: { leaderTtl: 2 ** 31 }, path: 'leaderTtl', message: 'the setTimeout limit' },
+  { options: { livenessTtl: 999 }, path: 'livenessTtl', message: 'expected option "livenessTtl" to be at least 1000 milliseconds, got: 999', why: 'renewals every ttl/5 must outlast a round trip' },
+  { options: { livenessTtl: 10_000.5 }, path: 'livenessTtl', message: 'a positive integer of milliseconds' },
   { options: { shutdownTimeout: -1 }, path: 'shutdownTimeout', message: 'a non-negative integer of milliseconds, got: -1' },
   { options: { shutdownTimeout: Number.MAX_SAFE_INTEGER }, path: 'shutdownTimeout', message: 'the setTimeout limit' },
 
@@ -218,6 +220,7 @@ const accepted: Accepted[] = [
   { options: { shutdownTimeout: 0, maxRestarts: 0 }, expected: { shutdownTimeout: 0, maxRestarts: 0 } },
   { options: { fetchInterval: 2 ** 31 - 1 }, expected: { fetchInterval: 2 ** 31 - 1 } },
   { options: { leaderTtl: 100 }, expected: { leaderTtl: 100 }, why: 'the shortest lease' },
+  { options: { livenessTtl: 1_000 }, expected: { livenessTtl: 1_000 }, why: 'the shortest liveness lease' },
   { options: { flushInterval: 50, flushMaxInterval: 50 }, expected: { flushInterval: 50, flushMaxInterval: 50 } },
   { options: { deadTimeout: 2 ** 40 }, expected: { deadTimeout: 2 ** 40 }, why: 'not a timer: no setTimeout limit' },
   { options: { redisUrl: 'rediss://:pw@cache.example:6380/2' }, expected: { redisUrl: 'rediss://:pw@cache.example:6380/2' } },

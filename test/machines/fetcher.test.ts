@@ -10,6 +10,7 @@ import {
 } from '../../machines/fetcher.js';
 import { advance, fakeIO, settle } from '../support/fake-io.js';
 import { failOnUncaught } from '../support/uncaught.js';
+import type { RawJob } from '../../src/job/raw.js';
 
 type Fetcher = ActorRefFrom<typeof fetcherMachine>;
 
@@ -19,9 +20,9 @@ type Fetcher = ActorRefFrom<typeof fetcherMachine>;
  */
 function start(input: Partial<FetcherInput> = {}) {
   const clock = new SimulatedClock();
-  const fetch = fakeIO<FetchInput, readonly string[]>(clock, 'fetch');
-  const block = fakeIO<BlockInput, string | null>(clock, 'block');
-  const delivered: string[][] = [];
+  const fetch = fakeIO<FetchInput, readonly RawJob[]>(clock, 'fetch');
+  const block = fakeIO<BlockInput, RawJob | null>(clock, 'block');
+  const delivered: RawJob[][] = [];
   const ended: string[] = [];
   const parent = setup({
     types: { events: {} as JobsEvent },

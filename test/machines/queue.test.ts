@@ -5,6 +5,7 @@ import { fetcherMachine, type BlockInput, type FetchInput } from '../../machines
 import { queueMachine, type QueueEvent, type QueueInput } from '../../machines/queue.js';
 import { advance, fakeIO, settle } from '../support/fake-io.js';
 import { failOnUncaught } from '../support/uncaught.js';
+import type { RawJob } from '../../src/job/raw.js';
 
 type Queue = ActorRefFrom<typeof queueMachine>;
 type Fetcher = ActorRefFrom<typeof fetcherMachine>;
@@ -26,10 +27,10 @@ const defaults: QueueInput = {
 function start(input: Partial<QueueInput> = {}) {
   const clock = new SimulatedClock();
   const log: string[] = [];
-  const fetch = fakeIO<FetchInput, readonly string[]>(clock, 'fetch');
-  const block = fakeIO<BlockInput, string | null>(clock, 'block');
+  const fetch = fakeIO<FetchInput, readonly RawJob[]>(clock, 'fetch');
+  const block = fakeIO<BlockInput, RawJob | null>(clock, 'block');
   const requeue = fakeIO<{ queue: string }, number>(clock, 'requeue', log);
-  const started: string[] = [];
+  const started: RawJob[] = [];
   const logic = queueMachine.provide({
     actors: {
       fetcher: fetcherMachine.provide({ actors: { fetch: fetch.logic, block: block.logic } }),

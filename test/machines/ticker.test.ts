@@ -39,6 +39,22 @@ describe('Ticker machine (machines/ticker.ts)', () => {
     actor.stop();
   });
 
+  it('redis.ready while waiting ticks at once; while ticking it changes nothing', async () => {
+    const { actor, clock, tick } = start({ firstDelay: 10_000 });
+    await advance(clock, 50);
+    actor.send({ type: 'redis.ready' });
+    await advance(clock, 0);
+    expect(tick.calls.map((c) => c.at), 'a connection came back: tick now').to.deep.equal([50]);
+    actor.send({ type: 'redis.ready' });
+    await advance(clock, 0);
+    expect(tick.calls, 'no second tick while one runs').to.have.length(1);
+    tick.last().resolve({ nextDelay: 1_000 });
+    await settle();
+    await advance(clock, 1_000);
+    expect(tick.calls.map((c) => c.at)).to.deep.equal([50, 1_050]);
+    actor.stop();
+  });
+
   it('ticks at once when firstDelay is 0', async () => {
     const { actor, clock, tick } = start({ firstDelay: 0 });
     await advance(clock, 0);

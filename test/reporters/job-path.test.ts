@@ -16,6 +16,7 @@ import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { until } from '../support/wait.js';
 import { recorder, summary } from './support.js';
+import { HeldJobs } from '../../src/server/held-jobs.js';
 
 const performed: number[] = [];
 const Echo = defineWorker({
@@ -68,7 +69,7 @@ describe('Reporters on the real job path (queue → hooks → bus → reporters,
           {
             id: 'queue:work',
             systemId: 'queue:work',
-            logic: queueLogic('work', { config, pool, workers, hooks: bus }),
+            logic: queueLogic('work', { config, pool, workers, hooks: bus, held: new HeldJobs() }),
             input: { name: 'work', limit: 10, drainTimeout: 5_000, blockMs: 50, backoffMs: 50, maxBackoffMs: 500, restartDelay: 100 },
             configurable: true,
             shutdown: MAX_TIMER_MS,

@@ -295,7 +295,8 @@ describe('Processing jobs (real Redis)', function () {
     await redis.client.lpush(`queue:sq|${orphan}|work`, JSON.stringify({ class: 'Echo', queue: 'work', args: ['orphan'], jid: 'aaaaaaaaaaaaaaaaaaaaaaaa' }));
     const ran = deferred(5000, 'orphan performed');
     onPerform = () => ran.resolve();
-    await server();
+    // a short lease: recovery waits until Redis has been up for a ttl (the run's Redis may be young)
+    await server({ livenessTtl: 1_000 });
     await ran.promise;
     expect(performed[0]!.jid).to.equal('aaaaaaaaaaaaaaaaaaaaaaaa');
     expect(await redis.client.sismember('super_processes', orphan)).to.equal(0);

@@ -6,16 +6,17 @@
  * cost ~5 µs of Node CPU per job, measured in the processing bench).
  */
 import type { Redis } from 'ioredis';
+import type { RawJob } from '../../job/raw.js';
 import { privateQueueKey } from '../../redis/keys.js';
 import { defineScripts, runScript } from '../../redis/scripts.js';
 import { checkReplies } from './redis-call.js';
 
-/** A job as fetched: its queue and its string exactly as Redis returned it. */
+/** A job as fetched: its queue and its entry exactly as Redis returned it. */
 export interface FetchedJob {
   /** Queue it was fetched from (names the private list). */
   readonly queue: string;
-  /** The fetched string, byte-for-byte. */
-  readonly raw: string;
+  /** The fetched entry, byte-for-byte (bytes when not valid UTF-8, src/job/raw.ts). */
+  readonly raw: RawJob;
 }
 
 /**
@@ -34,7 +35,7 @@ export interface FetchedJob {
  */
 export async function ackJobs(redis: Redis, identity: string, done: readonly FetchedJob[]): Promise<void> {
   if (done.length === 0) return;
-  const byQueue = new Map<string, string[]>();
+  const byQueue = new Map<string, RawJob[]>();
   for (const job of done) {
     const raws = byQueue.get(job.queue);
     if (raws) raws.push(job.raw);

@@ -3,16 +3,20 @@
  * Reliable fetch in the Sidekiq Pro super_fetch layout (SIDEKIQ-CONTRACT.md
  * §9, DESIGN.md §2 and §5): jobs move from `queue:<q>` into the process's
  * private list `queue:sq|<identity>|<q>` and stay there until acknowledged,
- * retried, killed, requeued at shutdown or recovered after a crash. The
- * fetched strings are returned byte-for-byte; keep them for the ack.
+ * retried, killed, requeued at shutdown or recovered after a crash. Entries
+ * are read as bytes and returned as {@link RawJob}s (the string when valid
+ * UTF-8, else the bytes), byte-for-byte; keep them for the ack.
  *
  * Contract with the caller: the process's heartbeat hash (`<identity>`, see
  * `writeBeat`) must exist before the first fetch and for as long as the
- * process holds jobs. Orphan recovery treats a registered identity without
- * one as dead and gives its jobs to other processes.
+ * process holds jobs, and a Kiq server's liveness lease
+ * (src/server/liveness.ts) must be renewed meanwhile. Orphan recovery
+ * treats a registered identity whose lease has ended (or, without a lease,
+ * whose heartbeat hash is gone) as dead and gives its jobs to others.
  */
 import type { Redis } from 'ioredis';
 import { ScriptError } from '../../errors.js';
+import { toRawJob, type RawJob } from '../../job/raw.js';
 import { PAUSED, SUPER_PROCESSES, privateQueueKey, processKey, queueKey, superQueuesKey } from '../../redis/keys.js';
 import { callScript } from './redis-call.js';
 
@@ -20,7 +24,7 @@ import { callScript } from './redis-call.js';
  * Registers `identity` and its private list for `queue` (idempotent SADDs,
  * so a Redis restart or an orphan recovery that unregistered it is repaired
  * on the next call) and moves up to `max` jobs into the private list in one
- * script call. Returns the raw job strings, oldest first (the order they
+ * script call. Returns the raw jobs, oldest first (the order they
  * were pushed); empty when the queue is empty, paused (`SISMEMBER paused
  * <queue>`, Sidekiq Pro's layout) or `max < 1`. Throws
  * `RangeError` for an infinite `max`.
@@ -31,15 +35,14 @@ import { callScript } from './redis-call.js';
  * private list: `requeuePrivate` at shutdown or orphan recovery after a
  * crash puts them back, so none is lost.
  *
- * Strings come back decoded as UTF-8; a payload that is not valid UTF-8
- * would not match its private-list entry on ack (Sidekiq and Kiq write JSON,
- * which is UTF-8).
+ * A payload that is not valid UTF-8 comes back as its bytes: decoded, it
+ * would not match its private-list entry on ack (src/job/raw.ts).
  *
  * @example
  * const raws = await fetchJobs(redis, identity, 'default', demand);
  * // ['{"class":"A","jid":"…",…}', …] oldest first
  */
-export async function fetchJobs(redis: Redis, identity: string, queue: string, max: number): Promise<string[]> {
+export async function fetchJobs(redis: Redis, identity: string, queue: string, max: number): Promise<RawJob[]> {
   if (max === Number.POSITIVE_INFINITY) throw new RangeError('fetchJobs: max must be finite (it would drain the whole queue)');
   if (!(max >= 1)) return [];
   const reply = await callScript(
@@ -47,6 +50,7 @@ export async function fetchJobs(redis: Redis, identity: string, queue: string, m
     'fetch-jobs',
     [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), queueKey(queue), privateQueueKey(identity, queue), PAUSED],
     [identity, Math.floor(max), queue],
+    'buffer',
   );
   if (reply === -2) return [];
   if (reply === -1) {
@@ -55,13 +59,13 @@ export async function fetchJobs(redis: Redis, identity: string, queue: string, m
       `heartbeat hash "${identity}" does not exist; write the heartbeat before fetching (orphan recovery would take this process for dead)`,
     );
   }
-  return reply as string[];
+  return (reply as Buffer[]).map(toRawJob);
 }
 
 /**
  * One blocking `BLMOVE queue:<q> <private> RIGHT LEFT <timeout>`: waits up to
  * `timeoutMs` (rounded to whole ms, at least 1 ms) for one job and moves it
- * into the private list. Returns its raw string, or `null` on timeout. A
+ * into the private list. Returns it as a {@link RawJob}, or `null` on timeout. A
  * paused queue (`SISMEMBER paused <q>`, checked first) is not BLMOVEd: the
  * call waits `timeoutMs` and returns `null`, so a paused queue is looked at
  * once per wait; a pause that lands while a BLMOVE already waits takes
@@ -82,12 +86,13 @@ export async function fetchJobs(redis: Redis, identity: string, queue: string, m
  * @example
  * const raw = await fetchBlocking(pool.dedicated('fetch:default'), identity, 'default', 2000);
  */
-export async function fetchBlocking(redis: Redis, identity: string, queue: string, timeoutMs: number): Promise<string | null> {
+export async function fetchBlocking(redis: Redis, identity: string, queue: string, timeoutMs: number): Promise<RawJob | null> {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`fetchBlocking: timeoutMs must be a positive finite number, got ${timeoutMs}`);
   const seconds = (Math.max(1, Math.round(timeoutMs)) / 1000).toFixed(3);
   if ((await redis.sismember(PAUSED, queue)) === 1) {
     await new Promise((resolve) => setTimeout(resolve, Math.round(timeoutMs)));
     return null;
   }
-  return redis.blmove(queueKey(queue), privateQueueKey(identity, queue), 'RIGHT', 'LEFT', seconds);
+  const bytes = await redis.blmoveBuffer(queueKey(queue), privateQueueKey(identity, queue), 'RIGHT', 'LEFT', seconds);
+  return bytes === null ? null : toRawJob(bytes);
 }

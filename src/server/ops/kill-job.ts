@@ -5,6 +5,7 @@
  * §5.1, §5.5, §9).
  */
 import type { Redis } from 'ioredis';
+import type { RawJob } from '../../job/raw.js';
 import { formatSeconds } from '../../job/timestamp.js';
 import { DEAD, privateQueueKey } from '../../redis/keys.js';
 import type { FetchedJob } from './ack.js';
@@ -34,7 +35,7 @@ export async function killJob(
   redis: Redis,
   identity: string,
   job: FetchedJob,
-  json: string,
+  json: RawJob,
   nowSec: number,
   deadLimit: number,
   deadTimeoutMs: number,

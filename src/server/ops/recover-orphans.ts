@@ -2,13 +2,17 @@
  * @internal
  * Orphan recovery for reliable fetch (SIDEKIQ-CONTRACT.md §9; fixes
  * KIQ-BEHAVIOUR.md §16.1 item 1, where a crashed process's jobs were never
- * resurrected): a process registered in `super_processes` whose heartbeat
- * hash has expired is dead, and its in-flight jobs go back to their queues.
+ * resurrected): a process registered in `super_processes` that is dead has
+ * its in-flight jobs put back on their queues. A Kiq server is dead once its
+ * liveness lease in `kiq:leases` has ended (src/server/liveness.ts, seconds);
+ * any other identity — an older Kiq, a real Sidekiq Pro process, which has
+ * no lease — only once its heartbeat hash has expired (60 s).
  */
 import type { Redis } from 'ioredis';
 import { formatSeconds } from '../../job/timestamp.js';
 import {
   DEAD,
+  KIQ_LEASES,
   QUEUES,
   SUPER_FETCH_ORPHAN_CHECK,
   SUPER_PROCESSES,
@@ -53,10 +57,14 @@ const WINDOW_SEC = 72 * 3600;
 /** Pro's orphan-check period, seconds (contract §9). */
 const ORPHAN_CHECK_SEC = 3600;
 
+/** Leases ended longer ago than this are dropped even if nobody recovered them (their identity has no private list), ms. */
+const STALE_LEASE_MS = 3_600_000;
+
 /**
- * For every identity in `super_processes` whose heartbeat hash `<identity>`
- * does not exist, one `recover-orphan.lua` call (which re-checks the
- * heartbeat, so a process that just came back keeps its jobs) moves every
+ * For every identity in `super_processes` that is dead — its lease in
+ * `kiq:leases` has ended, or, without a lease, its heartbeat hash
+ * `<identity>` does not exist — one `recover-orphan.lua` call (which
+ * re-checks, so a process that just came back keeps its jobs) moves every
  * job of its private lists back onto the RIGHT end of its queue in fetch
  * order (they run next, oldest first), except poison pills: a job whose jid
  * has been recovered more than `maxRecoveries` times within `windowSec` goes
@@ -79,14 +87,19 @@ export async function recoverOrphans(redis: Redis, nowSec: number, options: Reco
   // identity → private lists found by SCAN (empty: the script reads super_queues).
   const orphans = new Map<string, string[]>();
   const registered = await redis.smembers(SUPER_PROCESSES);
+  const [seconds, micros] = await redis.time();
+  const redisNowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  await redis.zremrangebyscore(KIQ_LEASES, '-inf', redisNowMs - STALE_LEASE_MS);
   if (registered.length > 0) {
     const pipeline = redis.pipeline();
-    for (const identity of registered) pipeline.exists(processKey(identity)).exists(superQueuesKey(identity));
-    const replies = checkReplies(await pipeline.exec(), registered.length * 2, 'recoverOrphans');
+    for (const identity of registered) pipeline.exists(processKey(identity)).exists(superQueuesKey(identity)).zscore(KIQ_LEASES, identity);
+    const replies = checkReplies(await pipeline.exec(), registered.length * 3, 'recoverOrphans');
     for (const [i, identity] of registered.entries()) {
-      if (replies[2 * i] !== 0) continue; // heartbeat exists: alive
-      const hasQueuesSet = replies[2 * i + 1] !== 0;
-      orphans.set(identity, hasQueuesSet ? [] : await scanKeys(redis, privateQueuePattern(identity)));
+      const [beating, hasQueuesSet, lease] = replies.slice(3 * i, 3 * i + 3);
+      // a Kiq lease decides; without one (not a Kiq server) the heartbeat does
+      const alive = lease !== null ? Number(lease) > redisNowMs : beating !== 0;
+      if (alive) continue;
+      orphans.set(identity, hasQueuesSet !== 0 ? [] : await scanKeys(redis, privateQueuePattern(identity)));
     }
   }
   if (options.scanUnregistered && (await redis.set(SUPER_FETCH_ORPHAN_CHECK, '1', 'EX', ORPHAN_CHECK_SEC, 'NX')) === 'OK') {
@@ -101,21 +114,53 @@ export async function recoverOrphans(redis: Redis, nowSec: number, options: Reco
   }
 
   const result = { identities: [] as string[], requeued: 0, dead: 0 };
-  const now = formatSeconds(nowSec);
   for (const [identity, lists] of orphans) {
-    const reply = await callScript(
-      redis,
-      'recover-orphan',
-      [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), DEAD, QUEUES],
-      [identity, now, maxRecoveries, windowSec, queueKey(''), recoveriesKey(''), ...lists],
-    );
-    if (reply === -1) continue; // came back since we looked
-    const [requeued, dead] = reply as [number, number];
+    const reply = await recoverOne(redis, identity, lists, nowSec, maxRecoveries, windowSec, false);
+    if (reply === undefined) continue; // came back since we looked
     result.identities.push(identity);
-    result.requeued += requeued;
-    result.dead += dead;
+    result.requeued += reply.requeued;
+    result.dead += reply.dead;
   }
   return result;
+}
+
+/**
+ * At start, before fetching: take back what this process's own identity's
+ * private lists hold — left by a predecessor with the same configured
+ * identity that crashed — as orphan recovery would (`recover-orphan.lua`
+ * without the liveness check: this process is their only live owner; the
+ * same poison-pill rule, so a job that kills every incarnation ends in
+ * `dead`). The lists are those in `<identity>:super_queues` and any
+ * `queue:sq|<identity>|*` found by SCAN, so queues no longer configured are
+ * taken back too. Never call it while this process holds jobs.
+ *
+ * @example
+ * const { requeued, dead } = await takeBackOwn(redis, identity, nowSec);
+ */
+export async function takeBackOwn(redis: Redis, identity: string, nowSec: number): Promise<{ requeued: number; dead: number }> {
+  const lists = await scanKeys(redis, privateQueuePattern(identity));
+  return (await recoverOne(redis, identity, lists, nowSec, MAX_RECOVERIES, WINDOW_SEC, true)) ?? { requeued: 0, dead: 0 };
+}
+
+/** One `recover-orphan.lua` call; `undefined` when the identity is alive. */
+async function recoverOne(
+  redis: Redis,
+  identity: string,
+  lists: readonly string[],
+  nowSec: number,
+  maxRecoveries: number,
+  windowSec: number,
+  own: boolean,
+): Promise<{ requeued: number; dead: number } | undefined> {
+  const reply = await callScript(
+    redis,
+    'recover-orphan',
+    [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), DEAD, QUEUES, KIQ_LEASES],
+    [identity, formatSeconds(nowSec), maxRecoveries, windowSec, queueKey(''), recoveriesKey(''), own ? '1' : '0', ...lists],
+  );
+  if (reply === -1) return undefined;
+  const [requeued, dead] = reply as [number, number];
+  return { requeued, dead };
 }
 
 /** Every key matching `pattern` (SCAN, COUNT 1000), without duplicates. */

@@ -8,21 +8,28 @@
 import type { Redis } from 'ioredis';
 import { ReplyError } from 'ioredis';
 import { ScriptError } from '../../errors.js';
-import { defineScripts, runScript, type ScriptName } from '../../redis/scripts.js';
+import { defineScripts, runScript, type ScriptArg, type ScriptName, type ScriptReplies } from '../../redis/scripts.js';
 
 /**
  * Runs a script on `redis`, defining Kiq's scripts on the connection first if
  * needed (so any ioredis connection works, not only pool ones). A Redis reply
  * error (WRONGTYPE, a Lua runtime error, …) rejects with `ScriptError` naming
  * the script, the original as `cause`; connection errors reject unchanged.
+ * `replies: 'buffer'` returns string replies as the bytes Redis holds.
  *
  * @example
  * const released = await callScript(redis, 'release-lock', [uniqueKey(digest)], [jid]);
  */
-export async function callScript(redis: Redis, name: ScriptName, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+export async function callScript(
+  redis: Redis,
+  name: ScriptName,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+  replies: ScriptReplies = 'string',
+): Promise<unknown> {
   defineScripts(redis);
   try {
-    return await runScript(redis, name, keys, args);
+    return await runScript(redis, name, keys, args, replies);
   } catch (error) {
     if (error instanceof ReplyError) throw new ScriptError(name, (error as Error).message, { cause: error });
     throw error;

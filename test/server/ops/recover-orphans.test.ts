@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import {
   DEAD,
+  KIQ_LEASES,
   QUEUES,
   SUPER_FETCH_ORPHAN_CHECK,
   SUPER_PROCESSES,
@@ -13,7 +14,8 @@ import {
 import { runScript, defineScripts } from '../../../src/redis/scripts.js';
 import { writeBeat } from '../../../src/server/ops/beat.js';
 import { fetchJobs } from '../../../src/server/ops/fetch.js';
-import { recoverOrphans } from '../../../src/server/ops/recover-orphans.js';
+import { renewLiveness } from '../../../src/server/ops/liveness.js';
+import { recoverOrphans, takeBackOwn } from '../../../src/server/ops/recover-orphans.js';
 import { useRedis } from '../../support/redis.js';
 import { IDENTITY, NOW, NOW_TEXT, OTHER, jobJson } from './support.js';
 
@@ -26,6 +28,17 @@ describe('server ops: recoverOrphans', () => {
     for (const jid of jids) await redis.client.lpush(queueKey(queue), jobJson(jid, queue));
     await fetchJobs(redis.client, identity, queue, jids.length);
     await redis.client.del(processKey(identity));
+  }
+
+  /** One `recover-orphan.lua` call for `identity` as recoverOrphans makes it (no SCANned lists). */
+  async function recoverScript(identity: string): Promise<unknown> {
+    defineScripts(redis.client);
+    return runScript(
+      redis.client,
+      'recover-orphan',
+      [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), DEAD, QUEUES, KIQ_LEASES],
+      [identity, NOW_TEXT, 3, 259_200, queueKey(''), recoveriesKey(''), '0'],
+    );
   }
 
   async function runOrder(queue: string): Promise<string[]> {
@@ -139,15 +152,58 @@ describe('server ops: recoverOrphans', () => {
   it('the script re-checks the heartbeat, so a process that came back keeps its jobs', async () => {
     await crashWhileHolding(IDENTITY, 'default', ['a']);
     await writeBeat(redis.client, IDENTITY, NOW); // back between the check and the script
-    defineScripts(redis.client);
-    const reply = await runScript(
-      redis.client,
-      'recover-orphan',
-      [SUPER_PROCESSES, superQueuesKey(IDENTITY), processKey(IDENTITY), DEAD, QUEUES],
-      [IDENTITY, NOW_TEXT, 3, 259_200, queueKey(''), recoveriesKey('')],
-    );
-    expect(reply).to.equal(-1);
+    expect(await recoverScript(IDENTITY)).to.equal(-1);
     expect(await redis.client.llen(privateQueueKey(IDENTITY, 'default'))).to.equal(1);
     expect(await redis.client.sismember(SUPER_PROCESSES, IDENTITY)).to.equal(1);
+  });
+
+  describe('Kiq liveness leases (kiq:leases)', () => {
+    /** A process that fetched one job and holds it, its heartbeat hash still there. */
+    async function holding(identity: string, jid: string): Promise<void> {
+      await writeBeat(redis.client, identity, NOW);
+      await redis.client.lpush(queueKey('default'), jobJson(jid));
+      await fetchJobs(redis.client, identity, 'default', 1);
+    }
+
+    it('a Kiq server whose lease has ended is dead although its 60 s heartbeat hash is still there', async () => {
+      await holding(IDENTITY, 'kiq-dead');
+      await redis.client.zadd(KIQ_LEASES, Date.now() - 1_000, IDENTITY); // ended a second ago
+      expect(await recoverOrphans(redis.client, NOW)).to.deep.equal({ identities: [IDENTITY], requeued: 1, dead: 0 });
+      expect(await redis.client.zscore(KIQ_LEASES, IDENTITY), 'the lease is dropped with it').to.equal(null);
+    });
+
+    it('a Kiq server whose lease runs is alive although its heartbeat hash is missing', async () => {
+      await holding(IDENTITY, 'kiq-live');
+      await renewLiveness(redis.client, IDENTITY, 10_000);
+      await redis.client.del(processKey(IDENTITY));
+      expect(await recoverOrphans(redis.client, NOW)).to.deep.equal({ identities: [], requeued: 0, dead: 0 });
+      expect(await redis.client.llen(privateQueueKey(IDENTITY, 'default'))).to.equal(1);
+    });
+
+    it('an identity without a lease (a real Sidekiq Pro process) is judged by its heartbeat hash only', async () => {
+      await holding(OTHER, 'pro-live');
+      expect((await recoverOrphans(redis.client, NOW)).identities, 'hash present: alive, lease or not').to.deep.equal([]);
+      await redis.client.del(processKey(OTHER));
+      expect((await recoverOrphans(redis.client, NOW)).identities, 'hash gone: dead').to.deep.equal([OTHER]);
+    });
+
+    it('the script re-checks the lease by Redis time: renewed between the look and the script, it keeps its jobs', async () => {
+      await holding(IDENTITY, 'renewed');
+      await renewLiveness(redis.client, IDENTITY, 10_000);
+      expect(await recoverScript(IDENTITY)).to.equal(-1);
+    });
+
+    it('takeBackOwn: a live process takes back its own lists (also of queues it no longer serves, found by SCAN) and keeps its lease', async () => {
+      await holding(IDENTITY, 'mine-1');
+      // a list of a queue the predecessor served, not registered any more
+      await redis.client.lpush(privateQueueKey(IDENTITY, 'old'), jobJson('mine-2', 'old'));
+      await renewLiveness(redis.client, IDENTITY, 10_000);
+      expect(await takeBackOwn(redis.client, IDENTITY, NOW)).to.deep.equal({ requeued: 2, dead: 0 });
+      expect(await redis.client.lrange(queueKey('default'), 0, -1)).to.deep.equal([jobJson('mine-1')]);
+      expect(await redis.client.lrange(queueKey('old'), 0, -1)).to.deep.equal([jobJson('mine-2', 'old')]);
+      expect(await redis.client.exists(privateQueueKey(IDENTITY, 'default'), privateQueueKey(IDENTITY, 'old'))).to.equal(0);
+      expect(await redis.client.zscore(KIQ_LEASES, IDENTITY), 'lease kept').to.not.equal(null);
+      expect(await takeBackOwn(redis.client, IDENTITY, NOW), 'nothing left').to.deep.equal({ requeued: 0, dead: 0 });
+    });
   });
 });
