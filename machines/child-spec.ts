@@ -114,7 +114,7 @@ export function childInput(spec: ChildSpec, config: SupervisorConfig): unknown {
 }
 
 // Typed `setup()` only lets `spawnChild` take ids of actors declared in `setup({ actors })`; a
-// child-spec list is known only at runtime, so we call the untyped form (XSTATE-NOTES §2.4).
+// child-spec list is known only at runtime, so we call the untyped form (docs/architecture.md §6 item 2).
 type SpawnById = (logic: AnyActorLogic, options: { id: string; systemId?: string; input?: unknown }) => void;
 
 /** @internal Enqueues the spawn of a (new incarnation of a) child, from inside `enqueueActions`. */
@@ -179,7 +179,7 @@ export function validateSupervisorOptions(options: {
 type Fail = (field: string, expected: string, got: unknown) => never;
 
 // Every spec is checked at creation so that nothing can throw later from inside an action
-// (a throwing supervisor action would leave its children running: XSTATE-NOTES §1).
+// (a throwing supervisor action would leave its children running: docs/architecture.md §6 item 1).
 function validateChildSpecs(children: readonly ChildSpec[], fail: Fail): void {
   if (!Array.isArray(children)) fail('children', 'an array of child specs', children);
   const ids = new Set<string>();

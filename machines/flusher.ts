@@ -1,5 +1,5 @@
 /**
- * Flusher — reliable push (Kiq.Client, SIDEKIQ-CONTRACT.md §8).
+ * Flusher — reliable push (Kiq.Client, docs/sidekiq-contract.md §8).
  *
  * 1. Start in `flushing` (jobs may already wait), then `idle`: nothing to write. The job buffer sends `enqueued` when a job
  *    lands in an empty buffer.

@@ -5,7 +5,7 @@
  *    `jobs` event starts the jobs as plain promises (the `startJobs` action,
  *    bound in `src/`), reporting `job.finished` (batched per tick) when their outcome is
  *    settled in Redis. A finished job frees one slot: `demand` 1 to the
- *    fetcher. Jobs are never actors (XSTATE-NOTES.md §5).
+ *    fetcher. Jobs are never actors (docs/architecture.md §6 item 5).
  * 2. `configure` (quiet, drainTimeout) is kept and forwarded to the fetcher:
  *    quiet fetches nothing new, running jobs carry on.
  * 3. A crashed fetcher (a bug) is restarted after `restartDelay` without

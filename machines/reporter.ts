@@ -1,7 +1,7 @@
 /**
  * Reporter — one telemetry sink (the logger, the instrumenter, a user
  * reporter) fed by the reporter bus (src/reporters/bus.ts). Jobs are not
- * actors (XSTATE-NOTES §5): the bus collects every job's lifecycle events
+ * actors (docs/architecture.md §6 item 5): the bus collects every job's lifecycle events
  * and sends each reporter ONE `report.batch` per tick, so this chart takes
  * one step per tick, not five per job.
  *
@@ -10,7 +10,7 @@
  *    `success` | `aborted` | `failure`, then `stopped`). `deliver` is
  *    synchronous: it hands the events over and returns; async work is its
  *    own business and is never awaited (a slow reporter must not slow jobs,
- *    KIQ-BEHAVIOUR §16.1 item 20).
+ *    docs/kiq-elixir.md bug 20).
  * 2. A `deliver` that throws crashes the actor (status `'error'`): its
  *    supervisor sees `xstate.error.actor.<id>` and restarts it under the
  *    same systemId. The bus looks reporters up by systemId at every send,

@@ -1,6 +1,6 @@
 /**
  * Senator — leader election on the `dear-leader` key (Kiq.Senator,
- * KIQ-BEHAVIOUR.md §7; Sidekiq Enterprise's Senate, SIDEKIQ-CONTRACT.md §12).
+ * docs/kiq-elixir.md §7; Sidekiq Enterprise's Senate, docs/sidekiq-contract.md §12).
  * The key holds the leader's identity; one process at a time leads, and only
  * the leader runs leader-gated work (resurrection, periodic enqueues).
  *
@@ -14,7 +14,7 @@
  *    Redis set the key's TTL after we sent the request, so the key outlives
  *    our lease: no other process can claim it while we still believe we lead.
  *    Kiq counted from after the reply, so two nodes could both lead for a
- *    round trip (KIQ-BEHAVIOUR.md §16.1 item 17). A claim won with a reply so
+ *    round trip (docs/kiq-elixir.md bug 17). A claim won with a reply so
  *    late that the lease is already over does not make us leader.
  * 3. `leader.waiting` → `leader.renewing` after ttl/4 (±20 %): `renew` runs
  *    compare-and-expire (`renew-lease.lua`). Held → the lease restarts from

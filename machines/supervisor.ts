@@ -18,7 +18,7 @@
  *    `xstate.done.actor.<id>`), or `failed`: the supervisor sends itself `xstate.error` with an
  *    `EscalationError`, handles nothing there, and so ends in status `'error'`; its parent sees
  *    `xstate.error.actor.<id>`, a root actor calls its error observer. It never throws from an
- *    action: that would leave children running (XSTATE-NOTES §1, §2.4).
+ *    action: that would leave children running (docs/architecture.md §6 items 1, 2).
  *
  * `configure` is accepted in every state: merged into `context.config` and forwarded to live
  * configurable children (a nested supervisor forwards it further down).

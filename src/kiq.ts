@@ -2,7 +2,7 @@
  * The Kiq facade: one instance = one configuration, one set of Redis
  * connections and one actor system. Several instances live side by side in a
  * process without sharing anything (Kiq's global names could not,
- * KIQ-BEHAVIOUR.md §16.1 item 14).
+ * docs/kiq-elixir.md bug 14).
  *
  * Lifecycle: 1. `new Kiq(options)` validates every option (throws
  * `KiqConfigError`); 2. `start()` runs the `init` hook, connects to Redis and
@@ -121,7 +121,7 @@ export class Kiq {
   #redisBackPending = false;
   /** A connection came back while `#redisBack` ran: run it once more (that one's beat may be the first to succeed). */
   #redisBackAgain = false;
-  /** A server's running jobs, counters and quiet flag, their heartbeat (SIDEKIQ-CONTRACT.md §6), and its liveness lease. */
+  /** A server's running jobs, counters and quiet flag, their heartbeat (docs/sidekiq-contract.md §6), and its liveness lease. */
   #process: { readonly state: ProcessState; readonly heartbeat: Heartbeat; readonly metrics: ExecutionMetrics | undefined; readonly liveness: Liveness } | undefined;
   #bus: ReporterBus | undefined;
   /** The spool (`spool` option), open between `start()` and `stop()`. */
@@ -232,7 +232,7 @@ export class Kiq {
         this.#process = { state, heartbeat, metrics, liveness };
         // Beat before the queues fetch anything: a private list whose owner has
         // no heartbeat yet would look orphaned to other processes (Kiq's
-        // Necromancer race, KIQ-BEHAVIOUR.md §16.1 item 18); the process is
+        // Necromancer race, docs/kiq-elixir.md bug 18); the process is
         // listed at once. Signals wait for the first ticked beat.
         await heartbeat.beat({ popSignal: false }).catch((error: unknown) => {
           const info = describeRedisError(error);
@@ -379,7 +379,7 @@ export class Kiq {
   /**
    * A signal from `<identity>-signals`, as the Web UI's Quiet / Stop buttons
    * and `Sidekiq::Process#quiet!` / `#stop!` / `#dump_threads` send them
-   * (SIDEKIQ-CONTRACT.md §6.5): act as Sidekiq does on the OS signal.
+   * (docs/sidekiq-contract.md §6.5): act as Sidekiq does on the OS signal.
    */
   #signal(signal: string): void {
     this.#log('info', { event: 'signal_received', signal });
@@ -516,7 +516,7 @@ export class Kiq {
    * restarts of the queues.
    */
   configure(settings: { quiet?: boolean }): void {
-    // the heartbeat writes the real state (Kiq always wrote quiet false, KIQ-BEHAVIOUR.md §16.1 item 13)
+    // the heartbeat writes the real state (Kiq always wrote quiet false, docs/kiq-elixir.md bug 13)
     if (settings.quiet !== undefined && this.#process) this.#process.state.quiet = settings.quiet;
     this.#root?.send({ type: 'configure', ...settings });
   }

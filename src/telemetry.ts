@@ -1,7 +1,7 @@
 /**
  * The telemetry catalogue: every `node:diagnostics_channel` channel Kiq
  * publishes on and every job event `kiq.on(...)` delivers, with its payload
- * (STYLE.md "What we take" 10; oban `telemetry.ex`, KIQ-BEHAVIOUR.md §14).
+ * (oban `telemetry.ex`, docs/kiq-elixir.md §14).
  *
  * | channel / `kiq.on` event              | payload ({@link JobMessage})                                           |
  * | ------------------------------------- | ---------------------------------------------------------------------- |
@@ -25,7 +25,7 @@
  * How they are sent: the job path only records events; once per tick the
  * reporter bus hands them in one batch to the instrumenter reporter, which
  * publishes each one. So subscribers run outside the job (a slow one delays
- * telemetry, never a job, KIQ-BEHAVIOUR.md §16.1 item 20), in job order,
+ * telemetry, never a job, docs/kiq-elixir.md bug 20), in job order,
  * at most one tick late. Nothing is built when nobody listens: a channel
  * is published on only when `channel.hasSubscribers`, an event emitted only
  * when `kiq.on` has a listener for it. A subscriber must not throw: Node

@@ -1,7 +1,7 @@
 /**
  * @internal
  * Assembles the actor tree of one Kiq instance from its configuration: the
- * root one-for-one supervisor and its child specs, in start order (DESIGN.md
+ * root one-for-one supervisor and its child specs, in start order (docs/architecture.md
  * §3). Shutdown runs in reverse: queues drain and requeue first, the
  * Flusher's final flush comes last. Children are bound to their IO here with
  * `.provide()`; machines/ stays pure.

@@ -1,6 +1,6 @@
 /**
  * Processes and their running jobs, read as Sidekiq's `ProcessSet` and
- * `Workers` read them (SIDEKIQ-CONTRACT.md §6.3), and the quiet/stop
+ * `Workers` read them (docs/sidekiq-contract.md §6.3), and the quiet/stop
  * signals of its Web UI (§6.5). Works for Ruby Sidekiq and Kiq processes
  * alike. Nothing here removes stale `processes` members (Sidekiq's cleanup
  * pass does; these readers simply skip them).

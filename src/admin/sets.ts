@@ -1,6 +1,6 @@
 /**
  * The `retry`, `schedule` and `dead` sorted sets as Sidekiq's API and Web UI
- * handle them (SIDEKIQ-CONTRACT.md §5.4, §6.3): listing in the Web UI's
+ * handle them (docs/sidekiq-contract.md §5.4, §6.3): listing in the Web UI's
  * order, finding entries by jid or by the Web UI's `"<score>-<jid>"` key,
  * moving them to their queue now and deleting them. Entries are always
  * addressed by their exact member bytes, so a job is never re-encoded,

@@ -1,6 +1,6 @@
 /**
  * Dashboard numbers and queues, computed as Sidekiq's `Sidekiq::Stats`,
- * `Sidekiq::Queue` and the Web UI compute them (SIDEKIQ-CONTRACT.md §6.3),
+ * `Sidekiq::Queue` and the Web UI compute them (docs/sidekiq-contract.md §6.3),
  * so `kiq stats` and the Web UI agree. Read-only except {@link clearQueue}.
  */
 import type { Redis } from 'ioredis';

@@ -1,6 +1,6 @@
 /**
  * @internal
- * The reliable-push buffer (Kiq.Client's table, SIDEKIQ-CONTRACT.md §8):
+ * The reliable-push buffer (Kiq.Client's table, docs/sidekiq-contract.md §8):
  * jobs wait here until the Flusher has written them to Redis. It is bounded:
  * past `limit` jobs `add` throws {@link BufferFullError} instead of dropping
  * anything (Sidekiq Pro 7.1.4 #5909). A batch taken for a flush stays counted

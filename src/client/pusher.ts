@@ -1,7 +1,7 @@
 /**
  * @internal
  * Writes a batch of buffered jobs to Redis in one pipeline (group commit,
- * DESIGN.md §5): immediate jobs as one variadic LPUSH per queue (and one SADD
+ * docs/architecture.md §5): immediate jobs as one variadic LPUSH per queue (and one SADD
  * `queues`), scheduled jobs as variadic ZADD `schedule`, unique jobs through
  * `push-unique.lua` so lock and push are one atomic step. Each command's
  * reply is checked on its own: jobs whose command did not reach Redis go back

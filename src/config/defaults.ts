@@ -1,14 +1,14 @@
 /**
  * @internal
  * Every default in one object, with its unit and where it comes from
- * (KIQ-BEHAVIOUR.md §13.1, Sidekiq `config.rb` DEFAULTS). Keys are the option
+ * (docs/kiq-elixir.md §13.1, Sidekiq `config.rb` DEFAULTS). Keys are the option
  * names; durations are milliseconds unless the name says otherwise.
  * `identity` and `redisUrl` depend on the environment: see `resolve.ts`.
  */
 import { systemClock } from '../clock.js';
 import type { ResolvedConfig } from './options.js';
 
-/** Used when neither `redisUrl` nor `REDIS_URL` is set (DESIGN.md §4). */
+/** Used when neither `redisUrl` nor `REDIS_URL` is set (docs/architecture.md §4). */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Defaults of the `spool` option's fields besides `dir`. */
@@ -28,7 +28,7 @@ export const DEFAULTS = Object.freeze({
   fetchInterval: 500, // ms, idle queue poll; Kiq `fetch_interval`
   flushInterval: 10, // ms, first push backoff step; Kiq `flush_interval` (its flush period)
   flushMaxInterval: 5_000, // ms, push backoff cap (×1.5 steps); Kiq Client constant
-  bufferLimit: 100_000, // jobs; Kiq's buffer is unbounded (KIQ-BEHAVIOUR §16.1 item 4)
+  bufferLimit: 100_000, // jobs; Kiq's buffer is unbounded (docs/kiq-elixir.md bug 4)
   spool: undefined, // off: a crash loses what the buffer holds (issue 13); see SPOOL_DEFAULTS
   poolSize: 5, // connections; Kiq `pool_size`
   deadLimit: 10_000, // jobs; Kiq `dead_limit`, Sidekiq `dead_max_jobs`

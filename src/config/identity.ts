@@ -1,6 +1,6 @@
 /**
  * @internal
- * Process identity, Sidekiq's form (DESIGN.md §2, KIQ-BEHAVIOUR.md §2.1). It
+ * Process identity, Sidekiq's form (docs/architecture.md §2, docs/kiq-elixir.md §2.1). It
  * names this instance in `processes`, the heartbeat hash, `dear-leader` and
  * the private queues `queue:sq|IDENTITY|QUEUE`, so it must never contain `|`.
  */

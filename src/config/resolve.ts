@@ -1,6 +1,6 @@
 /**
  * @internal
- * Building the config, in Kiq's order (KIQ-BEHAVIOUR.md §1.1):
+ * Building the config, in Kiq's order (docs/kiq-elixir.md §1.1):
  * 1. defaults (`defaults.ts`; `redisUrl` from `REDIS_URL`, a fresh `identity`);
  * 2. the constructor options, validated: `resolveConfig`, at `new Kiq()`;
  * 3. the async `init` hook's result over them: `applyInit`, at `start()`.

@@ -5,7 +5,7 @@
  * holds (copied and frozen where it is ours, untouched where it is the
  * caller's). Every failure is `KiqConfigError(path, expected, got)`:
  * `expected option "queues.mailers" to be a positive integer, got: 0`
- * (STYLE.md "What we take" 9, oban `validation.ex`).
+ * (oban `validation.ex`).
  */
 import type { RedisOptions } from 'ioredis';
 import type { Clock } from '../clock.js';

@@ -3,7 +3,7 @@
  * Generates `diagrams/`: one Mermaid chart per machine (registry.ts) and
  * `index.md` (the actor tree and every chart). Generation is pure and
  * deterministic — same code, same bytes — so `checkDiagrams` can compare
- * the committed files with a fresh run in memory (STYLE.md "What we take" 14).
+ * the committed files with a fresh run in memory.
  * `diagrams/README.md` is written by hand and left alone.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';

@@ -1,7 +1,7 @@
 /**
  * @internal
  * Text for the parts of a statechart that `machine.toJSON()` loses or
- * mangles (XSTATE-NOTES.md §4): guard names (`and`/`or`/`not`/`stateIn`
+ * mangles (docs/architecture.md §6 item 4): guard names (`and`/`or`/`not`/`stateIn`
  * combinators and inline guard functions), action names, delayed and
  * done/error events. Used by `mermaid.ts`; pure and deterministic.
  */

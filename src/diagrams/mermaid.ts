@@ -2,7 +2,7 @@
  * @internal
  * An xstate v5 machine as a Mermaid `stateDiagram-v2`, read from its
  * StateNode objects (`machine.root`), not from `machine.toJSON()`, which
- * drops `always` transitions and inline guards (XSTATE-NOTES.md §4).
+ * drops `always` transitions and inline guards (docs/architecture.md §6 item 4).
  *
  * What is drawn, in definition order (so the output is deterministic):
  * 1. every state, nested states as composite blocks (parallel regions

@@ -6,7 +6,7 @@
  * event sent when the actor is created. An observer attached later through
  * `system.inspect` would never hear of the actors that already exist, and
  * inspectors (the Stately inspector, our JSONL recorder) need those events
- * to place later events in the tree (XSTATE-NOTES.md §4). So
+ * to place later events in the tree (docs/architecture.md §6 item 4). So
  * {@link attachInspector} first re-announces every live actor, parents
  * before children, with events shaped exactly as xstate's
  * own (`{ type: '@xstate.actor', actorRef, rootId }`), then passes the live
@@ -35,7 +35,7 @@ function rootOf(ref: AnyActorRef): AnyActorRef {
  * moves to the end). Actors that
  * have stopped, finished or crashed are left out, with their subtrees: a
  * crashed child's ref lingers in its parent's snapshot until the parent
- * restarts it (XSTATE-NOTES.md §1).
+ * restarts it (docs/architecture.md §6 item 1).
  */
 export function liveActors(root: AnyActorRef): AnyActorRef[] {
   const found: AnyActorRef[] = [];

@@ -3,7 +3,7 @@
  * Building a job payload from a worker or a plain object: Sidekiq's client
  * `normalize_item` (defaults, jid, created_at, options merged into the
  * payload), with TS option names in milliseconds mapped to Sidekiq's wire keys
- * in seconds (SIDEKIQ-CONTRACT.md §2, §3, §10, §11; DESIGN.md §2).
+ * in seconds (docs/sidekiq-contract.md §2, §3, §10, §11; docs/architecture.md §2).
  */
 import type { Clock } from '../clock.js';
 import { describe, InvalidJobError } from '../errors.js';
@@ -72,7 +72,7 @@ export interface BuiltJob {
 
 const EMPTY: EnqueueOptions = {};
 const OPTION_KEYS = new Set(['in', 'at', 'jid', 'queue', 'retry', 'dead', 'backtrace', 'uniqueFor', 'uniqueUntil', 'expiresIn']);
-/** Plain-job keys `buildJob` writes itself, where Sidekiq 6.4 puts them (SIDEKIQ-CONTRACT.md §2). */
+/** Plain-job keys `buildJob` writes itself, where Sidekiq 6.4 puts them (docs/sidekiq-contract.md §2). */
 const OWN_KEYS = new Set(['retry', 'queue', 'class', 'args', 'jid', 'created_at', 'enqueued_at']);
 /** Nesting deeper than this in args is refused (it is most likely a cycle). */
 const MAX_DEPTH = 512;

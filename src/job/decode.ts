@@ -1,7 +1,7 @@
 /**
  * @internal
  * The JSON string read from Redis → a payload. Reads what Sidekiq 6.4, 7.x
- * and 8.x write (SIDEKIQ-CONTRACT.md §2, §7; DESIGN.md §2): timestamps in
+ * and 8.x write (docs/sidekiq-contract.md §2, §7; docs/architecture.md §2): timestamps in
  * integer milliseconds become float seconds; every other key is kept as it
  * is, known or not, so a re-pushed job loses nothing.
  */

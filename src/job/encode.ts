@@ -1,8 +1,8 @@
 /**
  * @internal
  * Payload → the JSON string stored in Redis: compact, keys in insertion
- * order, timestamps always with a fractional part (SIDEKIQ-CONTRACT.md §2
- * "Timestamp hazard"; DESIGN.md §2). This runs once per pushed job.
+ * order, timestamps always with a fractional part (docs/sidekiq-contract.md §2
+ * "Timestamp hazard"; docs/architecture.md §2). This runs once per pushed job.
  */
 import { InvalidJobError } from '../errors.js';
 import { TIMESTAMP_KEYS, type JobPayload } from './payload.js';
@@ -19,7 +19,7 @@ export interface EncodeOptions {
   /**
    * `enqueued_at` to write, float epoch seconds (a job pushed onto a queue
    * now), replacing any value in the payload. `null` leaves `enqueued_at`
-   * out (a job going to the `schedule` set, SIDEKIQ-CONTRACT.md §3).
+   * out (a job going to the `schedule` set, docs/sidekiq-contract.md §3).
    * Absent: the payload's own value, if any, is written.
    */
   enqueuedAtSec?: number | null;

@@ -1,7 +1,7 @@
 /**
  * @internal
  * Job ids: 12 cryptographically random bytes as 24 lowercase hex characters,
- * the format Sidekiq writes (SIDEKIQ-CONTRACT.md §2).
+ * the format Sidekiq writes (docs/sidekiq-contract.md §2).
  */
 import { randomBytes } from 'node:crypto';
 

@@ -1,7 +1,7 @@
 /**
  * @internal
  * Lossless edits of a job's top-level keys in its raw JSON text
- * (SIDEKIQ-TS.md: re-encoding a payload loses bytes — `[]` became `{}`,
+ * (docs/architecture.md §2: re-encoding a payload loses bytes — `[]` became `{}`,
  * 17-digit integers were rounded). Only the values of the keys named in the
  * change set are rewritten; every other byte (args, unknown keys, `1.0`,
  * `\u00e9` escapes, Ruby's whitespace, key order) stays exactly as read.

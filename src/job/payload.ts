@@ -1,5 +1,5 @@
 /**
- * The job payload as stored in Redis (SIDEKIQ-CONTRACT.md §2). Field names and
+ * The job payload as stored in Redis (docs/sidekiq-contract.md §2). Field names and
  * units are Sidekiq's: timestamps are float epoch **seconds**, `unique_for`
  * and `expires_in` are seconds. Keys Kiq does not know (bid, tags, wrapped,
  * cattr, …) are kept untouched so a re-pushed job loses nothing.

@@ -1,6 +1,6 @@
 /**
  * @internal
- * Epoch timestamps on the wire (SIDEKIQ-CONTRACT.md §2, §7; DESIGN.md §2).
+ * Epoch timestamps on the wire (docs/sidekiq-contract.md §2, §7; docs/architecture.md §2).
  * Kiq writes float epoch **seconds** with a fractional part always present,
  * as Sidekiq 6.4/7.x do (every version reads them), or, with the
  * `timestamps: 'ms'` option, the payload times as Sidekiq 8's integer epoch
@@ -31,7 +31,7 @@ export function formatTimestamp(sec: number, format: TimestampFormat): string {
 
 /**
  * Above this a payload timestamp is milliseconds: 1e11 s is the year 5138,
- * 1e11 ms is 1973 (DESIGN.md §2).
+ * 1e11 ms is 1973 (docs/architecture.md §2).
  *
  * @example
  * const isMs = value > MS_THRESHOLD;
@@ -67,7 +67,7 @@ export function readTimestamp(value: unknown): number | undefined {
 /**
  * Renders float epoch seconds for JSON, always with a fractional part and
  * never in exponent form, so Sidekiq 8 reads it as seconds, not as
- * milliseconds (SIDEKIQ-CONTRACT.md §2 "Timestamp hazard"). The digits are
+ * milliseconds (docs/sidekiq-contract.md §2 "Timestamp hazard"). The digits are
  * the shortest that read back exactly. Throws `InvalidJobError` for `NaN`
  * and infinities, which have no JSON form.
  *

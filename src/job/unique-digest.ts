@@ -1,8 +1,8 @@
 /**
  * @internal
- * The digest in a unique job's lock key `unique:<digest>` (DESIGN.md §2).
+ * The digest in a unique job's lock key `unique:<digest>` (docs/architecture.md §2).
  * Sidekiq Enterprise hashes undocumented bytes (SHA-1 hex before Ent 8.0,
- * SHA-256 base64 since; SIDEKIQ-CONTRACT.md §10), so its locks and Kiq's
+ * SHA-256 base64 since; docs/sidekiq-contract.md §10), so its locks and Kiq's
  * never collide or match: uniqueness holds among Kiq clients only.
  */
 import { createHash } from 'node:crypto';

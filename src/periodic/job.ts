@@ -4,7 +4,7 @@
  * class name) with its `args`, every other entry option passed as a per-call
  * enqueue option, so it overrides the worker's own (`queue`, `retry`,
  * `uniqueFor`, `expiresIn`, …). Kiq used `args` only and ignored the rest
- * (KIQ-BEHAVIOUR.md §8.1, §16.1 item 7).
+ * (docs/kiq-elixir.md §8.1, docs/kiq-elixir.md bug 7).
  */
 import type { Periodic } from '../config/options.js';
 import type { EnqueueOptions } from '../job/build.js';

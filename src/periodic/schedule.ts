@@ -2,8 +2,8 @@
  * @internal
  * When periodic (cron) entries run: each expression is parsed once, in UTC,
  * by cron-parser, and {@link nextRunAfter} answers the next occurrence
- * strictly after a given time. No matcher of our own (KIQ-BEHAVIOUR.md
- * §16.1 item 6: Kiq's never matched Sunday, ANDed the day fields, stepped
+ * strictly after a given time. No matcher of our own (docs/kiq-elixir.md
+ * docs/kiq-elixir.md bug 6: Kiq's never matched Sunday, ANDed the day fields, stepped
  * from 0 and ignored trailing input).
  *
  * Grammar (standard cron, as cron-parser reads it):

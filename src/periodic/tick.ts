@@ -6,7 +6,7 @@
  *
  * 1. First tick: each entry's cursor starts at now. Nothing before start is
  *    enqueued (no back-fill; Kiq's boot-time run of the current minute,
- *    KIQ-BEHAVIOUR.md §15 item 78, is not kept).
+ *    docs/kiq-elixir.md check 78, is not kept).
  * 2. Each later tick, per entry, the occurrences T with cursor < T ≤ now:
  *    - a follower only moves its cursor to now, so a process that becomes
  *      leader never back-fills what passed while it followed;

@@ -7,7 +7,7 @@
  * Every connection fails fast while Redis is unreachable (no offline queue,
  * no per-request retries): a command sent during an outage rejects at once,
  * so the IO actors back off and keep their jobs instead of hanging
- * (XSTATE-NOTES.md §3.3). ioredis keeps reconnecting in the background.
+ * (docs/architecture.md §6 item 3). ioredis keeps reconnecting in the background.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../config/options.js';

@@ -1,7 +1,7 @@
 /**
  * @internal
  * Every Redis key Kiq reads or writes, built in one place. No other file
- * spells a key. Sections refer to SIDEKIQ-CONTRACT.md.
+ * spells a key. Sections refer to docs/sidekiq-contract.md.
  */
 
 /** SET of queue names, without the `queue:` prefix (§1, §3). */

@@ -5,7 +5,7 @@
  * one source of the key count; `defineScripts` registers each file with
  * ioredis `defineCommand`, which calls EVALSHA and falls back to EVAL on
  * NOSCRIPT (so a Redis restart or SCRIPT FLUSH never loses a call; Kiq's
- * fire-and-forget EVALSHA did, KIQ-BEHAVIOUR.md §16.1 item 3).
+ * fire-and-forget EVALSHA did, docs/kiq-elixir.md bug 3).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

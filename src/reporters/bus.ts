@@ -1,9 +1,9 @@
 /**
  * @internal
  * The reporter bus: where the job path's lifecycle calls become reporter
- * events (Kiq's GenStage reporter producer, KIQ-BEHAVIOUR.md §4.6, without
+ * events (Kiq's GenStage reporter producer, docs/kiq-elixir.md §4.6, without
  * its flaw: Kiq's runners waited, up to a 5 s timeout, for the slowest
- * reporter, §16.1 item 20).
+ * reporter, docs/kiq-elixir.md bug 20).
  *
  * 1. `started(start)` / `finished(outcome)` (the {@link JobHooks} the queues
  *    call synchronously for every job) turn into {@link JobEvent}s pushed on
@@ -12,7 +12,7 @@
  *    `stopped` if it had started. An invalid payload gives no event (the
  *    server logs it and sends it to the dead set).
  * 2. Once per tick (`setImmediate`), the events go out as ONE `report.batch`
- *    to each reporter actor (XSTATE-NOTES §5), looked up by systemId at send
+ *    to each reporter actor (docs/architecture.md §6 item 5), looked up by systemId at send
  *    time (`system.get('reporter:<name>')`): a restarted reporter is a new
  *    ref. Every reporter gets every event, in order.
  * 3. A reporter that is missing at send time (being restarted with its

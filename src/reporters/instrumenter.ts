@@ -1,7 +1,7 @@
 /**
  * @internal
  * The instrumenter reporter (Kiq's `Kiq.Reporter.Instrumenter`,
- * KIQ-BEHAVIOUR.md §6.3, §14): publishes each job event on its
+ * docs/kiq-elixir.md §6.3, §14): publishes each job event on its
  * `node:diagnostics_channel` channel and emits it as `kiq.on('job:…')`,
  * with the payloads listed in src/telemetry.ts. `stopped` is ignored.
  *

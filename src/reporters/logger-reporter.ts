@@ -1,6 +1,6 @@
 /**
  * @internal
- * The logger reporter (Kiq's `Kiq.Reporter.Logger`, KIQ-BEHAVIOUR.md §6.2):
+ * The logger reporter (Kiq's `Kiq.Reporter.Logger`, docs/kiq-elixir.md §6.2):
  * one compact JSON line per job event through `config.logger`, `info` for
  * started/success/aborted and `warn` for failures. `stopped` is not logged
  * (Kiq does not either). Fields, in this order, absent ones left out:

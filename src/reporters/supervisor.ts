@@ -1,6 +1,6 @@
 /**
  * @internal
- * The `reporters` subtree (Kiq's `Reporter.Supervisor`, DESIGN.md §3): a
+ * The `reporters` subtree (Kiq's `Reporter.Supervisor`, docs/architecture.md §3): a
  * one-for-one supervisor whose children are one reporter actor each
  * (machines/reporter.ts), fed by the bus (src/reporters/bus.ts):
  *

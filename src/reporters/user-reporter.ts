@@ -1,7 +1,7 @@
 /**
  * @internal
  * A user reporter (`extraReporters`, Kiq's `extra_reporters`,
- * KIQ-BEHAVIOUR.md §6.1): each job event goes to the callback named like
+ * docs/kiq-elixir.md §6.1): each job event goes to the callback named like
  * its type (`started`, `success`, `aborted`, `failure`, `stopped`); a
  * missing callback skips the event. The reporter object is the callback's
  * `this`. What the callback returns (a promise, say) is handed back to

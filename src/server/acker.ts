@@ -2,7 +2,7 @@
  * @internal
  * Acknowledges finished jobs in batches: every job that ended (success,
  * expired, discarded) is removed from its private list with
- * `LREM <private> -1 <exact fetched string>` (DESIGN.md §2: a re-encoded
+ * `LREM <private> -1 <exact fetched string>` (docs/architecture.md §2: a re-encoded
  * string would match nothing), all of one tick in one pipeline. A failed
  * pipeline is retried with backoff; until then the jobs stay in the private
  * list, so a crash meanwhile runs them again rather than losing them.

@@ -1,13 +1,13 @@
 /**
  * @internal
- * The process heartbeat (SIDEKIQ-CONTRACT.md §6.2, 6.4 cadence): every 5 s
+ * The process heartbeat (docs/sidekiq-contract.md §6.2, 6.4 cadence): every 5 s
  * one MULTI flushes the counters, rewrites the running jobs in both
  * `<identity>:workers` (6.4) and `<identity>:work` (7.x, 8.x), registers the
  * process in `processes`, writes the `<identity>` hash the Web UI and
  * `sidekiq/api` read, and takes one signal from `<identity>-signals`.
  * At stop, {@link Heartbeat.clear} flushes the last counters and
- * unregisters. Kiq's Stats reporter differs on purpose (KIQ-BEHAVIOUR.md
- * §6.5, §16.1 items 13, 16, 21): real `quiet`, an OS `pid`, the payload as a
+ * unregisters. Kiq's Stats reporter differs on purpose (docs/kiq-elixir.md
+ * §6.5, docs/kiq-elixir.md bugs 13, 16, 21): real `quiet`, an OS `pid`, the payload as a
  * string, daily counters with Sidekiq's 5-year TTL, checked replies.
  *
  * The hash is read right by Sidekiq 6.4, 7.3 and 8.1 at once: `concurrency`

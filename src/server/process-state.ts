@@ -1,7 +1,7 @@
 /**
  * @internal
  * What the heartbeat reports about this process, kept in memory between
- * beats (SIDEKIQ-CONTRACT.md §4, §6.2): the jobs running now, the counters
+ * beats (docs/sidekiq-contract.md §4, §6.2): the jobs running now, the counters
  * not yet written to `stat:*`, and the quiet flag. The job path feeds it
  * through {@link JobHooks} (src/server/queue-logic.ts), synchronously and
  * per job, so each hook is O(1) with one small object per started job.

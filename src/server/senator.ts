@@ -3,7 +3,7 @@
  * The Senator's IO (machines/senator.ts): the `claim`, `renew` and `resign`
  * actors bound to a connection pool, the monotonic clock and a random
  * source, plus the {@link LeaderGate} that leader-only work (periodic
- * enqueues) consults before each run (KIQ-BEHAVIOUR.md §7, §15
+ * enqueues) consults before each run (docs/kiq-elixir.md §7, §15
  * item 92).
  *
  * The clock is read just before each request is sent (`sentAtMono`, where

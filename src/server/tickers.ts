@@ -36,7 +36,7 @@ export interface TickerDeps {
   readonly identity: string;
   readonly logger: Logger;
   readonly random?: () => number;
-  /** Leader-only ticks run only while it says so (KIQ-BEHAVIOUR.md §15 item 92); absent: always run. */
+  /** Leader-only ticks run only while it says so (docs/kiq-elixir.md check 92); absent: always run. */
   readonly leader?: LeaderGate;
   /** How a promoted job's `enqueued_at` is written (the `timestamps` option). @defaultValue `'seconds'` */
   readonly timestamps?: TimestampFormat;

@@ -1,7 +1,7 @@
 /**
  * @internal
  * Job filters for the sandbox assertions: only the keys given are compared
- * (Kiq.Testing semantics, KIQ-BEHAVIOUR.md §12), so `{ class: 'Mailer' }`
+ * (Kiq.Testing semantics, docs/kiq-elixir.md §12), so `{ class: 'Mailer' }`
  * matches any args. A key that is not a filter key throws: a typo such as
  * `{ queu: 'x' }` would otherwise match every job (assert) or none (refute).
  */

@@ -1,6 +1,6 @@
 /**
  * `kiq stats`, `queues`, `processes`, `busy`, `quiet` and `stop` against
- * the keys Sidekiq 6.4 writes (SIDEKIQ-CONTRACT.md §6, §14), written
+ * the keys Sidekiq 6.4 writes (docs/sidekiq-contract.md §6, §14), written
  * straight into Redis: two live processes (one leader, one quiet, one with
  * only the 6.4 `:workers` hash) and a stale `processes` member.
  */

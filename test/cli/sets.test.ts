@@ -21,7 +21,7 @@ const JID = {
   deadNew: 'cccccccccccccccccccccc02',
 };
 
-/** A retry entry as Sidekiq 6.4 writes it (SIDEKIQ-CONTRACT.md §14), args with bytes JSON.parse would change. */
+/** A retry entry as Sidekiq 6.4 writes it (docs/sidekiq-contract.md §14), args with bytes JSON.parse would change. */
 function failed(jid: string, queue: string, retryCount: number, extra = ''): string {
   return (
     `{"retry":true,"queue":"${queue}","class":"HardWorker","args":[12345678901234567,1.0,"caf\\u00e9",[]],"jid":"${jid}",` +

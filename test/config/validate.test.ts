@@ -13,7 +13,7 @@ interface Rejected {
   readonly options: Record<string, unknown>;
   readonly path: string;
   readonly message: string;
-  /** KIQ-BEHAVIOUR.md §15 item, or what the row is about. */
+  /** The check of Kiq's suite (docs/kiq-elixir.md), or what the row is about. */
   readonly why?: string;
 }
 
@@ -62,7 +62,7 @@ const rejected: Rejected[] = [
   { options: { periodics: Mailer }, path: 'periodics', message: 'an array of [cron, worker, options?] tuples', why: 'item 30: a bare worker' },
   { options: { periodics: [[5, Mailer]] }, path: 'periodics[0]', message: 'a tuple whose first item is a cron expression string, got: 5' },
   { options: { periodics: [[cron, Mailer], ['60 * * * *', Mailer]] }, path: 'periodics[1]', message: 'cron-parser says: Constraint error, got value 60 expected range 0-59, got: "60 * * * *"' },
-  { options: { periodics: [['* * * * * junk', Mailer]] }, path: 'periodics[0]', message: 'read as second minute hour day-of-month month weekday; cron-parser says: Validation error, cannot resolve alias "jun", got: "* * * * * junk"', why: 'Kiq ignored trailing input (§16.1 item 6)' },
+  { options: { periodics: [['* * * * * junk', Mailer]] }, path: 'periodics[0]', message: 'read as second minute hour day-of-month month weekday; cron-parser says: Validation error, cannot resolve alias "jun", got: "* * * * * junk"', why: 'Kiq ignored trailing input (docs/kiq-elixir.md bug 6)' },
   { options: { periodics: [['* * * *', Mailer]] }, path: 'periodics[0]', message: 'a cron expression of 5 fields (minute hour day-of-month month weekday, UTC), 6 with a leading seconds field, or an @alias such as @hourly; got 4 fields, got: "* * * *"' },
   { options: { periodics: [['* * * * * * *', Mailer]] }, path: 'periodics[0]', message: 'got 7 fields', why: 'no year field' },
   { options: { periodics: [['', Mailer]] }, path: 'periodics[0]', message: 'got 0 fields, got: ""', why: 'cron-parser would read "" as every minute' },

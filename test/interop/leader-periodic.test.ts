@@ -1,5 +1,5 @@
 /**
- * Interop, leader and periodic jobs (SIDEKIQ-CONTRACT.md §12, DESIGN.md §2):
+ * Interop, leader and periodic jobs (docs/sidekiq-contract.md §12, docs/architecture.md §2):
  * a Kiq server that won the election on `dear-leader` is the leader the real
  * Ruby Sidekiq 6.4 (Debian `ruby-sidekiq`) reports — `ProcessSet#leader`
  * and the Web UI Busy page's "leader" badge — and the periodic jobs it

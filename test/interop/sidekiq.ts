@@ -350,7 +350,7 @@ export interface WebUiPage {
 /**
  * The Ruby side of {@link renderWebUi}: Sidekiq 6.4's Rack app behind a
  * cookie session (as a real mount needs), called in-process with
- * Rack::MockRequest (no HTTP server), as ../shared/interop/webui.rb does.
+ * Rack::MockRequest (no HTTP server): Sidekiq's own pages, rendered in-process.
  */
 const RENDER_WEB_UI_SCRIPT = `
 require "sidekiq/web"

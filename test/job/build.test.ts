@@ -43,7 +43,7 @@ describe('buildJob', () => {
   });
 
   describe('from a plain object', () => {
-    it('defaults args to [], queue to "default" and retry to true (Kiq §15 item 1)', () => {
+    it('defaults args to [], queue to "default" and retry to true (Kiq docs/kiq-elixir.md check 1)', () => {
       const { payload, atSec, uniqueTtlMs } = buildJob({ class: 'Worker' }, clock);
       expect(payload.class).to.equal('Worker');
       expect(payload.args).to.deep.equal([]);
@@ -184,7 +184,7 @@ describe('buildJob', () => {
       expect(buildJob({ class: 'W' }, clock, { at: new Date(NOW_MS - 1) }).atSec).to.equal(undefined);
     });
 
-    it('counts expires_at from the scheduled time (DESIGN §2, Pro expiry)', () => {
+    it('counts expires_at from the scheduled time (docs/architecture.md §2, Pro expiry)', () => {
       const { payload } = buildJob({ worker: Unique, args: [1] }, clock, { in: 7_200_000 });
       expect(payload.expires_at).to.equal(NOW + 7200 + 3600);
     });

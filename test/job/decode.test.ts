@@ -16,13 +16,13 @@ function rejects(raw: string, message: RegExp): void {
 }
 
 describe('decodeJob', () => {
-  it('decodes the minimal payload (Kiq §15 item 5)', () => {
+  it('decodes the minimal payload (Kiq docs/kiq-elixir.md check 5)', () => {
     const job = decodeJob('{"class":"MyWorker","args":[1,2]}');
     expect(job.class).to.equal('MyWorker');
     expect(job.args).to.deep.equal([1, 2]);
   });
 
-  it('keeps object keys inside args as strings (Kiq §15 item 6)', () => {
+  it('keeps object keys inside args as strings (Kiq docs/kiq-elixir.md check 6)', () => {
     expect(decodeJob('{"class":"W","args":[{"a":1}]}').args).to.deep.equal([{ a: 1 }]);
   });
 

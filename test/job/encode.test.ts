@@ -29,7 +29,7 @@ describe('encodeJob', () => {
     expect(text).to.include('"retry_count":0,').and.include('"unique_for":60,').and.include('"expires_in":3600').and.include('"retry":3,');
   });
 
-  it('leaves out keys whose value is undefined (Kiq §15 item 8)', () => {
+  it('leaves out keys whose value is undefined (Kiq docs/kiq-elixir.md check 8)', () => {
     const text = encodeJob(job({ failed_at: undefined, error_class: undefined, bid: undefined }));
     expect(JSON.parse(text)).to.have.all.keys('retry', 'queue', 'class', 'args', 'jid', 'created_at');
   });

@@ -1,6 +1,6 @@
 /**
  * The payloads Sidekiq 6.4.1 wrote on this project's interop run, copied
- * verbatim from SIDEKIQ-CONTRACT.md §14, and a Sidekiq 8 style payload.
+ * verbatim from docs/sidekiq-contract.md §14, and a Sidekiq 8 style payload.
  */
 import { expect } from 'chai';
 import { InvalidJobError } from '../../src/errors.js';
@@ -26,7 +26,7 @@ function timestampTexts(json: string): string[] {
   return [...json.matchAll(/"(created_at|enqueued_at|failed_at|retried_at|expires_at)":([^,}]+)/g)].map((m) => m[2] ?? '');
 }
 
-describe('Sidekiq 6.4 payloads (SIDEKIQ-CONTRACT §14)', () => {
+describe('Sidekiq 6.4 payloads (docs/sidekiq-contract.md §14)', () => {
   for (const [name, raw] of SIDEKIQ_64) {
     it(`re-encodes the ${name} byte for byte`, () => {
       expect(encodeJob(decodeJob(raw))).to.equal(raw);

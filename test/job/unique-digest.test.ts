@@ -24,7 +24,7 @@ describe('uniqueDigest', () => {
     expect(uniqueDigest('W', 'default', [1, 'two'])).to.equal(sha256('["W","default",[1,"two"]]'));
   });
 
-  it('is 64 lowercase hex characters for any class, queue and args (Kiq §15 item 10, SHA-256 not SHA-1)', () => {
+  it('is 64 lowercase hex characters for any class, queue and args (Kiq docs/kiq-elixir.md check 10, SHA-256 not SHA-1)', () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), fc.array(fc.oneof(fc.boolean(), fc.integer(), fc.string())), (cls, queue, args) => {
         expect(uniqueDigest(cls, queue, args)).to.match(/^[0-9a-f]{64}$/);

@@ -190,7 +190,7 @@ describe('Periodic schedule (cron-parser in UTC)', () => {
     });
   });
 
-  describe('grammar (KIQ-BEHAVIOUR.md §15 items 37-39, adapted to standard cron)', () => {
+  describe('grammar (docs/kiq-elixir.md check 37-39, adapted to standard cron)', () => {
     it('parses any literal minute, hour, day, month (number or name in any case) and weekday (0-7 or name in any case) (item 37)', () => {
       for (let m = 0; m <= 59; m++) parseCron(`${m} * * * *`);
       for (let h = 0; h <= 23; h++) parseCron(`* ${h} * * *`);
@@ -273,7 +273,7 @@ describe('Periodic schedule (cron-parser in UTC)', () => {
       expect(days).to.deep.equal(['2026-09-20T00:00:00Z', '2026-09-21T00:00:00Z', '2026-11-20T00:00:00Z', '2026-11-21T00:00:00Z', '2027-09-20T00:00:00Z']);
     });
 
-    it('"0 12 * * SUN" and "0 12 * * 7" both run on Sundays (standard cron; Kiq never matched Sunday) (item 40, §16.1 item 6)', () => {
+    it('"0 12 * * SUN" and "0 12 * * 7" both run on Sundays (standard cron; Kiq never matched Sunday) (item 40, docs/kiq-elixir.md bug 6)', () => {
       const sundays = ['2026-01-04T12:00:00Z', '2026-01-11T12:00:00Z', '2026-01-18T12:00:00Z'];
       for (const sunday of ['SUN', 'sun', 'Sun', '0', '7']) {
         expect(occurrences(`0 12 * * ${sunday}`, '2026-01-01T00:00:00Z', 3), sunday).to.deep.equal(sundays);

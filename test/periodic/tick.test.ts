@@ -129,7 +129,7 @@ describe('Periodic tick (real Redis)', () => {
     expect(await redis.client.keys('periodic:*')).to.deep.equal([]);
   });
 
-  it('passes the entry with its options to the enqueue function, which turns them into the job (§16.1 item 7)', async () => {
+  it('passes the entry with its options to the enqueue function, which turns them into the job (docs/kiq-elixir.md bug 7)', async () => {
     const withWorker = entry('* * * * *', { args: [1, 'x'], queue: 'low', retry: 3, uniqueFor: 60_000, expiresIn: 5_000 }, Report);
     const byName = entry('* * * * *', { args: [{ id: 7 }], queue: 'ruby', retry: false }, 'RubyReport');
     const calls: Call[] = [];

@@ -1,6 +1,6 @@
 /**
  * Unique and expiring jobs end to end, across two Kiq processes sharing one
- * Redis (SIDEKIQ-CONTRACT.md §10, §11; DESIGN.md §2): a child process
+ * Redis (docs/sidekiq-contract.md §10, §11; docs/architecture.md §2): a child process
  * (test/server/fixtures/unique-server.ts) and this test process each run a
  * Kiq server with the same workers on queue `unique`, and each enqueues on
  * the test's behalf. The lock key is computed here independently of Kiq's
@@ -40,7 +40,7 @@ import {
 const FIXTURE = fileURLToPath(new URL('./fixtures/unique-server.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The lock key of a unique job, computed from the wire format (DESIGN.md §2), not with Kiq's helper. */
+/** The lock key of a unique job, computed from the wire format (docs/architecture.md §2), not with Kiq's helper. */
 function lockKey(cls: string, queue: string, args: readonly unknown[]): string {
   return `unique:${createHash('sha256').update(JSON.stringify([cls, queue, args])).digest('hex')}`;
 }

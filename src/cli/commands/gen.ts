@@ -2,7 +2,7 @@
  * @internal
  * `kiq gen kiq|worker|reporter <Name>`: scaffolds a typed module and its
  * test, as Kiq's `mix kiq.gen.supervisor|worker|reporter` do
- * (KIQ-BEHAVIOUR.md §13.2, §15 items 83-86): one `* creating <path>` line per
+ * (docs/kiq-elixir.md §13.2, docs/kiq-elixir.md check 83-86): one `* creating <path>` line per
  * file. Existing files are never overwritten without `--force`; then nothing
  * is written at all (exit 2).
  *

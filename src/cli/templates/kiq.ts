@@ -1,7 +1,7 @@
 /**
  * @internal
  * `kiq gen kiq <Name>`: the app's Kiq setup module and its test (Kiq's
- * `mix kiq.gen.supervisor`, KIQ-BEHAVIOUR.md §12: sandbox mode in tests, no
+ * `mix kiq.gen.supervisor`, docs/kiq-elixir.md §12: sandbox mode in tests, no
  * server in tests, the Redis URL from `REDIS_URL`).
  */
 import type { GenName } from './names.js';

@@ -1,8 +1,8 @@
 /**
  * @internal
  * `kiq gen reporter <Name>`: a reporter (`extraReporters`) with the five
- * callbacks, and its test (Kiq's `mix kiq.gen.reporter`, KIQ-BEHAVIOUR.md
- * §6.1, §15 item 83).
+ * callbacks, and its test (Kiq's `mix kiq.gen.reporter`, docs/kiq-elixir.md
+ * §6.1, docs/kiq-elixir.md check 83).
  */
 import type { GenName } from './names.js';
 import { testHeader } from './run-tests.js';

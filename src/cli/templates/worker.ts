@@ -1,7 +1,7 @@
 /**
  * @internal
  * `kiq gen worker <Name> [-q queue] [--retry N] [--no-dead]`: a worker
- * module and its test (Kiq's `mix kiq.gen.worker`, KIQ-BEHAVIOUR.md §13.2).
+ * module and its test (Kiq's `mix kiq.gen.worker`, docs/kiq-elixir.md §13.2).
  */
 import type { GenName } from './names.js';
 import { testHeader } from './run-tests.js';

@@ -1,7 +1,7 @@
 --[[
   Move one entry of a sorted set ('retry', 'schedule' or 'dead') to its
   queue now: Sidekiq's manual "Retry now" / "Add to queue" (Web UI and
-  API, SIDEKIQ-CONTRACT.md §5.4). Sidekiq removes the entry by its exact
+  API, docs/sidekiq-contract.md §5.4). Sidekiq removes the entry by its exact
   score (disambiguating by jid) and then client-pushes it, two steps; here
   the entry is named by its exact member bytes and both happen in one
   script. The caller builds the payload to push losslessly (retry_count

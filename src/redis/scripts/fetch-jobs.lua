@@ -1,5 +1,5 @@
 --[[
-  Reliable fetch, Sidekiq Pro super_fetch layout (SIDEKIQ-CONTRACT.md §9):
+  Reliable fetch, Sidekiq Pro super_fetch layout (docs/sidekiq-contract.md §9):
   register this process and its private list, then move up to ARGV[2] jobs
   from the queue into the private list with LMOVE RIGHT LEFT, oldest first.
   Each job moves in one command, so it is always in exactly one of the two

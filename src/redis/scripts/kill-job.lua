@@ -1,6 +1,6 @@
 --[[
   Settle a failed job as dead: ZADD it to 'dead', trim the dead set by age
-  and size exactly as Sidekiq does on every add (SIDEKIQ-CONTRACT.md §5.5:
+  and size exactly as Sidekiq does on every add (docs/sidekiq-contract.md §5.5:
   ZREMRANGEBYSCORE -inf cutoff, ZREMRANGEBYRANK 0 -limit, so the set keeps
   at most limit - 1 entries after an add), then LREM the exact fetched
   string from the private list. The ZADD comes before the LREM, so a failed

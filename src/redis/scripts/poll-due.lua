@@ -1,6 +1,6 @@
 --[[
   Move due jobs from a sorted set ('retry' or 'schedule') to their queues
-  (SIDEKIQ-CONTRACT.md §5.3; Pro's reliable scheduler moves up to 100 per
+  (docs/sidekiq-contract.md §5.3; Pro's reliable scheduler moves up to 100 per
   call). Up to ARGV[2] members scored at or below now, lowest score first:
   * the queue is read from the payload's top level by a one-pass text
     scanner, not cjson: cjson refuses more than 1000 levels of nesting, and
@@ -8,7 +8,7 @@
   * the member is pushed with its bytes unchanged except the top-level
     "enqueued_at" value, replaced by now (or added before the closing brace
     when absent). The payload is never re-encoded: cjson would turn [] into
-    {} and round 17-digit integers (SIDEKIQ-TS.md, "How due jobs are moved");
+    {} and round 17-digit integers (docs/architecture.md §2);
   * SADD 'queues', LPUSH queue:<name>, and only then ZREM;
   * a member that is not a JSON object with a non-empty string "queue" goes
     to 'dead' (score now) instead of being lost or retried forever, wrapped

@@ -1,6 +1,6 @@
 --[[
   Recover one dead process's in-flight jobs (Pro super_fetch orphan
-  recovery, SIDEKIQ-CONTRACT.md §9; fixes KIQ-BEHAVIOUR.md §16.1 item 1).
+  recovery, docs/sidekiq-contract.md §9; fixes docs/kiq-elixir.md bug 1).
   Whether the process is dead is decided here, in the same atomic step that
   moves its jobs, so a process that just came back keeps them: a Kiq server
   (a member of 'kiq:leases') is dead once its lease has ended by Redis's

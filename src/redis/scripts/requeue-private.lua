@@ -1,5 +1,5 @@
 --[[
-  Graceful shutdown (SIDEKIQ-CONTRACT.md §4, §9): put every job still in
+  Graceful shutdown (docs/sidekiq-contract.md §4, §9): put every job still in
   this process's private lists for the named queues back on the RIGHT end
   of its queue (the end that runs next), in the order it was fetched, and
   unregister those lists. Each job moves with one LMOVE LEFT RIGHT (newest

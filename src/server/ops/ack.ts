@@ -1,6 +1,6 @@
 /**
  * @internal
- * Acknowledgement (SIDEKIQ-CONTRACT.md §9, DESIGN.md §2 and §5): a finished
+ * Acknowledgement (docs/sidekiq-contract.md §9, docs/architecture.md §2 and §5): a finished
  * job leaves its private list by `LREM <private> -1 <exact fetched string>`;
  * a batch is one `ack-jobs.lua` call per private list (one command per job
  * cost ~5 µs of Node CPU per job, measured in the processing bench).
@@ -43,7 +43,7 @@ export async function ackJobs(redis: Redis, identity: string, done: readonly Fet
   }
   defineScripts(redis);
   const pipeline = redis.pipeline();
-  // LREM the exact fetched string: a re-encoded one matches nothing (DESIGN.md §2).
+  // LREM the exact fetched string: a re-encoded one matches nothing (docs/architecture.md §2).
   for (const [queue, raws] of byQueue) runScript(pipeline, 'ack-jobs', [privateQueueKey(identity, queue)], raws);
   checkReplies(await pipeline.exec(), byQueue.size, 'ackJobs');
 }

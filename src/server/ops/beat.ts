@@ -1,7 +1,7 @@
 /**
  * @internal
  * Minimal liveness: only the `beat` field of the heartbeat hash, whose
- * existence tells orphan recovery that a process is alive (SIDEKIQ-CONTRACT.md
+ * existence tells orphan recovery that a process is alive (docs/sidekiq-contract.md
  * §6.2, §9). Servers write the full heartbeat (src/server/heartbeat.ts);
  * this remains the fallback tick of a tree built without one.
  */

@@ -1,7 +1,7 @@
 /**
  * @internal
- * Reliable fetch in the Sidekiq Pro super_fetch layout (SIDEKIQ-CONTRACT.md
- * §9, DESIGN.md §2 and §5): jobs move from `queue:<q>` into the process's
+ * Reliable fetch in the Sidekiq Pro super_fetch layout (docs/sidekiq-contract.md
+ * §9, docs/architecture.md §2 and §5): jobs move from `queue:<q>` into the process's
  * private list `queue:sq|<identity>|<q>` and stay there until acknowledged,
  * retried, killed, requeued at shutdown or recovered after a crash. Entries
  * are read as bytes and returned as {@link RawJob}s (the string when valid

@@ -1,7 +1,7 @@
 /**
  * @internal
  * A job that will not run again: into `dead`, trimmed as Sidekiq trims it,
- * out of the private list, in one atomic step (SIDEKIQ-CONTRACT.md §4,
+ * out of the private list, in one atomic step (docs/sidekiq-contract.md §4,
  * §5.1, §5.5, §9).
  */
 import type { Redis } from 'ioredis';

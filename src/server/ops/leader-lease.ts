@@ -1,6 +1,6 @@
 /**
  * @internal
- * The leader lease on `dear-leader` (SIDEKIQ-CONTRACT.md §12, DESIGN.md §2):
+ * The leader lease on `dear-leader` (docs/sidekiq-contract.md §12, docs/architecture.md §2):
  * the value is the leader's identity, taken with `SET NX PX`, renewed by
  * compare-and-expire and given up by compare-and-delete, so a process never
  * extends or deletes a lease that is not its own. The lease arithmetic (when

@@ -1,8 +1,8 @@
 /**
  * @internal
- * The scheduled/retry poller's Redis step (SIDEKIQ-CONTRACT.md §5.3): due
+ * The scheduled/retry poller's Redis step (docs/sidekiq-contract.md §5.3): due
  * members of `retry` or `schedule` move to their queues in one atomic call,
- * original bytes kept except a fresh `enqueued_at` (SIDEKIQ-TS.md: never
+ * original bytes kept except a fresh `enqueued_at` (docs/architecture.md §2: never
  * decode and re-encode a payload in Lua).
  */
 import type { Redis } from 'ioredis';

@@ -1,7 +1,7 @@
 /**
  * @internal
- * Orphan recovery for reliable fetch (SIDEKIQ-CONTRACT.md §9; fixes
- * KIQ-BEHAVIOUR.md §16.1 item 1, where a crashed process's jobs were never
+ * Orphan recovery for reliable fetch (docs/sidekiq-contract.md §9; fixes
+ * docs/kiq-elixir.md bug 1, where a crashed process's jobs were never
  * resurrected): a process registered in `super_processes` that is dead has
  * its in-flight jobs put back on their queues. A Kiq server is dead once its
  * liveness lease in `kiq:leases` has ended (src/server/liveness.ts, seconds);

@@ -1,9 +1,9 @@
 /**
  * @internal
  * How the server ops talk to Redis: scripts are called through the shared
- * loader (EVALSHA with EVAL fallback, KIQ-BEHAVIOUR.md §16.1 item 3) with
+ * loader (EVALSHA with EVAL fallback, docs/kiq-elixir.md bug 3) with
  * Redis reply errors turned into `ScriptError`, and every pipeline or MULTI
- * reply is checked, never assumed (§16.1 item 3: no fire-and-forget).
+ * reply is checked, never assumed (docs/kiq-elixir.md bug 3: no fire-and-forget).
  */
 import type { Redis } from 'ioredis';
 import { ReplyError } from 'ioredis';

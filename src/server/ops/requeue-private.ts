@@ -1,6 +1,6 @@
 /**
  * @internal
- * Graceful shutdown of reliable fetch (SIDEKIQ-CONTRACT.md §4, §9): jobs
+ * Graceful shutdown of reliable fetch (docs/sidekiq-contract.md §4, §9): jobs
  * still in flight go back to the front of their queues, and the process
  * unregisters.
  */

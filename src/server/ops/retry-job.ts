@@ -1,7 +1,7 @@
 /**
  * @internal
  * A failed job that will run again: into `retry`, out of the private list,
- * in one atomic step (SIDEKIQ-CONTRACT.md §5.1, §9).
+ * in one atomic step (docs/sidekiq-contract.md §5.1, §9).
  */
 import type { Redis } from 'ioredis';
 import { formatSeconds } from '../../job/timestamp.js';

@@ -1,7 +1,7 @@
 /**
  * @internal
- * Releasing an Enterprise-style unique lock (SIDEKIQ-CONTRACT.md §10,
- * DESIGN.md §2): compare-and-delete on the jid, never a bare DEL.
+ * Releasing an Enterprise-style unique lock (docs/sidekiq-contract.md §10,
+ * docs/architecture.md §2): compare-and-delete on the jid, never a bare DEL.
  */
 import type { Redis } from 'ioredis';
 import { callScript } from './redis-call.js';

@@ -1,7 +1,7 @@
 /**
  * @internal
- * When a failed job runs again (SIDEKIQ-CONTRACT.md §5.2): Sidekiq
- * 6.4–7.3's `delay_for`, not Kiq's (KIQ-BEHAVIOUR.md §16.1 item 11: Kiq adds
+ * When a failed job runs again (docs/sidekiq-contract.md §5.2): Sidekiq
+ * 6.4–7.3's `delay_for`, not Kiq's (docs/kiq-elixir.md bug 11: Kiq adds
  * where Sidekiq multiplies).
  */
 import type { Logger } from '../../config/options.js';

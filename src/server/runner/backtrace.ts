@@ -1,7 +1,7 @@
 /**
  * @internal
  * `error_backtrace`: base64( zlib deflate( JSON array of backtrace lines ) )
- * (SIDEKIQ-CONTRACT.md §2, §14). Written as Sidekiq 7.3+ writes it: strict
+ * (docs/sidekiq-contract.md §2, §14). Written as Sidekiq 7.3+ writes it: strict
  * base64, no newlines; read in either form (6.4–7.2 put a newline every 60
  * characters).
  */

@@ -1,9 +1,9 @@
 /**
  * @internal
  * What a failure writes into a payload: `error_class` and `error_message`
- * (SIDEKIQ-CONTRACT.md §2, §5.1), and how a thrown non-`Error` becomes an
- * `Error` that keeps the thrown value as its `cause` (STYLE.md "What we
- * take" 8).
+ * (docs/sidekiq-contract.md §2, §5.1), and how a thrown non-`Error` becomes an
+ * `Error` that keeps the thrown value as its `cause` (as Oban's
+ * `PerformError` keeps its `reason`).
  */
 import { inspect } from 'node:util';
 

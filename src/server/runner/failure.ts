@@ -1,11 +1,11 @@
 /**
  * @internal
  * What a failed job becomes: Sidekiq's `job_retry.rb` `attempt_retry`
- * (SIDEKIQ-CONTRACT.md §5.1, §5.2, §14), not Kiq's Retryer
- * (KIQ-BEHAVIOUR.md §16.1 item 11: Kiq overwrites `failed_at`, stores dead
+ * (docs/sidekiq-contract.md §5.1, §5.2, §14), not Kiq's Retryer
+ * (docs/kiq-elixir.md bug 11: Kiq overwrites `failed_at`, stores dead
  * jobs without their last error, adds instead of multiplying the jitter).
  * The new payload is the fetched text patched in place, so args and unknown
- * keys keep every byte (SIDEKIQ-TS.md).
+ * keys keep every byte (docs/architecture.md §2).
  */
 import type { TimestampFormat } from '../../job/timestamp.js';
 import type { Logger } from '../../config/options.js';

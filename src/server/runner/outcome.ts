@@ -1,11 +1,11 @@
 /**
  * @internal
  * How one fetched job ended: a closed union the caller turns into Redis
- * writes (STYLE.md "What we take" 8; sidekiq `processor.rb`, `job_retry.rb`).
+ * writes (sidekiq `processor.rb`, `job_retry.rb`).
  * `runJob` never throws: everything that can happen to a job is one of
  * these. Every variant carries `raw` (the exact fetched string: the private
  * list is acked with `LREM private -1 raw`, a re-encoded string would match
- * nothing, DESIGN.md §2) and `queue` (the queue it was fetched from).
+ * nothing, docs/architecture.md §2) and `queue` (the queue it was fetched from).
  */
 import type { InvalidJobError } from '../../errors.js';
 import type { JobPayload } from '../../job/payload.js';
@@ -51,7 +51,7 @@ export interface SuccessOutcome extends OutcomeBase {
  *
  * - `reason: 'expired'`: its `expires_at` had passed before it started; it
  *   never ran. Caller: ack; not retried, not sent to dead, not counted in
- *   stats (Pro expiry counts it as success for batches, KIQ-BEHAVIOUR §10);
+ *   stats (Pro expiry counts it as success for batches, docs/kiq-elixir.md §10);
  *   release `unlock` when present (the job is gone for good, so its lock
  *   would only block a new one).
  * - `reason: 'shutdown'`: the process is stopping (`deps.signal` aborted)
@@ -97,7 +97,7 @@ export interface RetryOutcome extends OutcomeBase {
  * Failed; retries are exhausted (or `retry: 0`), and `dead` is not `false`.
  *
  * Caller: in one MULTI, `ZADD dead <now> <json>` with the dead-set trim
- * (SIDEKIQ-CONTRACT.md §5.5) then ack `raw`; count processed and failed;
+ * (docs/sidekiq-contract.md §5.5) then ack `raw`; count processed and failed;
  * release `unlock` when present.
  */
 export interface DeadOutcome extends OutcomeBase {

@@ -1,7 +1,7 @@
 /**
  * @internal
  * The per-job path: one fetched string in, one {@link JobOutcome} out.
- * Kiq's Runner order (KIQ-BEHAVIOUR.md §4.3) without its bugs (§16.1):
+ * Kiq's Runner order (docs/kiq-elixir.md §4.3) without its bugs (§16.1):
  * decoding is inside the protected part and accepts any extra key (item 8),
  * every throw — strings, `undefined`, objects — is a failure (item 9), the
  * failure path is Sidekiq's (item 11) and unique locks are released by jid

@@ -1,7 +1,7 @@
 /**
  * @internal
- * The lock a unique job holds while it waits and runs (SIDEKIQ-CONTRACT.md
- * §10, DESIGN.md §2): `unique:<digest of [class, queue, args]>`, value =
+ * The lock a unique job holds while it waits and runs (docs/sidekiq-contract.md
+ * §10, docs/architecture.md §2): `unique:<digest of [class, queue, args]>`, value =
  * its jid, released by compare-and-delete.
  */
 import type { JobPayload } from '../../job/payload.js';

@@ -1,4 +1,4 @@
-/** Retry delays: Sidekiq 6.4–7.3's formula (SIDEKIQ-CONTRACT.md §5.2), not Kiq's (KIQ-BEHAVIOUR.md §15 item 88). */
+/** Retry delays: Sidekiq 6.4–7.3's formula (docs/sidekiq-contract.md §5.2), not Kiq's (docs/kiq-elixir.md check 88). */
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { defaultDelaySec, jitterSec, retryDelaySec } from '../../../src/server/runner/backoff.js';

@@ -1,4 +1,4 @@
-/** error_backtrace: base64(deflate(JSON lines)) (SIDEKIQ-CONTRACT.md §2, §14). */
+/** error_backtrace: base64(deflate(JSON lines)) (docs/sidekiq-contract.md §2, §14). */
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { backtraceLimit, backtraceLines, decodeBacktrace, encodeBacktrace } from '../../../src/server/runner/backtrace.js';

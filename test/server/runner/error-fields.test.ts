@@ -1,4 +1,4 @@
-/** error_class and error_message (SIDEKIQ-CONTRACT.md §2, §5.1); non-Error throws. */
+/** error_class and error_message (docs/sidekiq-contract.md §2, §5.1); non-Error throws. */
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { runInNewContext } from 'node:vm';

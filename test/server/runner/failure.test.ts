@@ -1,7 +1,7 @@
 /**
  * Failure handling through runJob, checked against the payloads Sidekiq
- * 6.4.1 wrote (SIDEKIQ-CONTRACT.md §5.1, §14) — not Kiq's Retryer
- * (KIQ-BEHAVIOUR.md §16.1 item 11).
+ * 6.4.1 wrote (docs/sidekiq-contract.md §5.1, §14) — not Kiq's Retryer
+ * (docs/kiq-elixir.md bug 11).
  */
 import { expect } from 'chai';
 import { UnknownWorkerError } from '../../../src/errors.js';
@@ -78,7 +78,7 @@ describe('runner: failures (Sidekiq §5.1 semantics)', () => {
     const at = (count: number) => SIDEKIQ.willRetryRetry.replace('"retry_count":0', `"retry_count":${count}`);
     expect((await runJob(at(23), 'default', deps)).kind).to.equal('retry');
     expect((await runJob(at(24), 'default', deps)).kind).to.equal('dead');
-    // KIQ-BEHAVIOUR §15 item 73: retry_count 25 lands in dead; with dead: false it is discarded.
+    // docs/kiq-elixir.md check 73: retry_count 25 lands in dead; with dead: false it is discarded.
     expect((await runJob(at(25), 'default', deps)).kind).to.equal('dead');
     const discarded = expectKind(await runJob(at(25).replace('"retry":true', '"retry":true,"dead":false'), 'default', deps), 'discard');
     expect(discarded.reason).to.equal('exhausted');

@@ -1,6 +1,6 @@
 /**
- * runJob: the per-job path (KIQ-BEHAVIOUR.md §4.3 order, §15 items 49–52,
- * 72, 73, 93, 94) without Kiq's bugs (§16.1 items 8, 9, 11, 12).
+ * runJob: the per-job path (docs/kiq-elixir.md §4.3 order, docs/kiq-elixir.md check 49–52,
+ * 72, 73, 93, 94) without Kiq's bugs (docs/kiq-elixir.md bugs 8, 9, 11, 12).
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -31,7 +31,7 @@ function deferred<T = void>() {
 }
 
 describe('runJob', () => {
-  describe('success (§15 items 49, 50)', () => {
+  describe('success (docs/kiq-elixir.md checks 49, 50)', () => {
     it('performs a valid job with its args and context and reports success with the run time', async () => {
       const deps = depsFor([]);
       const { worker, calls } = recorder('Interop::Slow', () => {
@@ -70,15 +70,15 @@ describe('runJob', () => {
       expect(calls[0]!.ctx.queue).to.equal('default');
     });
 
-    it('runs payloads with keys Kiq does not know (Sidekiq error_backtrace, bid, tags…) (§16.1 item 8)', async () => {
+    it('runs payloads with keys Kiq does not know (Sidekiq error_backtrace, bid, tags…) (docs/kiq-elixir.md bug 8)', async () => {
       const { worker } = recorder('Interop::Failing');
       expectKind(await runJob(SIDEKIQ.backtraceSecond, 'default', depsFor([worker])), 'success');
       expectKind(await runJob(payload({ class: 'Interop::Failing', bid: 'b', tags: ['x'], wrapped: 'Y', cattr: {} }), 'default', depsFor([worker])), 'success');
     });
   });
 
-  describe('failure (§15 items 51, 72; §16.1 item 9)', () => {
-    it('turns a raised error into a retry carrying that very error (§15 item 72, with Sidekiq counting)', async () => {
+  describe('failure (docs/kiq-elixir.md checks 51, 72; docs/kiq-elixir.md bug 9)', () => {
+    it('turns a raised error into a retry carrying that very error (docs/kiq-elixir.md check 72, with Sidekiq counting)', async () => {
       const error = new Error('bad stuff happened');
       const worker: Worker = {
         class: 'W',
@@ -143,7 +143,7 @@ describe('runJob', () => {
     });
   });
 
-  describe('invalid payloads (§16.1 item 8: never a crash)', () => {
+  describe('invalid payloads (docs/kiq-elixir.md bug 8: never a crash)', () => {
     const cases: Array<[string, string]> = [
       ['garbage', 'this is not json'],
       ['empty text', ''],
@@ -176,7 +176,7 @@ describe('runJob', () => {
     });
   });
 
-  describe('expiring jobs (§15 items 52, 94)', () => {
+  describe('expiring jobs (docs/kiq-elixir.md checks 52, 94)', () => {
     it('aborts a job whose expires_at is 5 s in the past, without running or retrying it', async () => {
       const deps = depsFor([]);
       const { worker, calls } = recorder('W');
@@ -218,7 +218,7 @@ describe('runJob', () => {
     });
   });
 
-  describe('unique jobs (§15 item 93; §16.1 item 12)', () => {
+  describe('unique jobs (docs/kiq-elixir.md check 93; docs/kiq-elixir.md bug 12)', () => {
     const lockOf = (raw: string) => {
       const job = JSON.parse(raw) as { class: string; queue: string; args: unknown[]; jid: string };
       return { key: uniqueKey(uniqueDigest(job.class, job.queue, job.args)), jid: job.jid };

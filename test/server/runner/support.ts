@@ -6,7 +6,7 @@ import type { JobOutcome } from '../../../src/server/runner/outcome.js';
 import type { RunnerDeps } from '../../../src/server/runner/run-job.js';
 import type { JobContext, Worker } from '../../../src/worker.js';
 
-/** SIDEKIQ-CONTRACT.md §14, verbatim. */
+/** docs/sidekiq-contract.md §14, verbatim. */
 export const SIDEKIQ = {
   /** `queue:default`, `retry: true`, Interop::Slow. */
   slow: String.raw`{"retry":true,"queue":"default","class":"Interop::Slow","args":[7],"jid":"a319acf4a129c1d6e0eec6db","created_at":1795807920.7045317,"enqueued_at":1795807920.70468}`,
