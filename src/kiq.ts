@@ -238,8 +238,14 @@ export class Kiq {
           const info = describeRedisError(error);
           throw new KiqNotRunningError('start', `unable to write the heartbeat to Redis at ${url}: ${info.message} (${info.cause})`, { cause: error });
         });
-        // the same for the liveness lease, which decides for Kiq servers
-        await liveness.renew();
+        // the same for the liveness lease, which decides for Kiq servers. Not
+        // fatal: without a lease this process is judged by its heartbeat hash
+        // (60 s), as a non-Kiq process is, so none of its jobs is taken early;
+        // the liveness ticker retries and logs the outage
+        await liveness.renew().catch((error: unknown) => {
+          const info = describeRedisError(error);
+          this.#log(info.permanent ? 'error' : 'warn', { event: 'liveness_failed', error: info.message, cause: info.cause });
+        });
         // a generated identity (random nonce) cannot have a predecessor
         if (this.#options.identity !== undefined || this.#config.identity !== before.identity) await this.#takeBack(pool);
       }

@@ -105,7 +105,7 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
           // a block that timed out, not as a failed BLMOVE (not an outage)
           if (redis.status === 'connecting' || redis.status === 'connect') return whenReady(redis, input.timeoutMs).then(() => null);
           const [raw] = await held.track(input.queue, async () => {
-            const one = await fetchBlocking(redis, identity, input.queue, input.timeoutMs);
+            const one = await fetchBlocking(redis, identity, input.queue, input.timeoutMs, pool.next());
             return one === null ? [] : [one];
           });
           return raw ?? null;

@@ -69,7 +69,9 @@ export async function fetchJobs(redis: Redis, identity: string, queue: string, m
  * paused queue (`SISMEMBER paused <q>`, checked first) is not BLMOVEd: the
  * call waits `timeoutMs` and returns `null`, so a paused queue is looked at
  * once per wait; a pause that lands while a BLMOVE already waits takes
- * effect after that wait (at most one job is taken in it).
+ * effect after that wait (at most one job is taken in it). `pausedOn` is the
+ * connection that asks (default `redis`): a pooled one keeps the round trip
+ * off the dedicated connection, whose next command is the BLMOVE.
  *
  * Use a dedicated connection (`ConnectionPool.dedicated`): BLMOVE stalls
  * every other command on its connection. BLMOVE cannot register the
@@ -86,10 +88,10 @@ export async function fetchJobs(redis: Redis, identity: string, queue: string, m
  * @example
  * const raw = await fetchBlocking(pool.dedicated('fetch:default'), identity, 'default', 2000);
  */
-export async function fetchBlocking(redis: Redis, identity: string, queue: string, timeoutMs: number): Promise<RawJob | null> {
+export async function fetchBlocking(redis: Redis, identity: string, queue: string, timeoutMs: number, pausedOn: Redis = redis): Promise<RawJob | null> {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`fetchBlocking: timeoutMs must be a positive finite number, got ${timeoutMs}`);
   const seconds = (Math.max(1, Math.round(timeoutMs)) / 1000).toFixed(3);
-  if ((await redis.sismember(PAUSED, queue)) === 1) {
+  if ((await pausedOn.sismember(PAUSED, queue)) === 1) {
     await new Promise((resolve) => setTimeout(resolve, Math.round(timeoutMs)));
     return null;
   }

@@ -73,13 +73,16 @@ describe('Invalid UTF-8 payloads (real Redis, bytes written by a raw client)', f
     expect(await redis.client.zcard('dead')).to.equal(0);
   });
 
-  it('a malformed payload with invalid bytes reaches dead as its exact bytes and leaves the private list', async () => {
+  it('a malformed payload with invalid bytes reaches dead with its exact bytes (in a wrapper Sidekiq reads) and leaves the private list', async () => {
     const kiq = await server();
     const malformed = Buffer.concat([Buffer.from('not json '), Buffer.from([0xc3, 0x28, 0xff])]);
     await redis.client.lpush('queue:work', malformed);
     await until(async () => (await redis.client.zcard('dead')) === 1, 5_000, 'the dead entry');
-    const [member] = await redis.client.zrangeBuffer('dead', '0', '-1');
-    expect(member!.toString('hex'), 'exact bytes in dead').to.equal(malformed.toString('hex'));
+    const [member] = await redis.client.zrange('dead', '0', '-1');
+    const entry = JSON.parse(member!) as { class: string; args: string[]; kiq_bytes_base64: string };
+    expect(entry.class).to.equal('Kiq::InvalidJob');
+    expect(entry.args, 'its text, U+FFFD for the bad bytes').to.deep.equal(['not json \ufffd(\ufffd']);
+    expect(Buffer.from(entry.kiq_bytes_base64, 'base64').toString('hex'), 'exact bytes in dead').to.equal(malformed.toString('hex'));
     await until(async () => (await redis.client.llen(`queue:sq|${kiq.identity}|work`)) === 0, 5_000, 'out of the private list');
   });
 
