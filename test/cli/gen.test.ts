@@ -67,10 +67,11 @@ describe('kiq gen', function () {
     expect(module).to.include("testMode: test ? 'sandbox' : 'disabled'");
     expect(module).to.include('server: !test');
     expect(module).to.include('env.REDIS_URL');
+    expect(module, 'the spool, commented').to.include("    // spool: { dir: './kiq-spool' },");
     expect(module).to.include('export const jobs = createJobs();');
   });
 
-  it('worker <Name> -q events --retry 10 --no-dead: queue "events", retry 10, dead false (KIQ docs/kiq-elixir.md check 85)', async () => {
+  it('worker <Name> -q events --retry 10 --no-dead: queue "events", retry 10, dead false (docs/kiq-elixir.md check 85)', async () => {
     const run = await gen('worker', 'Mailer', '-q', 'events', '--retry', '10', '--no-dead');
     expect(run).to.deep.equal({ code: 0, stdout: `* creating src/workers/mailer.ts\n* creating src/workers/mailer.test.ts\n${runLine('src/workers/mailer.test.ts')}`, stderr: '' });
     const module = await readFile(join(scratch, 'src/workers/mailer.ts'), 'utf8');
@@ -88,7 +89,7 @@ describe('kiq gen', function () {
     expect(module).to.include("export const InvoiceMailer = defineWorker({\n  class: 'Billing::InvoiceMailer',\n  queue: 'default',\n  async perform(");
   });
 
-  it('reporter <Name>: a reporter with the five callbacks (KIQ docs/kiq-elixir.md check 83)', async () => {
+  it('reporter <Name>: a reporter with the five callbacks (docs/kiq-elixir.md check 83)', async () => {
     const run = await gen('reporter', 'Custom');
     expect(run.stdout).to.equal(`* creating src/reporters/custom.ts\n* creating src/reporters/custom.test.ts\n${runLine('src/reporters/custom.test.ts')}`);
     const module = await readFile(join(scratch, 'src/reporters/custom.ts'), 'utf8');

@@ -217,7 +217,7 @@ describe('Senator machine (machines/senator.ts)', () => {
       s.actor.stop();
     });
 
-    it('counts the lease from before the request: a slow reply shortens the lease, never lengthens it (KIQ docs/kiq-elixir.md bug 17)', async () => {
+    it('counts the lease from before the request: a slow reply shortens the lease, never lengthens it (docs/kiq-elixir.md bug 17)', async () => {
       const s = start();
       await advance(s.clock, 400); // the claim's reply takes 400 ms
       await s.answerClaim(true);
@@ -355,7 +355,7 @@ describe('Senator machine (machines/senator.ts)', () => {
     });
   });
 
-  describe('several senators on one in-memory Redis (KIQ docs/kiq-elixir.md check 58-60, elect_ttl 100 ms)', () => {
+  describe('several senators on one in-memory Redis (docs/kiq-elixir.md check 58-60, elect_ttl 100 ms)', () => {
     it('the first started leads, the second does not; the first still leads ttl/4 + 1 ms later (item 58)', async () => {
       const c = cluster({ ttl: 100, latency: () => 1 });
       const a = c.add('a');

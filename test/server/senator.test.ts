@@ -66,7 +66,7 @@ describe('Senator on Redis (src/server/senator.ts)', function () {
     }
   });
 
-  it('of two senators started one after the other, the first leads and the second does not; the first still leads ttl/4 + 1 ms later and after several renewals (KIQ docs/kiq-elixir.md check 58)', async () => {
+  it('of two senators started one after the other, the first leads and the second does not; the first still leads ttl/4 + 1 ms later and after several renewals (docs/kiq-elixir.md check 58)', async () => {
     const a = await senator('host-a:1:aaaaaaaaaaaa');
     await until(() => a.leads(), 2_000, 'a to lead');
     const b = await senator('host-b:2:bbbbbbbbbbbb');

@@ -44,6 +44,7 @@ export function ${camel}Options(env: Env = process.env): KiqOptions {
     // memory for kiq/testing, and a test process runs no server.
     testMode: test ? 'sandbox' : 'disabled',
     server: !test,
+    // spool: { dir: './kiq-spool' }, // jobs enqueued while Redis is down survive a crash (README "The spool")
     // Runs in start(), not at import: read configuration that is only known
     // at runtime here (secrets, REDIS_URL; Kiq reads REDIS_URL by default too).
     async init(options) {

@@ -49,7 +49,7 @@ describe('server ops: the leader lease on dear-leader', () => {
     });
   });
 
-  describe('resignLease (release-lock.lua, compare-and-delete; KIQ docs/kiq-elixir.md check 91)', () => {
+  describe('resignLease (release-lock.lua, compare-and-delete; docs/kiq-elixir.md check 91)', () => {
     it('deletes the key while it holds this identity', async () => {
       await redis.client.set(LEADER, IDENTITY, 'PX', 30_000);
       expect(await resignLease(redis.client, IDENTITY)).to.equal(true);
