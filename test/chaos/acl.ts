@@ -16,7 +16,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Harness } from './lib/harness.js';
-import type { KiqProcess } from './lib/kiq-process.js';
+import { withTimeout, type KiqProcess } from './lib/kiq-process.js';
 import { settle } from './lib/ledger.js';
 import { seconds, type Figures } from './lib/report.js';
 
@@ -87,6 +87,9 @@ async function runCase(h: Harness, c: AclCase, o: AclOptions, n: number): Promis
   await redis.call('ACL', 'SETUSER', USER, '+@all', `>${password}`);
   const fixedAt = Date.now();
   const said = server.logs.find((l) => l.level !== 'info')?.line ?? startError;
+  // a server whose start() failed exits on its own: wait for that (it may still
+  // be on its way out), so it is restarted rather than waited on for nothing
+  if (startError !== undefined && server.alive) await withTimeout(server.exit, 10_000, `${c}.${n} to exit after its failed start`).catch(() => server.kill());
   const restarted = !server.alive;
   if (restarted) server = spawn(`${c}.${n}.restarted`);
   const drainedAt = await h.ledger.drained(o.recoverWithinMs, () => true, ids);
