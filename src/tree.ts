@@ -15,6 +15,7 @@ import { MAX_TIMER_MS } from './config/index.js';
 import type { ResolvedConfig } from './config/options.js';
 import type { KiqEmitter } from './events.js';
 import type { ConnectionPool } from './redis/connections.js';
+import type { FetchWatch } from './health/fetch-watch.js';
 import type { ProblemBoard } from './redis/outage-log.js';
 import { schedulePeriodic } from './periodic/schedule.js';
 import { periodicTick, type PeriodicEnqueue } from './periodic/tick.js';
@@ -50,6 +51,8 @@ export interface TreeIO {
   readonly enqueuePeriodic?: PeriodicEnqueue;
   /** Where the server's loops post failures that need an operator (the heartbeat's `kiq_errors`). */
   readonly board?: ProblemBoard;
+  /** Told of every queue fetch call's result (`kiq.health()`). */
+  readonly watch?: FetchWatch;
 }
 
 /** How long the senator may take to resign on shutdown (an in-flight claim, then one compare-and-delete), ms. */
@@ -87,7 +90,7 @@ function ticker(id: string, tick: AnyActorLogic, firstDelay: number): ChildSpec 
 function serverChildren(
   config: ResolvedConfig,
   pool: ConnectionPool,
-  { hooks, beat, emitter, leader, enqueuePeriodic, board }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter' | 'leader' | 'enqueuePeriodic' | 'board'>,
+  { hooks, beat, emitter, leader, enqueuePeriodic, board, watch }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter' | 'leader' | 'enqueuePeriodic' | 'board' | 'watch'>,
 ): ChildSpec[] {
   const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger, timestamps: config.timestamps, ...(leader ? { leader } : {}), ...(board ? { board } : {}) };
   const workers = new Map<string, Worker>(config.workers.map((worker) => [worker.class, worker]));
@@ -117,7 +120,7 @@ function serverChildren(
       ([name, limit]): ChildSpec => ({
         id: `queue:${name}`,
         systemId: `queue:${name}`,
-        logic: queueLogic(name, { config, pool, workers, ...(hooks ? { hooks } : {}), ...(board ? { board } : {}) }),
+        logic: queueLogic(name, { config, pool, workers, ...(hooks ? { hooks } : {}), ...(board ? { board } : {}), ...(watch ? { watch } : {}) }),
         input: {
           name,
           limit,

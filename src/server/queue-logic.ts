@@ -13,6 +13,7 @@ import { queueMachine } from '../../machines/queue.js';
 import type { ResolvedConfig } from '../config/options.js';
 import { whenReady, type ConnectionPool } from '../redis/connections.js';
 import { queueKey } from '../redis/keys.js';
+import type { FetchWatch } from '../health/fetch-watch.js';
 import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import type { Worker } from '../worker.js';
 import { Acker } from './acker.js';
@@ -30,10 +31,12 @@ export interface QueueDeps {
   readonly hooks?: JobHooks;
   /** Where fetch failures that need an operator are posted (the heartbeat's `kiq_errors`). */
   readonly board?: ProblemBoard;
+  /** Told of every fetch call's success or failure (`kiq.health()`'s time since the last fetch). */
+  readonly watch?: FetchWatch;
 }
 
 /** The provided Queue logic for `queue`. */
-export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HOOKS, board }: QueueDeps) {
+export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HOOKS, board, watch }: QueueDeps) {
   const { identity, clock, logger } = config;
   // the fetcher backs off silently: these say what failed, once per outage.
   // The batch fetch (a script) and the blocking BLMOVE each have their own
@@ -42,6 +45,7 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
   const batchOutage = new OutageLog(`fetch:${queue}`, outageDeps);
   const blockOutage = new OutageLog(`fetch:${queue}:blocking`, outageDeps);
   const fields = { queue, key: queueKey(queue) };
+  const watched = <T>(call: Promise<T>): Promise<T> => (watch ? watch.track(queue, call) : call);
   const stopping = new AbortController();
   // every running job of this queue listens on this one signal (ctx.signal)
   setMaxListeners(0, stopping.signal);
@@ -83,7 +87,7 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
   const fetcher = fetcherMachine.provide({
     actors: {
       fetch: fromPromise<readonly string[], FetchInput>(({ input }) =>
-        batchOutage.track('fetch', fields, () => fetchJobs(pool.next(), identity, input.queue, input.max)),
+        batchOutage.track('fetch', fields, () => watched(fetchJobs(pool.next(), identity, input.queue, input.max))),
       ),
       block: fromPromise<string | null, BlockInput>(({ input }) =>
         blockOutage.track('fetch', { ...fields, blocking: true }, async () => {
@@ -91,7 +95,7 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
           // first use: the connection is still connecting; wait for it as
           // a block that timed out, not as a failed BLMOVE (not an outage)
           if (redis.status === 'connecting' || redis.status === 'connect') return whenReady(redis, input.timeoutMs).then(() => null);
-          return fetchBlocking(redis, identity, input.queue, input.timeoutMs);
+          return watched(fetchBlocking(redis, identity, input.queue, input.timeoutMs));
         }),
       ),
     },
