@@ -5,14 +5,18 @@
  * with `Registry.merge` or serve `/metrics`). Built on `prom-client`, the
  * de-facto Node client (text exposition, escaping, histogram math).
  *
- * Per job, {@link PrometheusMetrics.finished} does one counter increment and
- * one histogram observation (O(1), measured ~0.7 µs); every gauge is
- * computed at scrape time from memory or from the rate-limited
- * {@link ClusterSampler}. Labels are bounded: `queue` is configured, `class`
+ * Per job, {@link PrometheusMetrics.finished} only adds to a plain
+ * in-memory series (one Map lookup, a bucket search over 16 bounds: tens of
+ * ns; test/bench/metrics-cost.bench.ts). prom-client's own `inc`/`observe`
+ * cost ~2 µs per job with three labels, over the issue's 1 µs budget, so
+ * the series are handed to prom-client at scrape time instead: the counter
+ * through its `collect` hook, the histogram as a metric object of the shape
+ * the registry reads (`get()`/`reset()`). Every gauge is computed at scrape
+ * time from memory or from the rate-limited {@link ClusterSampler}. Labels are bounded: `queue` is configured, `class`
  * is capped at {@link MAX_CLASSES} names per queue (later ones count as
  * `other`), and no label ever holds a jid or an argument.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { JobHooks } from '../server/job-hooks.js';
 import { metricsClass } from '../server/metrics/execution-metrics.js';
 import type { JobOutcome } from '../server/runner/outcome.js';
@@ -38,19 +42,46 @@ export interface MetricSources {
   readonly sampler?: ClusterSampler;
 }
 
-/** The registry and the per-job counters. */
+/** Outcomes of `kiq_jobs_total`, in series order. */
+const OUTCOMES = ['success', 'retry', 'dead', 'discard', 'aborted'] as const;
+type Outcome = (typeof OUTCOMES)[number];
+const OUTCOME_INDEX: Readonly<Record<Outcome, number>> = { success: 0, retry: 1, dead: 2, discard: 3, aborted: 4 };
+
+/** One (queue, class) pair's totals since start. */
+interface Series {
+  readonly labels: { readonly queue: string; readonly class: string };
+  /** Count per {@link OUTCOMES} entry. */
+  readonly outcomes: number[];
+  /** Performed runs per {@link DURATION_BUCKETS} bucket (not cumulative), the last one past the largest bound. */
+  readonly buckets: number[];
+  sum: number;
+  count: number;
+}
+
+/** The registry and the per-job series. */
 export class PrometheusMetrics implements JobHooks {
   /** Every Kiq metric; `await registry.metrics()` is the text exposition. */
   readonly registry = new Registry();
-  readonly #jobs: Counter<'queue' | 'class' | 'outcome'>;
-  readonly #duration: Histogram<'queue' | 'class'>;
+  /** Queue → class → series (nested, so the hot path builds no key string). */
+  readonly #series = new Map<string, Map<string, Series>>();
   readonly #reconnects: Counter;
-  readonly #classes = new Map<string, Set<string>>();
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
-    this.#jobs = new Counter({ name: 'kiq_jobs_total', help: 'Jobs finished, by queue, class and outcome (success, retry, dead, discard, aborted).', labelNames: ['queue', 'class', 'outcome'], registers });
-    this.#duration = new Histogram({ name: 'kiq_job_duration_seconds', help: 'Run time of perform, by queue and class.', labelNames: ['queue', 'class'], buckets: [...DURATION_BUCKETS], registers });
+    const series = { values: () => allSeries(this.#series) };
+    new Counter({
+      name: 'kiq_jobs_total',
+      help: 'Jobs finished, by queue, class and outcome (success, retry, dead, discard, aborted).',
+      labelNames: ['queue', 'class', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of series.values()) {
+          for (let i = 0; i < OUTCOMES.length; i++) if (s.outcomes[i]! > 0) this.inc({ ...s.labels, outcome: OUTCOMES[i]! }, s.outcomes[i]!);
+        }
+      },
+    });
+    this.registry.registerMetric(durationHistogram(series));
     this.#reconnects = new Counter({ name: 'kiq_redis_reconnects_total', help: 'Redis connections re-established after a drop.', registers });
     new Gauge({
       name: 'kiq_busy',
@@ -121,24 +152,85 @@ export class PrometheusMetrics implements JobHooks {
 
   finished(outcome: JobOutcome): void {
     if (outcome.kind === 'invalid') return;
-    if (outcome.kind === 'aborted' && outcome.error === undefined && outcome.reason === 'shutdown') {
-      // never started: it stays in the private list and is requeued, not an outcome
-      return;
-    }
-    const labels = { queue: outcome.queue, class: this.#classLabel(outcome.queue, metricsClass(outcome.job)) };
-    this.#jobs.inc({ ...labels, outcome: outcome.kind });
-    if (outcome.kind !== 'aborted' && outcome.durationMs !== undefined) this.#duration.observe(labels, outcome.durationMs / 1000);
+    // aborted by the shutdown before it started: requeued, not an outcome
+    if (outcome.kind === 'aborted' && outcome.reason === 'shutdown' && outcome.error === undefined) return;
+    const series = this.#seriesOf(outcome.queue, metricsClass(outcome.job));
+    series.outcomes[OUTCOME_INDEX[outcome.kind]]!++;
+    if (outcome.kind === 'aborted' || outcome.durationMs === undefined) return;
+    const seconds = outcome.durationMs / 1000;
+    let bucket = 0;
+    while (bucket < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[bucket]!) bucket++;
+    series.buckets[bucket]!++;
+    series.sum += seconds;
+    series.count++;
   }
 
-  #classLabel(queue: string, name: string): string {
-    let seen = this.#classes.get(queue);
-    if (seen === undefined) {
-      seen = new Set();
-      this.#classes.set(queue, seen);
+  #seriesOf(queue: string, name: string): Series {
+    let classes = this.#series.get(queue);
+    if (classes === undefined) {
+      classes = new Map();
+      this.#series.set(queue, classes);
     }
-    if (seen.has(name)) return name;
-    if (seen.size >= MAX_CLASSES) return 'other';
-    seen.add(name);
-    return name;
+    const found = classes.get(name);
+    if (found !== undefined) return found;
+    // a new class on this queue: past MAX_CLASSES they share `other`
+    if (classes.size >= MAX_CLASSES && name !== 'other') return this.#seriesOf(queue, 'other');
+    const made: Series = { labels: { queue, class: name }, outcomes: new Array<number>(OUTCOMES.length).fill(0), buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), sum: 0, count: 0 };
+    classes.set(name, made);
+    return made;
   }
+}
+
+/** Every series of `byQueue`. */
+function* allSeries(byQueue: ReadonlyMap<string, ReadonlyMap<string, Series>>): Generator<Series> {
+  for (const classes of byQueue.values()) yield* classes.values();
+}
+
+/** One sample line as the registry formats it (prom-client's typings declare `type` an enum; at run time it is this string). */
+interface ExposedValue {
+  readonly metricName: string;
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly value: number;
+}
+
+/** What the registry's `get()` of a histogram returns. */
+interface ExposedHistogram {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'histogram';
+  readonly aggregator: 'sum';
+  readonly values: readonly ExposedValue[];
+}
+
+/**
+ * `kiq_job_duration_seconds` as a metric object the prom-client registry
+ * reads (`name`, `help`, `type`, `get()`, `reset()`, as its Histogram
+ * offers them), from the series kept by {@link PrometheusMetrics}.
+ */
+function durationHistogram(series: { values(): Iterable<Series> }): Metric {
+  const name = 'kiq_job_duration_seconds';
+  const help = 'Run time of perform, by queue and class.';
+  const metric = {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    get(): Promise<ExposedHistogram> {
+      const values: ExposedValue[] = [];
+      for (const s of series.values()) {
+        let cumulative = 0;
+        for (let i = 0; i < DURATION_BUCKETS.length; i++) {
+          cumulative += s.buckets[i]!;
+          values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: DURATION_BUCKETS[i]! }, value: cumulative });
+        }
+        values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: s.count });
+        values.push({ metricName: `${name}_sum`, labels: s.labels, value: s.sum });
+        values.push({ metricName: `${name}_count`, labels: s.labels, value: s.count });
+      }
+      return Promise.resolve({ name, help, type: 'histogram', aggregator: 'sum', values });
+    },
+    // the series are the job history since start: a registry reset does not clear them
+    reset(): void {},
+  };
+  return metric as unknown as Metric;
 }
