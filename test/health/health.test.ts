@@ -200,6 +200,38 @@ describe('Health (real Redis)', function () {
     expect(failing.report.reasons.join(' ')).to.match(/escalated/);
   });
 
+  it('a client whose Redis is gone reports its buffered jobs as degraded past bufferAgeMs (200, not 503)', async () => {
+    const server = await startRedisServer();
+    try {
+      const kiq = new Kiq({ redisUrl: `${server.url}/0`, server: false, logger: silent(), health: { port: 0, bufferAgeMs: 200, redisDownMs: 60_000, pingTimeoutMs: 200 } });
+      kiqs.push(kiq);
+      await kiq.start();
+      await server.stop();
+      await kiq.enqueue({ class: 'Later', args: [] });
+      let report: HealthReport | undefined;
+      await until(async () => {
+        report = await kiq.health();
+        return report.buffer.oldestAgeMs > 200;
+      }, 5_000, 'the buffered job to age', 50);
+      expect(report!.status).to.equal('degraded');
+      expect(report!.buffer.depth).to.equal(1);
+      expect(report!.reasons.join(' ')).to.match(/1 enqueued job\(s\) not in Redis yet/);
+      expect(report!.queues).to.deep.equal({});
+      expect((await get(kiq, '/healthz')).status).to.equal(200);
+      await kiqs.pop()?.stop({ timeout: 200 }).catch(() => undefined);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('in sandbox mode reports ok without Redis', async () => {
+    const kiq = new Kiq({ testMode: 'sandbox', workers: [Echo], logger: silent() });
+    kiqs.push(kiq);
+    await kiq.start();
+    const report = await kiq.health();
+    expect(report.status, JSON.stringify(report.reasons)).to.equal('ok');
+  });
+
   it('rejects a bad health option with a KiqConfigError naming it', () => {
     expect(() => new Kiq({ health: { port: 70_000 } })).to.throw(KiqConfigError, /health\.port/);
     expect(() => new Kiq({ health: { fetchStaleMs: 0 } })).to.throw(KiqConfigError, /health\.fetchStaleMs/);
