@@ -255,6 +255,8 @@ export class Kiq {
           logger: this.#config.logger,
           state,
           onSignal: (signal) => this.#signal(signal),
+          // the beat written by start() itself says nothing: the tree is not up yet
+          health: () => (this.#state === 'starting' ? undefined : this.#health.monitor.judge()),
           ...(metrics ? { metrics: new MetricsFlusher(metrics, this.#config.logger) } : {}),
         });
         this.#process = { state, heartbeat, metrics };

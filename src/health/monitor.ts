@@ -61,8 +61,31 @@ export class HealthMonitor {
     return (await this.#checkRedis()).reachable;
   }
 
-  /** The full report. */
+  /** The full report: {@link judge} plus one Redis check. */
   async report(): Promise<HealthReport> {
+    const s = this.#sources;
+    const redis = await this.#checkRedis();
+    const local = this.judge();
+    let status = local.status;
+    const reasons = [...local.reasons];
+    const flag = (level: HealthStatus, reason: string) => {
+      status = worst(status, level);
+      reasons.push(reason);
+    };
+    if (!redis.reachable) {
+      flag(redis.downForMs >= s.thresholds.redisDownMs ? 'failing' : 'degraded', `Redis unreachable for ${Math.round(redis.downForMs)} ms: ${redis.error ?? 'no reply'}`);
+    } else if (redis.roundTripMs !== null && redis.roundTripMs > s.thresholds.redisSlowMs) {
+      flag('degraded', `Redis round trip ${Math.round(redis.roundTripMs)} ms (over ${s.thresholds.redisSlowMs} ms)`);
+    }
+    return { ...local, status, reasons, redis };
+  }
+
+  /**
+   * Everything but Redis, from memory alone (synchronous): what the
+   * heartbeat publishes as `kiq_health`, its own write being the proof that
+   * Redis answers.
+   */
+  judge(): Omit<HealthReport, 'redis'> {
     const s = this.#sources;
     const reasons: string[] = [];
     let status: HealthStatus = 'ok';
@@ -72,13 +95,6 @@ export class HealthMonitor {
     };
     const state = s.state();
     if (state !== 'running') flag(state === 'starting' || state === 'new' ? 'degraded' : 'failing', `the instance is ${state}`);
-
-    const redis = await this.#checkRedis();
-    if (!redis.reachable) {
-      flag(redis.downForMs >= s.thresholds.redisDownMs ? 'failing' : 'degraded', `Redis unreachable for ${Math.round(redis.downForMs)} ms: ${redis.error ?? 'no reply'}`);
-    } else if (redis.roundTripMs !== null && redis.roundTripMs > s.thresholds.redisSlowMs) {
-      flag('degraded', `Redis round trip ${Math.round(redis.roundTripMs)} ms (over ${s.thresholds.redisSlowMs} ms)`);
-    }
 
     const tree = this.#tree();
     if (tree.state === 'escalated') flag('failing', 'the actor tree escalated (gave up restarting its children)');
@@ -102,7 +118,6 @@ export class HealthMonitor {
       identity: s.identity,
       state,
       checkedAt: new Date(s.clock.realMs()).toISOString(),
-      redis,
       tree,
       queues,
       buffer,

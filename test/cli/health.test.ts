@@ -36,6 +36,8 @@ describe('kiq health', function () {
       expect(run.code, describeRun(run)).to.equal(0);
       expect(run.stdout).to.match(new RegExp(`^ok +${kiq.identity.replace(/[.]/g, '\\.')}  beat .* ago, busy 0/2`));
     }
+    await kiq[kBeat]();
+    expect(JSON.parse((await redis.client.hget(kiq.identity, 'kiq_health'))!)).to.deep.equal({ status: 'ok', reasons: [] });
     const json = await runInProcess(['health', '--json'], { redisUrl: redis.url });
     const [entry] = JSON.parse(json.stdout) as { identity: string; status: string; reasons: string[] }[];
     expect(entry).to.include({ identity: kiq.identity, status: 'ok' });
@@ -68,12 +70,26 @@ describe('kiq health', function () {
     expect(none.stdout).to.equal('no live processes\n');
     const unknown = await runInProcess(['health', 'nope:1:abc'], { redisUrl: redis.url });
     expect(unknown.code).to.equal(1);
-    expect(unknown.stdout).to.match(/^failing nope:1:abc  no heartbeat/);
+    expect(unknown.stdout).to.match(/^failing +nope:1:abc  no heartbeat/);
     const beat = Date.now() / 1000 - 45;
     await redis.client.multi().sadd('processes', 'old:1:abc').hset('old:1:abc', 'info', JSON.stringify({ hostname: 'old', pid: 1 }), 'beat', String(beat), 'busy', '0', 'quiet', 'false').exec();
     const stale = await runInProcess(['health'], { redisUrl: redis.url });
     expect(stale.code).to.equal(1);
     expect(stale.stdout).to.match(/last beat 4\d s ago/);
+
+    // what a process published at its last beat (kiq_health) counts: degraded exits 0, failing 1
+    await redis.client.del('old:1:abc');
+    await redis.client.srem('processes', 'old:1:abc');
+    const publish = async (status: string, reason: string) =>
+      redis.client.multi().sadd('processes', 'pub:1:abc').hset('pub:1:abc', 'info', '{}', 'beat', String(Date.now() / 1000), 'busy', '0', 'quiet', 'false', 'kiq_errors', '[]', 'kiq_health', JSON.stringify({ status, reasons: [reason] })).exec();
+    await publish('degraded', 'queue default: last fetch failed');
+    const degraded = await runInProcess(['health', 'pub:1:abc'], { redisUrl: redis.url });
+    expect(degraded.code, describeRun(degraded)).to.equal(0);
+    expect(degraded.stdout).to.match(/^degraded +pub:1:abc .*\n +queue default: last fetch failed\n$/);
+    await publish('failing', 'queue default: no successful fetch for 31000 ms');
+    const failing = await runInProcess(['health', 'pub:1:abc'], { redisUrl: redis.url });
+    expect(failing.code, describeRun(failing)).to.equal(1);
+    expect(failing.stdout).to.include('queue default: no successful fetch for 31000 ms');
   });
 
   it('kiq work --health-port 0 serves /healthz, /readyz and /metrics; a bad port is a usage error', async () => {
