@@ -102,7 +102,7 @@ export class HealthKit {
       ready: () => this.ready(),
       metrics: async () => {
         const registry = this.#prometheus?.registry;
-        if (registry === undefined) return { body: '', contentType: 'text/plain; version=0.0.4; charset=utf-8' };
+        if (registry === undefined) return undefined;
         return { body: await registry.metrics(), contentType: registry.contentType };
       },
     });

@@ -6,7 +6,7 @@
  * | -------------- | ----------------------------------------- | ---- |
  * | `GET /healthz` | the report is `ok` or `degraded` (JSON)   | 503 with the same JSON when `failing` |
  * | `GET /readyz`  | started and Redis answers PING            | 503 |
- * | `GET /metrics` | always: Prometheus text exposition 0.0.4  | 500 if collecting throws |
+ * | `GET /metrics` | Prometheus text exposition 0.0.4          | 404 with `prometheus: false`; 500 if collecting throws |
  *
  * `HEAD` is answered like `GET` without a body; other methods get 405,
  * other paths 404. The server never takes the process down: a failing
@@ -21,8 +21,8 @@ import type { HealthReport } from './report.js';
 export interface HealthHandlers {
   report(): Promise<HealthReport>;
   ready(): Promise<{ ready: boolean; reasons: string[] }>;
-  /** The exposition text and its content type. */
-  metrics(): Promise<{ body: string; contentType: string }>;
+  /** The exposition text and its content type; `undefined`: metrics are off (`health.prometheus: false`). */
+  metrics(): Promise<{ body: string; contentType: string } | undefined>;
   readonly logger: Logger;
 }
 
@@ -56,8 +56,9 @@ async function route(req: IncomingMessage, res: ServerResponse, handlers: Health
     const ready = await handlers.ready();
     return send(res, ready.ready ? 200 : 503, json, `${JSON.stringify(ready)}\n`, head);
   }
-  const { body, contentType } = await handlers.metrics();
-  return send(res, 200, contentType, body, head);
+  const metrics = await handlers.metrics();
+  if (metrics === undefined) return send(res, 404, 'text/plain; charset=utf-8', 'metrics are off (health.prometheus: false)\n', head);
+  return send(res, 200, metrics.contentType, metrics.body, head);
 }
 
 /** Listens on `host:port`; resolves once listening, rejects (e.g. EADDRINUSE) naming the address. */

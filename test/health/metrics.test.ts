@@ -129,6 +129,13 @@ describe('Prometheus metrics (real Redis)', function () {
     await until(async () => jobs(parseExposition(await kiq.prometheus!.metrics()).samples) === 1, 10_000, 'one job counted', 50);
   });
 
+  it('/metrics answers 404 with prometheus: false', async () => {
+    const kiq = await start({ health: { prometheus: false } });
+    expect(kiq.prometheus).to.equal(undefined);
+    expect((await fetch(`http://127.0.0.1:${kiq.healthPort}/metrics`)).status).to.equal(404);
+    expect((await fetch(`http://127.0.0.1:${kiq.healthPort}/healthz`)).status).to.equal(200);
+  });
+
   it('keeps no Prometheus metrics by default', async () => {
     const kiq = new Kiq({ redisUrl: redis.url, queues: { default: 1 }, workers: [Ok], logger: silent() });
     kiqs.push(kiq);
