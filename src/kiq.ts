@@ -240,7 +240,7 @@ export class Kiq {
         throw new KiqNotRunningError('start', `unable to ${info.permanent ? 'use' : 'reach'} Redis at ${url}: ${info.message} (${info.cause})`, { cause: error });
       });
       // before the tree: a port in use fails start() with nothing running; until then /readyz says 503
-      const prometheus = this.#health.attach(pool);
+      const prometheus = await this.#health.attach(pool);
       await this.#health.listen();
       if (this.#config.server) {
         const state = new ProcessState(this.#config.clock);

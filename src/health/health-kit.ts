@@ -14,7 +14,7 @@ import { ClusterSampler } from './cluster-sampler.js';
 import { FetchWatch } from './fetch-watch.js';
 import { listenHealth, type HealthServer } from './http-server.js';
 import { HealthMonitor } from './monitor.js';
-import { PrometheusMetrics } from './prometheus.js';
+import type { PrometheusMetrics } from './prometheus.js';
 import type { HealthReport } from './report.js';
 
 /** What the kit reads from the facade, at call time. */
@@ -76,9 +76,14 @@ export class HealthKit {
     return this.#prometheus;
   }
 
-  /** Connected: build the Prometheus metrics (if enabled); returns their job observer. */
-  attach(pool: ConnectionPool): JobHooks | undefined {
+  /**
+   * Connected: build the Prometheus metrics (if enabled); resolves with
+   * their job observer. prom-client (~30 ms to load) is imported only here,
+   * so an instance without metrics never loads it.
+   */
+  async attach(pool: ConnectionPool): Promise<JobHooks | undefined> {
     if (!this.#config.health.prometheus) return undefined;
+    const { PrometheusMetrics } = await import('./prometheus.js');
     const queues = this.#config.server ? Object.keys(this.#config.queues) : [];
     const metrics = new PrometheusMetrics({
       busy: () => Object.fromEntries(queues.map((name) => [name, queueBusy(this.#host.root(), name)])),

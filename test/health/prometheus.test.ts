@@ -3,6 +3,7 @@
  * histogram's cumulative buckets, the cap on class names, and that the
  * registry merges into an application's own prom-client registry.
  */
+import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
 import { systemClock } from '../../src/clock.js';
@@ -47,6 +48,15 @@ describe('PrometheusMetrics', () => {
     expect(new Set(jobs.map((s) => s.labels.class)).size).to.equal(MAX_CLASSES + 1);
     expect(valueOf(samples, 'kiq_jobs_total', { class: 'other' })).to.equal(50);
     expect(valueOf(samples, 'kiq_jobs_total', { class: 'C0' })).to.equal(2);
+  });
+
+  it('is not loaded by importing kiq (prom-client takes ~30 ms to load): only when metrics are on', () => {
+    const probe = `await import('./src/index.ts');
+      const cache = (await import('node:module')).createRequire(import.meta.url).cache;
+      console.log(Object.keys(cache).filter((k) => k.includes('prom-client')).length);`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { encoding: 'utf8', timeout: 20_000 });
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout.trim()).to.equal('0');
   });
 
   it("merges into an application's prom-client registry", async () => {
