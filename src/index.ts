@@ -26,6 +26,8 @@ export type {
   TestMode,
   TimestampFormat,
 } from './config/options.js';
+export type { HealthOptions, ResolvedHealth } from './health/options.js';
+export type { BufferHealth, HealthReport, HealthStatus, QueueHealth, RedisHealth, TreeHealth, TreeState } from './health/report.js';
 export type { Clock } from './clock.js';
 export { systemClock, ManualClock } from './clock.js';
 export type { KiqEventName, KiqEvents, KiqListener } from './events.js';

@@ -24,6 +24,8 @@ import { attachInspector } from './inspect/attach.js';
 import { dumpActor, dumpJobs, type KiqDump } from './inspect/dump.js';
 import { BufferFullError, EscalationError, KiqConfigError, KiqNotRunningError, UnflushedJobsError } from './errors.js';
 import { KiqEmitter, type KiqEventName, type KiqListener } from './events.js';
+import { HealthKit } from './health/health-kit.js';
+import type { HealthReport } from './health/report.js';
 import { buildJob, type EnqueueOptions, type PlainJob } from './job/build.js';
 import type { JobPayload } from './job/payload.js';
 import { ConnectionPool, STALL_TIMEOUT_MS } from './redis/connections.js';
@@ -36,7 +38,7 @@ import { ExecutionMetrics } from './server/metrics/execution-metrics.js';
 import { MetricsFlusher } from './server/metrics/metrics-flusher.js';
 import { takeBackOwn } from './server/ops/index.js';
 import { ProcessState } from './server/process-state.js';
-import { combineHooks } from './server/job-hooks.js';
+import { combineHooks, type JobHooks } from './server/job-hooks.js';
 import { ReporterBus } from './reporters/bus.js';
 import { reporterTargets } from './reporters/supervisor.js';
 import { periodicJob } from './periodic/job.js';
@@ -46,6 +48,7 @@ import { SandboxStore } from './testing/sandbox-store.js';
 import { isTimerClock } from './testing/simulated-clock.js';
 import { buildTree, RECONCILER_ID } from './tree.js';
 import type { Worker } from './worker.js';
+import type { Registry } from 'prom-client';
 
 /** Time `stop()` allows on top of its timeout for requeueing and the final flush, ms. */
 const STOP_GRACE_MS = 10_000;
@@ -129,14 +132,55 @@ export class Kiq {
   readonly #spoolCounts: SpoolCounts = { spooled: 0, replayed: 0 };
   /** Last leadership announced on the `leader` event. */
   #leading = false;
+  /** `kiq.health()`, the fetch watch, Prometheus metrics and the HTTP endpoints. */
+  readonly #health: HealthKit;
 
   /** Validate `options` (throws `KiqConfigError` naming the bad option). Opens nothing. */
   constructor(options: KiqOptions = {}) {
     this.#options = options;
     this.#config = resolveConfig(options);
     this.#events = new KiqEmitter(this.#config.logger);
-    this.#buffer = new JobBuffer(this.#config.bufferLimit);
+    this.#buffer = new JobBuffer(this.#config.bufferLimit, undefined, () => this.#config.clock.monoMs());
     this.#sandbox = this.#config.testMode === 'sandbox' ? new SandboxStore() : undefined;
+    this.#health = new HealthKit(this.#config, {
+      state: () => this.#state,
+      root: () => this.#root,
+      pool: () => this.#pool,
+      sandbox: this.#sandbox !== undefined,
+      buffer: () => ({ depth: this.#buffer.size, oldestAgeMs: this.#buffer.oldestAgeMs() }),
+      leader: () => this.#leading,
+      board: () => this.#process?.state.problems,
+    });
+  }
+
+  /**
+   * How this process is doing: `ok`, `degraded` or `failing`, with the
+   * reasons and what they were judged from (Redis reachability and round
+   * trip, the actor tree, each queue's last successful fetch, busy/limit
+   * and last error, the push buffer, leadership). Pings Redis once; never
+   * rejects. Thresholds: the `health` option.
+   *
+   * @example
+   * const report = await kiq.health();
+   * if (report.status !== 'ok') console.warn(report.reasons.join('; '));
+   */
+  health(): Promise<HealthReport> {
+    return this.#health.report();
+  }
+
+  /**
+   * The Prometheus registry (prom-client) of this instance's metrics, once
+   * started with `health: { port }` or `health: { prometheus: true }`:
+   * `await kiq.prometheus?.metrics()` is the text exposition; merge it into
+   * an app's own registry with `Registry.merge([app, kiq.prometheus])`.
+   */
+  get prometheus(): Registry | undefined {
+    return this.#health.prometheus?.registry;
+  }
+
+  /** The port `/healthz`, `/readyz` and `/metrics` listen on (the chosen one for `health: { port: 0 }`), once started. */
+  get healthPort(): number | undefined {
+    return this.#health.port;
   }
 
   /** This process's identity in Redis (`hostname:pid:nonce` unless configured). */
@@ -184,6 +228,7 @@ export class Kiq {
         throw new KiqConfigError('testMode', `the value given to the constructor (${before.testMode}); init cannot change it`, this.#config.testMode);
       }
       if (this.#sandbox) {
+        await this.#health.listen();
         this.#state = 'running';
         this.#events.emit('started', { identity: this.identity });
         return;
@@ -203,6 +248,9 @@ export class Kiq {
         const info = describeRedisError(error);
         throw new KiqNotRunningError('start', `unable to ${info.permanent ? 'use' : 'reach'} Redis at ${url}: ${info.message} (${info.cause})`, { cause: error });
       });
+      // before the tree: a port in use fails start() with nothing running; until then /readyz says 503
+      const prometheus = await this.#health.attach(pool);
+      await this.#health.listen();
       if (this.#config.spool) {
         this.#durable = await openDurablePush(this.#config.spool, {
           buffer: this.#buffer,
@@ -226,6 +274,8 @@ export class Kiq {
           logger: this.#config.logger,
           state,
           onSignal: (signal) => this.#signal(signal),
+          // the beat written by start() itself says nothing: the tree is not up yet
+          health: () => (this.#state === 'starting' ? undefined : this.#health.monitor.judge()),
           ...(metrics ? { metrics: new MetricsFlusher(metrics, this.#config.logger) } : {}),
         });
         const liveness = new Liveness(pool, this.identity, this.#config.livenessTtl, this.#config.clock);
@@ -249,13 +299,14 @@ export class Kiq {
         // a generated identity (random nonce) cannot have a predecessor
         if (this.#options.identity !== undefined || this.#config.identity !== before.identity) await this.#takeBack(pool);
       }
-      this.#startTree(pool);
+      this.#startTree(pool, prometheus);
       pool.onReconnect(() => void this.#redisBack(pool));
       this.#state = 'running';
       this.#events.emit('started', { identity: this.identity });
     } catch (error) {
       this.#state = 'failed';
       this.#process = undefined;
+      await this.#health.close();
       await this.#closeSpool();
       await this.#pool?.close();
       throw error;
@@ -278,7 +329,7 @@ export class Kiq {
     }
   }
 
-  #startTree(pool: ConnectionPool): void {
+  #startTree(pool: ConnectionPool, prometheus: JobHooks | undefined): void {
     const flush = createFlushActor(this.#buffer, pool, this.#config.clock, {
       onOutage: (error, waiting) => {
         const info = describeRedisError(error);
@@ -302,14 +353,16 @@ export class Kiq {
       ? new ReporterBus({ system: () => this.#root?.system, targets: reporterTargets(this.#config, { emitter: this.#events }), logger: this.#config.logger })
       : undefined;
     this.#bus = bus;
+    const observers = this.#process && bus ? [this.#process.state, bus, ...(this.#process.metrics ? [this.#process.metrics] : []), ...(prometheus ? [prometheus] : [])] : [];
     const io =
       this.#process && bus
         ? {
-            hooks: combineHooks([this.#process.state, bus, ...(this.#process.metrics ? [this.#process.metrics] : [])]),
+            hooks: combineHooks(observers),
             beat: this.#process.heartbeat.tick(),
             emitter: this.#events,
             board: this.#process.state.problems,
             liveness: this.#process.liveness,
+            watch: this.#health.watch,
           }
         : {};
     // read at call time through the system: a restarted senator is a new actor
@@ -670,6 +723,7 @@ export class Kiq {
     // what Redis did not take goes to the spool for the next start
     if (this.#durable?.writable) this.#durable.spoolAll();
     await this.#closeSpool();
+    await this.#health.close();
     this.#state = 'stopped';
     this.#events.emit('stopped', { identity: this.identity });
     const left = this.#buffer.takeAll();

@@ -15,6 +15,7 @@ import { MAX_TIMER_MS } from './config/index.js';
 import type { ResolvedConfig } from './config/options.js';
 import type { KiqEmitter } from './events.js';
 import type { ConnectionPool } from './redis/connections.js';
+import type { FetchWatch } from './health/fetch-watch.js';
 import type { ProblemBoard } from './redis/outage-log.js';
 import { schedulePeriodic } from './periodic/schedule.js';
 import { periodicTick, type PeriodicEnqueue } from './periodic/tick.js';
@@ -55,6 +56,8 @@ export interface TreeIO {
   readonly board?: ProblemBoard;
   /** This server's liveness lease (the facade writes the first renewal before start); default: a new one. */
   readonly liveness?: Liveness;
+  /** Told of every queue fetch call's result (`kiq.health()`). */
+  readonly watch?: FetchWatch;
 }
 
 /** How long the senator may take to resign on shutdown (an in-flight claim, then one compare-and-delete), ms. */
@@ -98,7 +101,7 @@ function ticker(id: string, tick: AnyActorLogic, firstDelay: number): ChildSpec 
 function serverChildren(
   config: ResolvedConfig,
   pool: ConnectionPool,
-  { hooks, beat, emitter, leader, enqueuePeriodic, board, liveness: given }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter' | 'leader' | 'enqueuePeriodic' | 'board' | 'liveness'>,
+  { hooks, beat, emitter, leader, enqueuePeriodic, board, liveness: given, watch }: Pick<TreeIO, 'hooks' | 'beat' | 'emitter' | 'leader' | 'enqueuePeriodic' | 'board' | 'liveness' | 'watch'>,
 ): ChildSpec[] {
   const liveness = given ?? new Liveness(pool, config.identity, config.livenessTtl, config.clock);
   const deps = { pool, clock: config.clock, identity: config.identity, logger: config.logger, timestamps: config.timestamps, ...(leader ? { leader } : {}), ...(board ? { board } : {}) };
@@ -145,7 +148,7 @@ function serverChildren(
       ([name, limit]): ChildSpec => ({
         id: `queue:${name}`,
         systemId: `queue:${name}`,
-        logic: queueLogic(name, { config, pool, workers, held, ...(hooks ? { hooks } : {}), ...(board ? { board } : {}) }),
+        logic: queueLogic(name, { config, pool, workers, held, ...(hooks ? { hooks } : {}), ...(board ? { board } : {}), ...(watch ? { watch } : {}) }),
         input: {
           name,
           limit,

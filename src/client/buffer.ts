@@ -29,14 +29,20 @@ export class JobBuffer {
   #nextSeq = 0;
   #waiters: Waiter[] = [];
   #onFirst: (() => void) | undefined;
+  /** Monotonic ms each held entry arrived at, for {@link oldestAgeMs} (`kiq.health()`). */
+  readonly #arrived = new WeakMap<BufferEntry, number>();
+  #oldestInFlightMs = Number.POSITIVE_INFINITY;
+  readonly #now: () => number;
 
   /**
    * @param limit most jobs held at once (pending + being flushed)
    * @param onFirst called when a job arrives in an empty buffer (the Flusher's nudge)
+   * @param now monotonic ms, to age the entries (default `performance.now`)
    */
-  constructor(limit: number, onFirst?: () => void) {
+  constructor(limit: number, onFirst?: () => void, now: () => number = () => performance.now()) {
     this.limit = limit;
     this.#onFirst = onFirst;
+    this.#now = now;
   }
 
   /** Jobs held: waiting plus being flushed. */
@@ -63,6 +69,7 @@ export class JobBuffer {
   add(make: (seq: number) => BufferEntry): BufferEntry {
     if (this.size >= this.limit) throw new BufferFullError(this.limit);
     const entry = make(this.#nextSeq++);
+    this.#arrived.set(entry, this.#now());
     this.#pending.push(entry);
     if (this.#pending.length === 1) this.#onFirst?.();
     return entry;
@@ -73,7 +80,10 @@ export class JobBuffer {
     const batch = this.#pending.length <= max ? this.#pending : this.#pending.slice(0, max);
     this.#pending = batch === this.#pending ? [] : this.#pending.slice(max);
     this.#inFlight += batch.length;
-    if (batch.length > 0) this.#lowestInFlight = Math.min(this.#lowestInFlight, batch[0]!.seq);
+    if (batch.length > 0) {
+      this.#lowestInFlight = Math.min(this.#lowestInFlight, batch[0]!.seq);
+      this.#oldestInFlightMs = Math.min(this.#oldestInFlightMs, this.#arrived.get(batch[0]!) ?? Number.POSITIVE_INFINITY);
+    }
     return batch;
   }
 
@@ -84,8 +94,18 @@ export class JobBuffer {
   settle(batch: readonly BufferEntry[], failed: readonly BufferEntry[]): void {
     this.#inFlight -= batch.length;
     if (failed.length > 0) this.#pending = [...failed, ...this.#pending];
-    if (this.#inFlight === 0) this.#lowestInFlight = Number.POSITIVE_INFINITY;
+    if (this.#inFlight === 0) {
+      this.#lowestInFlight = Number.POSITIVE_INFINITY;
+      this.#oldestInFlightMs = Number.POSITIVE_INFINITY;
+    }
     this.#release();
+  }
+
+  /** Age of the oldest job held (waiting or being flushed), ms; 0 when empty. */
+  oldestAgeMs(): number {
+    const first = this.#pending[0];
+    const oldest = Math.min(first === undefined ? Number.POSITIVE_INFINITY : (this.#arrived.get(first) ?? Number.POSITIVE_INFINITY), this.#oldestInFlightMs);
+    return oldest === Number.POSITIVE_INFINITY ? 0 : Math.max(0, this.#now() - oldest);
   }
 
   /** Resolves once every job added before this call has left the buffer. */

@@ -6,6 +6,7 @@
  * `identity` and `redisUrl` depend on the environment: see `resolve.ts`.
  */
 import { systemClock } from '../clock.js';
+import { HEALTH_DEFAULTS } from '../health/options.js';
 import type { ResolvedConfig } from './options.js';
 
 /** Used when neither `redisUrl` nor `REDIS_URL` is set (docs/architecture.md §4). */
@@ -41,6 +42,7 @@ export const DEFAULTS = Object.freeze({
   testMode: 'disabled', // Kiq `test_mode: :disabled`
   timestamps: 'seconds', // float s with a fraction (6.4/7.x), read by all; 'ms' = Sidekiq 8's integer ms
   metrics: true, // Sidekiq 7+ always tracks (metrics/tracking.rb); `false` writes no j|… / h|… keys
+  health: HEALTH_DEFAULTS, // no HTTP server; thresholds in src/health/options.ts
   quiet: false, // Kiq documents it but crashes on it (§1.1); we accept it
   tag: '', // Sidekiq `tag` (its default is the app directory's name; Kiq writes none unless given)
   shutdownTimeout: 25_000, // ms; Sidekiq `timeout` 25 s (Kiq kills running jobs at once)

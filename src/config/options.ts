@@ -7,6 +7,7 @@
 import type { RedisOptions } from 'ioredis';
 import type { InspectionEvent, Observer } from 'xstate';
 import type { Clock } from '../clock.js';
+import type { HealthOptions, ResolvedHealth } from '../health/options.js';
 import type { Worker, WorkerOptions } from '../worker.js';
 
 /** A job lifecycle event as reporters receive it (typed loosely until the reporter bus lands). */
@@ -188,6 +189,12 @@ export interface KiqOptions {
    * seconds, as in 8.x. @defaultValue `'seconds'`
    */
   timestamps?: TimestampFormat;
+  /**
+   * Health and metrics: thresholds of `kiq.health()`, and with a `port` the
+   * `GET /healthz`, `/readyz` and `/metrics` endpoints (README "Health and
+   * metrics"). @defaultValue `{}`: default thresholds, no HTTP server
+   */
+  health?: HealthOptions;
   /** Start quiet: fetch nothing until `kiq.configure({ quiet: false })`. @defaultValue `false` */
   quiet?: boolean;
   /**
@@ -232,10 +239,11 @@ export interface KiqOptions {
 export interface ResolvedConfig
   extends Readonly<
     Required<
-      Omit<KiqOptions, 'queues' | 'workers' | 'periodics' | 'extraReporters' | 'schedulers' | 'init' | 'inspect' | 'spool'>
+      Omit<KiqOptions, 'queues' | 'workers' | 'periodics' | 'extraReporters' | 'schedulers' | 'init' | 'inspect' | 'spool' | 'health'>
     >
   > {
   readonly spool: ResolvedSpool | undefined;
+  readonly health: ResolvedHealth;
   readonly queues: Readonly<Record<string, number>>;
   readonly workers: readonly Worker[];
   readonly periodics: readonly Periodic[];

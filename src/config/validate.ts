@@ -10,6 +10,7 @@
 import type { RedisOptions } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { KiqConfigError } from '../errors.js';
+import { resolveHealth, type HealthOptions, type ResolvedHealth } from '../health/options.js';
 import { parseCron } from '../periodic/schedule.js';
 import type { Worker, WorkerOptions } from '../worker.js';
 import { SPOOL_DEFAULTS } from './defaults.js';
@@ -100,6 +101,25 @@ const queues: Validator<Readonly<Record<string, number>>> = (v, path) => {
     return [queueName(name, at), concurrency(n, at)] as const;
   });
   return Object.freeze(Object.fromEntries(entries));
+};
+
+const HEALTH_MS = ['fetchStaleMs', 'redisDownMs', 'redisSlowMs', 'pingTimeoutMs', 'bufferAgeMs', 'sampleMs'] as const;
+
+const health: Validator<ResolvedHealth> = (v, path) => {
+  if (!isPlainObject(v)) fail(path, 'an object { port?, host?, fetchStaleMs?, … }', v);
+  for (const [name, value] of Object.entries(v)) {
+    if (value === undefined) continue;
+    const at = keyPath(path, name);
+    if (name === 'port') {
+      if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > 65_535) fail(at, 'a TCP port (0 to 65535; 0: any free port)', value);
+    } else if (name === 'prometheus') {
+      if (typeof value !== 'boolean') fail(at, 'a boolean', value);
+    } else if (name === 'host') {
+      if (typeof value !== 'string' || value === '') fail(at, 'a host name or address to listen on', value);
+    } else if ((HEALTH_MS as readonly string[]).includes(name)) timerMs(1)(value, at);
+    else fail(at, `a known health option (${['port', 'host', 'prometheus', ...HEALTH_MS].join(', ')})`, value);
+  }
+  return resolveHealth(v as HealthOptions);
 };
 
 const JOB_OPTIONS: { readonly [K in keyof WorkerOptions]-?: Validator<WorkerOptions[K]> } = {
@@ -243,6 +263,7 @@ export const VALIDATORS: { readonly [K in keyof KiqOptions]-?: Validator<Valid[K
   testMode: oneOf(['disabled', 'sandbox']),
   metrics: boolean,
   timestamps: oneOf(['seconds', 'ms']),
+  health: (v, path) => health(v, path),
   quiet: boolean,
   identity: (v, path) =>
     typeof v === 'string' && v !== '' && !v.includes('|') ? v : fail(path, 'a non-empty string without "|"', v),

@@ -34,6 +34,11 @@ export class ProblemBoard {
     this.#problems.delete(loop);
   }
 
+  /** The problem of `loop`, if one is posted. */
+  get(loop: string): string | undefined {
+    return this.#problems.get(loop);
+  }
+
   /** Every problem as `"<loop>: <message>"`, sorted by loop. */
   list(): string[] {
     return [...this.#problems].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([loop, message]) => `${loop}: ${message}`);

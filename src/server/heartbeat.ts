@@ -77,6 +77,8 @@ export interface HeartbeatDeps {
   readonly onSignal?: (signal: string) => void;
   /** Execution metrics, written with every beat and at {@link Heartbeat.clear}; absent: none (the `metrics: false` option). */
   readonly metrics?: MetricsFlusher;
+  /** This process's own health judgement (src/health/monitor.ts `judge`), written as `kiq_health` for `kiq health`; absent or `undefined`: not written. */
+  readonly health?: () => { readonly status: string; readonly reasons: readonly string[] } | undefined;
   /** `DYNO` names the host on Heroku, as in the identity. @defaultValue `process.env` */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** `info.tag` (the `tag` option, `kiq work --tag`). @defaultValue `''` */
@@ -106,6 +108,8 @@ export interface HeartbeatWrite {
   readonly popSignal: boolean;
   /** Failures that need an operator, written as `kiq_errors` (a JSON array; `kiq processes` shows it). */
   readonly errors?: readonly string[];
+  /** `{"status","reasons"}` JSON written as `kiq_health` (`kiq health` reads it); absent: not written. */
+  readonly health?: string;
 }
 
 /** One Sidekiq 8.0.9+ capsule as `info.capsules` holds it (launcher.rb `to_data`, capsule.rb `to_h`). */
@@ -245,6 +249,7 @@ export async function writeHeartbeat(redis: Redis, beat: HeartbeatWrite): Promis
       String(beat.rttUs),
       'kiq_errors',
       JSON.stringify(beat.errors ?? []),
+      ...(beat.health === undefined ? [] : ['kiq_health', beat.health]),
     )
     .expire(key, HEARTBEAT_TTL_SEC);
   commands += 3;
@@ -254,6 +259,11 @@ export async function writeHeartbeat(redis: Redis, beat: HeartbeatWrite): Promis
   }
   const replies = await execAll(multi, commands, 'heartbeat');
   return beat.popSignal ? ((replies[commands - 1] as string | null) ?? null) : null;
+}
+
+/** `kiq_health`'s value: the status and reasons only (the full report is served by `/healthz`). */
+function healthJson(judged: { readonly status: string; readonly reasons: readonly string[] }): string {
+  return JSON.stringify({ status: judged.status, reasons: judged.reasons });
 }
 
 let version: string | undefined;
@@ -350,6 +360,7 @@ export class Heartbeat {
       date: utcDate(nowMs),
       popSignal: options.popSignal ?? true,
       errors: state.problems.list(),
+      ...((judged) => (judged ? { health: healthJson(judged) } : {}))(this.#deps.health?.()),
     };
     const sentAt = clock.monoMs();
     const redis = this.#deps.redis();

@@ -16,6 +16,7 @@ import type { ResolvedConfig } from '../config/options.js';
 import { rawText, type RawJob } from '../job/raw.js';
 import { whenReady, type ConnectionPool } from '../redis/connections.js';
 import { queueKey } from '../redis/keys.js';
+import type { FetchWatch } from '../health/fetch-watch.js';
 import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import type { Worker } from '../worker.js';
 import { Acker } from './acker.js';
@@ -36,10 +37,12 @@ export interface QueueDeps {
   readonly board?: ProblemBoard;
   /** What this process holds of its private lists (shared with the reconciler). */
   readonly held: HeldJobs;
+  /** Told of every fetch call's success or failure (`kiq.health()`'s time since the last fetch). */
+  readonly watch?: FetchWatch;
 }
 
 /** The provided Queue logic for `queue`. */
-export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HOOKS, board, held }: QueueDeps) {
+export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HOOKS, board, held, watch }: QueueDeps) {
   const { identity, clock, logger } = config;
   // the fetcher backs off silently: these say what failed, once per outage.
   // The batch fetch (a script) and the blocking BLMOVE each have their own
@@ -48,6 +51,7 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
   const batchOutage = new OutageLog(`fetch:${queue}`, outageDeps);
   const blockOutage = new OutageLog(`fetch:${queue}:blocking`, outageDeps);
   const fields = { queue, key: queueKey(queue) };
+  const watched = <T>(call: Promise<T>): Promise<T> => (watch ? watch.track(queue, call) : call);
   const stopping = new AbortController();
   // every running job of this queue listens on this one signal (ctx.signal)
   setMaxListeners(0, stopping.signal);
@@ -96,7 +100,7 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
   const fetcher = fetcherMachine.provide({
     actors: {
       fetch: fromPromise<readonly RawJob[], FetchInput>(({ input }) =>
-        batchOutage.track('fetch', fields, () => held.track(input.queue, () => fetchJobs(pool.next(), identity, input.queue, input.max))),
+        batchOutage.track('fetch', fields, () => watched(held.track(input.queue, () => fetchJobs(pool.next(), identity, input.queue, input.max)))),
       ),
       block: fromPromise<RawJob | null, BlockInput>(({ input }) =>
         blockOutage.track('fetch', { ...fields, blocking: true }, async () => {
@@ -104,10 +108,12 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
           // first use: the connection is still connecting; wait for it as
           // a block that timed out, not as a failed BLMOVE (not an outage)
           if (redis.status === 'connecting' || redis.status === 'connect') return whenReady(redis, input.timeoutMs).then(() => null);
-          const [raw] = await held.track(input.queue, async () => {
-            const one = await fetchBlocking(redis, identity, input.queue, input.timeoutMs, pool.next());
-            return one === null ? [] : [one];
-          });
+          const [raw] = await watched(
+            held.track(input.queue, async () => {
+              const one = await fetchBlocking(redis, identity, input.queue, input.timeoutMs, pool.next());
+              return one === null ? [] : [one];
+            }),
+          );
           return raw ?? null;
         }),
       ),

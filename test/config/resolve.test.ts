@@ -32,6 +32,7 @@ describe('resolveConfig', () => {
       testMode: 'disabled',
       timestamps: 'seconds',
       metrics: true,
+      health: { port: undefined, prometheus: false, host: '127.0.0.1', fetchStaleMs: 30_000, redisDownMs: 10_000, redisSlowMs: 1_000, pingTimeoutMs: 2_000, bufferAgeMs: 10_000, sampleMs: 5_000 },
       quiet: false,
       tag: '',
       shutdownTimeout: 25_000,

@@ -11,6 +11,7 @@ import { demoCommand } from './demo.js';
 import { dumpCommand } from './dump.js';
 import { genCommand } from './gen.js';
 import { enqueueCommand } from './enqueue.js';
+import { healthCommand } from './health.js';
 import { busyCommand, processesCommand, quietCommand, stopCommand } from './processes.js';
 import { deadCommand, retriesCommand, scheduledCommand } from './sets.js';
 import { queueCommand, queuesCommand, statsCommand } from './stats.js';
@@ -32,6 +33,7 @@ export const commands: Record<string, Command> = {
   quiet: quietCommand,
   stop: stopCommand,
   dump: dumpCommand,
+  health: healthCommand,
   web: webCommand,
   demo: demoCommand,
   gen: genCommand,

@@ -7,12 +7,20 @@
 import type { KiqOptions } from '../../config/options.js';
 import { EscalationError, KiqConfigError } from '../../errors.js';
 import type { Kiq } from '../../kiq.js';
+import { kConfig } from '../../symbols.js';
 import { cliVersion as kiqVersion } from '../version.js';
 import { HELP_OPTION, REDIS_URL_OPTION, parseCommandArgs } from '../args.js';
 import { CliError, EXIT, UsageError, type CliIo, type Command } from '../command.js';
 import { loadWorkerModules } from '../load-workers.js';
 import { redactUrl } from '../../redis/redact-url.js';
 import { checkRedisUrl, connectRedis, resolveRedisUrl } from '../redis.js';
+
+/** `--health-port`'s value: a TCP port, 0 for any free one. */
+export function parseHealthPort(raw: string): number {
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65_535) throw new UsageError(`option --health-port expects a TCP port (0 to 65535), got '${raw}'`, 'work');
+  return port;
+}
 
 /** Concurrency of a `-q <queue>` given without one (Kiq's default queue has 25). */
 export const DEFAULT_CONCURRENCY = 25;
@@ -37,6 +45,7 @@ export function parseQueues(specs: readonly string[]): Record<string, number> {
 
 const USAGE = `Usage: kiq work -r <module> [-r <module>...] [-q <queue>[:<concurrency>]...]
                 [--timeout S] [--tag T] [--environment E] [--redis-url <url>]
+                [--health-port <port> [--health-host <host>]]
 
 Runs a Kiq server for the workers the modules export, until SIGTERM or
 SIGINT (Ctrl-C): then it stops fetching, waits up to --timeout seconds for
@@ -67,6 +76,12 @@ Options:
                                heartbeat (the Web UI's Busy page shows it)
   --environment E              sets NODE_ENV before the modules load
   --redis-url <url>            default: options.redisUrl, $REDIS_URL, redis://127.0.0.1:6379
+  --health-port <port>         serve GET /healthz (200 ok/degraded, 503 failing),
+                               /readyz and /metrics (Prometheus) on this port
+                               (0: any free one, printed at start)
+  --health-host <host>         address the health port listens on (default
+                               options.health.host, else 127.0.0.1; 0.0.0.0
+                               for a Kubernetes probe from outside the pod)
 
 Concurrency is per queue (-q default:10 -q mailers:5): there is no -c, as
 each queue runs its own jobs at once (Sidekiq's -c is one pool for all).
@@ -106,6 +121,8 @@ export const workCommand: Command = {
         timeout: { type: 'string', short: 't' },
         tag: { type: 'string' },
         environment: { type: 'string', short: 'e' },
+        'health-port': { type: 'string' },
+        'health-host': { type: 'string' },
       },
     });
     const modules = values.require ?? [];
@@ -118,6 +135,9 @@ export const workCommand: Command = {
       }
       timeoutMs = Math.round(seconds * 1000);
     }
+    const healthPort = values['health-port'] === undefined ? undefined : parseHealthPort(values['health-port']);
+    if (values['health-host'] !== undefined && healthPort === undefined) throw new UsageError('option --health-host needs --health-port', 'work');
+    if (values['health-host'] === '') throw new UsageError('option --health-host expects a host name or address', 'work');
     const cliQueues = values.queue ? parseQueues(values.queue) : undefined;
     if (values['redis-url'] !== undefined) checkRedisUrl(values['redis-url'], 'work');
     if (values.environment !== undefined) process.env.NODE_ENV = values.environment;
@@ -138,6 +158,9 @@ export const workCommand: Command = {
       redisUrl: url,
       ...(timeoutMs === undefined ? {} : { shutdownTimeout: timeoutMs }),
       ...(values.tag === undefined ? {} : { tag: values.tag }),
+      ...(healthPort === undefined
+        ? {}
+        : { health: { ...loaded.options.health, port: healthPort, ...(values['health-host'] === undefined ? {} : { host: values['health-host'] }) } }),
     };
     const { Kiq } = await import('../../kiq.js');
     let kiq: Kiq;
@@ -164,6 +187,7 @@ export const workCommand: Command = {
       throw new CliError(error instanceof Error ? error.message : String(error), EXIT.FAILURE, { cause: error });
     }
     io.out(`started: ${Object.keys(queues).length} ${Object.keys(queues).length === 1 ? 'queue' : 'queues'}; SIGTERM/Ctrl-C stops, SIGTSTP quiets, SIGTTIN dumps\n`);
+    if (kiq.healthPort !== undefined) io.out(`health: http://${kiq[kConfig].health.host}:${kiq.healthPort}/healthz, /readyz, /metrics\n`);
     return serve(kiq, io, timeoutMs);
   },
 };
