@@ -180,7 +180,7 @@ describe('README.md code blocks', function () {
 
   it('has code blocks, every one in a language this test handles, few skipped and each with a reason', () => {
     expect(blocks.length).to.be.greaterThan(5);
-    for (const block of blocks) expect(['ts', 'sh', 'mermaid', 'ruby'], `README.md:${block.line}`).to.include(block.lang);
+    for (const block of blocks) expect(['ts', 'sh', 'mermaid', 'ruby', 'yaml'], `README.md:${block.line}`).to.include(block.lang);
     const skipped = blocks.filter((block) => block.skip !== undefined);
     expect(skipped.length, 'skipped blocks').to.be.at.most(MAX_SKIPPED);
     for (const block of skipped) expect(block.skip, `README.md:${block.line}: a skip needs a reason`).to.match(/\w{3}/);
@@ -216,6 +216,18 @@ describe('README.md code blocks', function () {
           const problem = checkShellLine(line, scripts);
           expect(problem, `README.md:${block.line}: ${line}`).to.equal(undefined);
         }
+      });
+    } else if (block.lang === 'yaml') {
+      // Kubernetes probes: the command in the first comment exists, and every
+      // probed path is one the health server answers (src/health/http-server.ts)
+      it(`${title}: its command exists and it probes only the health server's paths`, () => {
+        const command = /^#[^:]*:\s*(.+)$/.exec(block.code.split('\n')[0] ?? '')?.[1];
+        expect(command, `README.md:${block.line}: a first-line comment naming the command`).to.be.a('string');
+        expect(checkShellLine(command!, scripts), `README.md:${block.line}: ${command}`).to.equal(undefined);
+        const served = new Set(readFileSync(join(ROOT, 'src/health/http-server.ts'), 'utf8').match(/'\/[a-z]+'/g)?.map((route) => route.slice(1, -1)));
+        const probed = [...block.code.matchAll(/path:\s*(\/[a-z]+)/g)].map((match) => match[1]!);
+        expect(probed.length, `README.md:${block.line}: probes`).to.be.greaterThan(0);
+        for (const path of probed) expect([...served], `README.md:${block.line}: ${path}`).to.include(path);
       });
     } else if (block.lang === 'mermaid') {
       it(`${title}: names a diagram type`, () => {
