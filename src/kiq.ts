@@ -683,13 +683,8 @@ export class Kiq {
     const root = this.#root;
     if (root && !wasFailed) {
       // queues wait `timeoutMs` for running jobs; requeueing and the final
-      // flush get a grace period on top before the tree is cut off. Quiet
-      // first, as Sidekiq's launcher.rb `stop` does: every queue stops
-      // fetching at once, so their blocking fetches end together and their
-      // jobs finish side by side, while the supervisor then stops them one
-      // at a time (each waiting for its own BLMOVE made N queues' stop take
-      // N × fetchInterval)
-      root.send({ type: 'configure', quiet: true, drainTimeout: timeoutMs });
+      // flush get a grace period on top before the tree is cut off
+      root.send({ type: 'configure', drainTimeout: timeoutMs });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.#log('warn', { event: 'stop_timeout', timeout_ms: timeoutMs + STOP_GRACE_MS });
