@@ -21,6 +21,7 @@
  */
 import { assign, fromPromise, sendParent, setup } from 'xstate';
 import type { RawJob } from '../src/job/raw.js';
+import { Tag } from './tags.js';
 
 /** Fetcher settings. */
 export interface FetcherInput {
@@ -81,6 +82,7 @@ export const fetcherMachine = setup({
     input: {} as FetcherInput,
     context: {} as FetcherContext,
     events: {} as FetcherEvent,
+    tags: {} as Tag,
   },
   actors: {
     fetch: fromPromise<readonly RawJob[], FetchInput>(async () => {
@@ -145,6 +147,7 @@ export const fetcherMachine = setup({
       ],
     },
     idle: {
+      tags: [Tag.idle],
       on: {
         demand: { actions: 'addDemand', target: 'deciding' },
         configure: { actions: 'setQuiet', target: 'deciding' },
@@ -152,12 +155,14 @@ export const fetcherMachine = setup({
       },
     },
     quiet: {
+      tags: [Tag.quiet, Tag.idle],
       on: {
         configure: { actions: 'setQuiet', target: 'deciding' },
         shutdown: 'done',
       },
     },
     fetching: {
+      tags: [Tag.io],
       invoke: {
         id: 'fetch',
         src: 'fetch',
@@ -179,6 +184,7 @@ export const fetcherMachine = setup({
       },
     },
     blocking: {
+      tags: [Tag.io, Tag.blocking],
       invoke: {
         id: 'block',
         src: 'block',
@@ -203,6 +209,7 @@ export const fetcherMachine = setup({
       always: [{ guard: 'stopping', target: 'done' }, { target: 'backingOff', actions: 'backOff' }],
     },
     backingOff: {
+      tags: [Tag.backoff],
       after: { backoff: 'deciding' },
       on: {
         // Redis is back: no need to wait out the rest of the backoff

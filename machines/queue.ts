@@ -24,6 +24,7 @@
 import { assign, fromPromise, sendTo, setup, stateIn } from 'xstate';
 import type { RawJob } from '../src/job/raw.js';
 import { fetcherMachine, type FetcherEvent, type JobsEvent } from './fetcher.js';
+import { Tag } from './tags.js';
 
 /** Queue settings. */
 export interface QueueInput {
@@ -72,6 +73,7 @@ export const queueMachine = setup({
     input: {} as QueueInput,
     context: {} as QueueContext,
     events: {} as QueueEvent,
+    tags: {} as Tag,
   },
   actors: {
     fetcher: fetcherMachine,
@@ -175,23 +177,27 @@ export const queueMachine = setup({
         // wait for the fetcher's in-flight call; what it still delivers stays
         // in the private list and is requeued
         stoppingFetcher: {
+          tags: [Tag.stopping],
           entry: 'stopFetcher',
           on: { jobs: {} },
         },
       },
     },
     fetcherCrashed: {
+      tags: [Tag.backoff],
       entry: assign(({ context }) => ({ fetcherRestarts: context.fetcherRestarts + 1 })),
       after: { restartDelay: 'active' },
       on: { shutdown: 'draining' },
     },
     draining: {
+      tags: [Tag.stopping],
       after: {
         drainTimeout: { actions: ['abortRunning', assign({ timedOut: true })] },
       },
       always: { guard: 'drained', target: 'requeuing' },
     },
     requeuing: {
+      tags: [Tag.io, Tag.stopping],
       invoke: {
         id: 'requeue',
         src: 'requeue',

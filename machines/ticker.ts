@@ -18,6 +18,7 @@
  *    every reconnect).
  */
 import { assign, fromPromise, setup } from 'xstate';
+import { Tag } from './tags.js';
 
 /** Ticker settings. */
 export interface TickerInput {
@@ -58,6 +59,7 @@ export const tickerMachine = setup({
     input: {} as TickerInput,
     context: {} as TickerContext,
     events: {} as TickerEvent,
+    tags: {} as Tag,
   },
   actors: {
     tick: fromPromise<TickOutput>(async () => {
@@ -76,10 +78,12 @@ export const tickerMachine = setup({
   initial: 'waiting',
   states: {
     waiting: {
+      tags: [Tag.idle],
       after: { delay: 'ticking' },
       on: { shutdown: 'done', 'redis.ready': 'ticking' },
     },
     ticking: {
+      tags: [Tag.io],
       invoke: {
         id: 'tick',
         src: 'tick',
