@@ -99,6 +99,10 @@ export const fetcherMachine = setup({
     stopping: ({ context }) => context.stopping,
     quiet: ({ context }) => context.quiet,
     hasDemand: ({ context }) => context.demand > 0,
+    fetchedSome: (_, jobs: readonly RawJob[]) => jobs.length > 0,
+    /** The queue was empty: wait for the next job, unless told to stop or be quiet meanwhile. */
+    mayBlock: ({ context }) => !context.stopping && !context.quiet,
+    gotJob: (_, job: RawJob | null) => job !== null,
   },
   actions: {
     addDemand: assign(({ context, event }) => ({ demand: context.demand + (event.type === 'demand' ? event.count : 0) })),
@@ -169,7 +173,7 @@ export const fetcherMachine = setup({
         input: ({ context }) => ({ queue: context.queue, max: context.demand }),
         onDone: [
           {
-            guard: ({ event }) => event.output.length > 0,
+            guard: { type: 'fetchedSome', params: ({ event }) => event.output },
             target: 'deciding',
             actions: [
               { type: 'took', params: ({ event }) => event.output },
@@ -177,7 +181,7 @@ export const fetcherMachine = setup({
             ],
           },
           // the queue is empty: wait for the next job
-          { guard: ({ context }) => !context.stopping && !context.quiet, target: 'blocking' },
+          { guard: 'mayBlock', target: 'blocking' },
           { target: 'deciding' },
         ],
         onError: 'failed',
@@ -191,7 +195,7 @@ export const fetcherMachine = setup({
         input: ({ context }) => ({ queue: context.queue, timeoutMs: context.blockMs }),
         onDone: [
           {
-            guard: ({ event }) => event.output !== null,
+            guard: { type: 'gotJob', params: ({ event }) => event.output },
             target: 'deciding',
             actions: [
               { type: 'took', params: ({ event }) => [event.output as RawJob] },

@@ -107,6 +107,8 @@ export const queueMachine = setup({
     forwardConfigure: sendTo('fetcher', ({ context }): FetcherEvent => ({ type: 'configure', quiet: context.quiet })),
     stopFetcher: sendTo('fetcher', { type: 'shutdown' } satisfies FetcherEvent),
     forwardReady: sendTo('fetcher', { type: 'redis.ready' } satisfies FetcherEvent),
+    countFetcherRestart: assign(({ context }) => ({ fetcherRestarts: context.fetcherRestarts + 1 })),
+    markTimedOut: assign({ timedOut: true }),
   },
   delays: {
     drainTimeout: ({ context }) => context.drainTimeout,
@@ -114,6 +116,8 @@ export const queueMachine = setup({
   },
   guards: {
     drained: ({ context }) => context.running === 0 || context.timedOut,
+    /** The fetcher was told to stop (a crash now is not restarted). */
+    stoppingFetcher: stateIn({ active: 'stoppingFetcher' }),
   },
 }).createMachine({
   id: 'queue',
@@ -154,7 +158,7 @@ export const queueMachine = setup({
         // the fetcher only finishes when told to shut down
         onDone: { target: 'draining' },
         // a crash while it stops is not restarted: the shutdown goes on
-        onError: [{ guard: stateIn({ active: 'stoppingFetcher' }), target: 'draining' }, { target: 'fetcherCrashed' }],
+        onError: [{ guard: 'stoppingFetcher', target: 'draining' }, { target: 'fetcherCrashed' }],
       },
       on: {
         configure: { actions: ['configure', 'forwardConfigure'] },
@@ -185,14 +189,14 @@ export const queueMachine = setup({
     },
     fetcherCrashed: {
       tags: [Tag.backoff],
-      entry: assign(({ context }) => ({ fetcherRestarts: context.fetcherRestarts + 1 })),
+      entry: 'countFetcherRestart',
       after: { restartDelay: 'active' },
       on: { shutdown: 'draining' },
     },
     draining: {
       tags: [Tag.stopping],
       after: {
-        drainTimeout: { actions: ['abortRunning', assign({ timedOut: true })] },
+        drainTimeout: { actions: ['abortRunning', 'markTimedOut'] },
       },
       always: { guard: 'drained', target: 'requeuing' },
     },
