@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -220,5 +221,23 @@ describe('Diagrams (npm run diagrams)', () => {
       const stale = await checkDiagrams();
       expect(stale, 'run npm run diagrams').to.deep.equal([]);
     });
+  });
+});
+
+describe('diagrams/README.md (written by hand)', () => {
+  const text = readFileSync(join(REPO_ROOT, 'diagrams/README.md'), 'utf8');
+
+  it('names only files that exist', () => {
+    const paths = [...text.matchAll(/`((?:src|machines|test|docs)\/[\w./-]+\.(?:ts|lua|md))`/g)].map((m) => m[1]!);
+    expect(paths.length).to.be.above(20);
+    const missing = paths.filter((path) => !existsSync(join(REPO_ROOT, path)));
+    expect(missing, 'files named in diagrams/README.md').to.deep.equal([]);
+  });
+
+  it('names functions in the files it says hold them ("`name` (`file`)")', () => {
+    const pairs = [...text.matchAll(/`(\w+)`\s+\(`((?:src|machines)\/[\w./-]+\.ts)`\)/g)].map((m) => [m[1]!, m[2]!] as const);
+    expect(pairs.length).to.be.above(5);
+    const wrong = pairs.filter(([name, path]) => existsSync(join(REPO_ROOT, path)) && !new RegExp(`\\b${name}\\b`).test(readFileSync(join(REPO_ROOT, path), 'utf8')));
+    expect(wrong.map(([name, path]) => `${name} in ${path}`)).to.deep.equal([]);
   });
 });
