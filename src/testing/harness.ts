@@ -26,10 +26,12 @@
  * not enqueued), so a 25-retry chain takes milliseconds, not minutes.
  *
  * Settling (real time, capped by `settleTimeout`): fire the timers due now,
- * then wait while jobs wait in the push buffer, an IO actor (a tick, fetch,
- * flush, claim, renew, requeue) is in flight, a job runs or its outcome has
- * not been reported, or a served queue holds jobs its fetcher will take;
- * finally check Redis once more and stop when nothing moved meanwhile.
+ * then wait while jobs wait in the push buffer, an actor is in a state
+ * tagged `io` (a tick, fetch, flush, claim, renew, requeue in flight), a job
+ * runs or its outcome has not been reported, or a served queue holds jobs
+ * its fetcher will take; finally check Redis once more and stop when nothing
+ * moved meanwhile. The harness reads the tree only through ./tree-view.ts:
+ * state tags (machines/tags.ts) and the queue view, never state names.
  *
  * The fetcher's blocking BLMOVE is not waited for: it waits in real time (up
  * to `fetchInterval`), but any push wakes it at once, so `advance` does not
