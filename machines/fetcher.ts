@@ -21,6 +21,7 @@
  */
 import { assign, fromPromise, sendParent, setup } from 'xstate';
 import type { RawJob } from '../src/job/raw.js';
+import { Tag } from './tags.js';
 
 /** Fetcher settings. */
 export interface FetcherInput {
@@ -81,6 +82,7 @@ export const fetcherMachine = setup({
     input: {} as FetcherInput,
     context: {} as FetcherContext,
     events: {} as FetcherEvent,
+    tags: {} as Tag,
   },
   actors: {
     fetch: fromPromise<readonly RawJob[], FetchInput>(async () => {
@@ -97,6 +99,10 @@ export const fetcherMachine = setup({
     stopping: ({ context }) => context.stopping,
     quiet: ({ context }) => context.quiet,
     hasDemand: ({ context }) => context.demand > 0,
+    fetchedSome: (_, jobs: readonly RawJob[]) => jobs.length > 0,
+    /** The queue was empty: wait for the next job, unless told to stop or be quiet meanwhile. */
+    mayBlock: ({ context }) => !context.stopping && !context.quiet,
+    gotJob: (_, job: RawJob | null) => job !== null,
   },
   actions: {
     addDemand: assign(({ context, event }) => ({ demand: context.demand + (event.type === 'demand' ? event.count : 0) })),
@@ -145,6 +151,7 @@ export const fetcherMachine = setup({
       ],
     },
     idle: {
+      tags: [Tag.idle],
       on: {
         demand: { actions: 'addDemand', target: 'deciding' },
         configure: { actions: 'setQuiet', target: 'deciding' },
@@ -152,19 +159,21 @@ export const fetcherMachine = setup({
       },
     },
     quiet: {
+      tags: [Tag.quiet, Tag.idle],
       on: {
         configure: { actions: 'setQuiet', target: 'deciding' },
         shutdown: 'done',
       },
     },
     fetching: {
+      tags: [Tag.io],
       invoke: {
         id: 'fetch',
         src: 'fetch',
         input: ({ context }) => ({ queue: context.queue, max: context.demand }),
         onDone: [
           {
-            guard: ({ event }) => event.output.length > 0,
+            guard: { type: 'fetchedSome', params: ({ event }) => event.output },
             target: 'deciding',
             actions: [
               { type: 'took', params: ({ event }) => event.output },
@@ -172,20 +181,21 @@ export const fetcherMachine = setup({
             ],
           },
           // the queue is empty: wait for the next job
-          { guard: ({ context }) => !context.stopping && !context.quiet, target: 'blocking' },
+          { guard: 'mayBlock', target: 'blocking' },
           { target: 'deciding' },
         ],
         onError: 'failed',
       },
     },
     blocking: {
+      tags: [Tag.io, Tag.blocking],
       invoke: {
         id: 'block',
         src: 'block',
         input: ({ context }) => ({ queue: context.queue, timeoutMs: context.blockMs }),
         onDone: [
           {
-            guard: ({ event }) => event.output !== null,
+            guard: { type: 'gotJob', params: ({ event }) => event.output },
             target: 'deciding',
             actions: [
               { type: 'took', params: ({ event }) => [event.output as RawJob] },
@@ -203,6 +213,7 @@ export const fetcherMachine = setup({
       always: [{ guard: 'stopping', target: 'done' }, { target: 'backingOff', actions: 'backOff' }],
     },
     backingOff: {
+      tags: [Tag.backoff],
       after: { backoff: 'deciding' },
       on: {
         // Redis is back: no need to wait out the rest of the backoff

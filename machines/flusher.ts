@@ -15,6 +15,7 @@
  *    or the supervisor's shutdown timeout stops the actor. Then `done`.
  */
 import { assign, emit, fromPromise, setup } from 'xstate';
+import { Tag } from './tags.js';
 
 /** Flusher settings, in milliseconds. */
 export interface FlusherInput {
@@ -67,6 +68,7 @@ export const flusherMachine = setup({
     context: {} as FlusherContext,
     events: {} as FlusherEvent,
     emitted: {} as FlusherEmitted,
+    tags: {} as Tag,
   },
   actors: {
     flush: fromPromise<FlushOutput>(async () => {
@@ -118,12 +120,14 @@ export const flusherMachine = setup({
   initial: 'flushing',
   states: {
     idle: {
+      tags: [Tag.idle],
       on: {
         enqueued: 'flushing',
         shutdown: 'finalFlush',
       },
     },
     flushing: {
+      tags: [Tag.io],
       entry: 'clearNudged',
       invoke: {
         id: 'flush',
@@ -151,6 +155,7 @@ export const flusherMachine = setup({
       always: [{ guard: 'stopping', target: 'finalFlush' }, { guard: 'moreWaiting', target: 'flushing' }, { target: 'idle' }],
     },
     backingOff: {
+      tags: [Tag.backoff],
       after: { backoff: 'flushing' },
       on: {
         // Redis is back: no need to wait out the rest of the backoff
@@ -159,6 +164,7 @@ export const flusherMachine = setup({
       },
     },
     finalFlush: {
+      tags: [Tag.io, Tag.stopping],
       entry: 'clearNudged',
       invoke: {
         id: 'finalFlush',
@@ -174,6 +180,7 @@ export const flusherMachine = setup({
       always: [{ guard: 'moreWaiting', target: 'finalFlush' }, { target: 'done' }],
     },
     finalBackoff: {
+      tags: [Tag.backoff, Tag.stopping],
       after: { backoff: 'finalFlush' },
       on: { 'redis.ready': 'finalFlush' },
     },

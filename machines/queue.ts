@@ -24,6 +24,7 @@
 import { assign, fromPromise, sendTo, setup, stateIn } from 'xstate';
 import type { RawJob } from '../src/job/raw.js';
 import { fetcherMachine, type FetcherEvent, type JobsEvent } from './fetcher.js';
+import { Tag } from './tags.js';
 
 /** Queue settings. */
 export interface QueueInput {
@@ -72,6 +73,7 @@ export const queueMachine = setup({
     input: {} as QueueInput,
     context: {} as QueueContext,
     events: {} as QueueEvent,
+    tags: {} as Tag,
   },
   actors: {
     fetcher: fetcherMachine,
@@ -105,6 +107,8 @@ export const queueMachine = setup({
     forwardConfigure: sendTo('fetcher', ({ context }): FetcherEvent => ({ type: 'configure', quiet: context.quiet })),
     stopFetcher: sendTo('fetcher', { type: 'shutdown' } satisfies FetcherEvent),
     forwardReady: sendTo('fetcher', { type: 'redis.ready' } satisfies FetcherEvent),
+    countFetcherRestart: assign(({ context }) => ({ fetcherRestarts: context.fetcherRestarts + 1 })),
+    markTimedOut: assign({ timedOut: true }),
   },
   delays: {
     drainTimeout: ({ context }) => context.drainTimeout,
@@ -112,6 +116,8 @@ export const queueMachine = setup({
   },
   guards: {
     drained: ({ context }) => context.running === 0 || context.timedOut,
+    /** The fetcher was told to stop (a crash now is not restarted). */
+    stoppingFetcher: stateIn({ active: 'stoppingFetcher' }),
   },
 }).createMachine({
   id: 'queue',
@@ -152,7 +158,7 @@ export const queueMachine = setup({
         // the fetcher only finishes when told to shut down
         onDone: { target: 'draining' },
         // a crash while it stops is not restarted: the shutdown goes on
-        onError: [{ guard: stateIn({ active: 'stoppingFetcher' }), target: 'draining' }, { target: 'fetcherCrashed' }],
+        onError: [{ guard: 'stoppingFetcher', target: 'draining' }, { target: 'fetcherCrashed' }],
       },
       on: {
         configure: { actions: ['configure', 'forwardConfigure'] },
@@ -175,23 +181,27 @@ export const queueMachine = setup({
         // wait for the fetcher's in-flight call; what it still delivers stays
         // in the private list and is requeued
         stoppingFetcher: {
+          tags: [Tag.stopping],
           entry: 'stopFetcher',
           on: { jobs: {} },
         },
       },
     },
     fetcherCrashed: {
-      entry: assign(({ context }) => ({ fetcherRestarts: context.fetcherRestarts + 1 })),
+      tags: [Tag.backoff],
+      entry: 'countFetcherRestart',
       after: { restartDelay: 'active' },
       on: { shutdown: 'draining' },
     },
     draining: {
+      tags: [Tag.stopping],
       after: {
-        drainTimeout: { actions: ['abortRunning', assign({ timedOut: true })] },
+        drainTimeout: { actions: ['abortRunning', 'markTimedOut'] },
       },
       always: { guard: 'drained', target: 'requeuing' },
     },
     requeuing: {
+      tags: [Tag.io, Tag.stopping],
       invoke: {
         id: 'requeue',
         src: 'requeue',

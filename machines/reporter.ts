@@ -23,6 +23,7 @@
  */
 import { assign, setup } from 'xstate';
 import type { JobPayload } from '../src/job/payload.js';
+import { Tag } from './tags.js';
 
 /** Fields every job event has. */
 interface JobEventBase {
@@ -102,6 +103,7 @@ export const reporterMachine = setup({
     input: {} as ReporterInput,
     context: {} as ReporterContext,
     events: {} as ReporterMachineEvent,
+    tags: {} as Tag,
   },
   actions: {
     deliver: (_, _params: { events: readonly JobEvent[] }): void => {
@@ -130,9 +132,11 @@ export const reporterMachine = setup({
   initial: 'running',
   states: {
     running: {
+      tags: [Tag.idle],
       on: { shutdown: 'draining' },
     },
     draining: {
+      tags: [Tag.stopping],
       after: { drain: 'done' },
     },
     done: { type: 'final' },

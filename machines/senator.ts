@@ -47,6 +47,7 @@
  * waits are xstate `after` delays, so a `SimulatedClock` drives the tests.
  */
 import { assign, emit, fromPromise, setup, type SnapshotFrom } from 'xstate';
+import { hasTag, Tag } from './tags.js';
 
 /** Senator settings. */
 export interface SenatorInput {
@@ -174,6 +175,7 @@ export const senatorMachine = setup({
     context: {} as SenatorContext,
     events: {} as SenatorEvent,
     emitted: {} as SenatorEmitted,
+    tags: {} as Tag,
   },
   actors: {
     claim: fromPromise<ClaimOutput, LeaseRequest>(async () => {
@@ -268,6 +270,7 @@ export const senatorMachine = setup({
   initial: 'electing',
   states: {
     electing: {
+      tags: [Tag.io],
       invoke: {
         id: 'claim',
         src: 'claim',
@@ -292,6 +295,7 @@ export const senatorMachine = setup({
       on: { shutdown: { actions: 'markStopping' } },
     },
     follower: {
+      tags: [Tag.idle],
       after: { delay: 'electing' },
       on: {
         'redis.ready': 'electing',
@@ -300,6 +304,7 @@ export const senatorMachine = setup({
     },
     leader: {
       id: 'leader',
+      tags: [Tag.leader],
       initial: 'waiting',
       // the lease ran out before a renew came back: never lead beyond it
       after: {
@@ -325,10 +330,12 @@ export const senatorMachine = setup({
       },
       states: {
         waiting: {
+          tags: [Tag.idle],
           after: { delay: 'renewing' },
           on: { 'redis.ready': { guard: 'failing', target: 'renewing' } },
         },
         renewing: {
+          tags: [Tag.io],
           invoke: {
             id: 'renew',
             src: 'renew',
@@ -358,6 +365,7 @@ export const senatorMachine = setup({
       },
     },
     resigning: {
+      tags: [Tag.io, Tag.stopping],
       invoke: {
         id: 'resign',
         src: 'resign',
@@ -377,22 +385,19 @@ export type SenatorSnapshot = SnapshotFrom<typeof senatorMachine>;
 /** The parts of a snapshot {@link isLeader} reads (any actor's snapshot may be passed). */
 interface SnapshotLike {
   readonly status?: unknown;
-  readonly value?: unknown;
   readonly context?: unknown;
 }
 
 /**
  * Whether the senator whose snapshot this is leads at monotonic time
- * `nowMono`: running, in `leader`, and inside its lease. Pure; the caller
- * passes the clock reading (the same monotonic clock the IO actors use).
+ * `nowMono`: running, in a state tagged `leader`, and inside its lease. Pure;
+ * the caller passes the clock reading (the same monotonic clock the IO actors use).
  *
  * @example
  * isLeader(system.get('senator')?.getSnapshot(), clock.monoMs()); // false when absent
  */
 export function isLeader(snapshot: SnapshotLike | undefined, nowMono: number): boolean {
-  if (snapshot === undefined || snapshot === null || snapshot.status !== 'active') return false;
-  const { value, context } = snapshot;
-  if (typeof value !== 'object' || value === null || !('leader' in value)) return false;
-  const until = (context as { leaderUntil?: unknown } | undefined)?.leaderUntil;
+  if (snapshot === undefined || snapshot === null || snapshot.status !== 'active' || !hasTag(snapshot, Tag.leader)) return false;
+  const until = (snapshot.context as { leaderUntil?: unknown } | undefined)?.leaderUntil;
   return typeof until === 'number' && until > nowMono;
 }

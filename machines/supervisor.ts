@@ -44,6 +44,7 @@ import {
   type ShutdownEvent,
   type SupervisorConfig,
 } from './child-spec.js';
+import { Tag } from './tags.js';
 
 export type {
   ChildExit,
@@ -140,6 +141,7 @@ export function createSupervisor(options: SupervisorOptions) {
       context: {} as SupervisorContext,
       events: {} as SupervisorEvent,
       output: {} as SupervisorOutput,
+      tags: {} as Tag,
     },
     guards: {
       /** Exit of a child we no longer track (already stopped or forgotten): ignore it. */
@@ -281,6 +283,7 @@ export function createSupervisor(options: SupervisorOptions) {
         },
       },
       shuttingDown: {
+        tags: [Tag.stopping],
         initial: 'next',
         on: {
           'xstate.error.actor.*': [{ guard: 'isUnknownChild' }, { actions: 'dropChild' }],
@@ -306,6 +309,7 @@ export function createSupervisor(options: SupervisorOptions) {
         onDone: 'finishing',
       },
       finishing: {
+        tags: [Tag.stopping],
         // No children are left; exits still in the mailbox are stale.
         on: { 'xstate.error.actor.*': {}, 'xstate.done.actor.*': {}, 'child.exited': {} },
         after: { 0: [{ guard: 'isNormalStop', target: 'stopped' }, { target: 'failed' }] },

@@ -18,6 +18,7 @@
  *    every reconnect).
  */
 import { assign, fromPromise, setup } from 'xstate';
+import { Tag } from './tags.js';
 
 /** Ticker settings. */
 export interface TickerInput {
@@ -58,6 +59,7 @@ export const tickerMachine = setup({
     input: {} as TickerInput,
     context: {} as TickerContext,
     events: {} as TickerEvent,
+    tags: {} as Tag,
   },
   actors: {
     tick: fromPromise<TickOutput>(async () => {
@@ -70,29 +72,38 @@ export const tickerMachine = setup({
   guards: {
     stopping: ({ context }) => context.stopping,
   },
+  actions: {
+    /** A tick ended: wait what it answered (made safe for a timer). */
+    scheduleNext: assign(({ context }, output: TickOutput | undefined) => ({ delay: nextWait(output?.nextDelay, context.retryDelay), ticks: context.ticks + 1 })),
+    /** A tick rejected (a bug): wait `retryDelay`. */
+    scheduleRetry: assign(({ context }) => ({ delay: context.retryDelay, failures: context.failures + 1 })),
+    markStopping: assign({ stopping: true }),
+  },
 }).createMachine({
   id: 'ticker',
   context: ({ input }) => ({ delay: input.firstDelay, retryDelay: input.retryDelay, ticks: 0, failures: 0, stopping: false }),
   initial: 'waiting',
   states: {
     waiting: {
+      tags: [Tag.idle],
       after: { delay: 'ticking' },
       on: { shutdown: 'done', 'redis.ready': 'ticking' },
     },
     ticking: {
+      tags: [Tag.io],
       invoke: {
         id: 'tick',
         src: 'tick',
         onDone: {
           target: 'ticked',
-          actions: assign(({ context, event }) => ({ delay: nextWait((event.output as TickOutput | undefined)?.nextDelay, context.retryDelay), ticks: context.ticks + 1 })),
+          actions: { type: 'scheduleNext', params: ({ event }) => event.output as TickOutput | undefined },
         },
         onError: {
           target: 'ticked',
-          actions: assign(({ context }) => ({ delay: context.retryDelay, failures: context.failures + 1 })),
+          actions: 'scheduleRetry',
         },
       },
-      on: { shutdown: { actions: assign({ stopping: true }) } },
+      on: { shutdown: { actions: 'markStopping' } },
     },
     ticked: {
       always: [{ guard: 'stopping', target: 'done' }, { target: 'waiting' }],

@@ -6,8 +6,9 @@
  *
  * What is drawn, in definition order (so the output is deterministic):
  * 1. every state, nested states as composite blocks (parallel regions
- *    separated by `--`), with its invoked actors (`⟳ src`) in the label and
- *    its named entry actions as a description line;
+ *    separated by `--`), with its invoked actors (`⟳ src`) and its tags
+ *    (`#io`, machines/tags.ts) in the label and its named entry actions as a
+ *    description line;
  * 2. `[*] --> initial` in each block, `final --> [*]` for final states;
  * 3. every transition, labelled `event [guard] / actions`: `after <delay>`,
  *    `always`, `done(<invoke id>)`, `error(<invoke id>)`; a transition with no
@@ -54,7 +55,8 @@ export function toMermaid(machine: AnyStateMachine, options: MermaidOptions = {}
   const declare = (node: AnyStateNode, indent: string): void => {
     const id = idOf(node);
     const invokes = node.invoke.map((i: { src: unknown; id: string }) => (typeof i.src === 'string' && !i.src.startsWith('xstate.invoke.') ? i.src : i.id));
-    const label = clean(`${node.key}${node.type === 'history' ? ' (history)' : ''}${invokes.length ? ` ⟳ ${invokes.join(', ')}` : ''}`);
+    const tags = (node.tags as readonly string[]).map((tag) => ` #${tag}`).join('');
+    const label = clean(`${node.key}${node.type === 'history' ? ' (history)' : ''}${invokes.length ? ` ⟳ ${invokes.join(', ')}` : ''}${tags}`);
     const children = Object.values(node.states) as AnyStateNode[];
     if (children.length === 0) {
       lines.push(`${indent}state "${label}" as ${id}`);

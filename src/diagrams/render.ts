@@ -82,8 +82,9 @@ export function renderIndex({ specs, tree, exampleConfig, sources }: IndexInput)
     '',
     'Transitions read `event [guard] / actions`; `after <delay>` is a timer, `always` an eventless',
     'transition, `done(x)` / `error(x)` the end of invoked actor `x` (`*`: any child), `⟳ x` an',
-    'actor invoked while in the state. "any state" holds transitions declared on the machine',
-    'itself. A self-loop that names no action is marked `(ignored)`: the event is dropped there.',
+    'actor invoked while in the state, `#io` a tag of the state (vocabulary: machines/tags.ts).',
+    '"any state" holds transitions declared on the machine itself. A self-loop that names no',
+    'action is marked `(ignored)`: the event is dropped there. How to read them: [README.md](README.md).',
     '',
     ...specs.map((spec) => `- [${spec.name}](#${spec.name}) — \`${spec.source}\``),
   ];

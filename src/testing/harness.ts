@@ -26,10 +26,12 @@
  * not enqueued), so a 25-retry chain takes milliseconds, not minutes.
  *
  * Settling (real time, capped by `settleTimeout`): fire the timers due now,
- * then wait while jobs wait in the push buffer, an IO actor (a tick, fetch,
- * flush, claim, renew, requeue) is in flight, a job runs or its outcome has
- * not been reported, or a served queue holds jobs its fetcher will take;
- * finally check Redis once more and stop when nothing moved meanwhile.
+ * then wait while jobs wait in the push buffer, an actor is in a state
+ * tagged `io` (a tick, fetch, flush, claim, renew, requeue in flight), a job
+ * runs or its outcome has not been reported, or a served queue holds jobs
+ * its fetcher will take; finally check Redis once more and stop when nothing
+ * moved meanwhile. The harness reads the tree only through ./tree-view.ts:
+ * state tags (machines/tags.ts) and the queue view, never state names.
  *
  * The fetcher's blocking BLMOVE is not waited for: it waits in real time (up
  * to `fetchInterval`), but any push wakes it at once, so `advance` does not
@@ -44,21 +46,22 @@
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type { ActorSystem, AnyActorRef, AnyMachineSnapshot, InspectionEvent } from 'xstate';
+import { Tag } from '../../machines/tags.js';
 import type { KiqOptions, Logger, Periodic, ResolvedConfig } from '../config/options.js';
 import { KiqNotRunningError } from '../errors.js';
-import type { JobPayload } from '../job/payload.js';
 import { Kiq } from '../kiq.js';
 import { openConnection } from '../redis/connections.js';
-import { DEAD, RETRY, SCHEDULE, queueKey } from '../redis/keys.js';
 import { nextRunAfter, schedulePeriodic, type ScheduledPeriodic } from '../periodic/schedule.js';
-import { SENATOR_ID } from '../server/senator.js';
-import { POLL_BATCH, pollOptions } from '../server/tickers.js';
-import { pollDue } from '../server/ops/poll-due.js';
 import { kConfig, kSandbox } from '../symbols.js';
-import type { JobContext, Worker } from '../worker.js';
+import { PerformLog, type PerformedJob } from './perform-log.js';
+import { earliestScore, pollDueAt, queueLengths, readSet, SETS, type SetEntry } from './redis-sets.js';
 import { performSandboxed } from './sandbox-drain.js';
 import type { SandboxStore } from './sandbox-store.js';
 import { HarnessClock } from './simulated-clock.js';
+import { TreeView } from './tree-view.js';
+
+export type { PerformedJob, PerformOutcome } from './perform-log.js';
+export type { SetEntry } from './redis-sets.js';
 
 /** The harness's default `fetchInterval` (real ms a blocking fetch waits): short, so `stop()` is quick. */
 export const HARNESS_FETCH_INTERVAL_MS = 50;
@@ -85,32 +88,6 @@ export interface HarnessOptions extends Omit<KiqOptions, 'clock' | 'testMode'> {
   trace?: boolean | ((event: InspectionEvent) => boolean);
   /** Most real ms one settling of IO may take before `advance`/`drain` reject. @defaultValue 5000 */
   settleTimeout?: number;
-}
-
-/** How a performed job ended. `failed`: it threw in sandbox mode (nothing retries there; `advance`/`drain` reject). */
-export type PerformOutcome = 'success' | 'retry' | 'dead' | 'discard' | 'aborted' | 'failed';
-
-/** One call of a worker's `perform`, in call order. */
-export interface PerformedJob {
-  readonly class: string;
-  readonly jid: string;
-  readonly queue: string;
-  readonly args: readonly unknown[];
-  /** 1 on the first run, 2 on the first retry, … (`retry_count` + 2 once it failed). */
-  readonly attempt: number;
-  /** Simulated epoch ms when `perform` started. */
-  readonly at: number;
-  /** What `perform` threw, if it did. */
-  readonly error?: unknown;
-  /** Set once the outcome is reported (always set when `advance`/`drain` resolve). */
-  readonly outcome?: PerformOutcome;
-}
-
-/** A job in the `schedule`, `retry` or `dead` set. */
-export interface SetEntry {
-  /** Its score as epoch ms: run time (schedule, retry) or time of death (dead). */
-  readonly at: number;
-  readonly job: JobPayload;
 }
 
 /** Options of {@link Harness.drain}. */
@@ -151,8 +128,6 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-const SETS = { schedule: SCHEDULE, retry: RETRY, dead: DEAD } as const;
-
 /** Resolve after `n` turns of the event loop's check phase (lets promise chains and `setImmediate` batches run). */
 async function turns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -166,38 +141,18 @@ function checkMs(name: string, ms: number): void {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new RangeError(`harness.${name}: ms must be a finite number >= 0, got ${String(ms)}`);
 }
 
-/** A machine snapshot, as far as the harness reads it. */
-interface LooseSnapshot {
-  readonly status?: string;
-  readonly value?: unknown;
-  readonly context?: Record<string, unknown>;
-  readonly children?: Readonly<Record<string, AnyActorRef | undefined>>;
-}
-
-interface PerformRecord {
-  class: string;
-  jid: string;
-  queue: string;
-  args: readonly unknown[];
-  attempt: number;
-  at: number;
-  error?: unknown;
-  outcome?: PerformOutcome;
-}
-
 class KiqHarness implements Harness {
   readonly kiq: Kiq;
   readonly mode: HarnessMode;
   readonly clock: HarnessClock;
   readonly enqueue: Kiq['enqueue'];
-  readonly #performed: PerformRecord[] = [];
+  readonly #log: PerformLog;
   readonly #trace: InspectionEvent[] = [];
   readonly #logs: string[] = [];
-  /** Performs that finished in Redis mode and whose outcome event has not arrived yet. */
-  readonly #awaiting = new Set<PerformRecord>();
   readonly #settleTimeout: number;
   #events = 0;
   #system: ActorSystem<any> | undefined;
+  readonly #tree = new TreeView(() => this.#system);
   #redis: Redis | undefined;
   #stopping: Promise<void> | undefined;
   /** Resolves the settle loop's current wait; called on every inspection event. */
@@ -210,6 +165,7 @@ class KiqHarness implements Harness {
     this.mode = mode;
     this.#settleTimeout = settleTimeout;
     this.clock = new HarnessClock(startAt);
+    this.#log = new PerformLog({ sandbox: mode === 'sandbox', now: () => this.clock.realMs() });
     const keep = typeof trace === 'function' ? trace : () => trace;
     const userInspect = typeof inspect === 'function' ? inspect : inspect?.next?.bind(inspect);
     const observe = (event: InspectionEvent): void => {
@@ -223,29 +179,17 @@ class KiqHarness implements Harness {
     this.kiq = new Kiq({
       fetchInterval: HARNESS_FETCH_INTERVAL_MS,
       ...kiqOptions,
-      workers: workers.map((worker) => this.#recording(worker)),
+      workers: workers.map((worker) => this.#log.wrap(worker)),
       logger: logger ?? memory,
       clock: this.clock,
       ...(mode === 'sandbox' ? { testMode: 'sandbox' as const } : { inspect: observe }),
     });
     this.enqueue = this.kiq.enqueue.bind(this.kiq) as Kiq['enqueue'];
-    if (mode === 'redis') {
-      const outcome = (jid: string, result: PerformOutcome): void => {
-        for (const record of this.#awaiting) {
-          if (record.jid !== jid) continue;
-          record.outcome = result;
-          this.#awaiting.delete(record);
-          return;
-        }
-      };
-      this.kiq.on('job:success', ({ jid }) => outcome(jid, 'success'));
-      this.kiq.on('job:failure', ({ jid, outcome: result }) => outcome(jid, result));
-      this.kiq.on('job:aborted', ({ jid }) => outcome(jid, 'aborted'));
-    }
+    if (mode === 'redis') this.#log.listen(this.kiq);
   }
 
   get performed(): readonly PerformedJob[] {
-    return this.#performed;
+    return this.#log.performed;
   }
 
   get trace(): readonly InspectionEvent[] {
@@ -264,33 +208,9 @@ class KiqHarness implements Harness {
     return this.kiq[kSandbox]!;
   }
 
-  /** A worker whose `perform` records each call, then calls the given worker's (never modified). */
-  #recording(worker: Worker): Worker {
-    const recordingPerform = async (args: unknown[], ctx: JobContext): Promise<unknown> => {
-      const retryCount = ctx.job.retry_count;
-      const record: PerformRecord = {
-        class: worker.class,
-        jid: ctx.jid,
-        queue: ctx.queue,
-        args,
-        attempt: typeof retryCount === 'number' ? retryCount + 2 : 1,
-        at: this.clock.realMs(),
-      };
-      this.#performed.push(record);
-      try {
-        const result: unknown = await Reflect.apply(worker.perform, worker, [args, ctx]);
-        if (this.mode === 'sandbox') record.outcome = 'success';
-        else this.#awaiting.add(record);
-        return result;
-      } catch (error) {
-        record.error = error;
-        if (this.mode === 'sandbox') record.outcome = 'failed';
-        else this.#awaiting.add(record);
-        throw error;
-      }
-    };
-    // the worker's own options, class and retryIn through the prototype; only perform differs
-    return Object.create(worker, { perform: { value: recordingPerform, enumerable: true } }) as Worker;
+  /** The configured queues' names. */
+  get #queues(): string[] {
+    return Object.keys(this.#config.queues);
   }
 
   async start(): Promise<void> {
@@ -316,7 +236,7 @@ class KiqHarness implements Harness {
   }
 
   /**
-   * Settle after start until every fetcher blocks. A fetcher's first BLMOVE
+   * Settle after start until no fetcher backs off. A fetcher's first BLMOVE
    * may find its dedicated connection still connecting and fail fast; it
    * then backs off on the simulated clock, which no real time ends. Tell it
    * `redis.ready`, as the facade does when a connection comes back.
@@ -325,16 +245,13 @@ class KiqHarness implements Harness {
     const started = performance.now();
     for (;;) {
       await this.#settle('start');
-      const backingOff = Object.keys(this.#config.queues).filter((name) => {
-        const fetcher = (this.actor(`queue:${name}`) as LooseSnapshot | undefined)?.children?.fetcher;
-        return (fetcher?.getSnapshot() as LooseSnapshot | undefined)?.value === 'backingOff';
-      });
+      const backingOff = this.#queues.filter((name) => this.#tree.fetcherHas(name, Tag.backoff));
       if (backingOff.length === 0) return;
       if (performance.now() - started > this.#settleTimeout) {
         throw new Error(`kiq harness: start: the fetchers of ${backingOff.join(', ')} kept failing for ${this.#settleTimeout} ms of real time (see harness.logs)`);
       }
       await sleep(2);
-      for (const name of backingOff) this.#system?.get(`queue:${name}`)?.send({ type: 'redis.ready' });
+      for (const name of backingOff) this.#tree.send(`queue:${name}`, { type: 'redis.ready' });
     }
   }
 
@@ -370,7 +287,7 @@ class KiqHarness implements Harness {
       await this.#settle(operation);
     }
     this.clock.set(Math.max(target, this.clock.elapsed));
-    await this.#pollDue();
+    if (this.#redis && this.#config.server) await pollDueAt(this.#redis, this.#config, this.clock.realMs());
     await this.#settle(operation);
   }
 
@@ -389,8 +306,7 @@ class KiqHarness implements Harness {
     let bound = target;
     const due = await this.#nextScheduled();
     if (due !== undefined) bound = Math.min(bound, due - 1);
-    const senator = this.actor(SENATOR_ID)?.context as { leaderUntil?: number } | undefined;
-    const leaderUntil = senator?.leaderUntil ?? 0;
+    const leaderUntil = this.#tree.leaderUntil();
     if (leaderUntil > this.clock.elapsed) bound = Math.min(bound, leaderUntil - 1);
     const startMs = this.clock.realMs() - this.clock.elapsed;
     for (const entry of this.#periodics()) bound = Math.min(bound, nextRunAfter(entry, this.clock.realMs()) - startMs - 1);
@@ -402,13 +318,7 @@ class KiqHarness implements Harness {
    * error, or a queue waits to restart its fetcher: that wait must end on time.
    */
   #mayLeap(): boolean {
-    if (this.actor('flusher')?.value !== 'idle') return false;
-    for (const name of Object.keys(this.#config.queues)) {
-      const fetcher = (this.actor(`queue:${name}`) as LooseSnapshot | undefined)?.children?.fetcher;
-      const value = (fetcher?.getSnapshot() as LooseSnapshot | undefined)?.value;
-      if (value !== 'blocking' && value !== 'quiet' && value !== 'idle') return false;
-    }
-    return true;
+    return this.#tree.flusherIdle() && this.#queues.every((name) => this.#tree.fetcherSettled(name));
   }
 
   #scheduledPeriodics: { readonly from: readonly Periodic[]; readonly entries: readonly ScheduledPeriodic[] } | undefined;
@@ -425,7 +335,7 @@ class KiqHarness implements Harness {
     checkMs('drain', within);
     this.#assertRunning('drain');
     if (this.mode === 'sandbox') return performSandboxed(this.kiq, this.#store, () => true);
-    const before = this.#performed.length;
+    const before = this.performed.length;
     const horizon = this.clock.elapsed + within;
     await this.#runTo(this.clock.elapsed, 'drain');
     let stuckAt: number | undefined;
@@ -445,7 +355,7 @@ class KiqHarness implements Harness {
         await this.#runTo(this.clock.elapsed, 'drain');
       }
     }
-    return this.#performed.length - before;
+    return this.performed.length - before;
   }
 
   async configure(settings: { quiet?: boolean }): Promise<void> {
@@ -457,11 +367,7 @@ class KiqHarness implements Harness {
     // in effect once no fetch is in flight: a blocking one returns within fetchInterval (real time)
     const started = performance.now();
     for (;;) {
-      const fetching = Object.keys(this.#config.queues).filter((name) => {
-        const fetcher = (this.actor(`queue:${name}`) as LooseSnapshot | undefined)?.children?.fetcher;
-        const value = (fetcher?.getSnapshot() as LooseSnapshot | undefined)?.value;
-        return value === 'blocking' || value === 'fetching';
-      });
+      const fetching = this.#queues.filter((name) => this.#tree.fetcherHas(name, Tag.io));
       if (fetching.length === 0) break;
       if (performance.now() - started > this.#settleTimeout) {
         throw new Error(`kiq harness: configure: the fetchers of ${fetching.join(', ')} did not go quiet within ${this.#settleTimeout} ms of real time`);
@@ -472,7 +378,7 @@ class KiqHarness implements Harness {
   }
 
   actor(systemId: string): AnyMachineSnapshot | undefined {
-    return this.#system?.get(systemId)?.getSnapshot() as AnyMachineSnapshot | undefined;
+    return this.#tree.actor(systemId);
   }
 
   async jobs(set: 'schedule' | 'retry' | 'dead'): Promise<SetEntry[]> {
@@ -486,10 +392,7 @@ class KiqHarness implements Harness {
     }
     const redis = this.#redis;
     if (!redis || redis.status !== 'ready') throw new KiqNotRunningError('jobs', 'the harness is stopped');
-    const flat = await redis.zrange(SETS[set], '0', '-1', 'WITHSCORES');
-    const entries: SetEntry[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) entries.push({ job: JSON.parse(flat[i]!) as JobPayload, at: Number(flat[i + 1]) * 1000 });
-    return entries;
+    return readSet(redis, set);
   }
 
   stop(): Promise<void> {
@@ -511,7 +414,7 @@ class KiqHarness implements Harness {
           this.clock.fireDue();
           await this.#progress();
           if (finished) break;
-          const busy = this.#busyReason({ block: true, outcomes: false });
+          const busy = this.#busyReason({ blocking: true, outcomes: false });
           const overdue = performance.now() - since > this.#settleTimeout;
           if (busy === undefined || overdue) {
             const next = this.clock.nextDue();
@@ -530,40 +433,34 @@ class KiqHarness implements Harness {
 
   /**
    * Why IO is not settled, or `undefined`: jobs in the push buffer, an IO
-   * actor in flight (the fetcher's blocking `block` only with `block`), a
-   * job running, an outcome not yet reported (unless `outcomes` is false).
+   * call in flight (the fetcher's blocking wait only with `blocking`), a job
+   * running, an outcome not yet reported (unless `outcomes` is false).
    */
-  #busyReason({ block = false, outcomes = true } = {}): string | undefined {
+  #busyReason({ blocking = false, outcomes = true } = {}): string | undefined {
     if (this.kiq.buffered > 0) return `${this.kiq.buffered} job(s) in the push buffer`;
-    const root = this.#system?.get('kiq');
-    if (root) {
-      const inFlight = ioInFlight(root, block);
-      if (inFlight) return `${inFlight} in flight`;
-    }
-    for (const name of Object.keys(this.#config.queues)) {
-      const running = (this.actor(`queue:${name}`)?.context as { running?: number } | undefined)?.running ?? 0;
+    const inFlight = this.#tree.ioInFlight(blocking);
+    if (inFlight) return `an IO call in flight (${inFlight})`;
+    for (const name of this.#queues) {
+      const running = this.#tree.running(name);
       if (running > 0) return `queue:${name}: ${running} job(s) running`;
     }
-    const waiting = outcomes ? this.#awaiting.values().next().value : undefined;
-    if (waiting) return `the outcome of ${waiting.class} ${waiting.jid}`;
+    const waiting = outcomes ? this.#log.awaiting() : undefined;
+    if (waiting) return `the outcome of ${waiting}`;
     return undefined;
   }
 
-  /** A served queue with jobs in Redis that its fetcher (fetching or blocking) will take, or `undefined`. */
+  /** A served, not quiet queue with jobs in Redis that its fetcher (in an IO call) will take, or `undefined`. */
   async #queuedInRedis(): Promise<string | undefined> {
     const redis = this.#redis;
     if (!redis || !this.#config.server) return undefined;
-    const names = Object.keys(this.#config.queues);
-    const pipeline = redis.pipeline();
-    for (const name of names) pipeline.llen(queueKey(name));
-    const replies = (await pipeline.exec()) ?? [];
+    const names = this.#queues;
+    const lengths = await queueLengths(redis, names);
     for (const [i, name] of names.entries()) {
-      const length = Number(replies[i]?.[1] ?? 0);
+      const length = lengths[i]!;
       if (length === 0) continue;
-      const snapshot = this.actor(`queue:${name}`) as LooseSnapshot | undefined;
-      if (!snapshot || snapshot.context?.quiet === true) continue;
-      const fetcher = (snapshot.children?.fetcher?.getSnapshot() as LooseSnapshot | undefined)?.value;
-      if (fetcher === 'blocking' || fetcher === 'fetching' || fetcher === 'deciding') return `queue:${name}: ${length} job(s) to fetch`;
+      const queue = this.#tree.queue(name);
+      if (!queue || queue.quiet) continue;
+      if (this.#tree.fetcherHas(name, Tag.io)) return `queue:${name}: ${length} job(s) to fetch`;
     }
     return undefined;
   }
@@ -607,56 +504,13 @@ class KiqHarness implements Harness {
     }
   }
 
-  /** One poll of the retry and schedule sets (those configured) at the current simulated time. */
-  async #pollDue(): Promise<void> {
-    const redis = this.#redis;
-    if (!redis || !this.#config.server) return;
-    const { logger, deadLimit, deadTimeout } = this.#config;
-    for (const set of this.#config.schedulers) {
-      for (;;) {
-        const nowSec = this.clock.realMs() / 1000;
-        const options = { ...pollOptions(set, nowSec, logger, { deadLimit, deadTimeoutMs: deadTimeout }), timestamps: this.#config.timestamps };
-        if ((await pollDue(redis, set, nowSec, POLL_BATCH, options)) < POLL_BATCH) break;
-      }
-    }
-  }
-
   /** The earliest score among the configured scheduler sets, as simulated elapsed ms; `undefined` when they are empty. */
   async #nextScheduled(): Promise<number | undefined> {
     const redis = this.#redis;
-    const sets = this.#config.server ? this.#config.schedulers : [];
-    if (!redis || sets.length === 0) return undefined;
-    const pipeline = redis.pipeline();
-    for (const set of sets) pipeline.zrange(SETS[set], '0', '0', 'WITHSCORES');
-    const replies = (await pipeline.exec()) ?? [];
-    const startMs = this.clock.realMs() - this.clock.elapsed;
-    let earliest: number | undefined;
-    for (const [error, reply] of replies) {
-      if (error) throw error;
-      const score = (reply as string[])[1];
-      if (score === undefined) continue;
-      const at = Number(score) * 1000 - startMs;
-      if (earliest === undefined || at < earliest) earliest = at;
-    }
-    return earliest;
+    if (!redis || !this.#config.server) return undefined;
+    const at = await earliestScore(redis, this.#config.schedulers);
+    return at === undefined ? undefined : at - (this.clock.realMs() - this.clock.elapsed);
   }
-}
-
-/** The first IO actor in flight under `ref` (a live promise actor), as `parent/child`; `block` only when `withBlock`. */
-function ioInFlight(ref: AnyActorRef, withBlock: boolean): string | undefined {
-  const snapshot = ref.getSnapshot() as LooseSnapshot | undefined;
-  for (const child of Object.values(snapshot?.children ?? {})) {
-    if (!child) continue;
-    const childSnapshot = child.getSnapshot() as LooseSnapshot | undefined;
-    if (childSnapshot?.status !== 'active') continue;
-    if (!('value' in childSnapshot)) {
-      if (withBlock || child.id !== 'block') return `${ref.id}/${child.id}`;
-      continue;
-    }
-    const below = ioInFlight(child, withBlock);
-    if (below) return below;
-  }
-  return undefined;
 }
 
 /**

@@ -25,6 +25,7 @@ export type { SandboxJob } from './sandbox-store.js';
 export { createHarness, HARNESS_DRAIN_WINDOW_MS, HARNESS_FETCH_INTERVAL_MS, HARNESS_SETTLE_TIMEOUT_MS } from './harness.js';
 export type { Harness, HarnessDrainOptions, HarnessMode, HarnessOptions, PerformOutcome, PerformedJob, SetEntry } from './harness.js';
 export { HarnessClock } from './simulated-clock.js';
+export { Tag } from '../../machines/tags.js';
 
 /** Options of {@link Testing.drain}. */
 export interface DrainOptions {

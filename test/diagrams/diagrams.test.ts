@@ -1,8 +1,9 @@
 import { expect } from 'chai';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { and, initialTransition, not, setup, StateMachine, type AnyStateMachine } from 'xstate';
+import { and, assign, initialTransition, not, setup, StateMachine, type AnyStateMachine, type AnyStateNode } from 'xstate';
 import { fetcherMachine } from '../../machines/fetcher.js';
 import { flusherMachine } from '../../machines/flusher.js';
 import { queueMachine } from '../../machines/queue.js';
@@ -28,10 +29,10 @@ describe('Diagrams (npm run diagrams)', () => {
       expect(text.split('\n')[0]).to.equal('stateDiagram-v2');
       expectLines(text, [
         '[*] --> flusher_flushing',
-        'state "idle" as flusher_idle',
-        'state "flushing ⟳ flush" as flusher_flushing',
-        'state "backingOff" as flusher_backingOff',
-        'state "finalFlush ⟳ flush" as flusher_finalFlush',
+        'state "idle #idle" as flusher_idle',
+        'state "flushing ⟳ flush #io" as flusher_flushing',
+        'state "backingOff #backoff" as flusher_backingOff',
+        'state "finalFlush ⟳ flush #io #stopping" as flusher_finalFlush',
         'state "done" as flusher_done',
         'flusher_done --> [*]',
         'flusher_idle --> flusher_flushing : enqueued',
@@ -47,23 +48,25 @@ describe('Diagrams (npm run diagrams)', () => {
 
     it('ticker: waiting, ticking (invokes tick), ticked, done', () => {
       expectLines(toMermaid(tickerMachine), [
-        'state "ticking ⟳ tick" as ticker_ticking',
+        'state "ticking ⟳ tick #io" as ticker_ticking',
         'ticker_waiting --> ticker_ticking : after delay',
         'ticker_waiting --> ticker_done : shutdown',
-        'ticker_ticking --> ticker_ticked : done(tick) / assign',
+        'ticker_ticking --> ticker_ticked : done(tick) / scheduleNext',
+        'ticker_ticking --> ticker_ticking : shutdown / markStopping',
         'ticker_ticked --> ticker_done : always [stopping]',
         'ticker_ticked --> ticker_waiting : always',
       ]);
     });
 
-    it('fetcher: the demand loop, blocking, backoff, handlers of any state, inline guards as expressions', () => {
+    it('fetcher: the demand loop, blocking, backoff, handlers of any state, tags in the labels', () => {
       expectLines(toMermaid(fetcherMachine), [
-        'state "fetching ⟳ fetch" as fetcher_fetching',
-        'state "blocking ⟳ block" as fetcher_blocking',
+        'state "fetching ⟳ fetch #io" as fetcher_fetching',
+        'state "blocking ⟳ block #io #blocking" as fetcher_blocking',
+        'state "quiet #quiet #idle" as fetcher_quiet',
         'fetcher_deciding --> fetcher_fetching : always [hasDemand]',
-        'fetcher_fetching --> fetcher_deciding : done(fetch) [event.output.length > 0] / took, deliver',
-        'fetcher_fetching --> fetcher_blocking : done(fetch) [!context.stopping && !context.quiet]',
-        'fetcher_blocking --> fetcher_deciding : done(block) [event.output !== null] / took, deliver',
+        'fetcher_fetching --> fetcher_deciding : done(fetch) [fetchedSome] / took, deliver',
+        'fetcher_fetching --> fetcher_blocking : done(fetch) [mayBlock]',
+        'fetcher_blocking --> fetcher_deciding : done(block) [gotJob] / took, deliver',
         'fetcher_backingOff --> fetcher_deciding : after backoff',
         'state "any state" as fetcher__any',
         'fetcher__any --> fetcher__any : demand / addDemand',
@@ -75,11 +78,13 @@ describe('Diagrams (npm run diagrams)', () => {
       expect(text).to.contain('  state "active ⟳ fetcher" as queue_active {\n    [*] --> queue_active_running\n');
       expectLines(text, [
         'queue_active_stoppingFetcher : entry / stopFetcher',
+        'queue_fetcherCrashed : entry / countFetcherRestart',
+        'state "requeuing ⟳ requeue #io #stopping" as queue_requeuing',
         'queue_active_running --> queue_active_stoppingFetcher : shutdown',
-        'queue_active --> queue_draining : error(fetcher) [stateIn(active.stoppingFetcher)]',
+        'queue_active --> queue_draining : error(fetcher) [stoppingFetcher]',
         'queue_active --> queue_fetcherCrashed : error(fetcher)',
         'queue_fetcherCrashed --> queue_active : after restartDelay',
-        'queue_draining --> queue_draining : after drainTimeout / abortRunning, assign',
+        'queue_draining --> queue_draining : after drainTimeout / abortRunning, markTimedOut',
         'queue_draining --> queue_requeuing : always [drained]',
         'queue_active_stoppingFetcher --> queue_active_stoppingFetcher : jobs (ignored)',
       ]);
@@ -104,7 +109,13 @@ describe('Diagrams (npm run diagrams)', () => {
         type: 'parallel',
         on: { reset: '.left.a' },
         states: {
-          left: { initial: 'a', states: { a: { on: { go: { target: 'b', guard: not('ok') } } }, b: { always: { guard: and(['ok', 'ok']), target: 'a' } } } },
+          left: {
+            initial: 'a',
+            states: {
+              a: { on: { go: { target: 'b', guard: not('ok') }, poke: { target: 'b', guard: ({ event }) => event.type.length > 3, actions: assign({}) } } },
+              b: { always: { guard: and(['ok', 'ok']), target: 'a' } },
+            },
+          },
           right: { initial: 'x', states: { x: { type: 'final' } } },
         },
       });
@@ -114,9 +125,37 @@ describe('Diagrams (npm run diagrams)', () => {
       expectLines(text, [
         'demo_left_a --> demo_left_b : go [not(ok)]',
         'demo_left_b --> demo_left_a : always [and(ok, ok)]',
+        // inline guards and actions still draw, as an expression and as `assign` (machines/ names them all)
+        'demo_left_a --> demo_left_b : poke [event.type.length > 3] / assign',
         'demo__any --> demo_left_a : reset',
         'demo_right_x --> [*]',
       ]);
+    });
+
+    it('every action and guard in machines/ is named in setup(): no inline assign or function in a state config', async () => {
+      const inline: string[] = [];
+      const check = (where: string, what: 'action' | 'guard', item: unknown): void => {
+        if (typeof item === 'string' || (typeof item === 'object' && item !== null && 'type' in item)) return;
+        // and/or/not of named guards are fine
+        const combined = (item as { guards?: readonly unknown[] } | undefined)?.guards;
+        if (what === 'guard' && Array.isArray(combined)) return combined.forEach((g) => check(where, what, g));
+        inline.push(`${where}: inline ${what}`);
+      };
+      const list = (x: unknown): unknown[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+      for (const { name, machine } of await discoverDiagrams(REPO_ROOT)) {
+        const walk = (node: AnyStateNode): void => {
+          const where = `${name}: ${node.path.join('.') || '(root)'}`;
+          for (const action of [...list(node.config.entry), ...list(node.config.exit)]) check(where, 'action', action);
+          const transitions = [...[...node.transitions.values()].flat(), ...(node.always ?? [])] as { eventType: string; guard?: unknown; actions: readonly unknown[] }[];
+          for (const t of transitions) {
+            if (t.guard !== undefined) check(`${where} ${t.eventType}`, 'guard', t.guard);
+            for (const action of t.actions) check(`${where} ${t.eventType}`, 'action', action);
+          }
+          for (const child of Object.values(node.states) as AnyStateNode[]) walk(child);
+        };
+        walk(machine.root);
+      }
+      expect(inline).to.deep.equal([]);
     });
 
     it('is the same text for the same structure, whatever the machine id (given one prefix)', () => {
@@ -182,5 +221,23 @@ describe('Diagrams (npm run diagrams)', () => {
       const stale = await checkDiagrams();
       expect(stale, 'run npm run diagrams').to.deep.equal([]);
     });
+  });
+});
+
+describe('diagrams/README.md (written by hand)', () => {
+  const text = readFileSync(join(REPO_ROOT, 'diagrams/README.md'), 'utf8');
+
+  it('names only files that exist', () => {
+    const paths = [...text.matchAll(/`((?:src|machines|test|docs)\/[\w./-]+\.(?:ts|lua|md))`/g)].map((m) => m[1]!);
+    expect(paths.length).to.be.above(20);
+    const missing = paths.filter((path) => !existsSync(join(REPO_ROOT, path)));
+    expect(missing, 'files named in diagrams/README.md').to.deep.equal([]);
+  });
+
+  it('names functions in the files it says hold them ("`name` (`file`)")', () => {
+    const pairs = [...text.matchAll(/`(\w+)`\s+\(`((?:src|machines)\/[\w./-]+\.ts)`\)/g)].map((m) => [m[1]!, m[2]!] as const);
+    expect(pairs.length).to.be.above(5);
+    const wrong = pairs.filter(([name, path]) => existsSync(join(REPO_ROOT, path)) && !new RegExp(`\\b${name}\\b`).test(readFileSync(join(REPO_ROOT, path), 'utf8')));
+    expect(wrong.map(([name, path]) => `${name} in ${path}`)).to.deep.equal([]);
   });
 });

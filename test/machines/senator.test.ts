@@ -246,11 +246,14 @@ describe('Senator machine (machines/senator.ts)', () => {
     });
 
     it('isLeader reads the clock: a leader whose lease has passed is not leading even before its timer fires', () => {
-      const snapshot = { status: 'active', value: { leader: 'waiting' }, context: { leaderUntil: 900 } };
-      expect(isLeader(snapshot, 899.9)).to.equal(true);
-      expect(isLeader(snapshot, 900)).to.equal(false);
-      expect(isLeader({ ...snapshot, value: 'follower' }, 0)).to.equal(false);
-      expect(isLeader({ ...snapshot, status: 'stopped' }, 0)).to.equal(false);
+      const context = { ...createActor(senatorMachine, { input: { identity: 'a', ttl: 1_000 } }).getSnapshot().context, leaderUntil: 900 };
+      const leading = senatorMachine.resolveState({ value: { leader: 'waiting' }, context });
+      expect(isLeader(leading, 899.9)).to.equal(true);
+      expect(isLeader(leading, 900)).to.equal(false);
+      expect(isLeader(senatorMachine.resolveState({ value: 'follower', context }), 0)).to.equal(false);
+      expect(isLeader({ ...leading, status: 'stopped' }, 0)).to.equal(false);
+      // not a machine snapshot (no tags): never a leader
+      expect(isLeader({ status: 'active', context }, 0)).to.equal(false);
       expect(isLeader(undefined, 0)).to.equal(false);
     });
   });

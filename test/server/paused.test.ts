@@ -6,6 +6,7 @@
  * show and change it. Real Redis.
  */
 import { expect } from 'chai';
+import { hasTag, Tag } from '../../machines/tags.js';
 import { pauseQueue, pausedQueues, unpauseQueue } from '../../src/admin/pause.js';
 import type { InspectionEvent } from 'xstate';
 import { defineWorker, Kiq, type Worker } from '../../src/index.js';
@@ -28,8 +29,8 @@ describe('Paused queues (real Redis)', () => {
   let heldWaits = 0;
   const inspect = (event: InspectionEvent) => {
     if (event.type !== '@xstate.snapshot' || (event.actorRef as { id?: string }).id !== 'fetcher') return;
-    const snapshot = event.snapshot as { value?: unknown; context?: { queue?: string } };
-    if (snapshot.context?.queue === 'held' && snapshot.value === 'blocking') heldWaits++;
+    const snapshot = event.snapshot as { context?: { queue?: string } };
+    if (snapshot.context?.queue === 'held' && hasTag(snapshot, Tag.blocking)) heldWaits++;
   };
   /** Waits until the held fetcher has gone round `n` more times. */
   const heldRounds = async (n: number) => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { defineWorker, type Worker } from '../../src/index.js';
-import { createHarness, HarnessClock, Testing, type Harness } from '../../src/testing/index.js';
+import { createHarness, HarnessClock, Tag, Testing, type Harness } from '../../src/testing/index.js';
 import { useRedis } from '../support/redis.js';
 
 /** Fails `failures` times per jid, then succeeds. */
@@ -114,7 +114,8 @@ describe('kiq/testing createHarness (real Redis, simulated clock)', function () 
     expect(h.performed[0]!.at).to.equal(started + 3_600_000);
     expect(await h.jobs('schedule')).to.deep.equal([]);
     // the tree kept living through the hour: the lease renewed in time, never lapsed
-    expect(h.actor('senator')!.value).to.deep.equal({ leader: 'waiting' });
+    expect(h.actor('senator')!.hasTag(Tag.leader)).to.equal(true);
+    expect(h.actor('senator')!.hasTag(Tag.idle)).to.equal(true);
     expect(h.actor('senator')!.context).to.include({ terms: 1 });
     expect(h.actor('senator')!.context.renewals).to.be.at.least(3_600 / 27);
     expect(leadership).to.deep.equal([]);
