@@ -1,25 +1,22 @@
 /**
  * The Kiq facade: one instance = one configuration, one set of Redis
- * connections and one actor system. Several instances live side by side in a
- * process without sharing anything (Kiq's global names could not,
- * docs/kiq-elixir.md bug 14).
+ * connections and one actor system; several live side by side in a process
+ * without sharing anything (Kiq's global names could not, docs/kiq-elixir.md
+ * bug 14). It holds the lifecycle only and delegates: enqueue/flush to the
+ * client (src/client/client.ts), the server's process to the Launcher
+ * (src/server/process.ts), the actor tree to src/tree.ts, health to
+ * src/health/health-kit.ts.
  *
- * Lifecycle only; the work is delegated: enqueue/flush to the client
- * (src/client/client.ts), the server's process (heartbeat, lease,
- * reporters, leadership, signals) to the Launcher (src/server/process.ts),
- * the actor tree to src/tree.ts, health to src/health/health-kit.ts.
- *
- * Lifecycle: 1. `new Kiq(options)` validates every option (throws
- * `KiqConfigError`); 2. `start()` runs the `init` hook, connects to Redis and
- * starts the actor tree; 3. `enqueue()` works from construction on: jobs wait
- * in the reliable-push buffer until the Flusher writes them; 4. `stop()`
- * shuts the tree down in reverse start order (the Flusher's final flush
- * last), then closes the connections.
+ * 1. `new Kiq(options)` validates every option (throws `KiqConfigError`);
+ * 2. `start()` runs the `init` hook, connects to Redis and starts the tree;
+ * 3. `enqueue()` works from construction on (jobs wait in the buffer until
+ *    the Flusher writes them); 4. `stop()` shuts the tree down in reverse
+ *    start order (the Flusher's final flush last), then closes the connections.
  */
-import { createActor, type Actor, type AnyStateMachine, type Subscription } from 'xstate';
+import type { Actor, AnyStateMachine, Subscription } from 'xstate';
 import { ROOT_ID } from './actor-ids.js';
 import { KiqClient } from './client/client.js';
-import type { EnqueueArgs, EnqueueResult, Job, PushOptions, PushReceipt } from './client/enqueue-types.js';
+import { KiqClientFacade } from './client/facade.js';
 import type { SandboxStore } from './client/sandbox-store.js';
 import { applyInit, resolveConfig } from './config/resolve.js';
 import type { InspectOption, KiqOptions, ResolvedConfig } from './config/options.js';
@@ -29,25 +26,17 @@ import { EscalationError, KiqConfigError, KiqNotRunningError, UnflushedJobsError
 import { KiqEmitter, kiqLog, type KiqEventName, type KiqListener } from './events.js';
 import { HealthKit } from './health/health-kit.js';
 import type { HealthReport } from './health/report.js';
-import type { PlainJob } from './job/build.js';
 import type { KiqState } from './kiq-state.js';
-import { ConnectionPool, STALL_TIMEOUT_MS } from './redis/connections.js';
-import { clearAll } from './redis/clear.js';
-import { redactUrl } from './redis/redact-url.js';
-import { describeRedisError } from './redis/redis-error.js';
+import type { ConnectionPool } from './redis/connections.js';
+import { openPool } from './redis/open-pool.js';
 import { kBeat, kiqVersion } from './server/heartbeat.js';
 import { Launcher } from './server/process.js';
-import { isTimerClock } from './simulated-clock.js';
-import { kConfig, kSandbox } from './symbols.js';
-import { buildTree } from './tree.js';
-import type { Worker } from './worker.js';
+import { kClient, kConfig, kSandbox } from './symbols.js';
+import { createTree, shutdownTree } from './tree.js';
 import type { Registry } from 'prom-client';
 
 export type { EnqueueArgs, EnqueueResult, Job, PushOptions, PushReceipt } from './client/enqueue-types.js';
 export type { KiqState } from './kiq-state.js';
-
-/** Time `stop()` allows on top of its timeout for requeueing and the final flush, ms. */
-const STOP_GRACE_MS = 10_000;
 
 /** Options of {@link Kiq.stop}. */
 export interface StopOptions {
@@ -64,13 +53,13 @@ export interface StopOptions {
  * await kiq.enqueue(Mailer, ['a@b.c', 1], { in: 30_000 });
  * await kiq.stop();
  */
-export class Kiq {
+export class Kiq extends KiqClientFacade {
   readonly #options: KiqOptions;
   #config: ResolvedConfig;
   readonly #events: KiqEmitter;
   readonly #log = kiqLog(() => this.#config);
-  /** `enqueue`, `flush`, `buffered`: the Redis sink, or the sandbox in `testMode: 'sandbox'`. */
-  readonly #client: KiqClient;
+  /** @internal `enqueue`, `flush`, `buffered`: the Redis sink, or the sandbox in `testMode: 'sandbox'`. */
+  protected readonly [kClient]: KiqClient;
   #pool: ConnectionPool | undefined;
   #root: Actor<AnyStateMachine> | undefined;
   /** A server's process (heartbeat, lease, reporters, leadership, signals), between `start()` and `stop()`. */
@@ -82,16 +71,17 @@ export class Kiq {
 
   /** Validate `options` (throws `KiqConfigError` naming the bad option). Opens nothing. */
   constructor(options: KiqOptions = {}) {
+    super();
     this.#options = options;
     this.#config = resolveConfig(options);
     this.#events = new KiqEmitter(this.#config.logger);
-    this.#client = new KiqClient({ config: () => this.#config, events: this.#events, log: this.#log, state: () => this.#state });
+    this[kClient] = new KiqClient({ config: () => this.#config, events: this.#events, log: this.#log, state: () => this.#state });
     this.#health = new HealthKit(this.#config, {
       state: () => this.#state,
       root: () => this.#root,
       pool: () => this.#pool,
-      sandbox: this.#client.sandbox !== undefined,
-      buffer: () => this.#client.redis?.depth() ?? { depth: 0, oldestAgeMs: 0 },
+      sandbox: this[kClient].sandbox !== undefined,
+      buffer: () => this[kClient].depth(),
       leader: () => this.#server?.leading ?? false,
       board: () => this.#server?.problems,
     });
@@ -137,14 +127,9 @@ export class Kiq {
     return this.#state;
   }
 
-  /** Jobs in memory, enqueued but not yet written to Redis (jobs in the spool are not counted). */
-  get buffered(): number {
-    return this.#client.buffered;
-  }
-
   /** @internal */
   get [kSandbox](): SandboxStore | undefined {
-    return this.#client.sandbox;
+    return this[kClient].sandbox;
   }
 
   /** @internal */
@@ -164,7 +149,7 @@ export class Kiq {
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new KiqNotRunningError('start', this.#state);
     this.#state = 'starting';
-    const sink = this.#client.redis;
+    const sink = this[kClient].redis;
     try {
       const before = this.#config;
       this.#config = await applyInit(this.#config, this.#options);
@@ -178,7 +163,9 @@ export class Kiq {
         this.#events.emit('started', { identity: this.identity });
         return;
       }
-      const pool = await this.#connect();
+      const pool = await openPool(this.#config, kiqVersion());
+      this.#pool = pool;
+      this[kClient].connect(pool);
       // before the tree: a port in use fails start() with nothing running; until then /readyz says 503
       const prometheus = await this.#health.attach(pool);
       await this.#health.listen();
@@ -190,17 +177,7 @@ export class Kiq {
         await this.#server.begin(this.#options.identity !== undefined || this.#config.identity !== before.identity);
       }
       const server = this.#server?.serverIO(prometheus);
-      const root = createActor(buildTree(this.#config, { client: this.#client.forTree(pool), ...(server ? { server } : {}) }), {
-        id: ROOT_ID,
-        systemId: ROOT_ID,
-        // the root's config reaches every configurable child, so `quiet: true` starts quiet
-        input: { quiet: this.#config.quiet },
-        ...(this.#config.inspect ? { inspect: this.#config.inspect } : {}),
-        // a clock that can also schedule timers (kiq/testing's HarnessClock, a
-        // wrapped xstate SimulatedClock) drives every `after` delay of the tree,
-        // so simulated time moves pollers, beats, leases and backoffs too
-        ...(isTimerClock(this.#config.clock) ? { clock: this.#config.clock } : {}),
-      });
+      const root = createTree(this.#config, { client: this[kClient].forTree(), ...(server ? { server } : {}) });
       root.subscribe({ error: (error) => this.#escalated(error) });
       this.#root = root;
       sink.attach(root);
@@ -217,25 +194,6 @@ export class Kiq {
       await this.#pool?.close();
       throw error;
     }
-  }
-
-  /** Open the connection pool; rejects naming the (redacted) URL when Redis cannot be reached or used. */
-  async #connect(): Promise<ConnectionPool> {
-    // CLIENT LIST: name=kiq:<identity>:pool:0 …, lib-name=ioredis(kiq_v<version>) on Redis 7.2+
-    // (as Sidekiq 8.1's redis-client(sidekiq_v8.1.7)), so operators tell Kiq's connections from Ruby's
-    const options = { clientInfoTag: `kiq_v${kiqVersion()}`, ...this.#config.redis };
-    const pool = new ConnectionPool(
-      // a BLMOVE waits up to fetchInterval for its reply: only silence beyond that is a stall
-      { url: this.#config.redisUrl, options, stallTimeoutMs: STALL_TIMEOUT_MS + this.#config.fetchInterval, logger: this.#config.logger },
-      this.#config.poolSize,
-      `kiq:${this.identity}`,
-    );
-    this.#pool = pool;
-    await pool.connect().catch((error: unknown) => {
-      const info = describeRedisError(error);
-      throw new KiqNotRunningError('start', `unable to ${info.permanent ? 'use' : 'reach'} Redis at ${redactUrl(this.#config.redisUrl)}: ${info.message} (${info.cause})`, { cause: error });
-    });
-    return pool;
   }
 
   /**
@@ -262,33 +220,6 @@ export class Kiq {
     this.#state = 'failed';
     const message = error instanceof Error ? error.message : String(error);
     this.#events.emit('error', new EscalationError(`kiq gave up: ${message}`, { cause: error }));
-  }
-
-  /**
-   * Enqueue a job for `worker` with typed `args`, or a plain Sidekiq-style
-   * job (`{ class, args, queue, … }`, e.g. for a Ruby worker). Resolves with
-   * the job at once (it is in the reliable-push buffer, flushed within
-   * milliseconds); with `confirm: true`, once Redis has it.
-   * Rejects with `InvalidJobError` for bad input, `BufferFullError` when the
-   * buffer (or the spool) is full, `KiqNotRunningError` after `stop()`.
-   *
-   * The args type is the worker's alone ({@link EnqueueArgs}): one signature
-   * rather than overloads, so a mistake is reported on the args themselves.
-   *
-   * @example
-   * const job = await kiq.enqueue(Mailer, ['a@b.c', 1]);
-   * const receipt = await kiq.enqueue(Mailer, ['a@b.c', 2], { confirm: true, in: 30_000 });
-   * await kiq.enqueue({ class: 'HardWorker', queue: 'ruby', args: [1, 'x'] });
-   * // kiq.enqueue(Mailer, [1, 'a@b.c']);  // compile error on 1: not assignable to string
-   */
-  enqueue<F extends Worker | PlainJob, C extends boolean = false>(first: F, ...rest: EnqueueArgs<F, C>): Promise<EnqueueResult<C>>;
-  enqueue(first: Worker | PlainJob, second?: unknown, third?: PushOptions): Promise<Job | PushReceipt> {
-    return this.#client.enqueue(first, second, third);
-  }
-
-  /** Resolves when every job enqueued before this call is in Redis (at once in sandbox mode). */
-  flush(): Promise<void> {
-    return this.#client.flush();
   }
 
   /**
@@ -325,41 +256,10 @@ export class Kiq {
     if (!root || (this.#state !== 'running' && this.#state !== 'stopping')) {
       throw new KiqNotRunningError(
         'inspect',
-        this.#client.sandbox ? 'in sandbox mode (no actor tree to inspect)' : `${this.#state} (inspect works between start() and stop())`,
+        this[kClient].sandbox ? 'in sandbox mode (no actor tree to inspect)' : `${this.#state} (inspect works between start() and stop())`,
       );
     }
     return attachInspector(root, observer);
-  }
-
-  /**
-   * **Deletes every job in this Redis database, not only this app's**: every
-   * queue (Ruby Sidekiq's too) and `queues`, every private queue, the
-   * schedule, retry and dead sets, unique locks and stat counters; also
-   * empties the buffer (and the sandbox); the spool's files are left alone.
-   * Live processes' heartbeats and the
-   * leader key stay. As Kiq's `clear`; for tests and development only, on a
-   * database of their own. Each call logs a `warn` line (`cleared_all`, the
-   * number of keys deleted). Resolves with that number.
-   *
-   * @example
-   * afterEach(() => kiq.clearAll()); // a test database only
-   */
-  async clearAll(): Promise<number> {
-    this.#client.clear();
-    if (!this.#pool) return 0;
-    const deleted = await clearAll(this.#pool.next());
-    this.#log('warn', { event: 'cleared_all', keys: deleted });
-    return deleted;
-  }
-
-  /**
-   * The old name of {@link Kiq.clearAll}, which says what it deletes: every
-   * job in the database, Ruby Sidekiq's included.
-   *
-   * @deprecated Use `clearAll()`.
-   */
-  async clear(): Promise<void> {
-    await this.clearAll();
   }
 
   /**
@@ -400,10 +300,10 @@ export class Kiq {
     this.#events.emit('stopping', { identity: this.identity });
     // Sidekiq beats quiet "true" while it stops (launcher.rb `@done`)
     if (this.#server) this.#server.quiet = true;
-    const sink = this.#client.redis;
+    const sink = this[kClient].redis;
     sink?.stopping();
     const root = this.#root;
-    if (root && !wasFailed) await this.#shutdownTree(root, timeoutMs);
+    if (root && !wasFailed) await shutdownTree(root, timeoutMs, (afterMs) => this.#log('warn', { event: 'stop_timeout', timeout_ms: afterMs }));
     await this.#server?.stop(!wasFailed);
     await this.#pool?.close();
     await sink?.close();
@@ -412,26 +312,5 @@ export class Kiq {
     this.#events.emit('stopped', { identity: this.identity });
     const left = sink?.takeUnflushed() ?? [];
     if (left.length > 0) throw new UnflushedJobsError(left);
-  }
-
-  /**
-   * Shut the tree down: queues wait `timeoutMs` for running jobs; requeueing
-   * and the final flush get a grace period on top before the tree is cut off.
-   */
-  #shutdownTree(root: Actor<AnyStateMachine>, timeoutMs: number): Promise<void> {
-    root.send({ type: 'configure', drainTimeout: timeoutMs });
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.#log('warn', { event: 'stop_timeout', timeout_ms: timeoutMs + STOP_GRACE_MS });
-        root.stop();
-        resolve();
-      }, timeoutMs + STOP_GRACE_MS);
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      root.subscribe({ complete: done, error: done });
-      root.send({ type: 'shutdown' });
-    });
   }
 }

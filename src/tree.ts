@@ -6,7 +6,7 @@
  * Flusher's final flush comes last. Children are bound to their IO here with
  * `.provide()`; machines/ stays pure.
  */
-import type { AnyActorLogic } from 'xstate';
+import { createActor, type Actor, type AnyActorLogic, type AnyStateMachine } from 'xstate';
 import type { ChildSpec } from '../machines/child-spec.js';
 import { flusherMachine } from '../machines/flusher.js';
 import { createSupervisor } from '../machines/supervisor.js';
@@ -15,6 +15,7 @@ import { BEAT_ID, FLUSHER_ID, LIVENESS_ID, PERIODIC_ID, pollerId, queueId, RECON
 import type { TreeClient } from './client/client.js';
 import { MAX_TIMER_MS } from './config/index.js';
 import type { ResolvedConfig } from './config/options.js';
+import { isTimerClock } from './simulated-clock.js';
 import type { KiqEmitter } from './events.js';
 import type { ConnectionPool } from './redis/connections.js';
 import type { FetchWatch } from './health/fetch-watch.js';
@@ -186,5 +187,48 @@ export function buildTree(config: ResolvedConfig, io: TreeIO) {
     maxRestarts: config.maxRestarts,
     maxSeconds: config.restartWindow / 1000,
     now: () => config.clock.monoMs(),
+  });
+}
+
+/**
+ * The root actor of `config`'s tree, created, not started. The root's
+ * config reaches every configurable child, so `quiet: true` starts quiet. A
+ * clock that can also schedule timers (kiq/testing's HarnessClock, a
+ * wrapped xstate SimulatedClock) drives every `after` delay of the tree, so
+ * simulated time moves pollers, beats, leases and backoffs too.
+ */
+export function createTree(config: ResolvedConfig, io: TreeIO): Actor<AnyStateMachine> {
+  return createActor(buildTree(config, io), {
+    id: ROOT_ID,
+    systemId: ROOT_ID,
+    input: { quiet: config.quiet },
+    ...(config.inspect ? { inspect: config.inspect } : {}),
+    ...(isTimerClock(config.clock) ? { clock: config.clock } : {}),
+  });
+}
+
+/** Time a shutdown allows on top of the queues' drain for requeueing and the final flush, ms. */
+export const STOP_GRACE_MS = 10_000;
+
+/**
+ * Shut `root` down in reverse start order: queues wait `timeoutMs` for
+ * running jobs; requeueing and the final flush get {@link STOP_GRACE_MS} on
+ * top before the tree is cut off (`onTimeout` is told first). Resolves when
+ * the tree is down.
+ */
+export function shutdownTree(root: Actor<AnyStateMachine>, timeoutMs: number, onTimeout: (afterMs: number) => void): Promise<void> {
+  root.send({ type: 'configure', drainTimeout: timeoutMs });
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      onTimeout(timeoutMs + STOP_GRACE_MS);
+      root.stop();
+      resolve();
+    }, timeoutMs + STOP_GRACE_MS);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    root.subscribe({ complete: done, error: done });
+    root.send({ type: 'shutdown' });
   });
 }

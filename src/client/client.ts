@@ -12,6 +12,7 @@ import type { KiqEmitter, KiqLog } from '../events.js';
 import { buildJob, type PlainJob } from '../job/build.js';
 import type { KiqState } from '../kiq-state.js';
 import { periodicJob } from '../periodic/job.js';
+import { clearAll } from '../redis/clear.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import type { Worker } from '../worker.js';
 import type { Job, PushOptions, PushReceipt } from './enqueue-types.js';
@@ -46,6 +47,7 @@ export class KiqClient {
   readonly sandbox: SandboxStore | undefined;
   readonly #sink: JobSink;
   readonly #deps: ClientDeps;
+  #pool: ConnectionPool | undefined;
 
   constructor(deps: ClientDeps) {
     this.#deps = deps;
@@ -93,19 +95,33 @@ export class KiqClient {
     return enqueued as Promise<Job>;
   }
 
+  /** Depth and age of the buffer, for `kiq.health()` (empty in sandbox mode). */
+  depth(): { depth: number; oldestAgeMs: number } {
+    return this.redis?.depth() ?? { depth: 0, oldestAgeMs: 0 };
+  }
+
   /** Resolves when every job enqueued before this call is in Redis (at once in sandbox mode). */
   flush(): Promise<void> {
     return this.#sink.flush();
   }
 
-  /** Drop every job held in memory (the buffer, or the sandbox). */
-  clear(): void {
-    this.#sink.clear();
+  /** Connected at `start()`: the Flusher writes through `pool`, `clearAll` deletes through it. */
+  connect(pool: ConnectionPool): void {
+    this.#pool = pool;
   }
 
-  /** What the tree takes from the client: the Flusher's writes through `pool`, and the periodic enqueue. */
-  forTree(pool: ConnectionPool): TreeClient {
-    if (!this.redis) throw new KiqNotRunningError('start', 'in sandbox mode (no actor tree)');
-    return { flush: this.redis.flushLogic(pool), enqueuePeriodic: (entry) => this.enqueuePeriodic(entry) };
+  /** Empty the buffer (or the sandbox) and delete every job in the Redis database (`kiq.clearAll()`); resolves with the keys deleted. */
+  async clearAll(): Promise<number> {
+    this.#sink.clear();
+    if (!this.#pool) return 0;
+    const deleted = await clearAll(this.#pool.next());
+    this.#deps.log('warn', { event: 'cleared_all', keys: deleted });
+    return deleted;
+  }
+
+  /** What the tree takes from the client, once connected: the Flusher's writes, and the periodic enqueue. */
+  forTree(): TreeClient {
+    if (!this.redis || !this.#pool) throw new KiqNotRunningError('start', 'not connected to Redis (no actor tree)');
+    return { flush: this.redis.flushLogic(this.#pool), enqueuePeriodic: (entry) => this.enqueuePeriodic(entry) };
   }
 }
