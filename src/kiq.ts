@@ -183,7 +183,11 @@ export class Kiq extends KiqClientFacade {
       sink.attach(root);
       this.#server?.attach(root);
       root.start();
-      pool.onReconnect(() => (this.#server ? void this.#server.redisBack() : this.#state === 'running' && sink.redisReady()));
+      // Redis is back: a server beats first, then wakes its loops; a client wakes its Flusher
+      pool.onReconnect(() => {
+        if (this.#server) void this.#server.redisBack();
+        else if (this.#state === 'running') sink.redisReady();
+      });
       this.#state = 'running';
       this.#events.emit('started', { identity: this.identity });
     } catch (error) {

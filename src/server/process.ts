@@ -16,6 +16,7 @@ import type { KiqEmitter, KiqLog } from '../events.js';
 import type { HealthKit } from '../health/health-kit.js';
 import type { KiqState } from '../kiq-state.js';
 import type { ConnectionPool } from '../redis/connections.js';
+import type { ProblemBoard } from '../redis/outage-log.js';
 import { redactUrl } from '../redis/redact-url.js';
 import { describeRedisError } from '../redis/redis-error.js';
 import { ReporterBus } from '../reporters/bus.js';
@@ -92,7 +93,7 @@ export class Launcher {
   }
 
   /** Where the server's loops post failures that need an operator (the heartbeat's `kiq_errors`). */
-  get problems(): ServerIO['board'] {
+  get problems(): ProblemBoard {
     return this.#state.problems;
   }
 
