@@ -7,7 +7,7 @@
  * most one tick after the fact, never from inside a job: a slow listener
  * delays telemetry, not jobs (src/telemetry.ts lists their payloads).
  */
-import type { Logger } from './config/options.js';
+import type { Logger, ResolvedConfig } from './config/options.js';
 import type { JobAbortedMessage, JobFailureMessage, JobStartedMessage, JobSuccessMessage } from './telemetry.js';
 
 /** Event name → listener argument. */
@@ -93,4 +93,18 @@ export class KiqEmitter {
       }
     }
   }
+}
+
+/** @internal Writes one JSON log line of a Kiq instance: `{ source: 'kiq', identity, ...fields }`. */
+export type KiqLog = (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>) => void;
+
+/**
+ * @internal The {@link KiqLog} of an instance, reading its configuration at
+ * each call (the `init` hook may replace the logger and the identity).
+ */
+export function kiqLog(config: () => Pick<ResolvedConfig, 'logger' | 'identity'>): KiqLog {
+  return (level, fields) => {
+    const { logger, identity } = config();
+    logger[level](JSON.stringify({ source: 'kiq', identity, ...fields }));
+  };
 }

@@ -28,7 +28,7 @@ export class JobBuffer {
   #lowestInFlight = Number.POSITIVE_INFINITY;
   #nextSeq = 0;
   #waiters: Waiter[] = [];
-  #onFirst: (() => void) | undefined;
+  readonly #onFirst: (() => void) | undefined;
   /** Monotonic ms each held entry arrived at, for {@link oldestAgeMs} (`kiq.health()`). */
   readonly #arrived = new WeakMap<BufferEntry, number>();
   #oldestInFlightMs = Number.POSITIVE_INFINITY;
@@ -53,11 +53,6 @@ export class JobBuffer {
   /** Jobs waiting for the next flush. */
   get pending(): number {
     return this.#pending.length;
-  }
-
-  /** Replace the nudge callback (the facade wires it to the Flusher once the tree runs). */
-  set onFirst(callback: (() => void) | undefined) {
-    this.#onFirst = callback;
   }
 
   /** Sequence number the next entry will get. */

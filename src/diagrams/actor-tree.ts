@@ -12,7 +12,13 @@ import { fromPromise, initialTransition, StateMachine, type AnyActorLogic, type 
 import { resolveConfig } from '../config/resolve.js';
 import type { KiqOptions } from '../config/options.js';
 import type { ConnectionPool } from '../redis/connections.js';
-import { buildTree } from '../tree.js';
+import { KiqEmitter } from '../events.js';
+import { FetchWatch } from '../health/fetch-watch.js';
+import { ProblemBoard } from '../redis/outage-log.js';
+import { HEARTBEAT_EVERY_MS } from '../server/heartbeat.js';
+import { NO_HOOKS } from '../server/job-hooks.js';
+import { Liveness } from '../server/liveness.js';
+import { buildTree, type ServerIO } from '../tree.js';
 
 /** One statechart actor of the tree. */
 export interface TreeNode {
@@ -30,13 +36,25 @@ export const EXAMPLE_OPTIONS: KiqOptions = { queues: { default: 2, mailers: 1 } 
 
 /**
  * The root supervisor `buildTree` makes for `options`, bound to IO that is
- * never called (nothing is started): a flush that writes nothing, a pool
- * object with no connection.
+ * never called (nothing is started): a flush that writes nothing, a beat
+ * that beats nothing, a pool object with no connection.
  */
 export function exampleRoot(options: KiqOptions = EXAMPLE_OPTIONS): AnyStateMachine {
   const config = resolveConfig({ identity: 'example', redisUrl: 'redis://127.0.0.1:6379', ...options }, {});
   const flush = fromPromise(async () => ({ written: 0, remaining: 0 }));
-  return buildTree(config, { flush, pool: {} as ConnectionPool });
+  const pool = {} as ConnectionPool;
+  const server: ServerIO = {
+    pool,
+    hooks: NO_HOOKS,
+    beat: fromPromise(async () => ({ nextDelay: HEARTBEAT_EVERY_MS })),
+    emitter: new KiqEmitter(config.logger),
+    leader: { isLeader: () => false },
+    onLeadership: () => undefined,
+    board: new ProblemBoard(),
+    liveness: new Liveness(pool, config.identity, config.livenessTtl, config.clock),
+    watch: new FetchWatch(config.clock),
+  };
+  return buildTree(config, { client: { flush, enqueuePeriodic: () => Promise.reject(new Error('example tree')) }, ...(config.server ? { server } : {}) });
 }
 
 /** The statechart tree rooted at `machine` started with `input`, as its initial snapshots spawn it. */

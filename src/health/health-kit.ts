@@ -10,6 +10,7 @@ import type { ResolvedConfig } from '../config/options.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import type { ProblemBoard } from '../redis/outage-log.js';
 import type { JobHooks } from '../server/job-hooks.js';
+import { queueId } from '../actor-ids.js';
 import { ClusterSampler } from './cluster-sampler.js';
 import { FetchWatch } from './fetch-watch.js';
 import { listenHealth, type HealthServer } from './http-server.js';
@@ -31,7 +32,7 @@ export interface HealthHost {
 
 /** The running jobs of queue `name` per its actor (0 before the tree runs). */
 function queueBusy(root: AnyActorRef | undefined, name: string): number {
-  const snapshot = root?.system.get(`queue:${name}`)?.getSnapshot() as { context?: { running?: number } } | undefined;
+  const snapshot = root?.system.get(queueId(name))?.getSnapshot() as { context?: { running?: number } } | undefined;
   return snapshot?.context?.running ?? 0;
 }
 

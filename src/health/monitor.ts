@@ -6,6 +6,7 @@
  * `pingTimeoutMs`); everything else is read from memory.
  */
 import type { AnyActorRef } from 'xstate';
+import { queueId } from '../actor-ids.js';
 import type { Clock } from '../clock.js';
 import type { ProblemBoard } from '../redis/outage-log.js';
 import { describeRedisError } from '../redis/redis-error.js';
@@ -161,7 +162,7 @@ export class HealthMonitor {
 
   #queue(name: string, configuredLimit: number, now: number, running: boolean): QueueHealth {
     const { thresholds, watch, board } = this.#sources;
-    const snapshot = this.#sources.root()?.system.get(`queue:${name}`)?.getSnapshot() as QueueSnapshotView | undefined;
+    const snapshot = this.#sources.root()?.system.get(queueId(name))?.getSnapshot() as QueueSnapshotView | undefined;
     const busy = snapshot?.context?.running ?? 0;
     const limit = snapshot?.context?.limit ?? configuredLimit;
     const quiet = snapshot?.context?.quiet ?? false;

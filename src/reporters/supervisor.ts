@@ -30,6 +30,7 @@
 import { reporterMachine } from '../../machines/reporter.js';
 import type { ChildSpec } from '../../machines/child-spec.js';
 import { createSupervisor } from '../../machines/supervisor.js';
+import { REPORTERS_ID, reporterId } from '../actor-ids.js';
 import type { Logger, ResolvedConfig } from '../config/options.js';
 import type { KiqEmitter } from '../events.js';
 import type { BusTarget } from './bus.js';
@@ -65,9 +66,9 @@ interface ReporterDefinition {
 
 function definitions(config: ReportersConfig, deps: ReporterDeps): ReporterDefinition[] {
   return [
-    { systemId: 'reporter:logger', ...loggerReporter(config.logger) },
-    { systemId: 'reporter:instrumenter', handle: instrumenter(deps.emitter), wanted: instrumenterWanted(deps.emitter) },
-    ...config.extraReporters.map((reporter, i): ReporterDefinition => ({ systemId: `reporter:${i}`, handle: userReporter(reporter) })),
+    { systemId: reporterId('logger'), ...loggerReporter(config.logger) },
+    { systemId: reporterId('instrumenter'), handle: instrumenter(deps.emitter), wanted: instrumenterWanted(deps.emitter) },
+    ...config.extraReporters.map((reporter, i): ReporterDefinition => ({ systemId: reporterId(i), handle: userReporter(reporter) })),
   ];
 }
 
@@ -98,10 +99,10 @@ export function reportersSpec(config: ReportersConfig, deps: ReporterDeps): Chil
     };
   });
   return {
-    id: 'reporters',
-    systemId: 'reporters',
+    id: REPORTERS_ID,
+    systemId: REPORTERS_ID,
     logic: createSupervisor({
-      id: 'reporters',
+      id: REPORTERS_ID,
       children,
       // a reporter crashes at most MAX_CRASHES - 1 times per window (guard.ts): never enough to escalate
       maxRestarts: MAX_CRASHES * children.length,

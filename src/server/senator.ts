@@ -24,10 +24,12 @@ import {
 import type { Clock } from '../clock.js';
 import type { Logger } from '../config/options.js';
 import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
+import { SENATOR_ID } from '../actor-ids.js';
 import { claimLease, renewLease, resignLease } from './ops/leader-lease.js';
 
-/** The senator's `systemId`: how the gate and the facade find the live incarnation. */
-export const SENATOR_ID = 'senator';
+/** The senator's `systemId` (src/actor-ids.ts), kept here for its callers. */
+export { SENATOR_ID };
+
 
 /** What the senator's actors need. */
 export interface SenatorDeps {

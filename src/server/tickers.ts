@@ -1,8 +1,8 @@
 /**
  * @internal
  * The `tick` actors of the server's periodic loops (machines/ticker.ts):
- * the liveness beat, the retry and schedule pollers, the resurrector and
- * the private-list reconciler.
+ * the liveness lease, the retry and schedule pollers, the resurrector and
+ * the private-list reconciler (the heartbeat's tick is src/server/heartbeat.ts).
  * Each handles Redis errors itself (log once, wait `errorDelay`) and answers
  * the wait before its next tick; randomness lives here, not in the chart.
  */
@@ -17,13 +17,11 @@ import type { ConnectionPool } from '../redis/connections.js';
 import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import { RECOVERY_LOCK } from '../redis/keys.js';
 import type { Liveness } from './liveness.js';
-import { pollDue, recoverOrphans, writeBeat } from './ops/index.js';
+import { pollDue, recoverOrphans } from './ops/index.js';
 import type { PollDueOptions } from './ops/poll-due.js';
 import { RECONCILE_EVERY_MS, type Reconciler } from './reconciler.js';
 import type { LeaderGate } from './senator.js';
 
-/** How often the liveness beat is written, ms (Sidekiq 6.4 beats every 5 s; TTL 60 s). */
-export const BEAT_EVERY_MS = 5_000;
 /** Due jobs moved per poll call (Sidekiq Pro's reliable scheduler moves 100). */
 export const POLL_BATCH = 100;
 /** Wait after a tick whose Redis call failed, ms. */
@@ -61,14 +59,6 @@ function tickOf(name: string, deps: TickerDeps, work: () => Promise<number>) {
       outage.failed(`${name}_failed`, error);
       return { nextDelay: ERROR_DELAY_MS };
     }
-  });
-}
-
-/** Writes the `<identity>` hash's `beat` with a 60 s TTL, so other processes see this one alive. */
-export function beatTick(deps: TickerDeps) {
-  return tickOf('beat', deps, async () => {
-    await writeBeat(deps.pool.next(), deps.identity, deps.clock.realMs() / 1000);
-    return BEAT_EVERY_MS;
   });
 }
 

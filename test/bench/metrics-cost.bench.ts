@@ -1,6 +1,6 @@
 /**
  * Per-job cost of the Prometheus metrics (issue 15: within 1 µs of off):
- * the job observers a server combines (src/kiq.ts `#startTree`), with and
+ * the job observers a server combines (src/server/process.ts `serverIO`), with and
  * without `PrometheusMetrics`, fed the same real `JobOutcome` objects
  * (success with a duration, 4 classes, 2 queues). Rounds alternate off/on
  * so load on a shared host hits both; the median round is reported.

@@ -10,7 +10,7 @@ import { KiqEmitter } from '../../src/events.js';
 import { ConnectionPool } from '../../src/redis/connections.js';
 import { ReporterBus } from '../../src/reporters/bus.js';
 import { reportersSpec, reporterTargets } from '../../src/reporters/supervisor.js';
-import { writeBeat } from '../../src/server/ops/index.js';
+import { writeBeat } from '../support/write-beat.js';
 import { queueLogic } from '../../src/server/queue-logic.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';

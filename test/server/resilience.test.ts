@@ -281,7 +281,7 @@ describe('Resilience (real Redis, real processes)', function () {
 
   // A restarted, non-persistent Redis has lost the heartbeat hash, and
   // fetch-jobs refuses to run without it: Kiq rewrites it as soon as a pooled
-  // connection is back (src/kiq.ts #redisBack). Before that fix the first job
+  // connection is back (src/server/process.ts `Launcher.redisBack`). Before that fix the first job
   // ran 4.8 s after a 300 ms outage (the next regular beat).
   it('Redis restart (short outage): processing resumes within 2 s of Redis being back', async () => {
     const { resumeMs } = await restartScenario(300);

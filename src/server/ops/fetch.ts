@@ -8,7 +8,7 @@
  * UTF-8, else the bytes), byte-for-byte; keep them for the ack.
  *
  * Contract with the caller: the process's heartbeat hash (`<identity>`, see
- * `writeBeat`) must exist before the first fetch and for as long as the
+ * src/server/heartbeat.ts) must exist before the first fetch and for as long as the
  * process holds jobs, and a Kiq server's liveness lease
  * (src/server/liveness.ts) must be renewed meanwhile. Orphan recovery
  * treats a registered identity whose lease has ended (or, without a lease,

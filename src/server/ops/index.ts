@@ -5,7 +5,6 @@
  * concept per file, listed here by name.
  */
 export { ackJobs, type FetchedJob } from './ack.js';
-export { BEAT_TTL_SEC, writeBeat } from './beat.js';
 export { fetchBlocking, fetchJobs } from './fetch.js';
 export { killJob } from './kill-job.js';
 export { pollDue } from './poll-due.js';

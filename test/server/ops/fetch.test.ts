@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { ScriptError } from '../../../src/errors.js';
 import { PAUSED, SUPER_PROCESSES, privateQueueKey, queueKey, superQueuesKey } from '../../../src/redis/keys.js';
-import { writeBeat } from '../../../src/server/ops/beat.js';
+import { writeBeat } from '../../support/write-beat.js';
 import { fetchBlocking, fetchJobs } from '../../../src/server/ops/fetch.js';
 import { useRedis } from '../../support/redis.js';
 import { IDENTITY, NOW, jobJson } from './support.js';

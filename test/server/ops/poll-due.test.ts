@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { DEAD, QUEUES, RETRY, SCHEDULE, queueKey } from '../../../src/redis/keys.js';
-import { writeBeat } from '../../../src/server/ops/beat.js';
+import { writeBeat } from '../../support/write-beat.js';
 import { fetchJobs } from '../../../src/server/ops/fetch.js';
 import { pollDue, type DeadLettered } from '../../../src/server/ops/poll-due.js';
 import { deadLetterEntry, excerpt } from '../../../src/job/dead-letter.js';

@@ -12,7 +12,7 @@ import {
   superQueuesKey,
 } from '../../../src/redis/keys.js';
 import { runScript, defineScripts } from '../../../src/redis/scripts.js';
-import { writeBeat } from '../../../src/server/ops/beat.js';
+import { writeBeat } from '../../support/write-beat.js';
 import { fetchJobs } from '../../../src/server/ops/fetch.js';
 import { renewLiveness } from '../../../src/server/ops/liveness.js';
 import { recoverOrphans, takeBackOwn } from '../../../src/server/ops/recover-orphans.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { QUEUES, SUPER_PROCESSES, privateQueueKey, queueKey, superQueuesKey } from '../../../src/redis/keys.js';
-import { writeBeat } from '../../../src/server/ops/beat.js';
+import { writeBeat } from '../../support/write-beat.js';
 import { fetchJobs } from '../../../src/server/ops/fetch.js';
 import { requeuePrivate } from '../../../src/server/ops/requeue-private.js';
 import { useRedis } from '../../support/redis.js';

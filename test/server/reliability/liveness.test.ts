@@ -11,7 +11,7 @@ import { ManualClock, systemClock } from '../../../src/clock.js';
 import { ConnectionPool } from '../../../src/redis/connections.js';
 import { KIQ_LEASES } from '../../../src/redis/keys.js';
 import { Liveness } from '../../../src/server/liveness.js';
-import { writeBeat } from '../../../src/server/ops/beat.js';
+import { writeBeat } from '../../support/write-beat.js';
 import { fetchJobs } from '../../../src/server/ops/fetch.js';
 import { resurrectTick } from '../../../src/server/tickers.js';
 import { silent } from '../../support/logger.js';

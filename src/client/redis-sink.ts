@@ -1,0 +1,175 @@
+/**
+ * @internal
+ * The sink of every mode but `sandbox`: reliable push. An enqueued job
+ * waits in the {@link JobBuffer} (or, during an outage with a `spool`, on
+ * disk) until the Flusher's `flush` actor writes it; a job landing in an
+ * empty buffer wakes the Flusher here, once the tree is attached. What the
+ * flushes learn about Redis becomes log lines and `push.*` events.
+ */
+import type { AnyActorLogic, AnyActorRef } from 'xstate';
+import { FLUSHER_ID } from '../actor-ids.js';
+import type { ResolvedConfig } from '../config/options.js';
+import { BufferFullError, UnflushedJobsError } from '../errors.js';
+import type { KiqEmitter, KiqLog } from '../events.js';
+import type { BuiltJob } from '../job/build.js';
+import type { ConnectionPool } from '../redis/connections.js';
+import { describeRedisError } from '../redis/redis-error.js';
+import { JobBuffer } from './buffer.js';
+import type { Job, PushReceipt } from './enqueue-types.js';
+import type { BufferEntry, Confirmation } from './entry.js';
+import { createFlushActor } from './flush-actor.js';
+import type { JobSink } from './sink.js';
+import type { DurablePush } from './spool/durable-push.js';
+import { openDurablePush, type SpoolCounts } from './spool/open-durable-push.js';
+import { toEntry } from './to-entry.js';
+
+/** What the Redis sink needs from its instance. */
+export interface RedisSinkDeps {
+  /** The configuration, read at call time (the `init` hook replaces it at start). */
+  readonly config: () => ResolvedConfig;
+  readonly events: KiqEmitter;
+  readonly log: KiqLog;
+}
+
+/** The reliable-push buffer, its spool and the Flusher's wake-up. */
+export class RedisSink implements JobSink {
+  readonly buffer: JobBuffer;
+  readonly #deps: RedisSinkDeps;
+  /** The spool (`spool` option), open between `open()` and `close()`. */
+  #durable: DurablePush | undefined;
+  readonly #spoolCounts: SpoolCounts = { spooled: 0, replayed: 0 };
+  /** The running tree, whose Flusher a first job wakes. */
+  #root: AnyActorRef | undefined;
+
+  constructor(deps: RedisSinkDeps) {
+    this.#deps = deps;
+    this.buffer = new JobBuffer(deps.config().bufferLimit, () => this.#nudge(), () => deps.config().clock.monoMs());
+  }
+
+  get buffered(): number {
+    return this.buffer.size;
+  }
+
+  /** Depth and age of the buffer, for `kiq.health()`. */
+  depth(): { depth: number; oldestAgeMs: number } {
+    return { depth: this.buffer.size, oldestAgeMs: this.buffer.oldestAgeMs() };
+  }
+
+  /** Open the spool of the `spool` option, if any (before the tree starts). */
+  async open(): Promise<void> {
+    const config = this.#deps.config();
+    if (!config.spool) return;
+    const { events, log } = this.#deps;
+    this.#durable = await openDurablePush(
+      config.spool,
+      { buffer: this.buffer, clock: config.clock, events, timestamps: config.timestamps, log, wake: () => this.#wakeFlusher() },
+      this.#spoolCounts,
+    );
+  }
+
+  /** The Flusher's `flush` actor, writing through `pool`. */
+  flushLogic(pool: ConnectionPool): AnyActorLogic {
+    const { events, log } = this.#deps;
+    const config = this.#deps.config();
+    return createFlushActor(
+      this.buffer,
+      pool,
+      config.clock,
+      {
+        onOutage: (error, waiting) => {
+          const info = describeRedisError(error);
+          log('warn', { event: 'enqueueing_failed', error: info.message, cause: info.cause, waiting });
+          events.emit('push.outage', { error, waiting });
+        },
+        onRestored: () => {
+          log('info', { event: 'enqueueing_restored', ...(this.#durable ? { spooled: this.#spoolCounts.spooled } : {}) });
+          this.#spoolCounts.spooled = 0;
+          events.emit('push.restored', {});
+        },
+        onRefused: (refused) => {
+          for (const { entry, error } of refused) events.emit('error', new UnflushedJobsError([entry.json], { cause: error }));
+        },
+      },
+      config.timestamps,
+      this.#durable,
+    ) as AnyActorLogic;
+  }
+
+  /** The tree is created: from now on a first job wakes its Flusher. */
+  attach(root: AnyActorRef): void {
+    this.#root = root;
+  }
+
+  /** Redis is back: end the Flusher's backoff. */
+  redisReady(): void {
+    this.#root?.system.get(FLUSHER_ID)?.send({ type: 'redis.ready' });
+  }
+
+  put(built: BuiltJob, confirm: boolean): Promise<Job | PushReceipt> {
+    const config = this.#deps.config();
+    if (this.#durable?.full) throw new BufferFullError(config.spool!.maxBytes, true);
+    const job: Job = built.payload;
+    if (!confirm) {
+      this.#push((seq) => toEntry(built, seq, undefined, config.timestamps));
+      return Promise.resolve(job);
+    }
+    return new Promise<PushReceipt>((resolve, reject) => {
+      const confirmation: Confirmation = { resolve: (outcome) => resolve({ ...outcome, job }), reject };
+      this.#push((seq) => toEntry(built, seq, confirmation, config.timestamps));
+    });
+  }
+
+  flush(): Promise<void> {
+    // a job the spool took has left the buffer: wait for the spool after it
+    return this.buffer.drained().then(() => this.#durable?.spool.drained());
+  }
+
+  clear(): void {
+    this.buffer.takeAll();
+  }
+
+  /** `stop()` began: a failing final flush may end once everything is on disk. */
+  stopping(): void {
+    if (this.#durable) this.#durable.stopping = true;
+  }
+
+  /** After the final flush: what Redis did not take goes to the spool for the next start; the spool closes. */
+  async close(): Promise<void> {
+    const durable = this.#durable;
+    if (!durable) return;
+    if (durable.writable) durable.spoolAll();
+    await this.closeSpool();
+  }
+
+  /** Stop the pump and close the spool (its lock released); say what it keeps for the next start. */
+  async closeSpool(): Promise<void> {
+    const durable = this.#durable;
+    if (!durable) return;
+    this.#durable = undefined;
+    durable.close();
+    await durable.spool.close();
+    if (durable.spool.backlog) this.#deps.log('warn', { event: 'spool_kept', dir: durable.spool.dir, bytes: durable.spool.bytes, segments: durable.spool.segments });
+  }
+
+  /** Take the jobs left in memory (stop: they could not reach Redis), as their JSON. */
+  takeUnflushed(): string[] {
+    return this.buffer.takeAll().map((entry) => entry.json);
+  }
+
+  /** Into the spool at once during an outage (on disk before enqueue returns), else into the buffer. */
+  #push(make: (seq: number) => BufferEntry): void {
+    if (this.#durable?.accept(make)) return;
+    this.buffer.add(make);
+  }
+
+  /** A job arrived in an empty buffer: wake the Flusher (and the spool's pump). */
+  #nudge(): void {
+    if (!this.#root) return;
+    this.#wakeFlusher();
+    this.#durable?.enqueued();
+  }
+
+  #wakeFlusher(): void {
+    this.#root?.system.get(FLUSHER_ID)?.send({ type: 'enqueued' });
+  }
+}
