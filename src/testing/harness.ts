@@ -47,6 +47,7 @@ import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import type { ActorSystem, AnyActorRef, AnyMachineSnapshot, InspectionEvent } from 'xstate';
 import { Tag } from '../../machines/tags.js';
+import { queueId } from '../actor-ids.js';
 import type { KiqOptions, Logger, Periodic, ResolvedConfig } from '../config/options.js';
 import { KiqNotRunningError } from '../errors.js';
 import { Kiq } from '../kiq.js';
@@ -251,7 +252,7 @@ class KiqHarness implements Harness {
         throw new Error(`kiq harness: start: the fetchers of ${backingOff.join(', ')} kept failing for ${this.#settleTimeout} ms of real time (see harness.logs)`);
       }
       await sleep(2);
-      for (const name of backingOff) this.#tree.send(`queue:${name}`, { type: 'redis.ready' });
+      for (const name of backingOff) this.#tree.send(queueId(name), { type: 'redis.ready' });
     }
   }
 

@@ -9,7 +9,7 @@ import type { ActorSystem, AnyActorRef, AnyMachineSnapshot } from 'xstate';
 import { queueView, type QueueView } from '../../machines/queue-view.js';
 import type { SenatorSnapshot } from '../../machines/senator.js';
 import { hasTag, Tag } from '../../machines/tags.js';
-import { SENATOR_ID } from '../server/senator.js';
+import { FLUSHER_ID, queueId, ROOT_ID, SENATOR_ID } from '../actor-ids.js';
 
 /** The parts of a snapshot the walk reads (any logic's). */
 interface WalkedSnapshot {
@@ -47,12 +47,12 @@ export class TreeView {
 
   /** The queue actor serving `name`, or `undefined` (not started, stopped, crashed). */
   queue(name: string): QueueView | undefined {
-    return queueView(this.#system()?.get(`queue:${name}`));
+    return queueView(this.#system()?.get(queueId(name)));
   }
 
   /** The flusher waits for work: no write in flight, no backoff after a failed one. */
   flusherIdle(): boolean {
-    return hasTag(this.actor('flusher'), Tag.idle);
+    return hasTag(this.actor(FLUSHER_ID), Tag.idle);
   }
 
   /** Whether the fetcher of queue `name` runs and is in a state tagged `tag`. */
@@ -87,7 +87,7 @@ export class TreeView {
    * counts only `withBlocking`. `undefined` when none.
    */
   ioInFlight(withBlocking: boolean): string | undefined {
-    const root = this.#system()?.get('kiq');
+    const root = this.#system()?.get(ROOT_ID);
     return root ? walk(root, root.id, withBlocking) : undefined;
   }
 }
