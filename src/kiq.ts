@@ -531,7 +531,7 @@ export class Kiq {
         throw new KiqNotRunningError('enqueue', this.#state);
       }
       const input = isWorker ? { worker: first as Worker, args: second as unknown[] } : (first as PlainJob);
-      const built = buildJob(input, this.#config.clock, buildOptions);
+      const built = buildJob(input, this.#config.clock, buildOptions, this.#config.middleware);
       const job: Job = built.payload;
       if (this.#sandbox) {
         const nowMs = this.#config.clock.realMs();
