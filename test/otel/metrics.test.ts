@@ -11,22 +11,12 @@ import { parseExposition } from '../health/prometheus-text.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { until } from '../support/wait.js';
-import { startSdk, type TestSdk } from './sdk.js';
+import { useSdk } from './sdk.js';
 
 describe('kiq/otel metrics', function () {
   this.timeout(30_000);
   const redis = useRedis();
-  let sdk: TestSdk;
-  let kiq: Kiq | undefined;
-
-  beforeEach(() => {
-    sdk = startSdk();
-  });
-  afterEach(async () => {
-    await kiq?.stop();
-    kiq = undefined;
-    await sdk.shutdown();
-  });
+  const fixture = useSdk();
 
   const Ok = defineWorker({ class: 'OtelOk', async perform() {} });
   const Dies = defineWorker({ class: 'OtelDies', retry: 0, async perform() { throw new Error('dies'); } });
@@ -35,13 +25,13 @@ describe('kiq/otel metrics', function () {
 
   /** Every metric the SDK holds now, by name. */
   async function collected(): Promise<Map<string, MetricData>> {
-    const { scopeMetrics } = await sdk.collect();
+    const { scopeMetrics } = await fixture.sdk.collect();
     return new Map(scopeMetrics.filter((s) => s.scope.name === 'kiq').flatMap((s) => s.metrics).map((m) => [m.descriptor.name, m]));
   }
 
   it('counts jobs by queue, class and outcome and times them, as kiq_jobs_total and kiq_job_duration_seconds do', async () => {
-    kiq = new Kiq({ redisUrl: redis.url, queues: { default: 5 }, workers: [Ok, Dies, Retries, Dropped] as Worker[], fetchInterval: 50, logger: silent(), health: { prometheus: true } });
-    const handle = otelMetrics(kiq, { meterProvider: sdk.meterProvider });
+    const kiq = fixture.own(new Kiq({ redisUrl: redis.url, queues: { default: 5 }, workers: [Ok, Dies, Retries, Dropped] as Worker[], fetchInterval: 50, logger: silent(), health: { prometheus: true } }));
+    const handle = otelMetrics(kiq, { meterProvider: fixture.sdk.meterProvider });
     await kiq.start();
     for (let i = 0; i < 4; i++) await kiq.enqueue(Ok, []);
     await kiq.enqueue(Dies, []);
@@ -49,7 +39,7 @@ describe('kiq/otel metrics', function () {
     await kiq.enqueue(Dropped, []);
     // expired before it ran: aborted
     await kiq.enqueue({ class: 'OtelOk', args: [], expires_at: Date.now() / 1000 - 60 });
-    const prometheus = async () => parseExposition(await kiq!.prometheus!.metrics()).samples;
+    const prometheus = async () => parseExposition(await kiq.prometheus!.metrics()).samples;
     await until(async () => (await prometheus()).filter((s) => s.name === 'kiq_jobs_total').reduce((n, s) => n + s.value, 0) === 8, 10_000, 'eight jobs counted');
     await until(async () => {
       const jobs = (await collected()).get(OTEL_METRICS.jobs) as SumMetricData | undefined;

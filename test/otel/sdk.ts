@@ -9,6 +9,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { Kiq } from '../../src/index.js';
 
 /** A tracer provider whose spans land in `exporter`, and what the tests need beside it. */
 export interface TestSdk {
@@ -60,6 +61,36 @@ export function startSdk(): TestSdk {
       context.disable();
       propagation.disable();
       trace.disable();
+    },
+  };
+}
+
+/** A fresh SDK per test, and the Kiq instances a test owns, stopped after it. */
+export interface SdkFixture {
+  /** This test's SDK. */
+  readonly sdk: TestSdk;
+  /** Stop `kiq` after the test; returns it. */
+  own(kiq: Kiq): Kiq;
+}
+
+/** Install the SDK before each test of the describe block; after each, stop its Kiq instances, then shut the SDK down. */
+export function useSdk(): SdkFixture {
+  let current: TestSdk | undefined;
+  const kiqs: Kiq[] = [];
+  beforeEach(() => {
+    current = startSdk();
+  });
+  afterEach(async () => {
+    for (const kiq of kiqs.splice(0)) await kiq.stop();
+    await current?.shutdown();
+  });
+  return {
+    get sdk() {
+      return current!;
+    },
+    own(kiq) {
+      kiqs.push(kiq);
+      return kiq;
     },
   };
 }

@@ -13,23 +13,13 @@ import { otelTracing, type OtelTracingOptions } from '../../src/otel/index.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { until } from '../support/wait.js';
-import { startSdk, type TestSdk } from './sdk.js';
+import { useSdk } from './sdk.js';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/;
 
 describe('kiq/otel tracing', () => {
   const redis = useRedis();
-  let sdk: TestSdk;
-  let kiq: Kiq | undefined;
-
-  beforeEach(() => {
-    sdk = startSdk();
-  });
-  afterEach(async () => {
-    await kiq?.stop();
-    kiq = undefined;
-    await sdk.shutdown();
-  });
+  const fixture = useSdk();
 
   const Inner = defineWorker({
     class: 'Inner',
@@ -48,7 +38,8 @@ describe('kiq/otel tracing', () => {
   });
 
   async function start(tracing: OtelTracingOptions = {}, options: KiqOptions = {}): Promise<Kiq> {
-    kiq = new Kiq({
+    const { sdk } = fixture;
+    const kiq = fixture.own(new Kiq({
       redisUrl: redis.url,
       queues: { default: 2 },
       workers: [Inner, Boom] as Worker[],
@@ -56,12 +47,12 @@ describe('kiq/otel tracing', () => {
       logger: silent(),
       middleware: [otelTracing({ tracerProvider: sdk.tracerProvider, propagator: sdk.propagator, ...tracing })],
       ...options,
-    });
+    }));
     await kiq.start();
     return kiq;
   }
 
-  const byKind = (kind: SpanKind): ReadableSpan[] => sdk.spans().filter((s) => s.kind === kind);
+  const byKind = (kind: SpanKind): ReadableSpan[] => fixture.sdk.spans().filter((s) => s.kind === kind);
   const consumer = async (): Promise<ReadableSpan> => {
     await until(() => byKind(SpanKind.CONSUMER).length > 0, 10_000, 'a consumer span');
     return byKind(SpanKind.CONSUMER)[0]!;
@@ -69,7 +60,7 @@ describe('kiq/otel tracing', () => {
 
   it('enqueue inside a span: a PRODUCER child span, its context as traceparent in the payload', async () => {
     const k = await start({}, { server: false });
-    const { job, parent } = await sdk.inSpan('web request', async (span) => ({ job: await k.enqueue(Inner, []), parent: span.spanContext() }));
+    const { job, parent } = await fixture.sdk.inSpan('web request', async (span) => ({ job: await k.enqueue(Inner, []), parent: span.spanContext() }));
     const [producer] = byKind(SpanKind.PRODUCER);
     expect(producer, 'a producer span').to.not.equal(undefined);
     expect(producer!.name).to.equal('default publish');
@@ -95,7 +86,7 @@ describe('kiq/otel tracing', () => {
 
   it('perform: a CONSUMER span, child of the producer span, active while the worker runs', async () => {
     const k = await start();
-    await sdk.inSpan('web request', () => k.enqueue(Inner, []));
+    await fixture.sdk.inSpan('web request', () => k.enqueue(Inner, []));
     const span = await consumer();
     const producer = byKind(SpanKind.PRODUCER)[0]!;
     expect(span.name).to.equal('default process');
@@ -104,8 +95,8 @@ describe('kiq/otel tracing', () => {
     expect(span.attributes).to.deep.include({ 'messaging.system': 'sidekiq', 'messaging.destination.name': 'default', 'messaging.operation.type': 'process', 'messaging.sidekiq.job_class': 'Inner' });
     expect(span.status.code).to.not.equal(SpanStatusCode.ERROR);
     expect(span.events.map((e) => e.name)).to.include.members(['created_at', 'enqueued_at']);
-    await until(() => sdk.spans().some((s) => s.name === 'inner work'), 5_000, 'the inner span');
-    const inner = sdk.spans().find((s) => s.name === 'inner work')!;
+    await until(() => fixture.sdk.spans().some((s) => s.name === 'inner work'), 5_000, 'the inner span');
+    const inner = fixture.sdk.spans().find((s) => s.name === 'inner work')!;
     expect(inner.parentSpanContext?.spanId).to.equal(span.spanContext().spanId);
     expect(inner.spanContext().traceId).to.equal(span.spanContext().traceId);
   });
@@ -123,7 +114,7 @@ describe('kiq/otel tracing', () => {
   });
 
   it('continues a trace a Ruby producer started: the traceparent top-level key of a plain job', async () => {
-    const k = await start();
+    await start();
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const spanId = '00f067aa0ba902b7';
     // as opentelemetry-ruby-contrib's client TracerMiddleware leaves it in the payload
@@ -134,12 +125,11 @@ describe('kiq/otel tracing', () => {
     expect(span.parentSpanContext?.spanId).to.equal(spanId);
     expect(span.parentSpanContext?.traceState?.get('ruby')).to.equal('1');
     expect(span.attributes['messaging.message.id']).to.equal('b4a577edbccf1d805744efa9');
-    void k;
   });
 
   it("propagationStyle 'link' (Ruby's default): a new trace linked to the producer span", async () => {
     const k = await start({ propagationStyle: 'link', spanNaming: 'class' });
-    await sdk.inSpan('web request', () => k.enqueue(Inner, []));
+    await fixture.sdk.inSpan('web request', () => k.enqueue(Inner, []));
     const span = await consumer();
     const producer = byKind(SpanKind.PRODUCER)[0]!;
     expect(producer.name).to.equal('Inner publish');
