@@ -9,7 +9,7 @@
  * Free when unused: with no middleware, enqueue loops over an empty array
  * and the runner calls `perform` directly (no closure, no promise per job).
  */
-import type { JobContext } from '../worker.js';
+import type { JobContext, Worker } from '../worker.js';
 import type { JobPayload } from './payload.js';
 
 /**
@@ -66,4 +66,16 @@ export function composeServer(middleware: readonly JobMiddleware[]): ServerChain
     const step = (i: number): Promise<unknown> => (i === hooks.length ? perform() : hooks[i]!.server!(ctx, () => step(i + 1)));
     return step(0);
   };
+}
+
+/**
+ * `worker.perform(args, ctx)` through `chain` (a synchronous throw of
+ * `perform` becomes a rejection there), or directly when there is none: no
+ * closure is made then.
+ *
+ * @example
+ * await performThrough(composeServer(config.middleware), worker, job.args, ctx);
+ */
+export function performThrough(chain: ServerChain | undefined, worker: Worker, args: unknown[], ctx: JobContext): unknown {
+  return chain === undefined ? worker.perform(args, ctx) : chain(ctx, async () => worker.perform(args, ctx));
 }

@@ -2,10 +2,12 @@
  * The `middleware` option (src/job/middleware.ts), on a real Redis: client
  * hooks add payload keys that reach Redis, a throwing one rejects the
  * enqueue; server hooks wrap perform outermost first, see its failure and
- * can turn it into one; bad middleware is a KiqConfigError.
+ * can turn it into one, in sandbox drains too; bad middleware is a
+ * KiqConfigError.
  */
 import { expect } from 'chai';
 import { Kiq, KiqConfigError, defineWorker, type JobMiddleware, type KiqOptions, type Worker } from '../../src/index.js';
+import { Testing } from '../../src/testing/index.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { deferred, until } from '../support/wait.js';
@@ -80,6 +82,14 @@ describe('middleware option', () => {
     expect((rejected as Error).message).to.equal('no jobs today');
     await k.flush();
     expect(await redis.client.llen('queue:default')).to.equal(0);
+  });
+
+  it('sandbox mode: Testing.drain performs through the server hooks, as the runner does', async () => {
+    kiq = new Kiq({ testMode: 'sandbox', workers: [Work] as Worker[], middleware: [named('a')] });
+    await kiq.start();
+    await kiq.enqueue(Work, [4]);
+    expect(await Testing.drain(kiq)).to.equal(1);
+    expect(calls).to.deep.equal(['a before default true', 'perform 4', 'a after']);
   });
 
   it('bad middleware is a KiqConfigError naming it', () => {

@@ -21,7 +21,7 @@ import type { Clock } from '../../clock.js';
 import type { Logger } from '../../config/options.js';
 import { InvalidJobError, UnknownWorkerError } from '../../errors.js';
 import { decodeJob } from '../../job/decode.js';
-import type { ServerChain } from '../../job/middleware.js';
+import { performThrough, type ServerChain } from '../../job/middleware.js';
 import type { JobPayload } from '../../job/payload.js';
 import type { JobContext, Worker } from '../../worker.js';
 import { toError } from './error-fields.js';
@@ -162,7 +162,7 @@ async function run(raw: string, queue: string, deps: RunnerDeps): Promise<JobOut
     };
     const started = deps.clock.monoMs();
     try {
-      await (deps.around === undefined ? worker.perform(job.args, ctx) : deps.around(ctx, performOf(worker, job.args, ctx)));
+      await performThrough(deps.around, worker, job.args, ctx);
     } finally {
       durationMs = deps.clock.monoMs() - started;
     }
@@ -191,11 +191,6 @@ async function run(raw: string, queue: string, deps: RunnerDeps): Promise<JobOut
   }
   const unlock = lock !== undefined && !releasedAtStart ? unlockOf(lock) : undefined;
   return { kind: 'success', job, raw, queue, durationMs: durationMs ?? 0, ...(unlock === undefined ? {} : { unlock }) };
-}
-
-/** `perform` as the middleware's `next`: a synchronous throw becomes a rejection. */
-function performOf(worker: Worker, args: JobPayload['args'], ctx: JobContext): () => Promise<unknown> {
-  return async () => worker.perform(args, ctx);
 }
 
 function asInvalidJobError(error: unknown, raw: string): InvalidJobError {
