@@ -1,5 +1,4 @@
 /**
- * @internal
  * The span attributes of Kiq's messaging spans: OpenTelemetry's messaging
  * semantic conventions, plus the job-class key Ruby's Sidekiq
  * instrumentation sets (opentelemetry-ruby-contrib,
