@@ -7,9 +7,13 @@
  *
  * Jobs are counted from the instance's `job:*` events (`kiq.on`), which
  * arrive once per tick in batches, never inside a job; the gauges are read
- * from `kiq.health()` when the SDK collects.
+ * from `kiq.health()` when the SDK collects, and, when the instance keeps
+ * its Prometheus metrics (`kiq.prometheus`), the cluster-wide gauges and
+ * the reconnect counter from that registry (its sampler rate-limits the
+ * Redis reads for both).
  */
 import { metrics, type Attributes, type BatchObservableResult, type MeterProvider } from '@opentelemetry/api';
+import type { Registry } from 'prom-client';
 import type { Kiq } from '../kiq.js';
 import type { JobAbortedMessage, JobFailureMessage, JobMessageBase, JobStartedMessage, JobSuccessMessage } from '../telemetry.js';
 import { metricsClass } from '../server/metrics/execution-metrics.js';
@@ -42,6 +46,18 @@ export const OTEL_METRICS = Object.freeze({
   leader: 'kiq.leader',
   /** Counter `{queue}`: failed fetch calls (= `kiq_fetch_errors_total`). */
   fetchErrors: 'kiq.fetch_errors',
+  /** Gauge `{queue}`, cluster-wide: jobs waiting (= `kiq_queue_size`; with `kiq.prometheus`). */
+  queueSize: 'kiq.queue.size',
+  /** Gauge `{queue}`, seconds, cluster-wide: age of the oldest waiting job (= `kiq_queue_latency_seconds`; with `kiq.prometheus`). */
+  queueLatency: 'kiq.queue.latency',
+  /** Gauge, cluster-wide: jobs in the retry set (= `kiq_retry_set_size`; with `kiq.prometheus`). */
+  retrySetSize: 'kiq.retry_set.size',
+  /** Gauge, cluster-wide: jobs in the dead set (= `kiq_dead_set_size`; with `kiq.prometheus`). */
+  deadSetSize: 'kiq.dead_set.size',
+  /** Gauge, cluster-wide: jobs in the schedule set (= `kiq_scheduled_set_size`; with `kiq.prometheus`). */
+  scheduledSetSize: 'kiq.scheduled_set.size',
+  /** Counter: Redis connections re-established after a drop (= `kiq_redis_reconnects_total`; with `kiq.prometheus`). */
+  reconnects: 'kiq.redis.reconnects',
 });
 
 /**
@@ -69,6 +85,15 @@ export function otelMetrics(kiq: Kiq, options: OtelMetricsOptions = {}): OtelMet
   const buffered = meter.createObservableGauge(OTEL_METRICS.buffered, { description: 'Jobs enqueued by this process and not yet written to Redis.', unit: '{job}' });
   const leader = meter.createObservableGauge(OTEL_METRICS.leader, { description: '1 while this process holds the cluster leadership, else 0.' });
   const fetchErrors = meter.createObservableCounter(OTEL_METRICS.fetchErrors, { description: 'Failed fetch calls, by queue.', unit: '{call}' });
+  // from the Prometheus registry, by its metric names
+  const bridged = [
+    ['kiq_queue_size', meter.createObservableGauge(OTEL_METRICS.queueSize, { description: 'Jobs waiting in each queue, cluster-wide (sampled from Redis).', unit: '{job}' })],
+    ['kiq_queue_latency_seconds', meter.createObservableGauge(OTEL_METRICS.queueLatency, { description: "Age of each queue's oldest waiting job, cluster-wide (sampled from Redis).", unit: 's' })],
+    ['kiq_retry_set_size', meter.createObservableGauge(OTEL_METRICS.retrySetSize, { description: 'Jobs in the retry set, cluster-wide (sampled from Redis).', unit: '{job}' })],
+    ['kiq_dead_set_size', meter.createObservableGauge(OTEL_METRICS.deadSetSize, { description: 'Jobs in the dead set, cluster-wide (sampled from Redis).', unit: '{job}' })],
+    ['kiq_scheduled_set_size', meter.createObservableGauge(OTEL_METRICS.scheduledSetSize, { description: 'Jobs in the schedule set, cluster-wide (sampled from Redis).', unit: '{job}' })],
+    ['kiq_redis_reconnects_total', meter.createObservableCounter(OTEL_METRICS.reconnects, { description: 'Redis connections re-established after a drop.', unit: '{reconnect}' })],
+  ] as const;
 
   const classes = new ClassLabels();
   const labels = (m: JobMessageBase): Attributes => ({ queue: m.queue, class: classes.of(m.queue, metricsClass(m.job)) });
@@ -93,7 +118,7 @@ export function otelMetrics(kiq: Kiq, options: OtelMetricsOptions = {}): OtelMet
   };
   kiq.on('job:started', onStarted).on('job:success', onSuccess).on('job:failure', onFailure).on('job:aborted', onAborted);
 
-  const observables = [busy, buffered, leader, fetchErrors];
+  const observables = [busy, buffered, leader, fetchErrors, ...bridged.map(([, instrument]) => instrument)];
   const observe = async (result: BatchObservableResult): Promise<void> => {
     const report = await kiq.health();
     for (const [queue, q] of Object.entries(report.queues)) {
@@ -102,6 +127,13 @@ export function otelMetrics(kiq: Kiq, options: OtelMetricsOptions = {}): OtelMet
     }
     result.observe(buffered, report.buffer.depth);
     result.observe(leader, report.leader ? 1 : 0);
+    const registry: Registry | undefined = kiq.prometheus;
+    if (registry === undefined) return;
+    for (const [name, instrument] of bridged) {
+      const metric = registry.getSingleMetric(name);
+      if (metric === undefined) continue; // a client has no cluster-wide gauges
+      for (const { value, labels } of (await metric.get()).values) result.observe(instrument, value, labels);
+    }
   };
   meter.addBatchObservableCallback(observe, observables);
 

@@ -1,7 +1,8 @@
 /**
  * kiq/otel metrics on a real Redis (issue 15 item 4): the same counts as the
- * Prometheus metrics of the same instance, outcome by outcome, read through
- * the SDK's metric reader.
+ * Prometheus metrics of the same instance, outcome by outcome, and the
+ * gauges (from kiq.health(), the cluster-wide ones bridged from
+ * kiq.prometheus), read through the SDK's metric reader.
  */
 import { DataPointType, type HistogramMetricData, type MetricData, type SumMetricData } from '@opentelemetry/sdk-metrics';
 import { expect } from 'chai';
@@ -29,8 +30,8 @@ describe('kiq/otel metrics', function () {
     return new Map(scopeMetrics.filter((s) => s.scope.name === 'kiq').flatMap((s) => s.metrics).map((m) => [m.descriptor.name, m]));
   }
 
-  it('counts jobs by queue, class and outcome and times them, as kiq_jobs_total and kiq_job_duration_seconds do', async () => {
-    const kiq = fixture.own(new Kiq({ redisUrl: redis.url, queues: { default: 5 }, workers: [Ok, Dies, Retries, Dropped] as Worker[], fetchInterval: 50, logger: silent(), health: { prometheus: true } }));
+  it('counts jobs by queue, class and outcome and times them, as kiq_jobs_total and kiq_job_duration_seconds do; the gauges as /metrics has them', async () => {
+    const kiq = fixture.own(new Kiq({ redisUrl: redis.url, queues: { default: 5 }, workers: [Ok, Dies, Retries, Dropped] as Worker[], fetchInterval: 50, logger: silent(), health: { prometheus: true, sampleMs: 50 } }));
     const handle = otelMetrics(kiq, { meterProvider: fixture.sdk.meterProvider });
     await kiq.start();
     for (let i = 0; i < 4; i++) await kiq.enqueue(Ok, []);
@@ -74,6 +75,19 @@ describe('kiq/otel metrics', function () {
     expect(gauge(OTEL_METRICS.buffered)![0]!.value).to.equal(0);
     expect([0, 1]).to.include(gauge(OTEL_METRICS.leader)![0]!.value);
     expect(gauge(OTEL_METRICS.fetchErrors)![0]!.value).to.equal(0);
+    // bridged from kiq.prometheus: the cluster-wide gauges (one retry, one dead job) and the reconnects
+    await until(async () => {
+      const now = await collected();
+      const one = (name: string) => (now.get(name) as { dataPoints: { value: number }[] } | undefined)?.dataPoints[0]?.value;
+      return one(OTEL_METRICS.retrySetSize) === 1 && one(OTEL_METRICS.deadSetSize) === 1;
+    }, 5_000, 'the retry and dead set sizes');
+    const bridged = await collected();
+    const points = (name: string) => (bridged.get(name) as { dataPoints: { attributes: Record<string, unknown>; value: number }[] }).dataPoints.map((p) => [p.attributes, p.value]);
+    expect(points(OTEL_METRICS.queueSize)).to.deep.equal([[{ queue: 'default' }, 0]]);
+    expect(points(OTEL_METRICS.queueLatency)).to.deep.equal([[{ queue: 'default' }, 0]]);
+    expect(points(OTEL_METRICS.scheduledSetSize)).to.deep.equal([[{}, 0]]);
+    expect(points(OTEL_METRICS.reconnects)).to.deep.equal([[{}, 0]]);
+    expect(bridged.get(OTEL_METRICS.queueLatency)!.descriptor.unit).to.equal('s');
 
     handle.close();
     await kiq.enqueue(Ok, []);
