@@ -9,6 +9,7 @@ export { definePeriodic } from './periodic/define.js';
 export type { PeriodicArgs } from './periodic/define.js';
 export type { ArgsOf, JobContext, Worker, WorkerOptions } from './worker.js';
 export type { EnqueueOptions, PlainJob } from './job/build.js';
+export type { JobMiddleware } from './job/middleware.js';
 export type { JobPayload, JsonValue, RetryOption, UniqueUntil } from './job/payload.js';
 export type { PushStatus } from './client/entry.js';
 export type {

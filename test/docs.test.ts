@@ -45,7 +45,7 @@ describe('API reference (npm run docs)', function () {
     const options = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).typedocOptions;
     expect(options.validation).to.include({ notDocumented: true, notExported: true, invalidLink: true });
     expect(options.treatWarningsAsErrors).to.equal(true);
-    expect(options.entryPoints).to.deep.equal(['src/index.ts', 'src/testing/index.ts', 'src/admin/index.ts', 'src/web/index.ts']);
+    expect(options.entryPoints).to.deep.equal(['src/index.ts', 'src/testing/index.ts', 'src/admin/index.ts', 'src/web/index.ts', 'src/otel/index.ts']);
   });
 
   it('exits 0 with no warnings (no undocumented export)', () => {

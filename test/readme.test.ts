@@ -3,7 +3,7 @@
  *
  * - ```ts blocks are executed. Each is written to `.readme-test-<pid>/block-N.ts`
  *   (inside the repository, so `chai`, `ioredis`… resolve; removed afterwards)
- *   with `'kiq'`, `'kiq/testing'`, `'kiq/admin'` and `'kiq/web'` imports pointed at `src/`, and run with
+ *   with `'kiq'`, `'kiq/testing'`, `'kiq/admin'`, `'kiq/web'` and `'kiq/otel'` imports pointed at `src/`, and run with
  *   `node --import tsx` and REDIS_URL set to this file's flushed test DB, under a
  *   timeout; it must exit 0. A block that calls `it(` runs under mocha instead.
  *   Blocks may use the names in {@link PRELUDE} without defining them (the README
@@ -122,6 +122,7 @@ export function runnableSource(code: string): string {
     .replace(/from\s+'kiq\/testing'/g, `from ${src('src/testing/index.ts')}`)
     .replace(/from\s+'kiq\/admin'/g, `from ${src('src/admin/index.ts')}`)
     .replace(/from\s+'kiq\/web'/g, `from ${src('src/web/index.ts')}`)
+    .replace(/from\s+'kiq\/otel'/g, `from ${src('src/otel/index.ts')}`)
     .replace(/from\s+'kiq'/g, `from ${src('src/index.ts')}`);
   return `${body}\nexport {};\n`;
 }

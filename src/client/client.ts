@@ -82,7 +82,8 @@ export class KiqClient {
       const state = this.#deps.state();
       if ((state === 'stopping' && !fromTree) || state === 'stopped' || state === 'failed') throw new KiqNotRunningError('enqueue', state);
       const input = isWorker ? { worker: first as Worker, args: second as unknown[] } : (first as PlainJob);
-      return this.#sink.put(buildJob(input, this.#deps.config().clock, buildOptions), confirm === true);
+      const config = this.#deps.config();
+      return this.#sink.put(buildJob(input, config.clock, buildOptions, config.middleware), confirm === true);
     } catch (error) {
       return Promise.reject(error);
     }

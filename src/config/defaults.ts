@@ -26,6 +26,7 @@ export const DEFAULTS = Object.freeze({
   workers: Object.freeze([]), // none; Kiq resolves worker modules by name instead
   periodics: Object.freeze([]), // none; Kiq `periodics: []`
   extraReporters: Object.freeze([]), // none; Kiq `extra_reporters: []`
+  middleware: Object.freeze([]), // none; Sidekiq's chains start empty too
   fetchInterval: 500, // ms, idle queue poll; Kiq `fetch_interval`
   flushInterval: 10, // ms, first push backoff step; Kiq `flush_interval` (its flush period)
   flushMaxInterval: 5_000, // ms, push backoff cap (×1.5 steps); Kiq Client constant

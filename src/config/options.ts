@@ -8,6 +8,7 @@ import type { RedisOptions } from 'ioredis';
 import type { InspectionEvent, Observer } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { HealthOptions, ResolvedHealth } from '../health/options.js';
+import type { JobMiddleware } from '../job/middleware.js';
 import type { Worker, WorkerOptions } from '../worker.js';
 
 /** A job lifecycle event as reporters receive it (typed loosely until the reporter bus lands). */
@@ -125,6 +126,13 @@ export interface KiqOptions {
   periodics?: readonly PeriodicEntry[];
   /** Reporters called after the built-in ones. @defaultValue `[]` */
   extraReporters?: readonly Reporter[];
+  /**
+   * Client and server middleware (Sidekiq's chains): `client(job)` sees each
+   * payload `enqueue` builds, `server(ctx, next)` wraps each `perform`; the
+   * first is the outermost. `kiq/otel`'s `otelTracing()` is one (README
+   * "Middleware"). @defaultValue `[]`
+   */
+  middleware?: readonly JobMiddleware[];
   /** Idle poll interval of the queue fetchers, ms. @defaultValue `500` */
   fetchInterval?: number;
   /** First backoff step of the reliable push after a failed write (×1.5 per failure), ms; writes themselves start as soon as jobs arrive. @defaultValue `10` */
@@ -239,7 +247,7 @@ export interface KiqOptions {
 export interface ResolvedConfig
   extends Readonly<
     Required<
-      Omit<KiqOptions, 'queues' | 'workers' | 'periodics' | 'extraReporters' | 'schedulers' | 'init' | 'inspect' | 'spool' | 'health'>
+      Omit<KiqOptions, 'queues' | 'workers' | 'periodics' | 'extraReporters' | 'middleware' | 'schedulers' | 'init' | 'inspect' | 'spool' | 'health'>
     >
   > {
   readonly spool: ResolvedSpool | undefined;
@@ -248,6 +256,7 @@ export interface ResolvedConfig
   readonly workers: readonly Worker[];
   readonly periodics: readonly Periodic[];
   readonly extraReporters: readonly Reporter[];
+  readonly middleware: readonly JobMiddleware[];
   readonly schedulers: readonly SchedulerName[];
   readonly inspect: InspectOption | undefined;
 }

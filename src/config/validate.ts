@@ -11,6 +11,7 @@ import type { RedisOptions } from 'ioredis';
 import type { Clock } from '../clock.js';
 import { KiqConfigError } from '../errors.js';
 import { resolveHealth, type HealthOptions, type ResolvedHealth } from '../health/options.js';
+import type { JobMiddleware } from '../job/middleware.js';
 import { parseCron } from '../periodic/schedule.js';
 import type { Worker, WorkerOptions } from '../worker.js';
 import { SPOOL_DEFAULTS } from './defaults.js';
@@ -204,6 +205,14 @@ const reporter: Validator<Reporter> = (v, path) => {
   return v;
 };
 
+const middleware: Validator<JobMiddleware> = (v, path) => {
+  if (!isObject(v) || !(isFunction(v.client) || isFunction(v.server))) fail(path, 'a middleware: an object with a client and/or a server function', v);
+  for (const name of ['client', 'server']) {
+    if (v[name] !== undefined && !isFunction(v[name])) fail(keyPath(path, name), 'a function', v[name]);
+  }
+  return v as JobMiddleware;
+};
+
 function methods<T>(names: readonly string[], expected: string): Validator<T> {
   return (v, path) => (isObject(v) && names.every((name) => isFunction(v[name])) ? (v as T) : fail(path, expected, v));
 }
@@ -240,6 +249,7 @@ export const VALIDATORS: { readonly [K in keyof KiqOptions]-?: Validator<Valid[K
   workers: (v, path) => unique(arrayOf(worker, 'an array of workers (defineWorker)')(v, path), path, (w) => w.class),
   periodics: arrayOf(periodic, 'an array of [cron, worker, options?] tuples'),
   extraReporters: arrayOf(reporter, 'an array of reporters'),
+  middleware: arrayOf(middleware, 'an array of middleware ({ client?, server? })'),
   fetchInterval: timerMs(1),
   flushInterval: timerMs(1),
   flushMaxInterval: timerMs(1),

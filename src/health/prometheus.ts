@@ -22,12 +22,9 @@ import { metricsClass } from '../server/metrics/execution-metrics.js';
 import type { JobOutcome } from '../server/runner/outcome.js';
 import type { ClusterSampler } from './cluster-sampler.js';
 import type { FetchWatch } from './fetch-watch.js';
+import { DURATION_BUCKETS, MAX_CLASSES } from './metric-labels.js';
 
-/** Distinct `class` label values per queue; past it, jobs count under `class="other"`. */
-export const MAX_CLASSES = 200;
-
-/** `kiq_job_duration_seconds` buckets, s: 5 ms to 10 min. */
-export const DURATION_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]);
+export { DURATION_BUCKETS, MAX_CLASSES };
 
 /** What the gauges read at scrape time. */
 export interface MetricSources {

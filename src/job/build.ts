@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import { describe, InvalidJobError } from '../errors.js';
 import type { Worker, WorkerOptions } from '../worker.js';
 import { newJid } from './jid.js';
+import { applyClient, type JobMiddleware } from './middleware.js';
 import type { JobPayload, RetryOption } from './payload.js';
 import { MS_THRESHOLD, readTimestamp } from './timestamp.js';
 
@@ -71,6 +72,7 @@ export interface BuiltJob {
 }
 
 const EMPTY: EnqueueOptions = {};
+const NO_MIDDLEWARE: readonly JobMiddleware[] = [];
 const OPTION_KEYS = new Set(['in', 'at', 'jid', 'queue', 'retry', 'dead', 'backtrace', 'uniqueFor', 'uniqueUntil', 'expiresIn']);
 /** Plain-job keys `buildJob` writes itself, where Sidekiq 6.4 puts them (docs/sidekiq-contract.md §2). */
 const OWN_KEYS = new Set(['retry', 'queue', 'class', 'args', 'jid', 'created_at', 'enqueued_at']);
@@ -85,6 +87,7 @@ const MAX_DEPTH = 512;
  * "push now", as in Sidekiq. Throws `InvalidJobError` naming the bad field;
  * args must be plain JSON (no `undefined`, `Date`, class instances, `NaN`…).
  * The payload shares `args` with the caller: do not mutate them until pushed.
+ * Last, each `client` hook of `middleware` sees the payload (and may add keys).
  *
  * @example
  * const { payload, atSec } = buildJob({ worker: Mailer, args: ['a@b.c', 1] }, clock, { in: 30_000 });
@@ -96,6 +99,7 @@ export function buildJob<Args extends unknown[]>(
   input: WorkerJob<Args> | PlainJob,
   clock: Clock,
   options: EnqueueOptions = EMPTY,
+  middleware: readonly JobMiddleware[] = NO_MIDDLEWARE,
 ): BuiltJob {
   if (input === null || typeof input !== 'object') {
     throw new InvalidJobError(`expected { worker, args } or a plain job object, got ${describe(input)}`, input);
@@ -115,6 +119,7 @@ export function buildJob<Args extends unknown[]>(
     const delayMs = atMs === undefined ? 0 : Math.ceil(atMs - nowMs);
     built.uniqueTtlMs = Math.max(1, Math.round(payload.unique_for * 1000)) + delayMs;
   }
+  applyClient(middleware, payload);
   return built;
 }
 

@@ -13,6 +13,7 @@ import { fromPromise, type AnyActorRef } from 'xstate';
 import { fetcherMachine, type BlockInput, type FetchInput } from '../../machines/fetcher.js';
 import { queueMachine } from '../../machines/queue.js';
 import type { ResolvedConfig } from '../config/options.js';
+import { composeServer } from '../job/middleware.js';
 import { rawText, type RawJob } from '../job/raw.js';
 import { whenReady, type ConnectionPool } from '../redis/connections.js';
 import { queueKey } from '../redis/keys.js';
@@ -66,7 +67,9 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
       onResult: (error) => (error === undefined ? ackOutage.restored('ack_restored', { queue }) : ackOutage.failed('ack_failed', error, { queue, waiting: acker.pending })),
     },
   );
+  const around = composeServer(config.middleware);
   const runnerDeps = {
+    ...(around === undefined ? {} : { around }),
     workers,
     clock,
     logger,

@@ -2,9 +2,11 @@
  * @internal
  * Performing sandboxed jobs inline (`Testing.drain`, and the harness in
  * sandbox mode): oldest first, jobs enqueued by a job included, each with
- * a `JobContext` as the runner would give it.
+ * a `JobContext` as the runner would give it, through the `server`
+ * middleware as the runner runs it.
  */
 import { UnknownWorkerError } from '../errors.js';
+import { composeServer, performThrough } from '../job/middleware.js';
 import type { Kiq } from '../kiq.js';
 import { kConfig } from '../symbols.js';
 import type { JobContext, Worker } from '../worker.js';
@@ -17,6 +19,7 @@ import type { SandboxJob, SandboxStore } from './sandbox-store.js';
  */
 export async function performSandboxed(kiq: Kiq, store: SandboxStore, pick: (job: SandboxJob) => boolean): Promise<number> {
   const workers = new Map<string, Worker>(kiq[kConfig].workers.map((worker) => [worker.class, worker]));
+  const chain = composeServer(kiq[kConfig].middleware);
   let performed = 0;
   for (;;) {
     const job = store.shift(pick);
@@ -31,7 +34,7 @@ export async function performSandboxed(kiq: Kiq, store: SandboxStore, pick: (job
       signal: new AbortController().signal,
       logger: kiq[kConfig].logger,
     };
-    await worker.perform(job.payload.args, ctx);
+    await performThrough(chain, worker, job.payload.args, ctx);
     performed += 1;
   }
 }

@@ -16,6 +16,7 @@ describe('resolveConfig', () => {
       workers: [],
       periodics: [],
       extraReporters: [],
+      middleware: [],
       fetchInterval: 500,
       flushInterval: 10,
       flushMaxInterval: 5_000,

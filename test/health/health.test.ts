@@ -146,12 +146,18 @@ describe('Health (real Redis)', function () {
     await until(() => ran.includes('after'), 10_000, 'the job to run once fixed');
   });
 
-  it('flips to 503 when an ACL denies the fetch commands (alive, beating, fetching nothing)', async () => {
+  it('flips to 503 when an ACL denies the fetch commands (alive, beating, fetching nothing), and back to 200 once allowed', async () => {
     const url = await users.create(['-lmove', '-blmove']);
     const kiq = await start({ redisUrl: url });
     const failing = await healthzBecomes(kiq, 503, 2_000 + 3_000);
     expect(failing.report.queues.default!.lastError).to.match(/may not run LMOVE|NOPERM/);
     expect(failing.report.redis.reachable).to.equal(true);
+
+    await redis.client.acl('SETUSER', decodeURIComponent(new URL(url).username), '+lmove', '+blmove');
+    const back = await healthzBecomes(kiq, 200, 10_000);
+    expect(back.report.queues.default!.status).to.equal('ok');
+    await kiq.enqueue(Echo, ['allowed']);
+    await until(() => ran.includes('allowed'), 10_000, 'the job to run once allowed');
   });
 
   it('flips to 503 within redisDownMs when Redis is stopped, and back to 200 when it is back', async () => {

@@ -21,6 +21,7 @@ import type { Clock } from '../../clock.js';
 import type { Logger } from '../../config/options.js';
 import { InvalidJobError, UnknownWorkerError } from '../../errors.js';
 import { decodeJob } from '../../job/decode.js';
+import { performThrough, type ServerChain } from '../../job/middleware.js';
 import type { JobPayload } from '../../job/payload.js';
 import type { JobContext, Worker } from '../../worker.js';
 import { toError } from './error-fields.js';
@@ -83,6 +84,8 @@ export interface RunnerDeps {
    * released after the job, through the outcome's `unlock`.
    */
   readonly onStart?: (start: JobStart) => void | Promise<void>;
+  /** The `server` middleware wrapping `perform` (src/job/middleware.ts); absent: `perform` is called directly. */
+  readonly around?: ServerChain;
 }
 
 /**
@@ -159,7 +162,7 @@ async function run(raw: string, queue: string, deps: RunnerDeps): Promise<JobOut
     };
     const started = deps.clock.monoMs();
     try {
-      await worker.perform(job.args, ctx);
+      await performThrough(deps.around, worker, job.args, ctx);
     } finally {
       durationMs = deps.clock.monoMs() - started;
     }
