@@ -19,7 +19,7 @@ import { aclUsers } from '../support/acl-user.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { deferred, until } from '../support/wait.js';
 
 /** The rejection of `promise` (fails the test when it resolves). */
@@ -86,7 +86,7 @@ describe('Redis refusals and stalls, in plain words (real redis-server)', functi
   });
 
   it('detects a blackholed connection, logs redis_stalled, reconnects and runs jobs again', async () => {
-    const proxy: TcpProxy = await startTcpProxy(Number(new URL(redis.url).port));
+    const proxy: TcpProxy = await TcpProxy.start(Number(new URL(redis.url).port));
     cleanups.push(() => proxy.close());
     const ran: string[] = [];
     let onRun: (id: string) => void = () => undefined;
@@ -119,12 +119,12 @@ describe('Redis refusals and stalls, in plain words (real redis-server)', functi
     expect(line.cause).to.match(/Socket timeout/);
     expect(ran).to.not.include('during');
 
-    proxy.resume();
+    proxy.heal();
     const after = deferred(30_000, 'the job pushed during the stall');
     onRun = (id) => id === 'during' && after.resolve();
     if (!ran.includes('during')) await after.promise;
     const resumedMs = Date.now() - stalledAt;
     expect(detectedMs, 'detected within the stall bound (+ fetchInterval, + a loaded machine)').to.be.below(STALL_TIMEOUT_MS + 5_000);
-    console.log(`      blackhole: redis_stalled ${detectedMs} ms after the stall; proxy resumed then; the job pushed during the stall ran at ${resumedMs} ms`);
+    console.log(`      blackhole: redis_stalled ${detectedMs} ms after the stall; proxy healed then; the job pushed during the stall ran at ${resumedMs} ms`);
   });
 });
