@@ -16,7 +16,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Harness } from './lib/harness.js';
 import type { KiqProcess } from './lib/kiq-process.js';
-import { leadershipOverlaps, leadershipTerms } from './lib/leadership.js';
+import { leadershipOverlaps, leadershipTerms } from '../support/leadership.js';
 import { settle } from './lib/ledger.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { seconds, type Figures } from './lib/report.js';

@@ -31,8 +31,11 @@ import type { Redis } from 'ioredis';
 import { CLAIM_EVERY, JITTER } from '../../machines/senator.js';
 import { Kiq, defineWorker } from '../../src/index.js';
 import { LEADER } from '../../src/redis/keys.js';
+import { killChildren } from '../support/children.js';
+import { leadershipOverlaps } from '../support/leadership.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
+import { scanAll } from '../support/scan-all.js';
 import { deferred, until } from '../support/wait.js';
 import type { ClusterCommand, ClusterMessage } from './fixtures/cluster-server.js';
 
@@ -66,6 +69,8 @@ interface Change {
 /** One Kiq server process of the cluster. */
 interface Member {
   readonly index: number;
+  /** `member <index>`, as overlap descriptions name it. */
+  readonly options: { readonly label: string };
   readonly identity: string;
   readonly child: ChildProcess;
   /** Every `leader` event it reported, in order. */
@@ -96,47 +101,6 @@ interface Sample {
   readonly holder: string | null;
 }
 
-/** A member's leadership intervals [from, to) on the children's clock; an open one ends at `openEnd` (or when it died). */
-function intervals(member: Member, openEnd: number): [number, number][] {
-  const out: [number, number][] = [];
-  let from: number | undefined;
-  for (const change of member.changes) {
-    if (change.leader && from === undefined) from = change.at;
-    else if (!change.leader && from !== undefined) {
-      out.push([from, change.at]);
-      from = undefined;
-    }
-  }
-  if (from !== undefined) out.push([from, member.diedAt ?? openEnd]);
-  return out;
-}
-
-/** Overlapping leadership intervals of two different members, described; empty when none. */
-function overlaps(members: readonly Member[], openEnd: number): string[] {
-  const found: string[] = [];
-  const all = members.flatMap((m) => intervals(m, openEnd).map(([from, to]) => ({ m, from, to })));
-  for (const a of all) {
-    for (const b of all) {
-      if (a.m.index < b.m.index && a.from < b.to && b.from < a.to) {
-        found.push(`member ${a.m.index} led [${a.from}, ${a.to}) and member ${b.m.index} led [${b.from}, ${b.to})`);
-      }
-    }
-  }
-  return found;
-}
-
-/** Every key matching `pattern` (SCAN). */
-async function scanAll(redis: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...found);
-  } while (cursor !== '0');
-  return keys;
-}
-
 describe('Cluster: three Kiq processes on one Redis (leader election, periodic jobs)', function () {
   this.timeout(40_000);
   const redis = useRedis();
@@ -145,13 +109,7 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
 
   afterEach(async () => {
     for (const kiq of kiqs.splice(0)) await kiq.stop({ timeout: 1_000 }).catch(() => undefined);
-    for (const child of children.splice(0)) {
-      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        process.kill(child.pid, 'SIGKILL');
-        await exited;
-      }
-    }
+    await killChildren(children);
   });
 
   /** Fork one cluster member; resolves once it reported `ready`. */
@@ -196,6 +154,7 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
     );
     const member: Member = {
       index,
+      options: { label: `member ${index}` },
       identity,
       child,
       changes,
@@ -330,7 +289,7 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
     const doubled = samples.filter((s) => s.before.length > 1 || s.after.length > 1);
     expect(doubled.map((s) => `${s.start}: ${s.before.join(', ')} / ${s.after.join(', ')}`), 'samples with two leaders').to.deep.equal([]);
     // nor on the children's own time line (a denser check than sampling)
-    expect(overlaps(members, endedAt), 'overlapping leadership').to.deep.equal([]);
+    expect(leadershipOverlaps(members, endedAt), 'overlapping leadership').to.deep.equal([]);
 
     // the key only ever names one of the three
     const strangers = samples.filter((s) => s.holder !== null && !identities.includes(s.holder));
@@ -432,7 +391,7 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
     expect(won.at, 'nobody claimed before the dead leader’s key lapsed').to.be.at.least(readAt + pttl);
     expect(failover, 'failover, ms').to.be.at.most(TTL + FOLLOWER_MAX + SLACK);
     expect(others.filter((m) => m.leads()), 'leaders among the survivors').to.have.length(1);
-    expect(overlaps(members, Date.now()), 'overlapping leadership').to.deep.equal([]);
+    expect(leadershipOverlaps(members), 'overlapping leadership').to.deep.equal([]);
   });
 
   it('leader stop resigns at once and another takes over within one follower interval', async () => {
@@ -487,7 +446,7 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
     expect(steppedDown.leader, 'the stopped leader’s last leader event').to.equal(false);
     expect(steppedDown.at, 'stepped down before the successor took over').to.be.at.most(won.at);
     expect(others.filter((m) => m.leads()), 'leaders among the others').to.have.length(1);
-    expect(overlaps(members, Date.now()), 'overlapping leadership').to.deep.equal([]);
+    expect(leadershipOverlaps(members), 'overlapping leadership').to.deep.equal([]);
     for (const m of members) expect(m.errors, `member ${m.index} error events`).to.deep.equal([]);
   });
   // stop() sets the state to `stopping` at once, but the `periodic` ticker stops only after the
