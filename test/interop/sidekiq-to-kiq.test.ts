@@ -18,7 +18,7 @@ import { defineWorker, Kiq, type JobContext } from '../../src/index.js';
 import { useRedis, type TestRedis } from '../support/redis.js';
 import { until } from '../support/wait.js';
 import { recordScenario } from './recorded-scenario.js';
-import { performedJobs, pushWithRuby, rubyInspect, RubyJob, runSidekiq, type PerformedJob, type RubyPush, type SidekiqRun } from './sidekiq.js';
+import { performedJobs, pushWithRuby, rubyInspect, RubyJob, runSidekiq, WEB_UI_APP, type PerformedJob, type RubyPush, type SidekiqRun } from './sidekiq.js';
 
 const QUEUE = 'default';
 /** First arg that makes Kiq's `KiqInterop::Echo` throw (Ruby's Echo records it like any other). */
@@ -167,15 +167,7 @@ interface WebPage {
  * HTML-escaped error message and (entry pages) the first backtrace line.
  */
 const RENDER_WEB_UI = `
-require "sidekiq/web"
-require "rack/mock"
-require "rack/session/cookie"
-require "securerandom"
-secret = SecureRandom.hex(32)
-app = Rack::Builder.new do
-  use Rack::Session::Cookie, secret: secret, same_site: true, max_age: 86_400
-  run Sidekiq::Web
-end
+${WEB_UI_APP}
 r = Sidekiq::RetrySet.new.first
 d = Sidekiq::DeadSet.new.first
 pages = [["/retries", r, false], ["/retries/#{r.score}-#{r.jid}", r, true], ["/morgue", d, false], ["/morgue/#{d.score}-#{d.jid}", d, true]]
