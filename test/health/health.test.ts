@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { Kiq, KiqConfigError, defineWorker, type HealthReport, type KiqOptions } from '../../src/index.js';
 import { aclUsers } from '../support/acl-user.js';
+import { useKiqs } from '../support/kiqs.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { startRedisServer } from '../support/redis-server.js';
@@ -42,8 +43,8 @@ async function healthzBecomes(kiq: Kiq, status: number, timeoutMs: number): Prom
 describe('Health (real Redis)', function () {
   this.timeout(60_000);
   const redis = useRedis();
+  const kiqs = useKiqs(() => ({ redisUrl: redis.url, queues: { default: 2 }, workers: [Echo], fetchInterval: 50 }), 1_000);
   const users = aclUsers(redis);
-  const kiqs: Kiq[] = [];
   const ran: string[] = [];
   const Echo = defineWorker({
     class: 'HealthEcho',
@@ -54,25 +55,13 @@ describe('Health (real Redis)', function () {
   });
 
   afterEach(async () => {
-    for (const kiq of kiqs.splice(0)) await kiq.stop({ timeout: 1_000 }).catch(() => undefined);
     await users.deleteAll();
     ran.length = 0;
   });
 
-  async function start(options: KiqOptions = {}): Promise<Kiq> {
-    const kiq = new Kiq({
-      redisUrl: redis.url,
-      queues: { default: 2 },
-      workers: [Echo],
-      fetchInterval: 50,
-      logger: silent(),
-      ...options,
-      health: { port: 0, fetchStaleMs: 2_000, redisDownMs: 1_000, pingTimeoutMs: 300, ...options.health },
-    });
-    kiqs.push(kiq);
-    await kiq.start();
-    return kiq;
-  }
+  /** A started server whose health options are quick ones, overridden by `options.health`. */
+  const start = (options: KiqOptions = {}): Promise<Kiq> =>
+    kiqs.start({ ...options, health: { port: 0, fetchStaleMs: 2_000, redisDownMs: 1_000, pingTimeoutMs: 300, ...options.health } });
 
   it('reports ok with every part, and serves it on /healthz and /readyz (127.0.0.1 by default)', async () => {
     const kiq = await start();
@@ -173,7 +162,7 @@ describe('Health (real Redis)', function () {
         expect(back.report.redis.reachable).to.equal(true);
         expect((await get(kiq, '/readyz')).status).to.equal(200);
       } finally {
-        await kiqs.pop()?.stop({ timeout: 1_000 }).catch(() => undefined);
+        await kiq.stop({ timeout: 1_000 }).catch(() => undefined);
         await again.stop();
       }
     } finally {
@@ -195,8 +184,7 @@ describe('Health (real Redis)', function () {
   it('a client whose Redis is gone reports its buffered jobs as degraded past bufferAgeMs (200, not 503)', async () => {
     const server = await startRedisServer();
     try {
-      const kiq = new Kiq({ redisUrl: `${server.url}/0`, server: false, logger: silent(), health: { port: 0, bufferAgeMs: 200, redisDownMs: 60_000, pingTimeoutMs: 200 } });
-      kiqs.push(kiq);
+      const kiq = kiqs.track(new Kiq({ redisUrl: `${server.url}/0`, server: false, logger: silent(), health: { port: 0, bufferAgeMs: 200, redisDownMs: 60_000, pingTimeoutMs: 200 } }));
       await kiq.start();
       await server.stop();
       await kiq.enqueue({ class: 'Later', args: [] });
@@ -210,15 +198,14 @@ describe('Health (real Redis)', function () {
       expect(report!.reasons.join(' ')).to.match(/1 enqueued job\(s\) not in Redis yet/);
       expect(report!.queues).to.deep.equal({});
       expect((await get(kiq, '/healthz')).status).to.equal(200);
-      await kiqs.pop()?.stop({ timeout: 200 }).catch(() => undefined);
+      await kiq.stop({ timeout: 200 }).catch(() => undefined);
     } finally {
       await server.stop();
     }
   });
 
   it('in sandbox mode reports ok without Redis', async () => {
-    const kiq = new Kiq({ testMode: 'sandbox', workers: [Echo], logger: silent() });
-    kiqs.push(kiq);
+    const kiq = kiqs.track(new Kiq({ testMode: 'sandbox', workers: [Echo], logger: silent() }));
     await kiq.start();
     const report = await kiq.health();
     expect(report.status, JSON.stringify(report.reasons)).to.equal('ok');

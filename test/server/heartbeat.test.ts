@@ -7,6 +7,7 @@ import type { JobPayload } from '../../src/job/payload.js';
 import { Kiq, defineWorker, type KiqOptions, type Worker } from '../../src/index.js';
 import { Heartbeat, HeartbeatCommandError, kBeat, kiqVersion, STAT_TTL_SEC, type HeartbeatDeps } from '../../src/server/heartbeat.js';
 import { ProcessState } from '../../src/server/process-state.js';
+import { useKiqs } from '../support/kiqs.js';
 import { silent, type MemoryLogger } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { deferred, until } from '../support/wait.js';
@@ -248,7 +249,6 @@ describe('Heartbeat (real Redis)', () => {
 describe('Heartbeat of a Kiq server (real Redis)', function () {
   this.timeout(20_000);
   const redis = useRedis();
-  const started: Kiq[] = [];
   let release = deferred(15_000, 'release');
   let slowStarted = deferred(5_000, 'slow started');
 
@@ -269,29 +269,13 @@ describe('Heartbeat of a Kiq server (real Redis)', function () {
     },
   });
 
-  async function server(options: KiqOptions = {}): Promise<Kiq> {
-    const kiq = new Kiq({
-      redisUrl: redis.url,
-      queues: { work: 5, other: 3 },
-      workers: [Echo, Boom, Slow] as Worker[],
-      fetchInterval: 50,
-      pollInterval: 60_000,
-      logger: silent(),
-      ...options,
-    });
-    await kiq.start();
-    started.push(kiq);
-    return kiq;
-  }
-
   beforeEach(() => {
     release = deferred(15_000, 'release');
     slowStarted = deferred(5_000, 'slow started');
   });
-  afterEach(async () => {
-    release.resolve();
-    for (const kiq of started.splice(0)) await kiq.stop().catch(() => undefined);
-  });
+  afterEach(() => release.resolve()); // before the stops below: they wait for Slow
+  const kiqs = useKiqs(() => ({ redisUrl: redis.url, queues: { work: 5, other: 3 }, workers: [Echo, Boom, Slow] as Worker[], fetchInterval: 50, pollInterval: 60_000 }));
+  const server = (options: KiqOptions = {}): Promise<Kiq> => kiqs.start(options);
 
   const settled = (kiq: Kiq) => until(async () => (await redis.client.llen(`queue:sq|${kiq.identity}|work`)) === 0, 5_000, 'private list empty');
 

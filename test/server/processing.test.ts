@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { excerpt } from '../../src/job/dead-letter.js';
 import { Kiq, defineWorker, type KiqOptions, type Worker } from '../../src/index.js';
+import { useKiqs } from '../support/kiqs.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { deferred, until } from '../support/wait.js';
@@ -28,29 +29,15 @@ const Boom = defineWorker({
 describe('Processing jobs (real Redis)', function () {
   this.timeout(20_000);
   const redis = useRedis();
-  const started: Kiq[] = [];
+  const kiqs = useKiqs(() => ({ redisUrl: redis.url, queues: { work: 5 }, fetchInterval: 50, pollInterval: 50 }));
 
-  async function server(options: KiqOptions = {}, workers: Worker<never>[] = []): Promise<Kiq> {
-    const kiq = new Kiq({
-      redisUrl: redis.url,
-      queues: { work: 5 },
-      workers: [Echo, Boom, ...(workers as Worker[])],
-      fetchInterval: 50,
-      pollInterval: 50,
-      logger: silent(),
-      ...options,
-    });
-    await kiq.start();
-    started.push(kiq);
-    return kiq;
-  }
+  /** A started server with Echo, Boom and `workers`. */
+  const server = (options: KiqOptions = {}, workers: Worker<never>[] = []): Promise<Kiq> =>
+    kiqs.start({ workers: [Echo, Boom, ...(workers as Worker[])], ...options });
 
   beforeEach(() => {
     performed.length = 0;
     onPerform = undefined;
-  });
-  afterEach(async () => {
-    for (const kiq of started.splice(0)) await kiq.stop().catch(() => undefined);
   });
 
   it('runs an enqueued job and leaves the queue and the private list empty', async () => {
