@@ -208,6 +208,31 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
     return leader!;
   }
 
+  /** Three fresh members with a settled leader; `pttl` is what its dear-leader key had left at `readAt`. */
+  async function clusterWithLeader(): Promise<{ members: Member[]; leader: Member; others: Member[]; readAt: number; pttl: number }> {
+    const members = await startCluster(false);
+    const leader = await settledLeader(members);
+    const readAt = Date.now();
+    const pttl = await redis.client.pttl(LEADER);
+    expect(pttl, 'dear-leader TTL').to.be.within(1, TTL);
+    return { members, leader, others: members.filter((m) => m !== leader), readAt, pttl };
+  }
+
+  /** Waits until one of `others` leads and dear-leader names it; resolves to the `leader: true` event it won with. */
+  async function successorWon(others: readonly Member[], timeoutMs: number, what: string): Promise<Change> {
+    let successor: Member | undefined;
+    await until(
+      async () => {
+        successor = others.find((m) => m.leads());
+        return successor !== undefined && (await redis.client.get(LEADER)) === successor.identity;
+      },
+      timeoutMs,
+      what,
+      5,
+    );
+    return successor!.changes.findLast((c) => c.leader)!;
+  }
+
   /** The identities of the members that believe they lead. */
   const believers = (members: readonly Member[]) => members.filter((m) => m.leads()).map((m) => m.identity);
 
@@ -360,29 +385,13 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
   });
 
   it('killing the leader with SIGKILL moves leadership to another within ttl + one follower interval', async () => {
-    const members = await startCluster(false);
-    const leader = await settledLeader(members);
-    const others = members.filter((m) => m !== leader);
-
     // the key lapses no earlier than readAt + pttl (a renewal only pushes it later)
-    const readAt = Date.now();
-    const pttl = await redis.client.pttl(LEADER);
-    expect(pttl, 'dear-leader TTL').to.be.within(1, TTL);
+    const { members, leader, others, readAt, pttl } = await clusterWithLeader();
     const killedAt = Date.now();
     await leader.kill();
     expect(await leader.exit).to.deep.equal({ code: null, signal: 'SIGKILL' });
 
-    let successor: Member | undefined;
-    await until(
-      async () => {
-        successor = others.find((m) => m.leads());
-        return successor !== undefined && (await redis.client.get(LEADER)) === successor.identity;
-      },
-      TTL + FOLLOWER_MAX + 3_000,
-      'another member to lead after the kill',
-      5,
-    );
-    const won = successor!.changes.findLast((c) => c.leader)!;
+    const won = await successorWon(others, TTL + FOLLOWER_MAX + 3_000, 'another member to lead after the kill');
     const failover = won.receivedAt - killedAt;
     console.log(
       `      failover after SIGKILL of the leader: ${failover} ms (the new leader's own clock: ${won.at - killedAt} ms; ` +
@@ -395,14 +404,8 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
   });
 
   it('leader stop resigns at once and another takes over within one follower interval', async () => {
-    const members = await startCluster(false);
-    const leader = await settledLeader(members);
-    const others = members.filter((m) => m !== leader);
-
     // the key cannot expire before readAt + pttl: gone earlier means deleted (the resign)
-    const readAt = Date.now();
-    const pttl = await redis.client.pttl(LEADER);
-    expect(pttl, 'dear-leader TTL').to.be.within(1, TTL);
+    const { members, leader, others, readAt, pttl } = await clusterWithLeader();
     const stopSentAt = Date.now();
     const stopped = leader.stop();
     let goneAt = 0;
@@ -421,17 +424,7 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
     expect(goneAt, `dear-leader gone ${resignMs} ms after the stop, before it could expire (${readAt + pttl - stopSentAt} ms)`).to.be.below(readAt + pttl);
     expect(holderAfter === null || others.some((m) => m.identity === holderAfter), 'the key after the resign').to.equal(true);
 
-    let successor: Member | undefined;
-    await until(
-      async () => {
-        successor = others.find((m) => m.leads());
-        return successor !== undefined && (await redis.client.get(LEADER)) === successor.identity;
-      },
-      FOLLOWER_MAX + 3_000,
-      'another member to lead after the stop',
-      5,
-    );
-    const won = successor!.changes.findLast((c) => c.leader)!;
+    const won = await successorWon(others, FOLLOWER_MAX + 3_000, 'another member to lead after the stop');
     const takeover = won.receivedAt - goneAt;
     console.log(
       `      leader stop: dear-leader deleted ${resignMs} ms after the stop was sent; another member led ${takeover} ms later ` +
