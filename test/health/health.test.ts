@@ -7,7 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { Kiq, KiqConfigError, defineWorker, type HealthReport, type KiqOptions } from '../../src/index.js';
-import { aclUsers } from '../support/acl-user.js';
+import { useAclUsers } from '../support/acl-user.js';
+import { useEchoWorker } from '../support/echo-worker.js';
 import { useKiqs } from '../support/kiqs.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
@@ -44,20 +45,8 @@ describe('Health (real Redis)', function () {
   this.timeout(60_000);
   const redis = useRedis();
   const kiqs = useKiqs(() => ({ redisUrl: redis.url, queues: { default: 2 }, workers: [Echo], fetchInterval: 50 }), 1_000);
-  const users = aclUsers(redis);
-  const ran: string[] = [];
-  const Echo = defineWorker({
-    class: 'HealthEcho',
-    queue: 'default',
-    async perform([id]: [string]) {
-      ran.push(id);
-    },
-  });
-
-  afterEach(async () => {
-    await users.deleteAll();
-    ran.length = 0;
-  });
+  const users = useAclUsers(redis);
+  const { Echo, ran } = useEchoWorker('HealthEcho');
 
   /** A started server whose health options are quick ones, overridden by `options.health`. */
   const start = (options: KiqOptions = {}): Promise<Kiq> =>

@@ -27,7 +27,6 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import type { Redis } from 'ioredis';
 import { CLAIM_EVERY, JITTER } from '../../machines/senator.js';
 import { Kiq, defineWorker } from '../../src/index.js';
 import { LEADER } from '../../src/redis/keys.js';

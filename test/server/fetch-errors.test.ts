@@ -6,9 +6,10 @@
  * the heartbeat hash (`kiq_errors`) that `kiq processes` reads.
  */
 import { expect } from 'chai';
-import { Kiq, defineWorker, type KiqOptions } from '../../src/index.js';
+import type { Kiq, KiqOptions } from '../../src/index.js';
 import { kBeat } from '../../src/server/heartbeat.js';
-import { aclUsers } from '../support/acl-user.js';
+import { useAclUsers } from '../support/acl-user.js';
+import { useEchoWorker } from '../support/echo-worker.js';
 import { useKiqs } from '../support/kiqs.js';
 import { silent, type MemoryLogger } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
@@ -31,20 +32,8 @@ describe('Fetch errors are loud (real Redis)', function () {
   this.timeout(30_000);
   const redis = useRedis();
   const kiqs = useKiqs(() => ({ redisUrl: redis.url, queues: { default: 2 }, workers: [Echo], fetchInterval: 50 }), 1_000);
-  const users = aclUsers(redis);
-  const ran: string[] = [];
-  const Echo = defineWorker({
-    class: 'FetchErrorsEcho',
-    queue: 'default',
-    async perform([id]: [string]) {
-      ran.push(id);
-    },
-  });
-
-  afterEach(async () => {
-    await users.deleteAll();
-    ran.length = 0;
-  });
+  const users = useAclUsers(redis);
+  const { Echo, ran } = useEchoWorker('FetchErrorsEcho');
 
   async function start(options: KiqOptions = {}): Promise<{ kiq: Kiq; logger: MemoryLogger }> {
     const logger = silent();

@@ -15,7 +15,7 @@ import { ManualClock } from '../../src/clock.js';
 import { STALL_TIMEOUT_MS } from '../../src/redis/connections.js';
 import { Heartbeat } from '../../src/server/heartbeat.js';
 import { ProcessState } from '../../src/server/process-state.js';
-import { aclUsers } from '../support/acl-user.js';
+import { useAclUsers } from '../support/acl-user.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -35,13 +35,12 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 describe('Redis refusals and stalls, in plain words (real redis-server)', function () {
   this.timeout(60_000);
   const redis = useRedis();
-  const users = aclUsers(redis);
   const cleanups: (() => Promise<unknown>)[] = [];
-
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-    await users.deleteAll();
   });
+  // after the hook above: the users outlive the Kiqs connected as them
+  const users = useAclUsers(redis);
 
   const aclUser = (rules: readonly string[], password?: string) => users.create(rules, password);
 
