@@ -6,14 +6,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
-import { Kiq, KiqConfigError, defineWorker, type HealthReport, type KiqOptions } from '../../src/index.js';
+import { Kiq, KiqConfigError, type HealthReport, type KiqOptions } from '../../src/index.js';
 import { useAclUsers } from '../support/acl-user.js';
 import { useEchoWorker } from '../support/echo-worker.js';
+import { gatedWorker } from '../support/gated-worker.js';
 import { useKiqs } from '../support/kiqs.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { startRedisServer } from '../support/redis-server.js';
-import { deferred, until } from '../support/wait.js';
+import { until } from '../support/wait.js';
 
 /** GET `path` on the health port: status and parsed JSON (or text). */
 async function get(kiq: Kiq, path: string): Promise<{ status: number; body: unknown; text: string; type: string }> {
@@ -87,22 +88,13 @@ describe('Health (real Redis)', function () {
   });
 
   it('a full queue (busy = limit) that fetches nothing on purpose stays ok past fetchStaleMs', async () => {
-    const release = deferred(20_000, 'release');
-    const started = deferred(10_000, 'the long job to start');
-    const Long = defineWorker({
-      class: 'HealthLong',
-      queue: 'default',
-      async perform() {
-        started.resolve();
-        await release.promise;
-      },
-    });
-    const kiq = await start({ queues: { default: 1 }, workers: [Long], health: { fetchStaleMs: 300 } });
-    await kiq.enqueue(Long, []);
-    await started.promise;
+    const long = gatedWorker('HealthLong', 'default', { startMs: 10_000, releaseMs: 20_000 });
+    const kiq = await start({ queues: { default: 1 }, workers: [long.worker], health: { fetchStaleMs: 300 } });
+    await kiq.enqueue(long.worker, []);
+    await long.started;
     await new Promise((resolve) => setTimeout(resolve, 700)); // longer than the threshold, on purpose
     const report = await kiq.health();
-    release.resolve();
+    long.release();
     expect(report.queues.default).to.include({ status: 'ok', busy: 1, limit: 1 });
     expect(report.status, JSON.stringify(report.reasons)).to.equal('ok');
   });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { excerpt } from '../../src/job/dead-letter.js';
 import { Kiq, defineWorker, type KiqOptions, type Worker } from '../../src/index.js';
+import { gatedWorker } from '../support/gated-worker.js';
 import { useKiqs } from '../support/kiqs.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
@@ -220,22 +221,13 @@ describe('Processing jobs (real Redis)', function () {
   });
 
   it('stop() waits for running jobs, then requeues what it did not start, and unregisters', async () => {
-    const release = deferred(10_000, 'release');
-    const started = deferred(5000, 'slow started');
-    const Slow = defineWorker({
-      class: 'Slow',
-      queue: 'work',
-      async perform() {
-        started.resolve();
-        await release.promise;
-      },
-    });
-    const kiq = await server({ queues: { work: 1 } }, [Slow as Worker<never>]);
-    await kiq.enqueue(Slow, []);
+    const slow = gatedWorker('Slow', 'work', { releaseMs: 10_000 });
+    const kiq = await server({ queues: { work: 1 } }, [slow.worker as Worker<never>]);
+    await kiq.enqueue(slow.worker, []);
     await kiq.enqueue(Echo, ['waiting']);
-    await started.promise;
+    await slow.started;
     const stopping = kiq.stop({ timeout: 5_000 });
-    setTimeout(() => release.resolve(), 100);
+    setTimeout(() => slow.release(), 100);
     await stopping;
     expect(await redis.client.lrange('queue:work', 0, -1).then((l) => l.map((raw) => JSON.parse(raw).args[0]))).to.deep.equal(['waiting']);
     expect(await redis.client.exists(`queue:sq|${kiq.identity}|work`)).to.equal(0);
