@@ -9,8 +9,8 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { Admin, enqueueAll, type SetEntry } from '../../src/admin/index.js';
-import { ConnectionPool } from '../../src/redis/connections.js';
 import { useRedis } from '../support/redis.js';
+import { usePool } from '../support/pool.js';
 import { rejection } from './support.js';
 
 const NOW_MS = Date.UTC(2026, 11, 3, 12);
@@ -168,12 +168,7 @@ describe('Admin job sets (retry, schedule, dead)', () => {
   });
 
   describe('bulk moves while someone else changes the set between batches', () => {
-    let pool: ConnectionPool;
-    beforeEach(async () => {
-      pool = new ConnectionPool({ url: redis.url, options: {} }, 1, 'test');
-      await pool.connect();
-    });
-    afterEach(() => pool.close());
+    const pool = usePool(redis);
 
     /** `redis`, but `before(n)` runs before its n-th ZRANGE (1-based). */
     function onZrange(conn: Redis, before: (n: number) => Promise<void>): Redis {

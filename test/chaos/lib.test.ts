@@ -10,9 +10,9 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { baseRedisUrl } from '../support/redis.js';
 import { deferred } from '../support/wait.js';
-import { leadershipOverlaps, type Believer } from './lib/leadership.js';
+import { leadershipOverlaps, type Believer } from '../support/leadership.js';
 import { Ledger } from './lib/ledger.js';
-import { TcpProxy } from './lib/proxy.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 describe('Fault suite instruments', () => {
   describe('TcpProxy', () => {

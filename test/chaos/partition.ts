@@ -1,6 +1,6 @@
 /**
  * Scenario: network partitions between Kiq and Redis. Each server talks to
- * Redis through its own TCP proxy (test/chaos/lib/proxy.ts) with a small
+ * Redis through its own TCP proxy (test/support/tcp-proxy.ts) with a small
  * `leaderTtl`; the driver enqueues directly, at a steady rate. Faults, in
  * turn: stall (a blackhole: no RST, nothing arrives) or drop (every
  * connection destroyed, new ones refused), of the leader or of a follower,
@@ -16,9 +16,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Harness } from './lib/harness.js';
 import type { KiqProcess } from './lib/kiq-process.js';
-import { leadershipOverlaps, leadershipTerms } from './lib/leadership.js';
+import { leadershipOverlaps, leadershipTerms } from '../support/leadership.js';
 import { settle } from './lib/ledger.js';
-import { TcpProxy } from './lib/proxy.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { seconds, type Figures } from './lib/report.js';
 
 /** One partition: how, of whom, for how long (ms). */

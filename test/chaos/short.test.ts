@@ -17,7 +17,7 @@ import { killStorm } from './kill-storm.js';
 import { killAll } from './lib/kiq-process.js';
 import { withRuby } from './lib/ruby-push.js';
 import { formatFigures, type Figures } from './lib/report.js';
-import { partitions } from './partition.js';
+import { partitions, type Partition, type PartitionOptions } from './partition.js';
 import { redisRestarts } from './redis-restarts.js';
 import { ALL_AWKWARD, ALL_HOSTILE, RECOVERY_LIMIT_MS } from './scenarios.js';
 
@@ -29,6 +29,18 @@ function expectClean(figures: Figures): void {
 }
 
 const acl = (c: AclCase) => aclFaults({ cases: [c], jobs: 10, loudWithinMs: 10_000, recoverWithinMs: RECOVERY_LIMIT_MS, settleMs: 3_000 });
+
+/** The partition cases' sizes: three servers, 1 s leases, 200 jobs/s; each case names its faults. */
+const PARTITION: Omit<PartitionOptions, 'partitions'> = {
+  servers: 3, leaderTtl: 1_000, gapMs: 1_500, blackholeMs: 0, rate: 200, concurrency: 5, jobMs: 10,
+  resumeLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 30_000, settleMs: 5_000,
+};
+
+/** A `mode` partition of the leader for `leaderMs`, then of a follower for `followerMs`. */
+const leaderThenFollower = (mode: Partition['mode'], leaderMs: number, followerMs: number): Partition[] => [
+  { mode, target: 'leader', ms: leaderMs },
+  { mode, target: 'follower', ms: followerMs },
+];
 
 describe('Fault suite, short (issue 9; full run: npm run chaos)', function () {
   this.timeout(120_000);
@@ -79,42 +91,19 @@ describe('Fault suite, short (issue 9; full run: npm run chaos)', function () {
   });
 
   it('TCP stalls (no RST) of the leader and of a follower: leadership never overlaps, no job lost', async () => {
-    expectClean(
-      await partitions({
-        servers: 3, leaderTtl: 1_000, gapMs: 1_500, blackholeMs: 0, rate: 200, concurrency: 5, jobMs: 10,
-        partitions: [
-          { mode: 'stall', target: 'leader', ms: 2_500 },
-          { mode: 'stall', target: 'follower', ms: 2_000 },
-        ],
-        resumeLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 30_000, settleMs: 5_000,
-      }),
-    );
+    expectClean(await partitions({ ...PARTITION, partitions: leaderThenFollower('stall', 2_500, 2_000) }));
   });
 
   // Issue 9, defect 1: a fetch Redis applied whose reply the drop destroyed stranded its job in a live process
   // (the full run stranded 1 of 18,270 across two drops before the reconciler)
   it('TCP drops (connections destroyed) of the leader and of a follower: leadership never overlaps, no job lost', async () => {
-    expectClean(
-      await partitions({
-        servers: 3, leaderTtl: 1_000, gapMs: 1_500, blackholeMs: 0, rate: 200, concurrency: 5, jobMs: 10,
-        partitions: [
-          { mode: 'drop', target: 'leader', ms: 2_000 },
-          { mode: 'drop', target: 'follower', ms: 2_000 },
-        ],
-        resumeLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 30_000, settleMs: 5_000,
-      }),
-    );
+    expectClean(await partitions({ ...PARTITION, partitions: leaderThenFollower('drop', 2_000, 2_000) }));
   });
 
   // Issue 9, defects 1 and 8: a fetch Redis applied whose reply the blackhole swallowed stranded its job in a
   // live process (1 of 1,780), and the blackhole was never detected
   it('a 15 s blackhole between the leader and Redis is logged before it heals, and nothing is lost', async () => {
-    expectClean(
-      await partitions({
-        servers: 2, leaderTtl: 1_000, gapMs: 1_500, blackholeMs: 15_000, rate: 100, concurrency: 5, jobMs: 10, partitions: [],
-        resumeLimitMs: RECOVERY_LIMIT_MS, drainTimeoutMs: 30_000, settleMs: 5_000,
-      }),
-    );
+    expectClean(await partitions({ ...PARTITION, servers: 2, blackholeMs: 15_000, rate: 100, partitions: [] }));
   });
 
   it('ACL without EVAL: the denial is logged, and jobs run once it is lifted', async () => {

@@ -6,9 +6,9 @@
  */
 import { deflateSync } from 'node:zlib';
 import { expect } from 'chai';
-import { ConnectionPool } from '../../src/redis/connections.js';
 import { enqueueEntries, findEntries, payloadToEnqueue, toEntry } from '../../src/admin/sets.js';
 import { useRedis } from '../support/redis.js';
+import { usePool } from '../support/pool.js';
 import { describeRun, runInProcess, runKiqMany } from './support.js';
 
 const JID = {
@@ -160,12 +160,7 @@ describe('kiq retries / scheduled / dead / queue clear', () => {
   });
 
   describe('admin operations', () => {
-    let pool: ConnectionPool;
-    beforeEach(async () => {
-      pool = new ConnectionPool({ url: redis.url, options: {} }, 1, 'test');
-      await pool.connect();
-    });
-    afterEach(() => pool.close());
+    const pool = usePool(redis);
 
     it('a push Redis refuses (WRONGTYPE) leaves the entry in its set: never lost', async () => {
       await seed();

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { BufferFullError, Kiq, ScriptError, UnflushedJobsError } from '../../src/index.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { useStoppableRedis } from '../support/stoppable-redis.js';
 import { useRedis } from '../support/redis.js';
 import { silent } from '../support/logger.js';
 
@@ -20,36 +19,27 @@ function nextEvent<T>(kiq: Kiq, event: 'push.outage' | 'push.restored' | 'error'
 
 describe('Reliable push through a Redis outage', function () {
   this.timeout(30_000);
-  let server: RedisServer;
   let kiq: Kiq;
-  let client: Redis;
-
-  beforeEach(async () => {
-    server = await startRedisServer();
-    client = new Redis(server.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100, lazyConnect: true });
-    client.on('error', () => undefined);
-    await client.connect();
-  });
   afterEach(async () => {
     await kiq?.stop().catch(() => undefined);
-    client.disconnect();
-    await server.stop();
   });
+  // after the hook above: Kiq stops while Redis still runs
+  const redis = useStoppableRedis();
 
   it('keeps 1,000 jobs enqueued while Redis is down and writes each exactly once when it is back', async () => {
-    kiq = new Kiq({ redisUrl: server.url, server: false, flushMaxInterval: 300, logger: silent() });
+    kiq = new Kiq({ redisUrl: redis.server.url, server: false, flushMaxInterval: 300, logger: silent() });
     await kiq.start();
     const outage = nextEvent<{ waiting: number }>(kiq, 'push.outage');
-    await server.stop();
+    await redis.stop();
     const jobs = await Promise.all(Array.from({ length: 1000 }, (_, i) => kiq.enqueue({ class: 'Survivor', args: [i] })));
     await outage;
     expect(kiq.buffered).to.equal(1000);
     const restored = nextEvent(kiq, 'push.restored');
-    server = await startRedisServer(server.port);
+    await redis.restart();
     await kiq.flush();
     await restored;
-    await client.ping();
-    const stored = (await client.lrange('queue:default', 0, -1)).map((raw) => JSON.parse(raw).jid as string);
+    await redis.client.ping();
+    const stored = (await redis.client.lrange('queue:default', 0, -1)).map((raw) => JSON.parse(raw).jid as string);
     expect(stored).to.have.length(1000);
     expect(new Set(stored).size).to.equal(1000);
     expect(new Set(stored)).to.deep.equal(new Set(jobs.map((job) => job.jid)));
@@ -57,30 +47,30 @@ describe('Reliable push through a Redis outage', function () {
   });
 
   it('rejects with BufferFullError past bufferLimit and loses none of the accepted jobs', async () => {
-    kiq = new Kiq({ redisUrl: server.url, server: false, bufferLimit: 10, flushMaxInterval: 200, logger: silent() });
+    kiq = new Kiq({ redisUrl: redis.server.url, server: false, bufferLimit: 10, flushMaxInterval: 200, logger: silent() });
     await kiq.start();
-    await server.stop();
+    await redis.stop();
     const accepted = await Promise.all(Array.from({ length: 10 }, (_, i) => kiq.enqueue({ class: 'Bounded', args: [i] })));
     const error = await kiq.enqueue({ class: 'Bounded', args: [10] }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(BufferFullError);
     expect((error as BufferFullError).code).to.equal('KIQ_ERR_BUFFER_FULL');
-    server = await startRedisServer(server.port);
+    await redis.restart();
     await kiq.flush();
-    await client.ping();
-    const stored = (await client.lrange('queue:default', 0, -1)).map((raw) => JSON.parse(raw).jid as string);
+    await redis.client.ping();
+    const stored = (await redis.client.lrange('queue:default', 0, -1)).map((raw) => JSON.parse(raw).jid as string);
     expect(stored.sort()).to.deep.equal(accepted.map((job) => job.jid).sort());
   });
 
   it('stop() rejects with UnflushedJobsError carrying every job Redis never got', async () => {
-    kiq = new Kiq({ redisUrl: server.url, server: false, flushMaxInterval: 100, logger: silent() });
+    kiq = new Kiq({ redisUrl: redis.server.url, server: false, flushMaxInterval: 100, logger: silent() });
     await kiq.start();
-    await server.stop();
+    await redis.stop();
     const jobs = await Promise.all(Array.from({ length: 5 }, (_, i) => kiq.enqueue({ class: 'Stranded', args: [i] })));
     const error = await kiq.stop({ timeout: 300 }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(UnflushedJobsError);
     const left = (error as UnflushedJobsError).jobs.map((json) => JSON.parse(json).jid as string);
     expect(left).to.deep.equal(jobs.map((job) => job.jid));
-    server = await startRedisServer(server.port);
+    await redis.restart();
   });
 });
 

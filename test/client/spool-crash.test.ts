@@ -1,12 +1,10 @@
 import { expect } from 'chai';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Kiq, SpoolLockedError } from '../../src/index.js';
 import { silent } from '../support/logger.js';
 import { useStoppableRedis } from '../support/stoppable-redis.js';
 import { spoolFiles } from '../support/spool-files.js';
 import { startSpoolChild, type SpoolChild } from '../support/spool-child.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 const JOBS = 10_000;
 const startChild = (redisUrl: string, dir: string) => startSpoolChild({ redisUrl, dir, jobs: JOBS });
@@ -15,22 +13,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Spool on real processes: kill -9 during an outage and during replay', function () {
   this.timeout(180_000);
-  let dir: string;
   const children: SpoolChild[] = [];
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kiq-spool-crash-'));
-  });
   afterEach(async () => {
     for (const child of children.splice(0)) await child.kill();
-    await rm(dir, { recursive: true, force: true });
   });
-  // after the hooks above: Kiq and children shut down while Redis still runs
+  // after the hook above: children shut down while Redis still runs and their spool still exists
+  const dir = useTempDir('kiq-spool-crash-');
   const redis = useStoppableRedis();
 
   /** A child enqueues JOBS jobs with Redis stopped and is SIGKILLed `delayMs` after the last enqueue resolved. */
   async function enqueueThenKill(delayMs: number): Promise<void> {
-    const child = startChild(redis.server.url, dir);
+    const child = startChild(redis.server.url, dir());
     children.push(child);
     await child.line(/^ready$/);
     await redis.stop();
@@ -39,7 +32,7 @@ describe('Spool on real processes: kill -9 during an outage and during replay', 
     await sleep(delayMs);
     await child.kill();
     expect(child.lines).to.include('outage');
-    expect(spoolFiles(dir).length).to.be.greaterThan(0);
+    expect(spoolFiles(dir()).length).to.be.greaterThan(0);
   }
 
   async function storedArgs(): Promise<number[]> {
@@ -56,15 +49,15 @@ describe('Spool on real processes: kill -9 during an outage and during replay', 
   }
 
   it('refuses a second process on the same spool directory with SpoolLockedError naming the holder, and takes over after a kill -9', async () => {
-    const holder = startChild(redis.server.url, dir);
+    const holder = startChild(redis.server.url, dir());
     children.push(holder);
     await holder.line(/^ready$/);
-    const second = new Kiq({ redisUrl: redis.server.url, server: false, logger: silent(), spool: { dir } });
+    const second = new Kiq({ redisUrl: redis.server.url, server: false, logger: silent(), spool: { dir: dir() } });
     const error = await second.start().catch((e: unknown) => e);
     expect(error).to.be.instanceOf(SpoolLockedError);
     expect((error as SpoolLockedError).holder).to.equal(holder.process.pid);
     await holder.kill();
-    const third = new Kiq({ redisUrl: redis.server.url, server: false, logger: silent(), spool: { dir } });
+    const third = new Kiq({ redisUrl: redis.server.url, server: false, logger: silent(), spool: { dir: dir() } });
     await third.start();
     await third.stop();
   });
@@ -72,7 +65,7 @@ describe('Spool on real processes: kill -9 during an outage and during replay', 
   it(`writes all ${JOBS.toLocaleString('en')} jobs to Redis exactly once after a kill -9 a few ms after the last enqueue`, async () => {
     await enqueueThenKill(Math.floor(Math.random() * 5));
     await redis.restart();
-    const replay = startChild(redis.server.url, dir);
+    const replay = startChild(redis.server.url, dir());
     children.push(replay);
     await replay.line(/^drained$/, 60_000);
     expectEachOnce(await storedArgs());
@@ -85,7 +78,7 @@ describe('Spool on real processes: kill -9 during an outage and during replay', 
     let kills = 0;
     // replay starts as start() resolves: kill at a random moment of it, again and again
     for (let attempt = 0; attempt < 20; attempt++) {
-      const replay = startChild(redis.server.url, dir);
+      const replay = startChild(redis.server.url, dir());
       children.push(replay);
       await replay.line(/^ready$/, 30_000);
       await sleep(Math.floor(Math.random() * 25));
@@ -94,7 +87,7 @@ describe('Spool on real processes: kill -9 during an outage and during replay', 
       if (finished) break;
       kills++;
     }
-    const last = startChild(redis.server.url, dir);
+    const last = startChild(redis.server.url, dir());
     children.push(last);
     await last.line(/^drained$/, 60_000);
     const args = await storedArgs();

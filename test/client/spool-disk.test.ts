@@ -1,10 +1,8 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { useStoppableRedis } from '../support/stoppable-redis.js';
 import { startSpoolChild, type SpoolChild } from '../support/spool-child.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 /**
  * `unshare -rm`: a private mount namespace where the child can mount a
@@ -22,20 +20,16 @@ function wrapped(mnt: string, setup: string): string[] {
 
 describe('Spool on a full or read-only disk (real processes, unshare + tmpfs)', function () {
   this.timeout(120_000);
-  let mnt: string;
   const children: SpoolChild[] = [];
 
   before(function () {
     if (!unshareWorks()) this.skip();
   });
-  beforeEach(async () => {
-    mnt = await mkdtemp(join(tmpdir(), 'kiq-spool-mnt-'));
-  });
   afterEach(async () => {
     for (const child of children.splice(0)) await child.kill();
-    await rm(mnt, { recursive: true, force: true });
   });
-  // after the hooks above: Kiq and children shut down while Redis still runs
+  // after the hook above: children shut down while Redis still runs and their mount point still exists
+  const mnt = useTempDir('kiq-spool-mnt-');
   const redis = useStoppableRedis();
 
   async function storedArgs(): Promise<number[]> {
@@ -45,7 +39,7 @@ describe('Spool on a full or read-only disk (real processes, unshare + tmpfs)', 
 
   it('ENOSPC: the jobs the disk cannot take stay in memory (logged once), and every job reaches Redis once', async () => {
     const JOBS = 3000; // ~150 bytes a record: about 450 KB against a 64 KB tmpfs
-    const child = startSpoolChild({ redisUrl: redis.server.url, dir: `${mnt}/spool`, jobs: JOBS, wrap: wrapped(mnt, 'mount -t tmpfs -o size=64k tmpfs "$MNT"') });
+    const child = startSpoolChild({ redisUrl: redis.server.url, dir: `${mnt()}/spool`, jobs: JOBS, wrap: wrapped(mnt(), 'mount -t tmpfs -o size=64k tmpfs "$MNT"') });
     children.push(child);
     await child.line(/^ready$/);
     await redis.stop();
@@ -65,9 +59,9 @@ describe('Spool on a full or read-only disk (real processes, unshare + tmpfs)', 
     const JOBS = 500;
     const child = startSpoolChild({
       redisUrl: redis.server.url,
-      dir: `${mnt}/spool`,
+      dir: `${mnt()}/spool`,
       jobs: JOBS,
-      wrap: wrapped(mnt, 'mount -t tmpfs tmpfs "$MNT" && mkdir "$MNT/spool" && mount -o remount,ro "$MNT"'),
+      wrap: wrapped(mnt(), 'mount -t tmpfs tmpfs "$MNT" && mkdir "$MNT/spool" && mount -o remount,ro "$MNT"'),
     });
     children.push(child);
     await child.line(/^ready$/);

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { BufferFullError, Kiq, SpoolError, SpoolLockedError, type KiqOptions } from '../../src/index.js';
@@ -10,6 +9,7 @@ import { useStoppableRedis } from '../support/stoppable-redis.js';
 import { useRedis } from '../support/redis.js';
 import { buildSegment, plainJob, spoolFiles, writeSegment } from '../support/spool-files.js';
 import { until } from '../support/wait.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 async function jidsIn(client: Redis, key = 'queue:default'): Promise<string[]> {
   return (await client.lrange(key, 0, -1)).map((raw) => JSON.parse(raw).jid as string);
@@ -23,7 +23,6 @@ function errorsOf(kiq: Kiq): Error[] {
 
 describe('Spool: reliable push through a Redis outage, on disk', function () {
   this.timeout(30_000);
-  let dir: string;
   let kiq: Kiq | undefined;
   let logger: MemoryLogger;
 
@@ -32,20 +31,19 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     server: false,
     flushMaxInterval: 200,
     logger,
-    spool: { dir },
+    spool: { dir: dir() },
     ...extra,
   });
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kiq-spool-'));
+  beforeEach(() => {
     logger = silent();
   });
   afterEach(async () => {
     await kiq?.stop().catch(() => undefined);
     kiq = undefined;
-    await rm(dir, { recursive: true, force: true });
   });
-  // after the hooks above: Kiq and children shut down while Redis still runs
+  // after the hooks above: Kiq and children shut down while Redis still runs and its spool still exists
+  const dir = useTempDir('kiq-spool-');
   const redis = useStoppableRedis();
 
   it('writes nothing to disk while Redis takes the writes (outage mode)', async () => {
@@ -57,7 +55,7 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     await kiq.flush();
     expect(await redis.client.llen('queue:default')).to.equal(2000);
     expect(spooled).to.equal(0);
-    expect(spoolFiles(dir)).to.deep.equal([]);
+    expect(spoolFiles(dir())).to.deep.equal([]);
   });
 
   it('puts jobs enqueued during an outage on disk, then writes each to Redis once and removes the segment', async () => {
@@ -71,7 +69,7 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     const jobs = await Promise.all(Array.from({ length: 1000 }, (_, i) => kiq!.enqueue({ class: 'Survivor', args: [i] })));
     await until(() => spooled === 1000, 10_000, 'all 1,000 jobs on disk');
     expect(kiq.buffered).to.equal(0);
-    expect(spoolFiles(dir)).to.have.length(1);
+    expect(spoolFiles(dir())).to.have.length(1);
     await redis.restart();
     await kiq.flush();
     expect(replayed).to.equal(1000);
@@ -81,12 +79,12 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     expect(new Set(stored)).to.deep.equal(new Set(jobs.map((job) => job.jid)));
     // oldest first, as LPUSH/BRPOP order expects: the first enqueued is at the right end
     expect(stored.at(-1)).to.equal(jobs[0]!.jid);
-    await until(() => spoolFiles(dir).length === 0, 5_000, 'the replayed segment removed');
+    await until(() => spoolFiles(dir()).length === 0, 5_000, 'the replayed segment removed');
     expect(logger.lines.some((line) => line.includes('"event":"enqueueing_restored"') && line.includes('"spooled":1000'))).to.equal(true);
   });
 
   it('sends the jobs waiting behind a hung write to disk after spool.after, and writes each once when Redis answers again', async () => {
-    kiq = new Kiq(options({ spool: { dir, after: 200 } }));
+    kiq = new Kiq(options({ spool: { dir: dir(), after: 200 } }));
     let spooled = 0;
     kiq.on('push.spooled', ({ count }) => (spooled += count));
     await kiq.start();
@@ -143,7 +141,7 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
   });
 
   it('in always mode spools every job before pushing it, and confirm: true resolves once Redis has it', async () => {
-    kiq = new Kiq(options({ spool: { dir, mode: 'always' } }));
+    kiq = new Kiq(options({ spool: { dir: dir(), mode: 'always' } }));
     let spooled = 0;
     kiq.on('push.spooled', ({ count }) => (spooled += count));
     await kiq.start();
@@ -158,7 +156,7 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
   });
 
   it('flush() waits for spooled jobs whose fdatasync is still under way', async () => {
-    kiq = new Kiq(options({ spool: { dir, mode: 'always' } }));
+    kiq = new Kiq(options({ spool: { dir: dir(), mode: 'always' } }));
     await kiq.start();
     for (let round = 0; round < 5; round++) {
       for (let i = 0; i < 1000; i++) void kiq.enqueue({ class: 'Wal', args: [round, i] });
@@ -168,7 +166,7 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
   });
 
   it('in always mode stop() right after enqueue pushes every job, leaving nothing on disk', async () => {
-    kiq = new Kiq(options({ spool: { dir, mode: 'always' } }));
+    kiq = new Kiq(options({ spool: { dir: dir(), mode: 'always' } }));
     await kiq.start();
     await kiq.enqueue({ class: 'Wal', args: ['warm'] }, { confirm: true });
     for (let i = 0; i < 1000; i++) void kiq.enqueue({ class: 'Wal', args: [i] });
@@ -176,10 +174,10 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     expect(await redis.client.llen('queue:default')).to.equal(1001);
     expect(logger.lines.some((line) => line.includes('"event":"spool_kept"'))).to.equal(false);
     // the segment kept for more writes is pushed in full: the next start removes it
-    expect(spoolFiles(dir).filter((name) => name.endsWith('.kiq'))).to.have.length(1);
-    kiq = new Kiq(options({ spool: { dir, mode: 'always' } }));
+    expect(spoolFiles(dir()).filter((name) => name.endsWith('.kiq'))).to.have.length(1);
+    kiq = new Kiq(options({ spool: { dir: dir(), mode: 'always' } }));
     await kiq.start();
-    expect(spoolFiles(dir)).to.deep.equal([]);
+    expect(spoolFiles(dir())).to.deep.equal([]);
     await kiq.flush();
     expect(await redis.client.llen('queue:default')).to.equal(1001);
   });
@@ -190,7 +188,7 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     await redis.stop();
     await kiq.enqueue({ class: 'Once', args: [1] }, { uniqueFor: 60_000 });
     await kiq.enqueue({ class: 'Once', args: [1] }, { uniqueFor: 60_000 });
-    await until(() => spoolFiles(dir).length === 1 && kiq!.buffered === 0, 10_000, 'both on disk');
+    await until(() => spoolFiles(dir()).length === 1 && kiq!.buffered === 0, 10_000, 'both on disk');
     await redis.restart();
     await kiq.flush();
     await redis.client.ping();
@@ -198,7 +196,7 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
   });
 
   it('rejects enqueue with BufferFullError past spool.maxBytes, and loses none it accepted', async () => {
-    kiq = new Kiq(options({ spool: { dir, maxBytes: 4096 } }));
+    kiq = new Kiq(options({ spool: { dir: dir(), maxBytes: 4096 } }));
     await kiq.start();
     await redis.stop();
     const accepted: string[] = [];
@@ -228,14 +226,14 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
     const error = await second.start().catch((e: unknown) => e);
     expect(error).to.be.instanceOf(SpoolLockedError);
     expect((error as SpoolLockedError).holder).to.equal(process.pid);
-    expect((error as Error).message).to.include(dir);
+    expect((error as Error).message).to.include(dir());
     // the first one is unharmed
     await kiq.enqueue({ class: 'Still', args: [] }, { confirm: true });
     expect(await redis.client.llen('queue:default')).to.equal(1);
   });
 
   it('runs without a spool, saying so, when the directory cannot be used', async () => {
-    const notADir = join(dir, 'file');
+    const notADir = join(dir(), 'file');
     await writeFile(notADir, 'x');
     kiq = new Kiq(options({ spool: { dir: notADir } }));
     const errors = errorsOf(kiq);
@@ -250,18 +248,11 @@ describe('Spool: reliable push through a Redis outage, on disk', function () {
 describe('Spool: replay of what a crashed or damaged process left', function () {
   this.timeout(30_000);
   const redis = useRedis();
-  let dir: string;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kiq-spool-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = useTempDir('kiq-spool-');
 
   async function replay(): Promise<{ errors: Error[]; logger: MemoryLogger }> {
     const logger = silent();
-    const kiq = new Kiq({ redisUrl: redis.url, server: false, logger, spool: { dir } });
+    const kiq = new Kiq({ redisUrl: redis.url, server: false, logger, spool: { dir: dir() } });
     const errors = errorsOf(kiq);
     await kiq.start();
     try {
@@ -275,29 +266,29 @@ describe('Spool: replay of what a crashed or damaged process left', function () 
   it('skips a torn last record (the process died mid-write), pushes the others and removes the segment', async () => {
     const jobs = Array.from({ length: 4 }, (_, i) => plainJob(i));
     const { bytes, offsets } = buildSegment(jobs);
-    await writeSegment(dir, 1, bytes.subarray(0, offsets[3]! + 7));
+    await writeSegment(dir(), 1, bytes.subarray(0, offsets[3]! + 7));
     const { errors } = await replay();
     expect((await jidsIn(redis.client)).sort()).to.deep.equal(jobs.slice(0, 3).map((job) => job.jid).sort());
     expect(errors.map((e) => e.message).join()).to.match(/torn last record at offset \d+/);
-    expect(spoolFiles(dir)).to.deep.equal([]);
+    expect(spoolFiles(dir())).to.deep.equal([]);
   });
 
   it('skips a record with a corrupted byte, pushes every other one, and keeps the file as .corrupt', async () => {
     const jobs = Array.from({ length: 5 }, (_, i) => plainJob(i));
     const { bytes, offsets } = buildSegment(jobs);
     bytes[offsets[2]! + 20]! ^= 0x01;
-    const name = await writeSegment(dir, 1, bytes);
+    const name = await writeSegment(dir(), 1, bytes);
     const { errors } = await replay();
     expect((await jidsIn(redis.client)).sort()).to.deep.equal([0, 1, 3, 4].map((i) => jobs[i]!.jid).sort());
     expect(errors.map((e) => e.message).join()).to.match(/corrupt record at offset \d+/);
-    expect(spoolFiles(dir)).to.deep.equal([`${name}.corrupt`]);
+    expect(spoolFiles(dir())).to.deep.equal([`${name}.corrupt`]);
   });
 
   it('finds the next record after a corrupted length byte', async () => {
     const jobs = Array.from({ length: 3 }, (_, i) => plainJob(i));
     const { bytes, offsets } = buildSegment(jobs);
     bytes[offsets[0]! + 9] = 0x7f; // top byte of the first record's length
-    await writeSegment(dir, 1, bytes);
+    await writeSegment(dir(), 1, bytes);
     await replay();
     expect((await jidsIn(redis.client)).sort()).to.deep.equal(jobs.slice(1).map((job) => job.jid).sort());
   });
@@ -305,19 +296,19 @@ describe('Spool: replay of what a crashed or damaged process left', function () 
   it('leaves a segment from a newer format untouched, says so, and replays the others', async () => {
     const newer = buildSegment([plainJob(0)]).bytes;
     newer.writeUInt16LE(2, 8);
-    const newerName = await writeSegment(dir, 1, newer);
-    await writeSegment(dir, 2, buildSegment([plainJob(1)]).bytes);
+    const newerName = await writeSegment(dir(), 1, newer);
+    await writeSegment(dir(), 2, buildSegment([plainJob(1)]).bytes);
     const { errors } = await replay();
     expect(await jidsIn(redis.client)).to.deep.equal([plainJob(1).jid]);
     expect(errors.map((e) => e.message).join()).to.match(/format 2, this Kiq reads format 1; left untouched/);
-    expect(spoolFiles(dir)).to.deep.equal([newerName]);
-    expect(await readFile(join(dir, newerName))).to.deep.equal(newer);
+    expect(spoolFiles(dir())).to.deep.equal([newerName]);
+    expect(await readFile(join(dir(), newerName))).to.deep.equal(newer);
   });
 
   it('skips records whose push Redis already recorded (a crash between EXEC and the local marker)', async () => {
     const jobs = Array.from({ length: 10 }, (_, i) => plainJob(i));
     const { bytes, offsets } = buildSegment(jobs);
-    const name = await writeSegment(dir, 1, bytes);
+    const name = await writeSegment(dir(), 1, bytes);
     // what the EXEC of the first batch left in Redis: jobs 0-5 and the progress key
     for (const job of jobs.slice(0, 6)) await redis.client.lpush('queue:default', job.json);
     await redis.client.set(progressKey(name), String(offsets[6]));
@@ -330,17 +321,17 @@ describe('Spool: replay of what a crashed or damaged process left', function () 
 
   it('reports an entry it cannot read as a segment, leaves it, and replays the others', async () => {
     const odd = segmentName(1);
-    await mkdir(join(dir, odd));
-    await writeSegment(dir, 2, buildSegment([plainJob(1)]).bytes);
+    await mkdir(join(dir(), odd));
+    await writeSegment(dir(), 2, buildSegment([plainJob(1)]).bytes);
     const { errors } = await replay();
     expect(await jidsIn(redis.client)).to.deep.equal([plainJob(1).jid]);
     expect(errors.map((e) => e.message).join()).to.match(/unreadable \(EISDIR\); left untouched/);
-    expect(spoolFiles(dir)).to.deep.equal([odd]);
+    expect(spoolFiles(dir())).to.deep.equal([odd]);
   });
 
   it('replays segments oldest first, across several of them', async () => {
-    await writeSegment(dir, 7, buildSegment([plainJob(0), plainJob(1)]).bytes);
-    await writeSegment(dir, 8, buildSegment([plainJob(2)]).bytes);
+    await writeSegment(dir(), 7, buildSegment([plainJob(0), plainJob(1)]).bytes);
+    await writeSegment(dir(), 8, buildSegment([plainJob(2)]).bytes);
     await replay();
     expect((await jidsIn(redis.client)).reverse()).to.deep.equal([0, 1, 2].map((i) => plainJob(i).jid));
   });

@@ -6,12 +6,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
-import { Kiq, KiqConfigError, defineWorker, type HealthReport, type KiqOptions } from '../../src/index.js';
-import { aclUsers } from '../support/acl-user.js';
+import { Kiq, KiqConfigError, type HealthReport, type KiqOptions } from '../../src/index.js';
+import { useAclUsers } from '../support/acl-user.js';
+import { useEchoWorker } from '../support/echo-worker.js';
+import { gatedWorker } from '../support/gated-worker.js';
+import { useKiqs } from '../support/kiqs.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { startRedisServer } from '../support/redis-server.js';
-import { deferred, until } from '../support/wait.js';
+import { until } from '../support/wait.js';
 
 /** GET `path` on the health port: status and parsed JSON (or text). */
 async function get(kiq: Kiq, path: string): Promise<{ status: number; body: unknown; text: string; type: string }> {
@@ -42,37 +45,13 @@ async function healthzBecomes(kiq: Kiq, status: number, timeoutMs: number): Prom
 describe('Health (real Redis)', function () {
   this.timeout(60_000);
   const redis = useRedis();
-  const users = aclUsers(redis);
-  const kiqs: Kiq[] = [];
-  const ran: string[] = [];
-  const Echo = defineWorker({
-    class: 'HealthEcho',
-    queue: 'default',
-    async perform([id]: [string]) {
-      ran.push(id);
-    },
-  });
+  const kiqs = useKiqs(() => ({ redisUrl: redis.url, queues: { default: 2 }, workers: [Echo], fetchInterval: 50 }), 1_000);
+  const users = useAclUsers(redis);
+  const { Echo, ran } = useEchoWorker('HealthEcho');
 
-  afterEach(async () => {
-    for (const kiq of kiqs.splice(0)) await kiq.stop({ timeout: 1_000 }).catch(() => undefined);
-    await users.deleteAll();
-    ran.length = 0;
-  });
-
-  async function start(options: KiqOptions = {}): Promise<Kiq> {
-    const kiq = new Kiq({
-      redisUrl: redis.url,
-      queues: { default: 2 },
-      workers: [Echo],
-      fetchInterval: 50,
-      logger: silent(),
-      ...options,
-      health: { port: 0, fetchStaleMs: 2_000, redisDownMs: 1_000, pingTimeoutMs: 300, ...options.health },
-    });
-    kiqs.push(kiq);
-    await kiq.start();
-    return kiq;
-  }
+  /** A started server whose health options are quick ones, overridden by `options.health`. */
+  const start = (options: KiqOptions = {}): Promise<Kiq> =>
+    kiqs.start({ ...options, health: { port: 0, fetchStaleMs: 2_000, redisDownMs: 1_000, pingTimeoutMs: 300, ...options.health } });
 
   it('reports ok with every part, and serves it on /healthz and /readyz (127.0.0.1 by default)', async () => {
     const kiq = await start();
@@ -109,22 +88,13 @@ describe('Health (real Redis)', function () {
   });
 
   it('a full queue (busy = limit) that fetches nothing on purpose stays ok past fetchStaleMs', async () => {
-    const release = deferred(20_000, 'release');
-    const started = deferred(10_000, 'the long job to start');
-    const Long = defineWorker({
-      class: 'HealthLong',
-      queue: 'default',
-      async perform() {
-        started.resolve();
-        await release.promise;
-      },
-    });
-    const kiq = await start({ queues: { default: 1 }, workers: [Long], health: { fetchStaleMs: 300 } });
-    await kiq.enqueue(Long, []);
-    await started.promise;
+    const long = gatedWorker('HealthLong', 'default', { startMs: 10_000, releaseMs: 20_000 });
+    const kiq = await start({ queues: { default: 1 }, workers: [long.worker], health: { fetchStaleMs: 300 } });
+    await kiq.enqueue(long.worker, []);
+    await long.started;
     await new Promise((resolve) => setTimeout(resolve, 700)); // longer than the threshold, on purpose
     const report = await kiq.health();
-    release.resolve();
+    long.release();
     expect(report.queues.default).to.include({ status: 'ok', busy: 1, limit: 1 });
     expect(report.status, JSON.stringify(report.reasons)).to.equal('ok');
   });
@@ -179,7 +149,7 @@ describe('Health (real Redis)', function () {
         expect(back.report.redis.reachable).to.equal(true);
         expect((await get(kiq, '/readyz')).status).to.equal(200);
       } finally {
-        await kiqs.pop()?.stop({ timeout: 1_000 }).catch(() => undefined);
+        await kiq.stop({ timeout: 1_000 }).catch(() => undefined);
         await again.stop();
       }
     } finally {
@@ -201,8 +171,7 @@ describe('Health (real Redis)', function () {
   it('a client whose Redis is gone reports its buffered jobs as degraded past bufferAgeMs (200, not 503)', async () => {
     const server = await startRedisServer();
     try {
-      const kiq = new Kiq({ redisUrl: `${server.url}/0`, server: false, logger: silent(), health: { port: 0, bufferAgeMs: 200, redisDownMs: 60_000, pingTimeoutMs: 200 } });
-      kiqs.push(kiq);
+      const kiq = kiqs.track(new Kiq({ redisUrl: `${server.url}/0`, server: false, logger: silent(), health: { port: 0, bufferAgeMs: 200, redisDownMs: 60_000, pingTimeoutMs: 200 } }));
       await kiq.start();
       await server.stop();
       await kiq.enqueue({ class: 'Later', args: [] });
@@ -216,15 +185,14 @@ describe('Health (real Redis)', function () {
       expect(report!.reasons.join(' ')).to.match(/1 enqueued job\(s\) not in Redis yet/);
       expect(report!.queues).to.deep.equal({});
       expect((await get(kiq, '/healthz')).status).to.equal(200);
-      await kiqs.pop()?.stop({ timeout: 200 }).catch(() => undefined);
+      await kiq.stop({ timeout: 200 }).catch(() => undefined);
     } finally {
       await server.stop();
     }
   });
 
   it('in sandbox mode reports ok without Redis', async () => {
-    const kiq = new Kiq({ testMode: 'sandbox', workers: [Echo], logger: silent() });
-    kiqs.push(kiq);
+    const kiq = kiqs.track(new Kiq({ testMode: 'sandbox', workers: [Echo], logger: silent() }));
     await kiq.start();
     const report = await kiq.health();
     expect(report.status, JSON.stringify(report.reasons)).to.equal('ok');

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assign, createActor, fromPromise, setup, type InspectionEvent } from 'xstate';
 import { flusherMachine } from '../../machines/flusher.js';
 import { createJsonlRecorder, toPlain } from '../../src/inspect/index.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 const flusher = flusherMachine.provide({ actors: { flush: fromPromise(async () => ({ written: 1, remaining: 0 })) } });
 
@@ -27,14 +27,10 @@ function parse(text: string): Record<string, unknown>[] {
 }
 
 describe('createJsonlRecorder', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kiq-inspect-'));
-  });
-  after(() => rm(dir, { recursive: true, force: true }));
+  const dir = useTempDir('kiq-inspect-', 'all');
 
   it('writes one JSON line per inspection event to a file, flushed by close()', async () => {
-    const path = join(dir, 'flusher.jsonl');
+    const path = join(dir(), 'flusher.jsonl');
     const recorder = createJsonlRecorder(path);
     const actor = createActor(flusher, { id: 'flusher', systemId: 'flusher', input: { interval: 10, maxInterval: 50 }, inspect: recorder }).start();
     actor.send({ type: 'enqueued' });
@@ -90,7 +86,7 @@ describe('createJsonlRecorder', () => {
   });
 
   it('rejects close() with the error of a file it could not write', async () => {
-    const recorder = createJsonlRecorder(join(dir, 'no-such-dir', 'x.jsonl'));
+    const recorder = createJsonlRecorder(join(dir(), 'no-such-dir', 'x.jsonl'));
     recorder.next({ type: '@xstate.event', actorRef: { id: 'a', sessionId: 'x:1' }, rootId: 'x:0', sourceRef: undefined, event: { type: 'e' } } as never);
     let failure: unknown;
     await recorder.close().catch((error: unknown) => (failure = error));

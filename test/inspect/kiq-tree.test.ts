@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { exampleTree, treePaths } from '../../src/diagrams/actor-tree.js';
@@ -9,6 +8,7 @@ import { Kiq, defineWorker } from '../../src/index.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { deferred } from '../support/wait.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 interface Line {
   seq: number;
@@ -47,17 +47,13 @@ const QUEUES = { a: 1, b: 1 };
 describe('Inspecting a running Kiq (real Redis)', function () {
   this.timeout(20_000);
   const redis = useRedis();
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kiq-inspect-'));
-  });
-  after(() => rm(dir, { recursive: true, force: true }));
+  const dir = useTempDir('kiq-inspect-', 'all');
   afterEach(() => {
     onPerform = undefined;
   });
 
   it('records the whole tree from the `inspect` option: kiq → flusher, tickers, queue:* → fetcher', async () => {
-    const path = join(dir, 'run.jsonl');
+    const path = join(dir(), 'run.jsonl');
     const recorder = createJsonlRecorder(path);
     const kiq = new Kiq({ redisUrl: redis.url, queues: QUEUES, workers: [Echo], fetchInterval: 50, logger: silent(), inspect: recorder });
     await kiq.start();

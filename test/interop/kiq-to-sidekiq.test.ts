@@ -15,7 +15,8 @@ import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { defineWorker, Kiq, type Job, type PushReceipt } from '../../src/index.js';
 import { useRedis, type TestRedis } from '../support/redis.js';
-import { PERFORMED_KEY, performedJobs, requireSidekiqOrSkip, RubyJob, runSidekiq, type PerformedJob, type SidekiqRun } from './sidekiq.js';
+import { recordScenario } from './recorded-scenario.js';
+import { PERFORMED_KEY, performedJobs, RubyJob, runSidekiq, type PerformedJob, type SidekiqRun } from './sidekiq.js';
 
 const DASH_DOT = 'kiq-interop.dash-dot';
 const WITH_DASH = 'with-dash';
@@ -89,20 +90,10 @@ interface Observed {
 describe('Kiq → real Ruby Sidekiq 6.4 (jobs enqueued by Kiq, performed by Sidekiq)', function () {
   this.timeout(60_000);
   const redis = useRedis();
-  let kiq: Kiq | undefined;
-  let rec: Observed;
-
-  before(async function () {
-    requireSidekiqOrSkip(this);
-    rec = await scenario(redis, (instance) => (kiq = instance));
-  });
-
-  after(async () => {
-    await kiq?.stop();
-  });
+  const rec = recordScenario(redis, scenario);
 
   it('Kiq wrote every job before Sidekiq started: the queues, the schedule, no duplicate', () => {
-    const { before, expected, scheduledJid, duplicate } = rec;
+    const { before, expected, scheduledJid, duplicate } = rec();
     const immediate = expected.filter((e) => e.jid !== scheduledJid);
     for (const queue of QUEUES) {
       expect(before.queueLengths[queue], `queue:${queue}`).to.equal(immediate.filter((e) => e.queue === queue).length);
@@ -111,34 +102,34 @@ describe('Kiq → real Ruby Sidekiq 6.4 (jobs enqueued by Kiq, performed by Side
     expect(before.queuedJids.sort()).to.deep.equal(immediate.map((e) => e.jid).sort());
     expect(before.schedule.map((s) => (JSON.parse(s.member) as Job).jid)).to.deep.equal([scheduledJid]);
     expect(before.queuedJids).to.not.include(duplicate.job.jid);
-    expect(rec.kiqLog.filter((line) => !line.startsWith('info ')), 'Kiq logged warnings or errors').to.deep.equal([]);
+    expect(rec().kiqLog.filter((line) => !line.startsWith('info ')), 'Kiq logged warnings or errors').to.deep.equal([]);
   });
 
   it('Sidekiq performed every expected jid and shut down cleanly (exit 0, not killed)', () => {
-    const { run, performed, expected } = rec;
+    const { run, performed, expected } = rec();
     const missing = expected.filter((e) => !performed.some((p) => p.jid === e.jid));
     expect(missing.map((e) => `${e.what} ${e.jid}`), `not performed; Sidekiq's log:\n${run.log}`).to.deep.equal([]);
     expect(run.conditionMet, run.log).to.equal(true);
     expect(run.exitCode, run.log).to.equal(0);
     expect(run.signal, run.log).to.equal(null);
     expect(run.killed, run.log).to.equal(false);
-    expect(rec.after.processes, 'Sidekiq left its process entry behind').to.equal(0);
+    expect(rec().after.processes, 'Sidekiq left its process entry behind').to.equal(0);
   });
 
   it('every jid ran exactly once, and nothing else ran', () => {
-    const { performed, expected } = rec;
+    const { performed, expected } = rec();
     const counts = new Map<string, number>();
     for (const p of performed) counts.set(p.jid, (counts.get(p.jid) ?? 0) + 1);
     for (const e of expected) expect(counts.get(e.jid), `${e.what} ${e.jid}`).to.equal(1);
     expect(performed.map((p) => p.jid).sort()).to.deep.equal(expected.map((e) => e.jid).sort());
     // Sidekiq's own counters, flushed at exit (it writes stat:failed "0" when nothing failed).
-    expect(rec.after.processed, 'stat:processed').to.equal(String(expected.length));
-    expect(Number(rec.after.failed ?? 0), 'stat:failed').to.equal(0);
+    expect(rec().after.processed, 'stat:processed').to.equal(String(expected.length));
+    expect(Number(rec().after.failed ?? 0), 'stat:failed').to.equal(0);
   });
 
   it('Ruby got the args Kiq enqueued (deep-equal after the Ruby JSON round trip), class and queue', () => {
-    for (const e of rec.expected) {
-      const done = rec.performed.find((p) => p.jid === e.jid);
+    for (const e of rec().expected) {
+      const done = rec().performed.find((p) => p.jid === e.jid);
       expect(done, `${e.what} ${e.jid}`).to.not.equal(undefined);
       expect(done!.class, e.what).to.equal(RubyJob.Echo);
       expect(done!.queue, e.what).to.equal(e.queue);
@@ -148,7 +139,7 @@ describe('Kiq → real Ruby Sidekiq 6.4 (jobs enqueued by Kiq, performed by Side
   });
 
   it('the duplicate of a unique job was refused by Kiq and never ran', () => {
-    const { first, duplicate, performed } = rec;
+    const { first, duplicate, performed } = rec();
     expect(first.status).to.equal('enqueued');
     expect(duplicate.status).to.equal('duplicate');
     expect(duplicate.holder).to.equal(first.job.jid);
@@ -158,7 +149,7 @@ describe('Kiq → real Ruby Sidekiq 6.4 (jobs enqueued by Kiq, performed by Side
   });
 
   it('the job scheduled 2 s ahead ran once, promoted by Sidekiq no earlier than its score', () => {
-    const { scheduledReceipt, scheduledJid, before, performed, enqueueStartSec, flushedSec } = rec;
+    const { scheduledReceipt, scheduledJid, before, performed, enqueueStartSec, flushedSec } = rec();
     expect(scheduledReceipt.status).to.equal('scheduled');
     const [entry] = before.schedule;
     expect(entry!.score).to.be.within(enqueueStartSec + SCHEDULE_IN_MS / 1000, flushedSec + SCHEDULE_IN_MS / 1000);
@@ -169,7 +160,7 @@ describe('Kiq → real Ruby Sidekiq 6.4 (jobs enqueued by Kiq, performed by Side
   });
 
   it("Ruby read Kiq's created_at and enqueued_at as Float epoch seconds close to now", () => {
-    const { expected, scheduledJid, performed, performedRaw, enqueueStartSec, flushedSec, sidekiqEndSec } = rec;
+    const { expected, scheduledJid, performed, performedRaw, enqueueStartSec, flushedSec, sidekiqEndSec } = rec();
     for (const raw of performedRaw) {
       // Ruby's JSON.generate writes a Float with a decimal point and an Integer without one.
       expect(raw, 'created_at not a Ruby Float').to.match(/"created_at":-?\d+\.\d+(e[+-]?\d+)?[,}]/);
@@ -184,7 +175,7 @@ describe('Kiq → real Ruby Sidekiq 6.4 (jobs enqueued by Kiq, performed by Side
   });
 
   it('leaves nothing behind: no retry or dead entries, empty schedule and queues', () => {
-    const { after } = rec;
+    const { after } = rec();
     expect(after.retry, 'ZCARD retry').to.equal(0);
     expect(after.dead, 'ZCARD dead').to.equal(0);
     expect(after.schedule, 'ZCARD schedule').to.equal(0);

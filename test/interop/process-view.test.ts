@@ -22,7 +22,8 @@ import { kBeat } from '../../src/server/heartbeat.js';
 import { silent, type MemoryLogger } from '../support/logger.js';
 import { useRedis, type TestRedis } from '../support/redis.js';
 import { until } from '../support/wait.js';
-import { htmlToText, pushWithRuby, renderWebUi, requireSidekiqOrSkip, rubyInspect, RubyJob, type WebUiPage } from './sidekiq.js';
+import { recordScenario } from './recorded-scenario.js';
+import { htmlToText, pushWithRuby, renderWebUi, rubyInspect, RubyJob, type WebUiPage } from './sidekiq.js';
 
 const QUEUES = { default: 3, low: 2 } as const;
 const PAGES = ['/', '/busy', '/queues', '/retries', '/scheduled', '/morgue'] as const;
@@ -237,24 +238,17 @@ interface Observed {
 describe('Interop, process view: a running Kiq server in Sidekiq 6.4’s ProcessSet, Workers, Stats and Web UI; quiet!/stop! from Ruby', function () {
   this.timeout(60_000);
   const redis = useRedis();
-  let kiq: Kiq | undefined;
-  let rec: Observed;
-
-  before(async function () {
-    requireSidekiqOrSkip(this);
-    rec = await scenario(redis, (instance) => (kiq = instance));
-  });
-
-  after(async () => {
-    for (const gate of slowGates.values()) gate.release();
-    await kiq?.stop().catch(() => undefined);
+  const rec = recordScenario(redis, scenario, {
+    beforeStop: () => {
+      for (const gate of slowGates.values()) gate.release();
+    },
   });
 
   it('ProcessSet lists exactly the Kiq process: identity, hostname, pid, queues, concurrency 5, busy 2, quiet "false"', () => {
-    const { view } = rec.busy;
+    const { view } = rec().busy;
     expect(view.processes).to.have.length(1);
     const [p] = view.processes;
-    expect(p!.identity).to.equal(rec.identity);
+    expect(p!.identity).to.equal(rec().identity);
     expect(p!.hostname).to.equal(process.env.DYNO || hostname());
     expect(p!.pid).to.equal(process.pid);
     expect(p!.queues).to.deep.equal(['default', 'low']);
@@ -272,72 +266,72 @@ describe('Interop, process view: a running Kiq server in Sidekiq 6.4’s Process
   });
 
   it("Workers shows Kiq's two running jobs in Sidekiq's shape (queue, payload class/args/jid, integer run_at)", () => {
-    const { view } = rec.busy;
+    const { view } = rec().busy;
     expect(view.workers_size, 'Workers#size (sum of busy)').to.equal(2);
     expect(view.stats.workers_size).to.equal(2);
     expect(view.workers).to.have.length(2);
     const byJid = new Map(view.workers.map((w) => [w.jid, w]));
     const expected = [
-      { jid: rec.jids.slowDefault, queue: 'default', args: ['default'] },
-      { jid: rec.jids.slowLow, queue: 'low', args: ['low'] },
+      { jid: rec().jids.slowDefault, queue: 'default', args: ['default'] },
+      { jid: rec().jids.slowLow, queue: 'low', args: ['low'] },
     ];
     for (const { jid, queue, args } of expected) {
       const w = byJid.get(jid);
       expect(w, `${queue} job ${jid}`).to.not.equal(undefined);
-      expect(w!.process).to.equal(rec.identity);
+      expect(w!.process).to.equal(rec().identity);
       expect(w!.queue).to.equal(queue);
       expect(w!.payload_class, 'payload parsed into a Hash').to.equal('Hash');
       expect(w!.class).to.equal(RubyJob.Slow);
       expect(w!.display_class).to.equal(RubyJob.Slow);
       expect(w!.args).to.deep.equal(args);
       expect(w!.run_at_class, 'run_at is an Integer').to.equal('Integer');
-      expect(w!.run_at as number).to.be.within(rec.busy.view.now - 30, rec.busy.view.now);
+      expect(w!.run_at as number).to.be.within(rec().busy.view.now - 30, rec().busy.view.now);
     }
     expect(new Set(view.workers.map((w) => w.thread)).size, 'one thread id per job').to.equal(2);
   });
 
   it("Stats counts Kiq's processed and failed, and Stats::History has today's count", () => {
-    const { stats, history } = rec.busy.view;
-    expect(rec.kiqCounts, 'the scenario ran what it meant to').to.deep.equal({ processed: 5, failed: 2 });
-    expect(rec.statKeys).to.deep.equal(rec.kiqCounts);
-    expect(stats.processed).to.equal(rec.kiqCounts.processed);
-    expect(stats.failed).to.equal(rec.kiqCounts.failed);
-    const today = new Date(rec.busy.view.now * 1000).toISOString().slice(0, 10);
-    expect(history.processed).to.deep.equal({ [today]: rec.kiqCounts.processed });
-    expect(history.failed).to.deep.equal({ [today]: rec.kiqCounts.failed });
+    const { stats, history } = rec().busy.view;
+    expect(rec().kiqCounts, 'the scenario ran what it meant to').to.deep.equal({ processed: 5, failed: 2 });
+    expect(rec().statKeys).to.deep.equal(rec().kiqCounts);
+    expect(stats.processed).to.equal(rec().kiqCounts.processed);
+    expect(stats.failed).to.equal(rec().kiqCounts.failed);
+    const today = new Date(rec().busy.view.now * 1000).toISOString().slice(0, 10);
+    expect(history.processed).to.deep.equal({ [today]: rec().kiqCounts.processed });
+    expect(history.failed).to.deep.equal({ [today]: rec().kiqCounts.failed });
     expect(stats.retry_size).to.equal(1);
     expect(stats.dead_size).to.equal(1);
     expect(stats.scheduled_size).to.equal(1);
   });
 
   it('the Web UI renders the dashboard, Busy, Queues, Retries, Scheduled and Dead pages with 200 while Kiq is busy', () => {
-    expect(rec.busy.pages.map((p) => p.path)).to.deep.equal([...PAGES]);
-    for (const page of rec.busy.pages) {
+    expect(rec().busy.pages.map((p) => p.path)).to.deep.equal([...PAGES]);
+    for (const page of rec().busy.pages) {
       expect(page.error, `${page.path} raised`).to.equal(undefined);
       expect(page.status, page.path).to.equal(200);
     }
-    const html = (path: string) => rec.busy.pages.find((p) => p.path === path)!.html;
-    expect(html('/retries'), 'Retries lists the retry').to.include(rec.jids.retry);
-    expect(html('/morgue'), 'Dead lists the dead job').to.include(rec.jids.dead);
-    expect(html('/scheduled'), 'Scheduled lists the scheduled job').to.include(rec.jids.scheduled);
+    const html = (path: string) => rec().busy.pages.find((p) => p.path === path)!.html;
+    expect(html('/retries'), 'Retries lists the retry').to.include(rec().jids.retry);
+    expect(html('/morgue'), 'Dead lists the dead job').to.include(rec().jids.dead);
+    expect(html('/scheduled'), 'Scheduled lists the scheduled job').to.include(rec().jids.scheduled);
     expect(htmlToText(html('/queues'))).to.match(/\bdefault\b/).and.to.match(/\blow\b/);
   });
 
   it('the Busy page shows the process (name, queues, threads, busy) and both running jobs', () => {
-    const text = rec.busy.busyText;
+    const text = rec().busy.busyText;
     const name = `${process.env.DYNO || hostname()}:${process.pid}`;
     expect(text).to.include(name);
     expect(text).to.include('Queues: default, low');
     // processes table row: name … threads 5, busy 2
     expect(text).to.match(new RegExp(`${escapeRegExp(name)} .*Queues: default, low .* 5 2 `));
-    for (const jid of [rec.jids.slowDefault, rec.jids.slowLow]) expect(text).to.include(`${rec.identity} `).and.to.include(` ${jid} `);
+    for (const jid of [rec().jids.slowDefault, rec().jids.slowLow]) expect(text).to.include(`${rec().identity} `).and.to.include(` ${jid} `);
     expect(text).to.include(`${RubyJob.Slow} "default"`);
     expect(text).to.include(`${RubyJob.Slow} "low"`);
     expect(text, 'no quiet badge while running').to.not.match(new RegExp(`${escapeRegExp(name)} quiet`));
   });
 
   it('Process#quiet! → Kiq beats quiet "true" within two real 5 s beats; ProcessSet and the Busy page show it quiet', () => {
-    const { quiet } = rec;
+    const { quiet } = rec();
     const sentMs = quiet.sentAt * 1000;
     // the beats written after Ruby's LPUSH, up to the first one that says quiet
     const firstQuiet = quiet.samples.findIndex((s) => s.quiet === 'true');
@@ -346,7 +340,7 @@ describe('Interop, process view: a running Kiq server in Sidekiq 6.4’s Process
     expect(beatsAfter.size, `beats after the signal until quiet: ${[...beatsAfter].join(', ')}`).to.be.within(1, 2);
     expect(quiet.elapsedMs, 'two beat periods plus write and poll latency').to.be.at.most(2 * BEAT_MS + 1_000);
     expect(quiet.samples[firstQuiet]!.pendingSignals, 'TSTP was taken from <identity>-signals').to.equal(0);
-    expect(rec.log.some((line) => line.includes('"event":"signal_received"') && line.includes('"TSTP"'))).to.equal(true);
+    expect(rec().log.some((line) => line.includes('"event":"signal_received"') && line.includes('"TSTP"'))).to.equal(true);
     const [p] = quiet.view.processes;
     expect(quiet.view.processes).to.have.length(1);
     expect(p!.quiet).to.equal('true');
@@ -357,41 +351,41 @@ describe('Interop, process view: a running Kiq server in Sidekiq 6.4’s Process
   });
 
   it('a job Sidekiq::Client pushes while Kiq is quiet is never fetched (still on queue:default after Kiq stopped)', () => {
-    const { pushedWhileQuiet } = rec.quiet;
-    expect(rec.echoDone.some((args) => args[0] === 'while quiet')).to.equal(false);
-    expect(rec.stop.redis.queueDefault.map((raw) => (JSON.parse(raw) as { jid: string }).jid)).to.deep.equal([pushedWhileQuiet]);
-    expect(rec.stop.view.queues.default).to.deep.equal([pushedWhileQuiet]);
+    const { pushedWhileQuiet } = rec().quiet;
+    expect(rec().echoDone.some((args) => args[0] === 'while quiet')).to.equal(false);
+    expect(rec().stop.redis.queueDefault.map((raw) => (JSON.parse(raw) as { jid: string }).jid)).to.deep.equal([pushedWhileQuiet]);
+    expect(rec().stop.view.queues.default).to.deep.equal([pushedWhileQuiet]);
   });
 
   it('Process#stop! → Kiq starts a graceful stop within two beats and reaches "stopped"', () => {
-    const { stop } = rec;
+    const { stop } = rec();
     expect(stop.forcedBeats, 'kiq[kBeat]() calls until Kiq left running').to.be.within(0, 2);
     expect(stop.stateAfterBeats).to.be.oneOf(['stopping', 'stopped']);
     expect(stop.stoppingEvents).to.equal(1);
     expect(stop.finalState).to.equal('stopped');
     // drain waits SHUTDOWN_TIMEOUT_MS for the job that is never released, then requeues it
     expect(stop.stoppedAfterMs).to.be.below(SHUTDOWN_TIMEOUT_MS + 5_000);
-    expect(rec.log.some((line) => line.includes('"event":"signal_received"') && line.includes('"TERM"'))).to.equal(true);
+    expect(rec().log.some((line) => line.includes('"event":"signal_received"') && line.includes('"TERM"'))).to.equal(true);
   });
 
   it('after stop! ProcessSet and Workers no longer list Kiq, and its heartbeat keys are gone', () => {
-    const { stop } = rec;
+    const { stop } = rec();
     expect(stop.view.processes).to.deep.equal([]);
     expect(stop.view.workers).to.deep.equal([]);
     expect(stop.view.workers_size).to.equal(0);
     expect(stop.view.stats.processes_size).to.equal(0);
     // the last counters are flushed at stop: the released job +1 processed; the interrupted one
     // +1 processed +1 failed, as Sidekiq counts a job Sidekiq::Shutdown interrupted
-    expect(stop.view.stats.processed).to.equal(rec.kiqCounts.processed + 2);
-    expect(stop.view.stats.failed).to.equal(rec.kiqCounts.failed + 1);
+    expect(stop.view.stats.processed).to.equal(rec().kiqCounts.processed + 2);
+    expect(stop.view.stats.failed).to.equal(rec().kiqCounts.failed + 1);
     expect(stop.redis.member, 'SISMEMBER processes').to.equal(0);
     expect(stop.redis.hashes, '<identity>, :workers, :work').to.equal(0);
   });
 
   it('the slow jobs were handled as a graceful stop does: the released one finished, the other was requeued unchanged', () => {
-    const { stop, jids } = rec;
-    expect(rec.slowFinished).to.deep.equal([jids.slowDefault]);
-    expect(rec.slowAborted, 'the shutdown timeout aborted the held job').to.deep.equal([jids.slowLow]);
+    const { stop, jids } = rec();
+    expect(rec().slowFinished).to.deep.equal([jids.slowDefault]);
+    expect(rec().slowAborted, 'the shutdown timeout aborted the held job').to.deep.equal([jids.slowLow]);
     expect(stop.redis.privateLists, 'private lists empty').to.equal(0);
     expect(stop.redis.queueLow.map((raw) => (JSON.parse(raw) as { jid: string }).jid)).to.deep.equal([jids.slowLow]);
     const requeued = JSON.parse(stop.redis.queueLow[0]!) as Record<string, unknown>;

@@ -17,7 +17,8 @@ import type { Redis } from 'ioredis';
 import { defineWorker, Kiq, type JobContext } from '../../src/index.js';
 import { useRedis, type TestRedis } from '../support/redis.js';
 import { until } from '../support/wait.js';
-import { performedJobs, pushWithRuby, requireSidekiqOrSkip, rubyInspect, RubyJob, runSidekiq, type PerformedJob, type RubyPush, type SidekiqRun } from './sidekiq.js';
+import { recordScenario } from './recorded-scenario.js';
+import { performedJobs, pushWithRuby, rubyInspect, RubyJob, runSidekiq, WEB_UI_APP, type PerformedJob, type RubyPush, type SidekiqRun } from './sidekiq.js';
 
 const QUEUE = 'default';
 /** First arg that makes Kiq's `KiqInterop::Echo` throw (Ruby's Echo records it like any other). */
@@ -166,15 +167,7 @@ interface WebPage {
  * HTML-escaped error message and (entry pages) the first backtrace line.
  */
 const RENDER_WEB_UI = `
-require "sidekiq/web"
-require "rack/mock"
-require "rack/session/cookie"
-require "securerandom"
-secret = SecureRandom.hex(32)
-app = Rack::Builder.new do
-  use Rack::Session::Cookie, secret: secret, same_site: true, max_age: 86_400
-  run Sidekiq::Web
-end
+${WEB_UI_APP}
 r = Sidekiq::RetrySet.new.first
 d = Sidekiq::DeadSet.new.first
 pages = [["/retries", r, false], ["/retries/#{r.score}-#{r.jid}", r, true], ["/morgue", d, false], ["/morgue/#{d.score}-#{d.jid}", d, true]]
@@ -242,20 +235,10 @@ interface Observed {
 describe('real Ruby Sidekiq 6.4 → Kiq (jobs pushed by Sidekiq::Client, performed by Kiq; retries and dead read by Sidekiq)', function () {
   this.timeout(60_000);
   const redis = useRedis();
-  let kiq: Kiq | undefined;
-  let rec: Observed;
-
-  before(async function () {
-    requireSidekiqOrSkip(this);
-    rec = await scenario(redis, (instance) => (kiq = instance));
-  });
-
-  after(async () => {
-    await kiq?.stop().catch(() => undefined);
-  });
+  const rec = recordScenario(redis, scenario);
 
   it('Ruby wrote the jobs where Sidekiq does: immediate on queue:default, scheduled in schedule at their `at`', () => {
-    const { pushed, beforeKiq } = rec;
+    const { pushed, beforeKiq } = rec();
     const scheduled = pushed.filter((p) => p.push.at !== undefined);
     const immediate = pushed.filter((p) => p.push.at === undefined);
     expect(beforeKiq.queued.map((raw) => (JSON.parse(raw) as { jid: string }).jid).sort()).to.deep.equal(immediate.map((p) => p.jid).sort());
@@ -269,24 +252,24 @@ describe('real Ruby Sidekiq 6.4 → Kiq (jobs pushed by Sidekiq::Client, perform
 
   it('Kiq performed every pushed jid exactly once (the failing ones once each too), and warned only about the two failures', () => {
     const counts = new Map<string, number>();
-    for (const a of rec.attempts) counts.set(a.jid, (counts.get(a.jid) ?? 0) + 1);
-    for (const p of rec.pushed) expect(counts.get(p.jid), `${p.what} ${p.jid}`).to.equal(1);
-    expect(rec.attempts).to.have.length(rec.pushed.length);
-    expect(rec.afterKiq.rubyPerformed, 'nothing ran in Ruby while Kiq ran').to.equal(0);
+    for (const a of rec().attempts) counts.set(a.jid, (counts.get(a.jid) ?? 0) + 1);
+    for (const p of rec().pushed) expect(counts.get(p.jid), `${p.what} ${p.jid}`).to.equal(1);
+    expect(rec().attempts).to.have.length(rec().pushed.length);
+    expect(rec().afterKiq.rubyPerformed, 'nothing ran in Ruby while Kiq ran').to.equal(0);
     // the two failures are reported (warn); nothing else may be
-    const unexpected = rec.kiqLog.filter((line) => {
+    const unexpected = rec().kiqLog.filter((line) => {
       if (line.startsWith('info ')) return false;
       if (!line.startsWith('warn ')) return true;
       const { event, jid, outcome } = JSON.parse(line.slice(5)) as { event?: string; jid?: string; outcome?: string };
-      return !(event === 'job_failure' && outcome === 'retry' && jid === rec.byWhat('fail once').jid) && !(event === 'job_failure' && outcome === 'dead' && jid === rec.byWhat('retry: 0').jid);
+      return !(event === 'job_failure' && outcome === 'retry' && jid === rec().byWhat('fail once').jid) && !(event === 'job_failure' && outcome === 'dead' && jid === rec().byWhat('retry: 0').jid);
     });
     expect(unexpected, 'Kiq logged unexpected warnings or errors').to.deep.equal([]);
-    expect(rec.kiqLog.filter((line) => line.startsWith('warn ')), 'one warning per failure').to.have.length(2);
+    expect(rec().kiqLog.filter((line) => line.startsWith('warn ')), 'one warning per failure').to.have.length(2);
   });
 
   it('the Node worker got the exact args Ruby pushed (unicode, nested, null/bool, control chars), class, queue, jid', () => {
-    for (const p of rec.pushed) {
-      const a = rec.attempts.find((x) => x.jid === p.jid)!;
+    for (const p of rec().pushed) {
+      const a = rec().attempts.find((x) => x.jid === p.jid)!;
       expect(a.class, p.what).to.equal(p.push.class);
       expect(a.args, p.what).to.deep.equal(p.push.args);
       expect(a.job.args, p.what).to.deep.equal(p.push.args);
@@ -297,41 +280,41 @@ describe('real Ruby Sidekiq 6.4 → Kiq (jobs pushed by Sidekiq::Client, perform
       expect(a.retryCount, p.what).to.equal(0);
       expect(a.job.retry_count, p.what).to.equal(undefined);
       expect(a.job.retry, p.what).to.equal(p.push.retry ?? true);
-      expect(a.job.created_at, `${p.what} created_at`).to.be.a('number').within(rec.pushed[0]!.pushedSec - 5, p.pushedSec + 0.001);
+      expect(a.job.created_at, `${p.what} created_at`).to.be.a('number').within(rec().pushed[0]!.pushedSec - 5, p.pushedSec + 0.001);
       expect(a.job, `${p.what}: Ruby's at is a score, never a payload key`).to.not.have.property('at');
     }
   });
 
   it('extra keys (tags, bid, backtrace) reach the Node worker through ctx.job unchanged', () => {
-    const withExtras = rec.pushed.filter((p) => p.push.extra !== undefined);
+    const withExtras = rec().pushed.filter((p) => p.push.extra !== undefined);
     expect(withExtras.length).to.be.at.least(3);
     for (const p of withExtras) {
-      const a = rec.attempts.find((x) => x.jid === p.jid)!;
+      const a = rec().attempts.find((x) => x.jid === p.jid)!;
       for (const [key, value] of Object.entries(p.push.extra!)) expect(a.job[key], `${p.what} ${key}`).to.deep.equal(value);
     }
   });
 
   it('scheduled jobs ran in Kiq no earlier than their score, with a fresh enqueued_at', () => {
-    for (const p of rec.pushed.filter((x) => x.push.at !== undefined)) {
-      const a = rec.attempts.find((x) => x.jid === p.jid)!;
+    for (const p of rec().pushed.filter((x) => x.push.at !== undefined)) {
+      const a = rec().attempts.find((x) => x.jid === p.jid)!;
       expect(a.atMs / 1000, p.what).to.be.at.least(p.push.at!);
       expect(a.job.enqueued_at, `${p.what} enqueued_at`).to.be.a('number').at.least(p.push.at!);
     }
   });
 
   it('Kiq left nothing in flight: queue, private list and schedule empty; one retry, one dead', () => {
-    const { afterKiq } = rec;
+    const { afterKiq } = rec();
     expect(afterKiq.queueLength, 'LLEN queue:default').to.equal(0);
     expect(afterKiq.privateLength, 'LLEN private list').to.equal(0);
     expect(afterKiq.privateExists, 'private list key').to.equal(0);
     expect(afterKiq.schedule, 'ZCARD schedule').to.equal(0);
-    expect(afterKiq.retry.map((r) => (JSON.parse(r.member) as { jid: string }).jid)).to.deep.equal([rec.byWhat('fail once').jid]);
-    expect(afterKiq.dead.map((r) => (JSON.parse(r.member) as { jid: string }).jid)).to.deep.equal([rec.byWhat('retry: 0').jid]);
+    expect(afterKiq.retry.map((r) => (JSON.parse(r.member) as { jid: string }).jid)).to.deep.equal([rec().byWhat('fail once').jid]);
+    expect(afterKiq.dead.map((r) => (JSON.parse(r.member) as { jid: string }).jid)).to.deep.equal([rec().byWhat('retry: 0').jid]);
   });
 
   it("the retry member is Ruby's fetched payload, byte for byte, with Sidekiq's failure fields appended", () => {
-    const { afterKiq, beforeKiq } = rec;
-    const jid = rec.byWhat('fail once').jid;
+    const { afterKiq, beforeKiq } = rec();
+    const jid = rec().byWhat('fail once').jid;
     const pushedRaw = beforeKiq.queued.find((raw) => (JSON.parse(raw) as { jid: string }).jid === jid)!;
     const [retry] = afterKiq.retry;
     expect(retry!.member.startsWith(`${pushedRaw.slice(0, -1)},"error_message":`), retry!.member).to.equal(true);
@@ -342,8 +325,8 @@ describe('real Ruby Sidekiq 6.4 → Kiq (jobs pushed by Sidekiq::Client, perform
   });
 
   it("Sidekiq::RetrySet reads Kiq's retry: jid, klass, args, error fields, retry_count 0, failed_at, at == score", () => {
-    const { sets, afterKiq } = rec;
-    const p = rec.byWhat('fail once');
+    const { sets, afterKiq } = rec();
+    const p = rec().byWhat('fail once');
     expect(sets.retry_size).to.equal(1);
     expect(sets.stats.retry_size).to.equal(1);
     const [e] = sets.retries;
@@ -360,16 +343,16 @@ describe('real Ruby Sidekiq 6.4 → Kiq (jobs pushed by Sidekiq::Client, perform
     expect(e!.retry_count).to.equal(0);
     expect(e!.retried_at).to.equal(null);
     expect(e!.failed_at_class, 'failed_at must be a Ruby Float (seconds)').to.equal('Float');
-    expect(e!.failed_at).to.be.a('number').within(rec.kiqStartSec, rec.kiqStopSec);
+    expect(e!.failed_at).to.be.a('number').within(rec().kiqStartSec, rec().kiqStopSec);
     expect(e!.score).to.equal(afterKiq.retry[0]!.score);
     expect(e!.at, 'SortedEntry#at').to.equal(afterKiq.retry[0]!.score);
     expect(e!.found_by_jid, 'RetrySet#find_job').to.equal(p.jid);
     expect(e!.fetched_by_score, 'RetrySet#fetch(score, jid), as the Web UI addresses entries').to.deep.equal([p.jid]);
-    expect(e!.created_at).to.be.within(rec.pushed[0]!.pushedSec - 5, p.pushedSec);
+    expect(e!.created_at).to.be.within(rec().pushed[0]!.pushedSec - 5, p.pushedSec);
   });
 
   it('Sidekiq decodes error_backtrace (backtrace: true) with SortedEntry#error_backtrace; tags and bid are kept', () => {
-    const [e] = rec.sets.retries;
+    const [e] = rec().sets.retries;
     expect(e!.backtrace).to.equal(true);
     expect(e!.error_backtrace).to.be.an('array').that.is.not.empty;
     const lines = e!.error_backtrace as unknown[];
@@ -380,12 +363,12 @@ describe('real Ruby Sidekiq 6.4 → Kiq (jobs pushed by Sidekiq::Client, perform
   });
 
   it("Sidekiq re-dumps Kiq's retry member to the same bytes (what SortedEntry#reschedule relies on)", () => {
-    for (const e of [...rec.sets.retries, ...rec.sets.dead]) expect(e.redumped_identical, `${e.klass} ${e.jid}`).to.equal(true);
+    for (const e of [...rec().sets.retries, ...rec().sets.dead]) expect(e.redumped_identical, `${e.klass} ${e.jid}`).to.equal(true);
   });
 
   it("Sidekiq::DeadSet holds the retry: 0 job Kiq killed, with error fields the API reads", () => {
-    const { sets, afterKiq } = rec;
-    const p = rec.byWhat('retry: 0');
+    const { sets, afterKiq } = rec();
+    const p = rec().byWhat('retry: 0');
     expect(sets.dead_size).to.equal(1);
     expect(sets.stats.dead_size).to.equal(1);
     const [e] = sets.dead;
@@ -398,7 +381,7 @@ describe('real Ruby Sidekiq 6.4 → Kiq (jobs pushed by Sidekiq::Client, perform
     expect(e!.retry).to.equal(0);
     expect(e!.retry_count).to.equal(0);
     expect(e!.failed_at_class).to.equal('Float');
-    expect(e!.failed_at).to.be.a('number').within(rec.kiqStartSec, rec.kiqStopSec);
+    expect(e!.failed_at).to.be.a('number').within(rec().kiqStartSec, rec().kiqStopSec);
     expect(e!.at).to.equal(afterKiq.dead[0]!.score);
     expect(e!.at, 'dead score is the moment it died').to.be.closeTo(e!.failed_at!, 1);
     expect(e!.found_by_jid).to.equal(p.jid);
@@ -411,14 +394,14 @@ describe('real Ruby Sidekiq 6.4 → Kiq (jobs pushed by Sidekiq::Client, perform
 
   // Kiq's heartbeat flushes the counters every beat and at stop (src/server/heartbeat.ts).
   it('Sidekiq::Stats counts what Kiq processed and its two failures', () => {
-    expect(rec.afterKiq.statKeys).to.include.members(['stat:failed', 'stat:processed']);
-    expect(rec.sets.stats.failed).to.equal(2);
-    expect(rec.sets.stats.processed).to.equal(rec.pushed.length);
+    expect(rec().afterKiq.statKeys).to.include.members(['stat:failed', 'stat:processed']);
+    expect(rec().sets.stats.failed).to.equal(2);
+    expect(rec().sets.stats.processed).to.equal(rec().pushed.length);
   });
 
   it("Sidekiq's Web UI renders the Retries and Dead pages and both entries (HTTP 200, jid, error, backtrace)", () => {
-    expect(rec.web.map((page) => page.path.replace(/\/[\d.e+-]+-[0-9a-f]{24}$/, '/:key'))).to.deep.equal(['/retries', '/retries/:key', '/morgue', '/morgue/:key']);
-    for (const page of rec.web) {
+    expect(rec().web.map((page) => page.path.replace(/\/[\d.e+-]+-[0-9a-f]{24}$/, '/:key'))).to.deep.equal(['/retries', '/retries/:key', '/morgue', '/morgue/:key']);
+    for (const page of rec().web) {
       expect(page.error, page.path).to.equal(undefined);
       expect(page.status, page.path).to.equal(200);
       for (const [needle, found] of Object.entries(page.includes)) expect(found, `${page.path} shows ${needle}`).to.equal(true);
@@ -426,8 +409,8 @@ describe('real Ruby Sidekiq 6.4 → Kiq (jobs pushed by Sidekiq::Client, perform
   });
 
   it('a real Ruby Sidekiq server performs the retry once it is due (reschedule to now), with retry_count 0', () => {
-    const { rescheduled, run, rubyPerformed, afterRuby } = rec;
-    const p = rec.byWhat('fail once');
+    const { rescheduled, run, rubyPerformed, afterRuby } = rec();
+    const p = rec().byWhat('fail once');
     expect(rescheduled.size, 'reschedule moved the entry instead of adding a copy').to.equal(1);
     expect(rescheduled.jids).to.deep.equal([p.jid]);
     expect(rescheduled.scores[0]).to.be.closeTo(rescheduled.now, 0.001);
@@ -441,7 +424,7 @@ describe('real Ruby Sidekiq 6.4 → Kiq (jobs pushed by Sidekiq::Client, perform
     expect(done!.args).to.deep.equal(p.push.args);
     expect(done!.queue).to.equal(QUEUE);
     expect(done!.retry_count).to.equal(0);
-    expect(done!.created_at).to.equal(rec.attempts.find((a) => a.jid === p.jid)!.job.created_at);
+    expect(done!.created_at).to.equal(rec().attempts.find((a) => a.jid === p.jid)!.job.created_at);
     expect(done!.enqueued_at, "Sidekiq's poller pushed it after it came due").to.be.at.least(rescheduled.now);
     expect(afterRuby.retry, 'ZCARD retry').to.equal(0);
     expect(afterRuby.dead, 'ZCARD dead (untouched)').to.equal(1);

@@ -200,6 +200,30 @@ export async function performedJobs(redis: Redis, key: string = PERFORMED_KEY): 
   });
 }
 
+/** What a {@link runRuby} process wrote and how it exited. */
+interface RubyOutput {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `ruby -e <program> -- ...argv` with REDIS_URL = `redisUrl` and collects its output; rejects only when Ruby cannot start. */
+async function runRuby(redisUrl: string, program: string, argv: readonly string[]): Promise<RubyOutput> {
+  const child = spawn('ruby', ['-e', program, '--', ...argv], {
+    env: { ...process.env, REDIS_URL: redisUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (exitCode) => resolve(exitCode));
+  });
+  return { code, stdout, stderr };
+}
+
 /** A job for {@link pushWithRuby}. */
 export interface RubyPush {
   readonly queue: string;
@@ -234,18 +258,7 @@ export async function pushWithRuby(redisUrl: string, job: RubyPush): Promise<str
   const item: Record<string, unknown> = { ...job.extra, queue: job.queue, class: job.class, args: job.args };
   if (job.at !== undefined) item.at = job.at;
   if (job.retry !== undefined) item.retry = job.retry;
-  const child = spawn('ruby', ['-e', PUSH_SCRIPT, '--', JSON.stringify(item)], {
-    env: { ...process.env, REDIS_URL: redisUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (exitCode) => resolve(exitCode));
-  });
+  const { code, stdout, stderr } = await runRuby(redisUrl, PUSH_SCRIPT, [JSON.stringify(item)]);
   const jid = stdout.trim();
   if (code !== 0 || !/^[0-9a-f]{24}$/.test(jid)) {
     throw new Error(`ruby Sidekiq::Client.push failed (exit ${code}): ${stderr.trim() || stdout.trim() || 'no output'}`);
@@ -288,18 +301,7 @@ out.flush
  * const jid = await rubyInspect<string>(url, 'Sidekiq::DeadSet.new.find_job(INPUT["jid"]).jid', { jid });
  */
 export async function rubyInspect<T = unknown>(redisUrl: string, script: string, input: unknown = null): Promise<T> {
-  const child = spawn('ruby', ['-e', INSPECT_SCRIPT, '--', script, JSON.stringify(input)], {
-    env: { ...process.env, REDIS_URL: redisUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (exitCode) => resolve(exitCode));
-  });
+  const { code, stdout, stderr } = await runRuby(redisUrl, INSPECT_SCRIPT, [script, JSON.stringify(input)]);
   if (code !== 0) throw new Error(`ruby snippet failed (exit ${code}): ${stderr.trim() || 'no output'}\n--- snippet ---\n${script}`);
   try {
     return JSON.parse(stdout) as T;
@@ -348,11 +350,11 @@ export interface WebUiPage {
 }
 
 /**
- * The Ruby side of {@link renderWebUi}: Sidekiq 6.4's Rack app behind a
- * cookie session (as a real mount needs), called in-process with
- * Rack::MockRequest (no HTTP server): Sidekiq's own pages, rendered in-process.
+ * Ruby for a {@link rubyInspect} snippet that renders Sidekiq's Web UI:
+ * defines `app`, Sidekiq 6.4's Rack app behind a cookie session (as a real
+ * mount needs), to call in-process with `Rack::MockRequest.new(app).get(path)`.
  */
-const RENDER_WEB_UI_SCRIPT = `
+export const WEB_UI_APP = `
 require "sidekiq/web"
 require "rack/mock"
 require "rack/session/cookie"
@@ -362,6 +364,15 @@ app = Rack::Builder.new do
   use Rack::Session::Cookie, secret: secret, same_site: true, max_age: 86_400
   run Sidekiq::Web
 end
+`;
+
+/**
+ * The Ruby side of {@link renderWebUi}: Sidekiq 6.4's Rack app behind a
+ * cookie session (as a real mount needs), called in-process with
+ * Rack::MockRequest (no HTTP server): Sidekiq's own pages, rendered in-process.
+ */
+const RENDER_WEB_UI_SCRIPT = `
+${WEB_UI_APP}
 INPUT.fetch("paths").map do |path|
   begin
     res = Rack::MockRequest.new(app).get(path)

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Kiq } from '../../src/index.js';
 import { silent } from '../support/logger.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 /** Enqueue one job through `kiq` and read it back with `reader`. */
 async function roundTrip(kiq: Kiq, reader: Redis): Promise<string | undefined> {
@@ -23,18 +23,14 @@ async function roundTrip(kiq: Kiq, reader: Redis): Promise<string | undefined> {
 
 describe('Redis connection options pass through to ioredis', function () {
   this.timeout(30_000);
-  let dir: string;
+  const dir = useTempDir('kiq-conn-', 'all');
   const servers: RedisServer[] = [];
   const clients: Redis[] = [];
 
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kiq-conn-'));
-  });
   afterEach(async () => {
     for (const client of clients.splice(0)) client.disconnect();
     for (const server of servers.splice(0).reverse()) await server.stop();
   });
-  after(() => rm(dir, { recursive: true, force: true }));
 
   it('connects over TLS with a rediss:// URL and TLS options', async () => {
     // a committed self-signed pair (CN and SAN 127.0.0.1, valid until 2126): a
@@ -54,7 +50,7 @@ describe('Redis connection options pass through to ioredis', function () {
   it('finds the master through Redis Sentinel with the sentinels and name options', async () => {
     const master = await startRedisServer();
     servers.push(master);
-    const config = join(dir, 'sentinel.conf');
+    const config = join(dir(), 'sentinel.conf');
     await writeFile(config, `sentinel monitor kiqmaster 127.0.0.1 ${master.port} 1\nsentinel down-after-milliseconds kiqmaster 5000\n`);
     const sentinel = await startRedisServer({ sentinelConfig: config });
     servers.push(sentinel);

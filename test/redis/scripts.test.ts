@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { ConnectionPool } from '../../src/redis/connections.js';
 import { uniqueKey, queueKey, QUEUES } from '../../src/redis/keys.js';
 import { loadScripts, parseScript, runScript } from '../../src/redis/scripts.js';
 import { useRedis } from '../support/redis.js';
+import { usePool } from '../support/pool.js';
 
 describe('Lua scripts', () => {
   const redis = useRedis();
@@ -27,12 +27,7 @@ describe('Lua scripts', () => {
   });
 
   describe('after SCRIPT FLUSH', () => {
-    let pool: ConnectionPool;
-    beforeEach(async () => {
-      pool = new ConnectionPool({ url: redis.url, options: {} }, 1, 'test');
-      await pool.connect();
-    });
-    afterEach(() => pool.close());
+    const pool = usePool(redis);
 
     it('the next call still works (EVALSHA falls back to EVAL on NOSCRIPT)', async () => {
       const conn = pool.next();

@@ -27,12 +27,14 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import type { Redis } from 'ioredis';
 import { CLAIM_EVERY, JITTER } from '../../machines/senator.js';
 import { Kiq, defineWorker } from '../../src/index.js';
 import { LEADER } from '../../src/redis/keys.js';
+import { killChildren } from '../support/children.js';
+import { leadershipOverlaps } from '../support/leadership.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
+import { scanAll } from '../support/scan-all.js';
 import { deferred, until } from '../support/wait.js';
 import type { ClusterCommand, ClusterMessage } from './fixtures/cluster-server.js';
 
@@ -66,6 +68,8 @@ interface Change {
 /** One Kiq server process of the cluster. */
 interface Member {
   readonly index: number;
+  /** `member <index>`, as overlap descriptions name it. */
+  readonly options: { readonly label: string };
   readonly identity: string;
   readonly child: ChildProcess;
   /** Every `leader` event it reported, in order. */
@@ -96,47 +100,6 @@ interface Sample {
   readonly holder: string | null;
 }
 
-/** A member's leadership intervals [from, to) on the children's clock; an open one ends at `openEnd` (or when it died). */
-function intervals(member: Member, openEnd: number): [number, number][] {
-  const out: [number, number][] = [];
-  let from: number | undefined;
-  for (const change of member.changes) {
-    if (change.leader && from === undefined) from = change.at;
-    else if (!change.leader && from !== undefined) {
-      out.push([from, change.at]);
-      from = undefined;
-    }
-  }
-  if (from !== undefined) out.push([from, member.diedAt ?? openEnd]);
-  return out;
-}
-
-/** Overlapping leadership intervals of two different members, described; empty when none. */
-function overlaps(members: readonly Member[], openEnd: number): string[] {
-  const found: string[] = [];
-  const all = members.flatMap((m) => intervals(m, openEnd).map(([from, to]) => ({ m, from, to })));
-  for (const a of all) {
-    for (const b of all) {
-      if (a.m.index < b.m.index && a.from < b.to && b.from < a.to) {
-        found.push(`member ${a.m.index} led [${a.from}, ${a.to}) and member ${b.m.index} led [${b.from}, ${b.to})`);
-      }
-    }
-  }
-  return found;
-}
-
-/** Every key matching `pattern` (SCAN). */
-async function scanAll(redis: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...found);
-  } while (cursor !== '0');
-  return keys;
-}
-
 describe('Cluster: three Kiq processes on one Redis (leader election, periodic jobs)', function () {
   this.timeout(40_000);
   const redis = useRedis();
@@ -145,13 +108,7 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
 
   afterEach(async () => {
     for (const kiq of kiqs.splice(0)) await kiq.stop({ timeout: 1_000 }).catch(() => undefined);
-    for (const child of children.splice(0)) {
-      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        process.kill(child.pid, 'SIGKILL');
-        await exited;
-      }
-    }
+    await killChildren(children);
   });
 
   /** Fork one cluster member; resolves once it reported `ready`. */
@@ -196,6 +153,7 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
     );
     const member: Member = {
       index,
+      options: { label: `member ${index}` },
       identity,
       child,
       changes,
@@ -247,6 +205,31 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
       5,
     );
     return leader!;
+  }
+
+  /** Three fresh members with a settled leader; `pttl` is what its dear-leader key had left at `readAt`. */
+  async function clusterWithLeader(): Promise<{ members: Member[]; leader: Member; others: Member[]; readAt: number; pttl: number }> {
+    const members = await startCluster(false);
+    const leader = await settledLeader(members);
+    const readAt = Date.now();
+    const pttl = await redis.client.pttl(LEADER);
+    expect(pttl, 'dear-leader TTL').to.be.within(1, TTL);
+    return { members, leader, others: members.filter((m) => m !== leader), readAt, pttl };
+  }
+
+  /** Waits until one of `others` leads and dear-leader names it; resolves to the `leader: true` event it won with. */
+  async function successorWon(others: readonly Member[], timeoutMs: number, what: string): Promise<Change> {
+    let successor: Member | undefined;
+    await until(
+      async () => {
+        successor = others.find((m) => m.leads());
+        return successor !== undefined && (await redis.client.get(LEADER)) === successor.identity;
+      },
+      timeoutMs,
+      what,
+      5,
+    );
+    return successor!.changes.findLast((c) => c.leader)!;
   }
 
   /** The identities of the members that believe they lead. */
@@ -330,7 +313,7 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
     const doubled = samples.filter((s) => s.before.length > 1 || s.after.length > 1);
     expect(doubled.map((s) => `${s.start}: ${s.before.join(', ')} / ${s.after.join(', ')}`), 'samples with two leaders').to.deep.equal([]);
     // nor on the children's own time line (a denser check than sampling)
-    expect(overlaps(members, endedAt), 'overlapping leadership').to.deep.equal([]);
+    expect(leadershipOverlaps(members, endedAt), 'overlapping leadership').to.deep.equal([]);
 
     // the key only ever names one of the three
     const strangers = samples.filter((s) => s.holder !== null && !identities.includes(s.holder));
@@ -401,29 +384,13 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
   });
 
   it('killing the leader with SIGKILL moves leadership to another within ttl + one follower interval', async () => {
-    const members = await startCluster(false);
-    const leader = await settledLeader(members);
-    const others = members.filter((m) => m !== leader);
-
     // the key lapses no earlier than readAt + pttl (a renewal only pushes it later)
-    const readAt = Date.now();
-    const pttl = await redis.client.pttl(LEADER);
-    expect(pttl, 'dear-leader TTL').to.be.within(1, TTL);
+    const { members, leader, others, readAt, pttl } = await clusterWithLeader();
     const killedAt = Date.now();
     await leader.kill();
     expect(await leader.exit).to.deep.equal({ code: null, signal: 'SIGKILL' });
 
-    let successor: Member | undefined;
-    await until(
-      async () => {
-        successor = others.find((m) => m.leads());
-        return successor !== undefined && (await redis.client.get(LEADER)) === successor.identity;
-      },
-      TTL + FOLLOWER_MAX + 3_000,
-      'another member to lead after the kill',
-      5,
-    );
-    const won = successor!.changes.findLast((c) => c.leader)!;
+    const won = await successorWon(others, TTL + FOLLOWER_MAX + 3_000, 'another member to lead after the kill');
     const failover = won.receivedAt - killedAt;
     console.log(
       `      failover after SIGKILL of the leader: ${failover} ms (the new leader's own clock: ${won.at - killedAt} ms; ` +
@@ -432,18 +399,12 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
     expect(won.at, 'nobody claimed before the dead leader’s key lapsed').to.be.at.least(readAt + pttl);
     expect(failover, 'failover, ms').to.be.at.most(TTL + FOLLOWER_MAX + SLACK);
     expect(others.filter((m) => m.leads()), 'leaders among the survivors').to.have.length(1);
-    expect(overlaps(members, Date.now()), 'overlapping leadership').to.deep.equal([]);
+    expect(leadershipOverlaps(members), 'overlapping leadership').to.deep.equal([]);
   });
 
   it('leader stop resigns at once and another takes over within one follower interval', async () => {
-    const members = await startCluster(false);
-    const leader = await settledLeader(members);
-    const others = members.filter((m) => m !== leader);
-
     // the key cannot expire before readAt + pttl: gone earlier means deleted (the resign)
-    const readAt = Date.now();
-    const pttl = await redis.client.pttl(LEADER);
-    expect(pttl, 'dear-leader TTL').to.be.within(1, TTL);
+    const { members, leader, others, readAt, pttl } = await clusterWithLeader();
     const stopSentAt = Date.now();
     const stopped = leader.stop();
     let goneAt = 0;
@@ -462,17 +423,7 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
     expect(goneAt, `dear-leader gone ${resignMs} ms after the stop, before it could expire (${readAt + pttl - stopSentAt} ms)`).to.be.below(readAt + pttl);
     expect(holderAfter === null || others.some((m) => m.identity === holderAfter), 'the key after the resign').to.equal(true);
 
-    let successor: Member | undefined;
-    await until(
-      async () => {
-        successor = others.find((m) => m.leads());
-        return successor !== undefined && (await redis.client.get(LEADER)) === successor.identity;
-      },
-      FOLLOWER_MAX + 3_000,
-      'another member to lead after the stop',
-      5,
-    );
-    const won = successor!.changes.findLast((c) => c.leader)!;
+    const won = await successorWon(others, FOLLOWER_MAX + 3_000, 'another member to lead after the stop');
     const takeover = won.receivedAt - goneAt;
     console.log(
       `      leader stop: dear-leader deleted ${resignMs} ms after the stop was sent; another member led ${takeover} ms later ` +
@@ -487,7 +438,7 @@ describe('Cluster: three Kiq processes on one Redis (leader election, periodic j
     expect(steppedDown.leader, 'the stopped leader’s last leader event').to.equal(false);
     expect(steppedDown.at, 'stepped down before the successor took over').to.be.at.most(won.at);
     expect(others.filter((m) => m.leads()), 'leaders among the others').to.have.length(1);
-    expect(overlaps(members, Date.now()), 'overlapping leadership').to.deep.equal([]);
+    expect(leadershipOverlaps(members), 'overlapping leadership').to.deep.equal([]);
     for (const m of members) expect(m.errors, `member ${m.index} error events`).to.deep.equal([]);
   });
   // stop() sets the state to `stopping` at once, but the `periodic` ticker stops only after the

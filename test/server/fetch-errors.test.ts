@@ -6,9 +6,11 @@
  * the heartbeat hash (`kiq_errors`) that `kiq processes` reads.
  */
 import { expect } from 'chai';
-import { Kiq, defineWorker, type KiqOptions } from '../../src/index.js';
+import type { Kiq, KiqOptions } from '../../src/index.js';
 import { kBeat } from '../../src/server/heartbeat.js';
-import { aclUsers } from '../support/acl-user.js';
+import { useAclUsers } from '../support/acl-user.js';
+import { useEchoWorker } from '../support/echo-worker.js';
+import { useKiqs } from '../support/kiqs.js';
 import { silent, type MemoryLogger } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { until } from '../support/wait.js';
@@ -29,29 +31,13 @@ function events(logger: MemoryLogger, event: string): Record<string, unknown>[] 
 describe('Fetch errors are loud (real Redis)', function () {
   this.timeout(30_000);
   const redis = useRedis();
-  const kiqs: Kiq[] = [];
-  const users = aclUsers(redis);
-  const ran: string[] = [];
-  const Echo = defineWorker({
-    class: 'FetchErrorsEcho',
-    queue: 'default',
-    async perform([id]: [string]) {
-      ran.push(id);
-    },
-  });
-
-  afterEach(async () => {
-    for (const kiq of kiqs.splice(0)) await kiq.stop({ timeout: 1_000 }).catch(() => undefined);
-    await users.deleteAll();
-    ran.length = 0;
-  });
+  const kiqs = useKiqs(() => ({ redisUrl: redis.url, queues: { default: 2 }, workers: [Echo], fetchInterval: 50 }), 1_000);
+  const users = useAclUsers(redis);
+  const { Echo, ran } = useEchoWorker('FetchErrorsEcho');
 
   async function start(options: KiqOptions = {}): Promise<{ kiq: Kiq; logger: MemoryLogger }> {
     const logger = silent();
-    const kiq = new Kiq({ redisUrl: redis.url, queues: { default: 2 }, workers: [Echo], fetchInterval: 50, logger, ...options });
-    kiqs.push(kiq);
-    await kiq.start();
-    return { kiq, logger };
+    return { kiq: await kiqs.start({ logger, ...options }), logger };
   }
 
   /** An ACL user allowed everything but `denied`; its URL on the test DB. */

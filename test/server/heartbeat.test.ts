@@ -7,6 +7,8 @@ import type { JobPayload } from '../../src/job/payload.js';
 import { Kiq, defineWorker, type KiqOptions, type Worker } from '../../src/index.js';
 import { Heartbeat, HeartbeatCommandError, kBeat, kiqVersion, STAT_TTL_SEC, type HeartbeatDeps } from '../../src/server/heartbeat.js';
 import { ProcessState } from '../../src/server/process-state.js';
+import { gatedWorker, type GatedWorker } from '../support/gated-worker.js';
+import { useKiqs } from '../support/kiqs.js';
 import { silent, type MemoryLogger } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { deferred, until } from '../support/wait.js';
@@ -248,9 +250,7 @@ describe('Heartbeat (real Redis)', () => {
 describe('Heartbeat of a Kiq server (real Redis)', function () {
   this.timeout(20_000);
   const redis = useRedis();
-  const started: Kiq[] = [];
-  let release = deferred(15_000, 'release');
-  let slowStarted = deferred(5_000, 'slow started');
+  let slowGate: GatedWorker;
 
   const Echo = defineWorker({ class: 'Echo', queue: 'work', perform() {} });
   const Boom = defineWorker({
@@ -260,38 +260,13 @@ describe('Heartbeat of a Kiq server (real Redis)', function () {
       throw new Error('boom');
     },
   });
-  const Slow = defineWorker({
-    class: 'Slow',
-    queue: 'work',
-    async perform() {
-      slowStarted.resolve();
-      await release.promise;
-    },
-  });
-
-  async function server(options: KiqOptions = {}): Promise<Kiq> {
-    const kiq = new Kiq({
-      redisUrl: redis.url,
-      queues: { work: 5, other: 3 },
-      workers: [Echo, Boom, Slow] as Worker[],
-      fetchInterval: 50,
-      pollInterval: 60_000,
-      logger: silent(),
-      ...options,
-    });
-    await kiq.start();
-    started.push(kiq);
-    return kiq;
-  }
 
   beforeEach(() => {
-    release = deferred(15_000, 'release');
-    slowStarted = deferred(5_000, 'slow started');
+    slowGate = gatedWorker('Slow', 'work');
   });
-  afterEach(async () => {
-    release.resolve();
-    for (const kiq of started.splice(0)) await kiq.stop().catch(() => undefined);
-  });
+  afterEach(() => slowGate.release()); // before the stops below: they wait for Slow
+  const kiqs = useKiqs(() => ({ redisUrl: redis.url, queues: { work: 5, other: 3 }, workers: [Echo, Boom, slowGate.worker] as Worker[], fetchInterval: 50, pollInterval: 60_000 }));
+  const server = (options: KiqOptions = {}): Promise<Kiq> => kiqs.start(options);
 
   const settled = (kiq: Kiq) => until(async () => (await redis.client.llen(`queue:sq|${kiq.identity}|work`)) === 0, 5_000, 'private list empty');
 
@@ -309,8 +284,8 @@ describe('Heartbeat of a Kiq server (real Redis)', function () {
 
   it('shows a running job in :workers and :work, and counts executions', async () => {
     const kiq = await server();
-    const slow = await kiq.enqueue(Slow, ['slowly']);
-    await slowStarted.promise;
+    const slow = await kiq.enqueue(slowGate.worker, ['slowly']);
+    await slowGate.started;
     await kiq[kBeat]();
     for (const key of [`${kiq.identity}:workers`, `${kiq.identity}:work`]) {
       const values = await redis.client.hvals(key);
@@ -323,7 +298,7 @@ describe('Heartbeat of a Kiq server (real Redis)', function () {
       expect(JSON.parse(entry.payload).args).to.deep.equal(['slowly']);
     }
     expect(await redis.client.hget(kiq.identity, 'busy')).to.equal('1');
-    release.resolve();
+    slowGate.release();
     await kiq.enqueue(Echo, [1]);
     await kiq.enqueue(Echo, [2]);
     await kiq.enqueue(Boom, []);
@@ -367,8 +342,8 @@ describe('Heartbeat of a Kiq server (real Redis)', function () {
   it('TTIN: logs the running jobs and the actor tree', async () => {
     const logger = silent();
     const kiq = await server({ logger });
-    const slow = await kiq.enqueue(Slow, []);
-    await slowStarted.promise;
+    const slow = await kiq.enqueue(slowGate.worker, []);
+    await slowGate.started;
     await redis.client.lpush(`${kiq.identity}-signals`, 'TTIN', 'HUP');
     await kiq[kBeat]();
     const dump = logger.lines.find((line) => line.includes('"event":"dump"'));
@@ -384,12 +359,12 @@ describe('Heartbeat of a Kiq server (real Redis)', function () {
 
   it('stop(): SREM processes and no running-job hashes left', async () => {
     const kiq = await server();
-    await kiq.enqueue(Slow, []);
-    await slowStarted.promise;
+    await kiq.enqueue(slowGate.worker, []);
+    await slowGate.started;
     await kiq[kBeat]();
     expect(await redis.client.exists(`${kiq.identity}:work`)).to.equal(1);
     const stopping = kiq.stop({ timeout: 5_000 });
-    setTimeout(() => release.resolve(), 50);
+    setTimeout(() => slowGate.release(), 50);
     await stopping;
     expect(await redis.client.sismember('processes', kiq.identity)).to.equal(0);
     expect(await redis.client.exists(kiq.identity, `${kiq.identity}:workers`, `${kiq.identity}:work`)).to.equal(0);

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { excerpt } from '../../src/job/dead-letter.js';
 import { Kiq, defineWorker, type KiqOptions, type Worker } from '../../src/index.js';
+import { gatedWorker } from '../support/gated-worker.js';
+import { useKiqs } from '../support/kiqs.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { deferred, until } from '../support/wait.js';
@@ -28,29 +30,15 @@ const Boom = defineWorker({
 describe('Processing jobs (real Redis)', function () {
   this.timeout(20_000);
   const redis = useRedis();
-  const started: Kiq[] = [];
+  const kiqs = useKiqs(() => ({ redisUrl: redis.url, queues: { work: 5 }, fetchInterval: 50, pollInterval: 50 }));
 
-  async function server(options: KiqOptions = {}, workers: Worker<never>[] = []): Promise<Kiq> {
-    const kiq = new Kiq({
-      redisUrl: redis.url,
-      queues: { work: 5 },
-      workers: [Echo, Boom, ...(workers as Worker[])],
-      fetchInterval: 50,
-      pollInterval: 50,
-      logger: silent(),
-      ...options,
-    });
-    await kiq.start();
-    started.push(kiq);
-    return kiq;
-  }
+  /** A started server with Echo, Boom and `workers`. */
+  const server = (options: KiqOptions = {}, workers: Worker<never>[] = []): Promise<Kiq> =>
+    kiqs.start({ workers: [Echo, Boom, ...(workers as Worker[])], ...options });
 
   beforeEach(() => {
     performed.length = 0;
     onPerform = undefined;
-  });
-  afterEach(async () => {
-    for (const kiq of started.splice(0)) await kiq.stop().catch(() => undefined);
   });
 
   it('runs an enqueued job and leaves the queue and the private list empty', async () => {
@@ -233,22 +221,13 @@ describe('Processing jobs (real Redis)', function () {
   });
 
   it('stop() waits for running jobs, then requeues what it did not start, and unregisters', async () => {
-    const release = deferred(10_000, 'release');
-    const started = deferred(5000, 'slow started');
-    const Slow = defineWorker({
-      class: 'Slow',
-      queue: 'work',
-      async perform() {
-        started.resolve();
-        await release.promise;
-      },
-    });
-    const kiq = await server({ queues: { work: 1 } }, [Slow as Worker<never>]);
-    await kiq.enqueue(Slow, []);
+    const slow = gatedWorker('Slow', 'work', { releaseMs: 10_000 });
+    const kiq = await server({ queues: { work: 1 } }, [slow.worker as Worker<never>]);
+    await kiq.enqueue(slow.worker, []);
     await kiq.enqueue(Echo, ['waiting']);
-    await started.promise;
+    await slow.started;
     const stopping = kiq.stop({ timeout: 5_000 });
-    setTimeout(() => release.resolve(), 100);
+    setTimeout(() => slow.release(), 100);
     await stopping;
     expect(await redis.client.lrange('queue:work', 0, -1).then((l) => l.map((raw) => JSON.parse(raw).args[0]))).to.deep.equal(['waiting']);
     expect(await redis.client.exists(`queue:sq|${kiq.identity}|work`)).to.equal(0);

@@ -15,11 +15,11 @@ import { ManualClock } from '../../src/clock.js';
 import { STALL_TIMEOUT_MS } from '../../src/redis/connections.js';
 import { Heartbeat } from '../../src/server/heartbeat.js';
 import { ProcessState } from '../../src/server/process-state.js';
-import { aclUsers } from '../support/acl-user.js';
+import { useAclUsers } from '../support/acl-user.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { deferred, until } from '../support/wait.js';
 
 /** The rejection of `promise` (fails the test when it resolves). */
@@ -35,13 +35,12 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 describe('Redis refusals and stalls, in plain words (real redis-server)', function () {
   this.timeout(60_000);
   const redis = useRedis();
-  const users = aclUsers(redis);
   const cleanups: (() => Promise<unknown>)[] = [];
-
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-    await users.deleteAll();
   });
+  // after the hook above: the users outlive the Kiqs connected as them
+  const users = useAclUsers(redis);
 
   const aclUser = (rules: readonly string[], password?: string) => users.create(rules, password);
 
@@ -86,7 +85,7 @@ describe('Redis refusals and stalls, in plain words (real redis-server)', functi
   });
 
   it('detects a blackholed connection, logs redis_stalled, reconnects and runs jobs again', async () => {
-    const proxy: TcpProxy = await startTcpProxy(Number(new URL(redis.url).port));
+    const proxy: TcpProxy = await TcpProxy.start(Number(new URL(redis.url).port));
     cleanups.push(() => proxy.close());
     const ran: string[] = [];
     let onRun: (id: string) => void = () => undefined;
@@ -119,12 +118,12 @@ describe('Redis refusals and stalls, in plain words (real redis-server)', functi
     expect(line.cause).to.match(/Socket timeout/);
     expect(ran).to.not.include('during');
 
-    proxy.resume();
+    proxy.heal();
     const after = deferred(30_000, 'the job pushed during the stall');
     onRun = (id) => id === 'during' && after.resolve();
     if (!ran.includes('during')) await after.promise;
     const resumedMs = Date.now() - stalledAt;
     expect(detectedMs, 'detected within the stall bound (+ fetchInterval, + a loaded machine)').to.be.below(STALL_TIMEOUT_MS + 5_000);
-    console.log(`      blackhole: redis_stalled ${detectedMs} ms after the stall; proxy resumed then; the job pushed during the stall ran at ${resumedMs} ms`);
+    console.log(`      blackhole: redis_stalled ${detectedMs} ms after the stall; proxy healed then; the job pushed during the stall ran at ${resumedMs} ms`);
   });
 });

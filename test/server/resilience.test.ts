@@ -11,25 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { Kiq, defineWorker, type Job, type KiqOptions, type PushReceipt } from '../../src/index.js';
+import { killChildren } from '../support/children.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { scanAll } from '../support/scan-all.js';
 import { deferred, until } from '../support/wait.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/slow-server.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Every key matching `pattern` (SCAN). */
-async function scanAll(redis: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...found);
-  } while (cursor !== '0');
-  return keys;
-}
 
 /** How often each value occurs. */
 function counts(values: readonly string[]): Map<string, number> {
@@ -46,13 +36,7 @@ describe('Resilience (real Redis, real processes)', function () {
   const servers: RedisServer[] = [];
 
   afterEach(async () => {
-    for (const child of children.splice(0)) {
-      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        process.kill(child.pid, 'SIGKILL');
-        await exited;
-      }
-    }
+    await killChildren(children);
     for (const kiq of kiqs.splice(0)) await kiq.stop({ timeout: 1_000 }).catch(() => undefined);
     for (const server of servers.splice(0)) await server.stop();
   });

@@ -21,6 +21,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { Kiq, type KiqOptions, type PushOptions, type Worker } from '../../src/index.js';
 import type { JobAbortedMessage, JobFailureMessage } from '../../src/telemetry.js';
+import { killChildren } from '../support/children.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { deferred, until } from '../support/wait.js';
@@ -84,13 +85,7 @@ describe('Unique and expiring jobs across two Kiq processes sharing one Redis', 
   });
 
   afterEach(async () => {
-    for (const child of children.splice(0)) {
-      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        process.kill(child.pid, 'SIGKILL');
-        await exited;
-      }
-    }
+    await killChildren(children);
     // let every slow job still waiting finish, so the stops are quick
     const started = (await events()).filter((e) => e.event === 'started').map((e) => e.jid);
     for (const jid of started) await redis.client.set(`${RELEASE_PREFIX}${jid}`, '1');

@@ -1,8 +1,8 @@
 /**
  * Throwaway Redis ACL users for tests of denials (`ACL SETUSER … -lmove`):
  * each allowed everything on every key and channel except the rules given,
- * deleted by {@link AclUsers.deleteAll}. ACL users belong to the whole
- * server, not a DB: names are random so files never collide.
+ * deleted after each test. ACL users belong to the whole server, not a DB:
+ * names are random so files never collide.
  */
 import { randomBytes } from 'node:crypto';
 import type { TestRedis } from './redis.js';
@@ -14,13 +14,17 @@ export interface AclUsers {
    * URL on the test DB with `password` (default: the user's real one).
    */
   create(rules: readonly string[], password?: string): Promise<string>;
-  /** ACL DELUSER every user created so far. */
-  deleteAll(): Promise<void>;
 }
 
-/** ACL users on `redis`'s server. */
-export function aclUsers(redis: TestRedis): AclUsers {
+/**
+ * ACL users on `redis`'s server; an `afterEach` deletes (ACL DELUSER) the
+ * test's users. Call it after the hooks that stop what connects as them.
+ */
+export function useAclUsers(redis: TestRedis): AclUsers {
   const names: string[] = [];
+  afterEach(async () => {
+    for (const name of names.splice(0)) await redis.client.acl('DELUSER', name);
+  });
   return {
     async create(rules, password) {
       const name = `kiq-test-${randomBytes(4).toString('hex')}`;
@@ -31,9 +35,6 @@ export function aclUsers(redis: TestRedis): AclUsers {
       url.username = name;
       url.password = password ?? real;
       return url.toString();
-    },
-    async deleteAll() {
-      for (const name of names.splice(0)) await redis.client.acl('DELUSER', name);
     },
   };
 }

@@ -13,6 +13,7 @@ import { openSync, readdirSync, readSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import { scanAll } from '../../support/scan-all.js';
 
 /** One completed perform. */
 export interface Perform {
@@ -135,15 +136,10 @@ export class Ledger {
 /** The private lists (`queue:sq|<identity>|<queue>`) in Redis and their lengths. */
 export async function privateLists(redis: Redis): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', 'queue:sq|*', 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const length = await redis.llen(key);
-      if (length > 0) out.set(key, length);
-    }
-  } while (cursor !== '0');
+  for (const key of await scanAll(redis, 'queue:sq|*')) {
+    const length = await redis.llen(key);
+    if (length > 0) out.set(key, length);
+  }
   return out;
 }
 

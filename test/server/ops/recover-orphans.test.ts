@@ -17,7 +17,7 @@ import { fetchJobs } from '../../../src/server/ops/fetch.js';
 import { renewLiveness } from '../../../src/server/ops/liveness.js';
 import { recoverOrphans, takeBackOwn } from '../../../src/server/ops/recover-orphans.js';
 import { useRedis } from '../../support/redis.js';
-import { IDENTITY, NOW, NOW_TEXT, OTHER, jobJson } from './support.js';
+import { IDENTITY, NOW, NOW_TEXT, OTHER, jobJson, runOrder } from './support.js';
 
 describe('server ops: recoverOrphans', () => {
   const redis = useRedis();
@@ -41,19 +41,11 @@ describe('server ops: recoverOrphans', () => {
     );
   }
 
-  async function runOrder(queue: string): Promise<string[]> {
-    const jids: string[] = [];
-    for (let job = await redis.client.rpop(queueKey(queue)); job !== null; job = await redis.client.rpop(queueKey(queue))) {
-      jids.push((JSON.parse(job) as { jid: string }).jid);
-    }
-    return jids;
-  }
-
   it('puts a dead process’s jobs back at the front of their queues, in fetch order, and unregisters it', async () => {
     await crashWhileHolding(IDENTITY, 'default', ['a', 'b', 'c']);
     await redis.client.lpush(queueKey('default'), jobJson('newer'));
     expect(await recoverOrphans(redis.client, NOW)).to.deep.equal({ identities: [IDENTITY], requeued: 3, dead: 0 });
-    expect(await runOrder('default')).to.deep.equal(['a', 'b', 'c', 'newer']);
+    expect(await runOrder(redis.client, 'default')).to.deep.equal(['a', 'b', 'c', 'newer']);
     expect(await redis.client.exists(SUPER_PROCESSES, superQueuesKey(IDENTITY), privateQueueKey(IDENTITY, 'default'))).to.equal(0);
   });
 

@@ -4,28 +4,19 @@ import { writeBeat } from '../../support/write-beat.js';
 import { fetchJobs } from '../../../src/server/ops/fetch.js';
 import { requeuePrivate } from '../../../src/server/ops/requeue-private.js';
 import { useRedis } from '../../support/redis.js';
-import { IDENTITY, NOW, OTHER, jobJson } from './support.js';
+import { IDENTITY, NOW, OTHER, jobJson, runOrder } from './support.js';
 
 describe('server ops: requeuePrivate', () => {
   const redis = useRedis();
 
   beforeEach(() => writeBeat(redis.client, IDENTITY, NOW));
 
-  /** Pops the queue the way a fetcher would (right end first) and returns the jids. */
-  async function runOrder(queue: string): Promise<string[]> {
-    const jids: string[] = [];
-    for (let job = await redis.client.rpop(queueKey(queue)); job !== null; job = await redis.client.rpop(queueKey(queue))) {
-      jids.push((JSON.parse(job) as { jid: string }).jid);
-    }
-    return jids;
-  }
-
   it('puts in-flight jobs back so they run in their original order, before jobs pushed since', async () => {
     for (const jid of ['a', 'b', 'c', 'd']) await redis.client.lpush(queueKey('default'), jobJson(jid));
     await fetchJobs(redis.client, IDENTITY, 'default', 3); // a, b, c in flight
     await redis.client.lpush(queueKey('default'), jobJson('e'));
     expect(await requeuePrivate(redis.client, IDENTITY, ['default'])).to.equal(3);
-    expect(await runOrder('default')).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
+    expect(await runOrder(redis.client, 'default')).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
   });
 
   it('keeps the bytes and empties the private list', async () => {
@@ -53,7 +44,7 @@ describe('server ops: requeuePrivate', () => {
     }
     expect(await requeuePrivate(redis.client, IDENTITY, queues)).to.equal(6);
     for (const queue of queues) {
-      expect(await runOrder(queue), queue).to.deep.equal([`${queue}-1`, `${queue}-2`]);
+      expect(await runOrder(redis.client, queue), queue).to.deep.equal([`${queue}-1`, `${queue}-2`]);
       expect(await redis.client.exists(privateQueueKey(IDENTITY, queue))).to.equal(0);
     }
     expect(await redis.client.exists(SUPER_PROCESSES, superQueuesKey(IDENTITY))).to.equal(0);

@@ -13,7 +13,7 @@ import { Reconciler } from '../../../src/server/reconciler.js';
 import { ConnectionPool } from '../../../src/redis/connections.js';
 import { silent, type MemoryLogger } from '../../support/logger.js';
 import { useRedis } from '../../support/redis.js';
-import { startReplyProxy, type ReplyProxy } from '../../support/reply-proxy.js';
+import { TcpProxy } from '../../support/tcp-proxy.js';
 import { failOnUncaught } from '../../support/uncaught.js';
 import { until } from '../../support/wait.js';
 
@@ -32,7 +32,7 @@ describe('Private-list reconciliation (real Redis, lost and late replies)', func
   failOnUncaught();
   const redis = useRedis();
   const kiqs: Kiq[] = [];
-  const proxies: ReplyProxy[] = [];
+  const proxies: TcpProxy[] = [];
   const performed: { jid: string; at: number }[] = [];
   let holdMs = 0;
   const Tracked = defineWorker({
@@ -54,8 +54,8 @@ describe('Private-list reconciliation (real Redis, lost and late replies)', func
   });
 
   /** A proxy in front of the test Redis, and a server on it. */
-  async function serverBehindProxy(options: KiqOptions): Promise<{ kiq: Kiq; proxy: ReplyProxy; logger: MemoryLogger }> {
-    const proxy = await startReplyProxy(Number(new URL(redis.url).port));
+  async function serverBehindProxy(options: KiqOptions): Promise<{ kiq: Kiq; proxy: TcpProxy; logger: MemoryLogger }> {
+    const proxy = await TcpProxy.start(Number(new URL(redis.url).port));
     proxies.push(proxy);
     const logger = silent();
     const kiq = new Kiq({

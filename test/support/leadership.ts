@@ -1,15 +1,22 @@
 /**
- * Leadership as the processes believed it: each reports its `leader` events
+ * Leadership as processes believed it: each reports its `leader` events
  * with its own `Date.now()` (one wall clock on one host), so their intervals
- * can be put on one time line and checked for overlap, as
- * test/server/cluster.test.ts does for a healthy cluster.
+ * can be put on one time line and checked for overlap. Used by the cluster
+ * test (test/server/cluster.test.ts) and the fault suite (test/chaos/).
  */
-import type { LeaderChange } from './kiq-process.js';
 
-/** What these helpers need of a process (a KiqProcess fits): its `leader` events and when it died. */
+/** One `leader` event a process reported, on its own clock. */
+export interface BelievedChange {
+  readonly leader: boolean;
+  /** The process's `Date.now()` when the event fired. */
+  readonly at: number;
+}
+
+/** What these helpers need of a process (a chaos KiqProcess or a cluster member fits): its `leader` events and when it died. */
 export interface Believer {
-  readonly changes: readonly LeaderChange[];
+  readonly changes: readonly BelievedChange[];
   readonly diedAt: number | undefined;
+  /** `label` names the process in the overlap descriptions. */
   readonly options: { readonly label: string };
 }
 
