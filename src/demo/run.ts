@@ -17,7 +17,7 @@
  * 5. Stop gracefully, print the final stats and where to look next.
  */
 import type { Redis } from 'ioredis';
-import type { Logger } from '../config/options.js';
+import type { Logger } from '../logger.js';
 import { Kiq } from '../kiq.js';
 import { connectRedis } from '../cli/redis.js';
 import { redactUrl } from '../redis/redact-url.js';

@@ -7,6 +7,7 @@
  */
 import type { AnyActorRef } from 'xstate';
 import type { ResolvedConfig } from '../config/options.js';
+import { logEvent } from '../logger.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import type { ProblemBoard } from '../redis/outage-log.js';
 import type { JobHooks } from '../server/job-hooks.js';
@@ -111,7 +112,7 @@ export class HealthKit {
         return { body: await registry.metrics(), contentType: registry.contentType };
       },
     });
-    this.#config.logger.info(JSON.stringify({ source: 'kiq', event: 'health_listening', host, port: this.#server.port }));
+    logEvent(this.#config.logger, 'info', 'health_listening', { host, port: this.#server.port });
   }
 
   /** The port the endpoints listen on, once listening. */

@@ -30,7 +30,8 @@
 import { reporterMachine } from '../../machines/reporter.js';
 import type { ChildSpec } from '../../machines/child-spec.js';
 import { createSupervisor } from '../../machines/supervisor.js';
-import type { Logger, ResolvedConfig } from '../config/options.js';
+import type { ResolvedConfig } from '../config/options.js';
+import type { Logger } from '../logger.js';
 import type { KiqEmitter } from '../events.js';
 import type { BusTarget } from './bus.js';
 import { CRASH_WINDOW_MS, guardedDeliver, MAX_CRASHES } from './guard.js';

@@ -14,6 +14,7 @@ import { fetcherMachine, type BlockInput, type FetchInput } from '../../machines
 import { queueMachine } from '../../machines/queue.js';
 import type { ResolvedConfig } from '../config/options.js';
 import { rawText, type RawJob } from '../job/raw.js';
+import { logEvent } from '../logger.js';
 import { whenReady, type ConnectionPool } from '../redis/connections.js';
 import { queueKey } from '../redis/keys.js';
 import type { FetchWatch } from '../health/fetch-watch.js';
@@ -140,7 +141,7 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
         const moved = await requeuePrivate(pool.next(), identity, [input.queue]);
         // jobs cut off by the shutdown timeout run again later: say so, as
         // Sidekiq's BasicFetch#bulk_requeue logs "Pushed N jobs back to Redis"
-        if (moved > 0) logger.warn(JSON.stringify({ source: 'kiq', event: 'jobs_requeued', queue: input.queue, count: moved }));
+        if (moved > 0) logEvent(logger, 'warn', 'jobs_requeued', { queue: input.queue, count: moved });
         return moved;
       }),
     },

@@ -8,7 +8,7 @@
  * keys keep every byte (docs/architecture.md §2).
  */
 import type { TimestampFormat } from '../../job/timestamp.js';
-import type { Logger } from '../../config/options.js';
+import type { Logger } from '../../logger.js';
 import type { JobPayload } from '../../job/payload.js';
 import { patchJob } from '../../job/patch.js';
 import type { Worker } from '../../worker.js';

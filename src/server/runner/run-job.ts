@@ -18,7 +18,7 @@
  */
 import type { TimestampFormat } from '../../job/timestamp.js';
 import type { Clock } from '../../clock.js';
-import type { Logger } from '../../config/options.js';
+import { logEvent, type Logger } from '../../logger.js';
 import { InvalidJobError, UnknownWorkerError } from '../../errors.js';
 import { decodeJob } from '../../job/decode.js';
 import type { JobPayload } from '../../job/payload.js';
@@ -116,7 +116,7 @@ export async function runJob(raw: string, fetchedQueue: string, deps: RunnerDeps
     // Not reachable by any payload or job behaviour we know of; if it is,
     // the job goes to the dead set verbatim rather than vanishing.
     const error = new InvalidJobError(`the runner failed on this payload (${describeError(bug)})`, raw, { cause: bug });
-    log(deps.logger ?? console, 'error', { event: 'runner_failed', queue: fetchedQueue, error: error.message });
+    logEvent(deps.logger ?? console, 'error', 'runner_failed', { queue: fetchedQueue, error: error.message });
     return { kind: 'invalid', raw, queue: fetchedQueue, error };
   }
 }
@@ -200,13 +200,5 @@ function describeError(error: unknown): string {
     return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   } catch {
     return 'unprintable error';
-  }
-}
-
-function log(logger: Logger, level: 'error' | 'warn', fields: Record<string, unknown>): void {
-  try {
-    logger[level](JSON.stringify({ source: 'kiq', ...fields }));
-  } catch {
-    // a broken logger must not break the runner
   }
 }
