@@ -43,7 +43,7 @@ import { OutageLog } from '../redis/outage-log.js';
 import { describeRedisError, ranOutsideTransaction } from '../redis/redis-error.js';
 import { PROCESSES, processKey, signalsKey, statKey, workKey, workersKey } from '../redis/keys.js';
 import type { MetricsFlusher } from './metrics/metrics-flusher.js';
-import { checkReplies } from './ops/redis-call.js';
+import { checkReplies } from '../redis/call.js';
 import type { PendingCounts, ProcessState, RunningJob } from './process-state.js';
 
 /** Sidekiq 6.4 beats every 5 s (7.x: 10 s); the hashes live 60 s (contract §6.2). */

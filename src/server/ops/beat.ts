@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis';
 import { formatSeconds } from '../../job/timestamp.js';
 import { processKey } from '../../redis/keys.js';
-import { checkReplies } from './redis-call.js';
+import { checkReplies } from '../../redis/call.js';
 
 /** Heartbeat TTL, seconds: Sidekiq's 60 s (contract §1, §6.2). */
 export const BEAT_TTL_SEC = 60;
