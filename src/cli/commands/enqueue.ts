@@ -13,7 +13,8 @@ import { CliError, EXIT, UsageError, type Command } from '../command.js';
 import { isoTime, jsonOut } from '../format.js';
 import { loadWorkerModules } from '../load-workers.js';
 import { redactUrl } from '../../redis/redact-url.js';
-import { CONNECT_TIMEOUT_MS, resolveRedisUrl, withRedis } from '../redis.js';
+import { CONNECT_TIMEOUT_MS } from '../../redis/connect.js';
+import { resolveRedisUrl, withRedis } from '../redis.js';
 import type { Worker } from '../../worker.js';
 
 /** How long the jobs may take to reach Redis before the command gives up, ms. */
