@@ -12,6 +12,7 @@ import type { Clock } from '../clock.js';
 import { KiqConfigError } from '../errors.js';
 import { resolveHealth, type HealthOptions, type ResolvedHealth } from '../health/options.js';
 import { parseCron } from '../periodic/schedule.js';
+import { redactUrl } from '../redis/redact-url.js';
 import type { Worker, WorkerOptions } from '../worker.js';
 import { SPOOL_DEFAULTS } from './defaults.js';
 import type { InspectOption, KiqOptions, Logger, Periodic, Reporter, ResolvedConfig, ResolvedSpool } from './options.js';
@@ -213,7 +214,7 @@ const REDIS_URL_EXPECTED = 'a redis:// or rediss:// URL';
 /** Checks a Redis URL; the password, if any, is masked in the error. */
 export function checkRedisUrl(v: unknown, path: string, expected = REDIS_URL_EXPECTED): string {
   if (typeof v === 'string' && /^rediss?:\/\//.test(v) && URL.canParse(v)) return v;
-  return fail(path, expected, typeof v === 'string' ? v.replace(/\/\/[^/]*@/, '//***@') : v);
+  return fail(path, expected, typeof v === 'string' ? redactUrl(v) : v);
 }
 
 const SPOOL_KEYS = ['dir', 'mode', 'maxBytes', 'after', 'segmentBytes'];
