@@ -22,4 +22,5 @@ export type {
 export { DEFAULT_REDIS_URL, DEFAULTS } from './defaults.js';
 export { newIdentity } from './identity.js';
 export { applyInit, resolveConfig, type Env } from './resolve.js';
-export { checkCron, checkJobOptions, MAX_TIMER_MS } from './validate.js';
+export { checkCron, checkJobOptions } from './validate.js';
+export { MAX_TIMER_MS } from '../../machines/timer-limit.js';

@@ -9,6 +9,7 @@
  */
 import type { RedisOptions } from 'ioredis';
 import type { Clock } from '../clock.js';
+import { MAX_TIMER_MS } from '../../machines/timer-limit.js';
 import { KiqConfigError } from '../errors.js';
 import { resolveHealth, type HealthOptions, type ResolvedHealth } from '../health/options.js';
 import { parseCron } from '../periodic/schedule.js';
@@ -20,9 +21,6 @@ import type { InspectOption, KiqOptions, Logger, Periodic, Reporter, ResolvedCon
 /** Checks `value` (found at option path `path`) and returns its validated form. */
 type Validator<T> = (value: unknown, path: string) => T;
 type AnyObject = Record<string, unknown>;
-
-/** setTimeout's limit: a longer delay fires after 1 ms instead (Node's TimeoutOverflowWarning). */
-export const MAX_TIMER_MS = 2_147_483_647;
 
 /** Shortest `livenessTtl`: renewed every ttl/5, which must stay well above a Redis round trip and timer jitter. */
 export const MIN_LIVENESS_TTL_MS = 1_000;
