@@ -12,7 +12,7 @@ import type { Clock } from '../clock.js';
 import { MAX_TIMER_MS } from '../../machines/timer-limit.js';
 import { KiqConfigError } from '../errors.js';
 import { resolveHealth, type HealthOptions, type ResolvedHealth } from '../health/options.js';
-import { parseCron } from '../periodic/schedule.js';
+import { parseCron } from '../cron.js';
 import { redactUrl } from '../redis/redact-url.js';
 import type { Worker, WorkerOptions } from '../worker.js';
 import { SPOOL_DEFAULTS } from './defaults.js';
@@ -155,7 +155,7 @@ const worker: Validator<Worker> = (v, path) => {
 const CRON_EXPECTED =
   'a cron expression of 5 fields (minute hour day-of-month month weekday, UTC), 6 with a leading seconds field, or an @alias such as @hourly';
 
-/** Parses as the periodic loop will (src/periodic/schedule.ts); returns the fields joined by single spaces (an alias as is). */
+/** Parses as the periodic loop will (src/cron.ts); returns the fields joined by single spaces (an alias as is). */
 export function checkCron(expression: string, path: string): string {
   try {
     parseCron(expression);

@@ -9,7 +9,8 @@
 import { LEADER, periodicKey } from '../../redis/keys.js';
 import { checkReplies } from '../../redis/call.js';
 import { kConfig } from '../../symbols.js';
-import { nextRunAfter, parseCron, schedulePeriodic } from '../../periodic/schedule.js';
+import { parseCron } from '../../cron.js';
+import { nextRunAfter, schedulePeriodic } from '../../periodic/schedule.js';
 import { argsCell, timeCell } from '../components.js';
 import type { PageContext, PageResult } from '../context.js';
 import { html } from '../html.js';
