@@ -38,7 +38,7 @@ import { ExecutionMetrics } from './server/metrics/execution-metrics.js';
 import { MetricsFlusher } from './server/metrics/metrics-flusher.js';
 import { takeBackOwn } from './server/ops/index.js';
 import { ProcessState } from './server/process-state.js';
-import { combineHooks, type JobHooks } from './server/job-hooks.js';
+import { combineHooks, type JobHooks } from './job-events.js';
 import { ReporterBus } from './reporters/bus.js';
 import { reporterTargets } from './reporters/supervisor.js';
 import { periodicJob } from './periodic/job.js';

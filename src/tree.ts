@@ -21,7 +21,7 @@ import { schedulePeriodic } from './periodic/schedule.js';
 import { periodicTick, type PeriodicEnqueue } from './periodic/tick.js';
 import { reportersSpec } from './reporters/supervisor.js';
 import { HeldJobs } from './server/held-jobs.js';
-import type { JobHooks } from './server/job-hooks.js';
+import type { JobHooks } from './job-events.js';
 import { Liveness } from './server/liveness.js';
 import { queueLogic } from './server/queue-logic.js';
 import { Reconciler } from './server/reconciler.js';

@@ -10,7 +10,7 @@ import type { ResolvedConfig } from '../config/options.js';
 import { logEvent } from '../logger.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import type { ProblemBoard } from '../redis/outage-log.js';
-import type { JobHooks } from '../server/job-hooks.js';
+import type { JobHooks } from '../job-events.js';
 import { ClusterSampler } from './cluster-sampler.js';
 import { FetchWatch } from './fetch-watch.js';
 import { listenHealth, type HealthServer } from './http-server.js';

@@ -33,9 +33,7 @@
 import type { AnyActorRef } from 'xstate';
 import type { JobEvent, ReportBatchEvent } from '../../machines/reporter.js';
 import { logEvent, type Logger } from '../logger.js';
-import type { JobHooks } from '../server/job-hooks.js';
-import type { JobOutcome } from '../server/runner/outcome.js';
-import type { JobStart } from '../server/runner/run-job.js';
+import type { JobHooks, JobOutcome, JobStart } from '../job-events.js';
 
 /** Events held per missing reporter before the oldest batches are dropped. */
 export const DEFAULT_MAX_BACKLOG = 10_000;

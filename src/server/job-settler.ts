@@ -1,7 +1,7 @@
 /**
  * @internal
  * Turns a job's outcome into Redis writes (the caller side of
- * `src/server/runner/outcome.ts`): ack, retry, dead set, lock release.
+ * `src/job-events.ts`): ack, retry, dead set, lock release.
  * Success-path acks are batched by the {@link Acker}; a retry or death is
  * one MULTI (zset add + ack), retried on connection errors until it lands or
  * the process stops — then the job is still in the private list and is
@@ -18,7 +18,7 @@ import type { OutageLog } from '../redis/outage-log.js';
 import type { Acker } from './acker.js';
 import { killJob, releaseUniqueLock, retryJob, type FetchedJob } from './ops/index.js';
 import { errorClassOf } from './runner/error-fields.js';
-import type { JobOutcome, UniqueLock } from './runner/outcome.js';
+import type { JobOutcome, UniqueLock } from '../job-events.js';
 
 /** What the settler needs. */
 export interface SettlerDeps {

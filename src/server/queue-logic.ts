@@ -22,10 +22,10 @@ import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import type { Worker } from '../worker.js';
 import { Acker } from './acker.js';
 import type { HeldJobs } from './held-jobs.js';
-import { NO_HOOKS, type JobHooks } from './job-hooks.js';
+import { NO_HOOKS, type JobHooks, type JobStart } from '../job-events.js';
 import { settleOutcome } from './job-settler.js';
 import { ackJobs, fetchBlocking, fetchJobs, releaseUniqueLock, requeuePrivate } from './ops/index.js';
-import { runJob, type JobStart } from './runner/run-job.js';
+import { runJob } from './runner/run-job.js';
 
 /** What a queue needs besides its name. */
 export interface QueueDeps {

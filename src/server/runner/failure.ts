@@ -15,7 +15,7 @@ import type { Worker } from '../../worker.js';
 import { retryDelaySec } from './backoff.js';
 import { backtraceLimit, backtraceLines, encodeBacktrace } from './backtrace.js';
 import { errorClassOf, errorMessageOf } from './error-fields.js';
-import type { FailureOutcome, UniqueLock } from './outcome.js';
+import type { FailureOutcome, UniqueLock } from '../../job-events.js';
 
 /** Sidekiq's default `max_retries`. */
 export const DEFAULT_MAX_RETRIES = 25;

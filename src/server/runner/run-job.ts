@@ -25,31 +25,9 @@ import type { JobPayload } from '../../job/payload.js';
 import type { JobContext, Worker } from '../../worker.js';
 import { toError } from './error-fields.js';
 import { handleFailure } from './failure.js';
-import type { JobOutcome, UniqueLock } from './outcome.js';
+import type { JobOutcome, JobStart } from '../../job-events.js';
 import { causedByShutdown } from './shutdown.js';
 import { uniqueLockOf, unlockOf } from './unique-lock.js';
-
-/**
- * What {@link RunnerDeps.onStart} receives: a job about to be performed.
- *
- * @example
- * const onStart = async ({ job, unlock }: JobStart) => {
- *   if (unlock) await releaseLock(unlock); // compare-and-delete on unlock.jid
- * };
- */
-export interface JobStart {
-  readonly job: JobPayload;
-  /** The string exactly as fetched. */
-  readonly raw: string;
-  /** The queue it was fetched from. */
-  readonly queue: string;
-  /**
-   * Present for a unique job with `unique_until: 'start'`: release this
-   * lock before returning (or resolving). `perform` is not called before
-   * `onStart` has settled, so the release truly happens before the job runs.
-   */
-  readonly unlock?: UniqueLock;
-}
 
 /** What {@link runJob} needs from its caller. */
 export interface RunnerDeps {
