@@ -99,34 +99,31 @@ export function prettyJson(text: string): string {
   }
   let out = '';
   let depth = 0;
+  let opened = ''; // the `{` or `[` just written: empty containers stay on one line
   const newline = () => `\n${'  '.repeat(depth)}`;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      out += text.slice(i, j + 1);
-      i = j;
-    } else if (c === '{' || c === '[') {
-      // an empty container stays on one line
-      let j = i + 1;
-      while (j < text.length && /\s/.test(text[j]!)) j++;
-      if (text[j] === (c === '{' ? '}' : ']')) {
-        out += c + text[j];
-        i = j;
-      } else {
-        depth++;
-        out += c + newline();
+  for (const token of jsonTokens(compactText(text))) {
+    if (opened !== '') {
+      const empty = token === (opened === '{' ? '}' : ']');
+      opened = '';
+      if (empty) {
+        out += token;
+        continue;
       }
-    } else if (c === '}' || c === ']') {
+      depth++;
+      out += newline();
+    }
+    if (token === '{' || token === '[') {
+      out += token;
+      opened = token;
+    } else if (token === '}' || token === ']') {
       depth--;
-      out += newline() + c;
-    } else if (c === ',') {
+      out += newline() + token;
+    } else if (token === ',') {
       out += `,${newline()}`;
-    } else if (c === ':') {
+    } else if (token === ':') {
       out += ': ';
-    } else if (!/\s/.test(c)) {
-      out += c;
+    } else {
+      out += token;
     }
   }
   return out;
@@ -151,22 +148,22 @@ export function rawValue(text: string, key: string): string | undefined {
   let expectKey = false;
   let valueStart = -1;
   let matched = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
+  let end = 0;
+  for (const token of jsonTokens(text)) {
+    const at = end;
+    end += token.length;
+    const c = token[0];
     if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
       if (depth === 1 && expectKey) {
         expectKey = false;
         try {
-          matched = JSON.parse(text.slice(i, j + 1)) === key;
+          matched = JSON.parse(token) === key;
         } catch {
           return undefined;
         }
       }
-      i = j;
     } else if (c === ':' && depth === 1 && matched) {
-      valueStart = i + 1;
+      valueStart = end;
       matched = false;
     } else if (c === '{' || c === '[') {
       if (depth === 0 && c !== '{') return undefined;
@@ -174,7 +171,7 @@ export function rawValue(text: string, key: string): string | undefined {
       if (depth === 1) expectKey = true;
     } else if (c === '}' || c === ']' || c === ',') {
       if (c !== ',') depth--;
-      if (valueStart >= 0 && depth <= 1 && (c === ',' || depth === 0)) return compactText(text.slice(valueStart, i));
+      if (valueStart >= 0 && depth <= 1 && (c === ',' || depth === 0)) return compactText(text.slice(valueStart, at));
       if (c === ',' && depth === 1) expectKey = true;
       if (depth === 0) return undefined;
     }
@@ -182,18 +179,24 @@ export function rawValue(text: string, key: string): string | undefined {
   return undefined;
 }
 
+/** JSON text's strings (whole: quotes and escapes kept) and its other characters, one at a time. */
+function* jsonTokens(text: string): Generator<string> {
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== '"') {
+      yield text[i]!;
+      continue;
+    }
+    let j = i + 1;
+    while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+    yield text.slice(i, j + 1);
+    i = j;
+  }
+}
+
 /** JSON text without whitespace outside strings. */
 function compactText(text: string): string {
   let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      out += text.slice(i, j + 1);
-      i = j;
-    } else if (!/\s/.test(c)) out += c;
-  }
+  for (const token of jsonTokens(text)) if (!/^\s$/.test(token)) out += token;
   return out;
 }
 
