@@ -7,8 +7,7 @@
  */
 import type { Redis, RedisOptions } from 'ioredis';
 import { DEFAULT_REDIS_URL } from '../config/defaults.js';
-import { connectRedis as connect, REDIS_URL_SHAPE, RedisUnreachableError, redisUrlProblem } from '../redis/connect.js';
-import { redactUrl } from '../redis/redact-url.js';
+import { connectRedis as connect, RedisUnreachableError, redisUrlProblem } from '../redis/connect.js';
 import { CliError, EXIT, UsageError } from './command.js';
 
 /** `--redis-url`, else `REDIS_URL`, else `redis://127.0.0.1:6379`. */
@@ -22,7 +21,7 @@ export function resolveRedisUrl(flag: string | undefined, env: Readonly<Record<s
  */
 export function checkRedisUrl(url: string, command?: string): void {
   const problem = redisUrlProblem(url);
-  if (problem !== undefined) throw new UsageError(`bad Redis URL "${redactUrl(url)}": ${problem} (expected ${REDIS_URL_SHAPE})`, command);
+  if (problem !== undefined) throw new UsageError(problem, command);
 }
 
 /**

@@ -14,7 +14,7 @@ import { describeRedisError } from './redis-error.js';
 export const CONNECT_TIMEOUT_MS = 2_000;
 
 /** What a Redis URL looks like, for messages about one that is not. */
-export const REDIS_URL_SHAPE = 'redis://[[user]:password@]host[:port][/db] or rediss://...';
+const REDIS_URL_SHAPE = 'redis://[[user]:password@]host[:port][/db] or rediss://...';
 
 /** {@link connectRedis} could not reach Redis; the message names the URL (password redacted) and why. */
 export class RedisUnreachableError extends Error {
@@ -22,14 +22,21 @@ export class RedisUnreachableError extends Error {
 }
 
 /**
- * Why `url` is not a Redis URL {@link connectRedis} takes, in a few words,
- * or `undefined` when it is one: `redis://` or `rediss://` with a host, an
- * optional port (1-65535) and an optional numeric database index.
+ * Why `url` is not a Redis URL {@link connectRedis} takes, as a message
+ * naming it (password redacted), or `undefined` when it is one: `redis://`
+ * or `rediss://` with a host, an optional port (1-65535) and an optional
+ * numeric database index.
  *
  * @example
- * redisUrlProblem('http://cache'); // 'unsupported scheme "http"'
+ * redisUrlProblem('http://cache'); // 'bad Redis URL "http://cache": unsupported scheme "http" (expected redis://…)'
  */
 export function redisUrlProblem(url: string): string | undefined {
+  const why = urlFault(url);
+  return why === undefined ? undefined : `bad Redis URL "${redactUrl(url)}": ${why} (expected ${REDIS_URL_SHAPE})`;
+}
+
+/** What is wrong with `url`, in a few words; `undefined` when nothing is. */
+function urlFault(url: string): string | undefined {
   if (!URL.canParse(url)) return 'not a URL';
   const parsed = new URL(url);
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') return `unsupported scheme "${parsed.protocol.replace(/:$/, '')}"`;
@@ -65,7 +72,7 @@ function reason(error: unknown): string {
  */
 export async function connectRedis(url: string, options: RedisOptions = {}): Promise<Redis> {
   const problem = redisUrlProblem(url);
-  if (problem !== undefined) throw new TypeError(`bad Redis URL "${redactUrl(url)}": ${problem} (expected ${REDIS_URL_SHAPE})`);
+  if (problem !== undefined) throw new TypeError(problem);
   let lastError: unknown;
   const redis = new Redis(url, {
     ...options,
