@@ -20,8 +20,7 @@
  */
 import type { Redis } from 'ioredis';
 import { AdminError } from '../errors.js';
-import { metricsKey7, metricsKey8, metricsTenMinuteKey8 } from '../redis/keys.js';
-import { metricsTime } from '../server/metrics/write-metrics.js';
+import { metricsKey7, metricsKey8, metricsTenMinuteKey8, metricsTime } from '../redis/keys.js';
 import { checkReplies } from '../redis/call.js';
 
 /** One job class over a period of {@link readMetrics}. */

@@ -13,7 +13,7 @@ import type { JobPayload } from '../../job/payload.js';
 import { patchJob } from '../../job/patch.js';
 import type { Worker } from '../../worker.js';
 import { retryDelaySec } from './backoff.js';
-import { backtraceLimit, backtraceLines, encodeBacktrace } from './backtrace.js';
+import { backtraceLimit, backtraceLines, encodeBacktrace } from '../../job/backtrace.js';
 import { errorClassOf, errorMessageOf } from './error-fields.js';
 import type { FailureOutcome, UniqueLock } from '../../job-events.js';
 
