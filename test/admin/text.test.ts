@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { prettyJson, rawValue } from '../../src/cli/format.js';
+import { prettyJson, rawValue } from '../../src/admin/text.js';
 
-describe('JSON text as stored (src/cli/format.ts)', () => {
+describe('JSON text as stored (src/admin/text.ts)', () => {
   it('prettyJson indents without parsing: digits, escapes and empty containers stay as written', () => {
     expect(prettyJson('{"args":[1.0,12345678901234567],"e":"a\\"b, {c}","o":{ },"l":[]}')).to.equal(
       '{\n  "args": [\n    1.0,\n    12345678901234567\n  ],\n  "e": "a\\"b, {c}",\n  "o": {},\n  "l": []\n}',
