@@ -25,7 +25,7 @@
 import type { JobEvent } from '../../machines/reporter.js';
 import { logEvent, type Logger } from '../logger.js';
 import { ReporterDisabledError } from '../errors.js';
-import { errorClassOf, errorMessageOf, toError } from '../server/runner/error-fields.js';
+import { errorClassOf, errorMessageOf, toError } from '../job/error-fields.js';
 
 /** Re-exported for callers of this module; defined in the error catalogue. */
 export { ReporterDisabledError };

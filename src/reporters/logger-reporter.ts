@@ -24,7 +24,7 @@
 import type { JobEvent } from '../../machines/reporter.js';
 import type { Logger } from '../logger.js';
 import { backtraceLines } from '../job/backtrace.js';
-import { errorClassOf, errorMessageOf } from '../server/runner/error-fields.js';
+import { errorClassOf, errorMessageOf } from '../job/error-fields.js';
 
 /** Stack frames a `job_failure` line keeps: where it failed, not the whole stack (the `backtrace` option keeps it in the payload). */
 export const LOGGED_FRAMES = 5;

@@ -17,7 +17,7 @@ import { queueKey } from '../redis/keys.js';
 import type { OutageLog } from '../redis/outage-log.js';
 import type { Acker } from './acker.js';
 import { killJob, releaseUniqueLock, retryJob, type FetchedJob } from './ops/index.js';
-import { errorClassOf } from './runner/error-fields.js';
+import { errorClassOf } from '../job/error-fields.js';
 import type { JobOutcome, UniqueLock } from '../job-events.js';
 
 /** What the settler needs. */

@@ -14,7 +14,7 @@ import { patchJob } from '../../job/patch.js';
 import type { Worker } from '../../worker.js';
 import { retryDelaySec } from './backoff.js';
 import { backtraceLimit, backtraceLines, encodeBacktrace } from '../../job/backtrace.js';
-import { errorClassOf, errorMessageOf } from './error-fields.js';
+import { errorClassOf, errorMessageOf } from '../../job/error-fields.js';
 import type { FailureOutcome, UniqueLock } from '../../job-events.js';
 
 /** Sidekiq's default `max_retries`. */

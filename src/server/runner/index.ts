@@ -7,6 +7,5 @@
 export { runJob, type RunnerDeps } from './run-job.js';
 export { DEFAULT_MAX_RETRIES, handleFailure, type FailureInput } from './failure.js';
 export { defaultDelaySec, jitterSec, retryDelaySec } from './backoff.js';
-export { errorClassOf, errorMessageOf, MAX_ERROR_MESSAGE_CHARS, MESSAGE_THREW, NonErrorThrown, toError, truncateChars } from './error-fields.js';
 export { causedByShutdown } from './shutdown.js';
 export { uniqueLockOf, type HeldLock } from './unique-lock.js';

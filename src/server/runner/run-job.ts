@@ -23,7 +23,7 @@ import { InvalidJobError, UnknownWorkerError } from '../../errors.js';
 import { decodeJob } from '../../job/decode.js';
 import type { JobPayload } from '../../job/payload.js';
 import type { JobContext, Worker } from '../../worker.js';
-import { toError } from './error-fields.js';
+import { toError } from '../../job/error-fields.js';
 import { handleFailure } from './failure.js';
 import type { JobOutcome, JobStart } from '../../job-events.js';
 import { causedByShutdown } from './shutdown.js';

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { backtraceLimit, backtraceLines, decodeBacktrace, encodeBacktrace } from '../../../src/job/backtrace.js';
-import { NonErrorThrown } from '../../../src/server/runner/error-fields.js';
+import { NonErrorThrown } from '../../../src/job/error-fields.js';
 import { SIDEKIQ } from './support.js';
 
 describe('error_backtrace', () => {
