@@ -17,6 +17,7 @@
  */
 import type { AnyActorLogic, DoneActorEvent, ErrorActorEvent } from 'xstate';
 import { describe } from '../src/errors.js';
+import { MAX_TIMER_MS } from './timer-limit.js';
 
 /**
  * When an exited child is started again (Erlang's `restart` values):
@@ -96,9 +97,6 @@ export type ChildExit =
 
 /** Shutdown timeout used when a spec has none (Erlang's default for workers). */
 export const DEFAULT_SHUTDOWN_MS = 5000;
-
-// Node's setTimeout turns longer delays into 1 ms, which would kill the child at once.
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** @internal Does this exit make the child eligible for a restart? */
 export function wantsRestart(restart: RestartType, exit: ChildExit['kind']): boolean {

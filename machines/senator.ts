@@ -48,6 +48,7 @@
  */
 import { assign, emit, fromPromise, setup, type SnapshotFrom } from 'xstate';
 import { hasTag, Tag } from './tags.js';
+import { MAX_TIMER_MS } from './timer-limit.js';
 
 /** Senator settings. */
 export interface SenatorInput {
@@ -139,10 +140,7 @@ export const JITTER = 0.2;
 /** Spread of followers that try right after the holder's key lapses: up to ttl × this. */
 const LAPSE_SPREAD = 1 / 20;
 
-/** Longest delay a timer can hold (setTimeout's limit). */
-const MAX_TIMER_DELAY = 2_147_483_647;
-
-const clampDelay = (ms: number): number => (Number.isFinite(ms) ? Math.min(Math.max(0, Math.round(ms)), MAX_TIMER_DELAY) : 0);
+const clampDelay = (ms: number): number => (Number.isFinite(ms) ? Math.min(Math.max(0, Math.round(ms)), MAX_TIMER_MS) : 0);
 const unit = (random: number): number => (Number.isFinite(random) ? Math.min(Math.max(random, 0), 1) : 0.5);
 
 /** `average` spread uniformly over ±{@link JITTER}, at least 1 ms. */

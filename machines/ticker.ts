@@ -6,7 +6,7 @@
  * 2. `ticking`: run the `tick` actor once. It does its IO, handles Redis
  *    errors itself, and answers how long to wait before the next tick (0 to
  *    go again at once, e.g. when a poller moved a full batch; clamped to
- *    0 … MAX_TIMER_DELAY; no number at all waits `retryDelay`). Randomness and
+ *    0 … MAX_TIMER_MS; no number at all waits `retryDelay`). Randomness and
  *    backoff live in the tick, so this chart stays pure.
  * 3. A tick that rejects anyway (a bug) is logged by the runtime and the loop
  *    waits `retryDelay` ms: a broken tick must not burn the supervisor's
@@ -19,6 +19,7 @@
  */
 import { assign, fromPromise, setup } from 'xstate';
 import { Tag } from './tags.js';
+import { MAX_TIMER_MS } from './timer-limit.js';
 
 /** Ticker settings. */
 export interface TickerInput {
@@ -46,12 +47,9 @@ export interface TickerContext {
 /** Events the ticker accepts. */
 export type TickerEvent = { type: 'shutdown' } | { type: 'configure'; quiet?: boolean } | { type: 'redis.ready' };
 
-/** Longest delay a timer can hold: `setTimeout` turns anything longer (or NaN) into 1 ms. */
-const MAX_TIMER_DELAY = 2_147_483_647;
-
 /** The delay a tick answered, made safe for a timer; no number (a bug) waits `retryDelay`. */
 const nextWait = (nextDelay: number | undefined, retryDelay: number): number =>
-  typeof nextDelay !== 'number' || Number.isNaN(nextDelay) ? retryDelay : Math.min(Math.max(0, nextDelay), MAX_TIMER_DELAY);
+  typeof nextDelay !== 'number' || Number.isNaN(nextDelay) ? retryDelay : Math.min(Math.max(0, nextDelay), MAX_TIMER_MS);
 
 /** The Ticker statechart; `src/` provides the `tick` actor. */
 export const tickerMachine = setup({

@@ -7,7 +7,8 @@
  * most one tick after the fact, never from inside a job: a slow listener
  * delays telemetry, not jobs (src/telemetry.ts lists their payloads).
  */
-import type { Logger, ResolvedConfig } from './config/options.js';
+import type { ResolvedConfig } from './config/options.js';
+import { logEvent, type Logger } from './logger.js';
 import type { JobAbortedMessage, JobFailureMessage, JobStartedMessage, JobSuccessMessage } from './telemetry.js';
 
 /** Event name → listener argument. */
@@ -82,14 +83,14 @@ export class KiqEmitter {
   emit<E extends KiqEventName>(event: E, payload: KiqEvents[E]): void {
     const set = this.#listeners.get(event);
     if (!set || set.size === 0) {
-      if (event === 'error') this.#logger.error(JSON.stringify({ source: 'kiq', event: 'error', error: String(payload) }));
+      if (event === 'error') logEvent(this.#logger, 'error', 'error', { error: String(payload) });
       return;
     }
     for (const listener of set) {
       try {
         (listener as KiqListener<E>)(payload);
       } catch (error) {
-        this.#logger.error(JSON.stringify({ source: 'kiq', event: 'listener_failed', on: event, error: String(error) }));
+        logEvent(this.#logger, 'error', 'listener_failed', { on: event, error: String(error) });
       }
     }
   }
@@ -105,6 +106,7 @@ export type KiqLog = (level: 'info' | 'warn' | 'error', fields: Record<string, u
 export function kiqLog(config: () => Pick<ResolvedConfig, 'logger' | 'identity'>): KiqLog {
   return (level, fields) => {
     const { logger, identity } = config();
-    logger[level](JSON.stringify({ source: 'kiq', identity, ...fields }));
+    const { event, ...rest } = fields;
+    logEvent(logger, level, String(event), { identity, ...rest });
   };
 }

@@ -24,7 +24,7 @@ import { schedulePeriodic } from './periodic/schedule.js';
 import { periodicTick } from './periodic/tick.js';
 import { reportersSpec } from './reporters/supervisor.js';
 import { HeldJobs } from './server/held-jobs.js';
-import type { JobHooks } from './server/job-hooks.js';
+import type { JobHooks } from './job-events.js';
 import { HEARTBEAT_EVERY_MS } from './server/heartbeat.js';
 import type { Liveness } from './server/liveness.js';
 import { queueLogic } from './server/queue-logic.js';

@@ -3,7 +3,7 @@
  * `perform` function. `defineWorker` keeps the argument types so
  * `kiq.enqueue(Worker, args)` is checked at compile time.
  */
-import type { Logger } from './config/options.js';
+import type { Logger } from './logger.js';
 import type { RetryOption, UniqueUntil } from './job/payload.js';
 
 /** What a job's `perform` receives besides its arguments. */

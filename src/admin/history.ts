@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import { AdminError } from '../errors.js';
 import { statKey } from '../redis/keys.js';
-import { checkReplies } from '../server/ops/redis-call.js';
+import { checkReplies } from '../redis/call.js';
 
 /** One day of {@link readHistory}. */
 export interface HistoryDay {

@@ -4,7 +4,7 @@
  * ActiveJob) and the compressed `error_backtrace`. Shared by the queue and
  * sorted-set readers, the CLI and the dashboard.
  */
-import { decodeBacktrace } from '../server/runner/backtrace.js';
+import { decodeBacktrace } from '../job/backtrace.js';
 
 /** A payload decoded: a JSON object, as stored. */
 export type JobHash = Readonly<Record<string, unknown>>;

@@ -8,7 +8,7 @@ import { DEFAULTS } from '../config/defaults.js';
 import { AdminError } from '../errors.js';
 import { formatSeconds } from '../job/timestamp.js';
 import { DEAD } from '../redis/keys.js';
-import { callScript } from '../server/ops/redis-call.js';
+import { callScript } from '../redis/call.js';
 import { GONE, drainSet, type EnqueueResult, type SetEntry, type SetName, type SkippedEntry } from './sets.js';
 
 /** How the dead set is trimmed on each kill (Sidekiq's `dead_max_jobs` and `dead_timeout_in_seconds`). */

@@ -20,9 +20,8 @@
  */
 import type { Redis } from 'ioredis';
 import { AdminError } from '../errors.js';
-import { metricsKey7, metricsKey8, metricsTenMinuteKey8 } from '../redis/keys.js';
-import { metricsTime } from '../server/metrics/write-metrics.js';
-import { checkReplies } from '../server/ops/redis-call.js';
+import { metricsKey7, metricsKey8, metricsTenMinuteKey8, metricsTime } from '../redis/keys.js';
+import { checkReplies } from '../redis/call.js';
 
 /** One job class over a period of {@link readMetrics}. */
 export interface JobClassMetrics {

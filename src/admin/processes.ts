@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { readTimestamp } from '../job/timestamp.js';
 import { LEADER, PROCESSES, processKey, signalsKey, workKey, workersKey } from '../redis/keys.js';
 import { AdminError } from '../errors.js';
-import { checkReplies } from '../server/ops/redis-call.js';
+import { checkReplies } from '../redis/call.js';
 
 /** A live process: its heartbeat hash, decoded. */
 export interface ProcessInfo {

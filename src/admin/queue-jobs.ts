@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import { readTimestamp } from '../job/timestamp.js';
 import { queueKey } from '../redis/keys.js';
-import { checkReplies } from '../server/ops/redis-call.js';
+import { checkReplies } from '../redis/call.js';
 import { checkCount } from './check.js';
 import { decodeJob, type JobHash } from './job-record.js';
 

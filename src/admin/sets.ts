@@ -9,7 +9,8 @@
 import type { Redis } from 'ioredis';
 import { patchJob } from '../job/patch.js';
 import { DEAD, QUEUES, queueKey } from '../redis/keys.js';
-import { callScript, checkReplies } from '../server/ops/redis-call.js';
+import { scanSortedSet } from '../redis/scan.js';
+import { callScript, checkReplies } from '../redis/call.js';
 import { decodeJob } from './job-record.js';
 
 /** The three sorted sets of jobs: their Redis keys. */
@@ -137,15 +138,12 @@ export async function keyEntries(redis: Redis, set: SetName, key: string): Promi
 export async function findEntries(redis: Redis, set: SetName, ref: string): Promise<SetEntry[]> {
   const keyed = await keyEntries(redis, set, ref);
   if (keyed.length > 0) return keyed;
-  // ZSCAN may return a member twice (while the set is rehashed): keep one per member
-  const matches = new Map<string, SetEntry>();
-  let cursor = '0';
-  do {
-    const [next, flat] = await redis.zscan(set, cursor, 'MATCH', `*${globEscape(ref)}*`, 'COUNT', 1000);
-    cursor = next;
-    for (const entry of pairs(set, flat)) if (entry.jid === ref) matches.set(entry.member, entry);
-  } while (cursor !== '0');
-  return [...matches.values()].sort((a, b) => a.score - b.score);
+  const matches: SetEntry[] = [];
+  for (const [member, score] of await scanSortedSet(redis, set, `*${globEscape(ref)}*`)) {
+    const entry = toEntry(set, member, score);
+    if (entry.jid === ref) matches.push(entry);
+  }
+  return matches.sort((a, b) => a.score - b.score);
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import { readTimestamp } from '../job/timestamp.js';
 import { DEAD, PAUSED, PROCESSES, QUEUES, RETRY, SCHEDULE, processKey, queueKey, statKey } from '../redis/keys.js';
-import { checkReplies } from '../server/ops/redis-call.js';
+import { checkReplies } from '../redis/call.js';
 
 /** What Sidekiq's dashboard shows. */
 export interface Stats {

@@ -4,7 +4,7 @@
  * codes and one-line error messages. `main.ts` binds it to the process;
  * everything here goes through a {@link CliIo}.
  */
-import { cliVersion as kiqVersion } from './version.js';
+import { kiqVersion } from '../version.js';
 import { closestName, wantsHelp } from './args.js';
 import { CliError, EXIT, UsageError, type CliIo, type Command } from './command.js';
 import { commands } from './commands/index.js';

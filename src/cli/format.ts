@@ -1,9 +1,10 @@
 /**
  * @internal
- * Plain-text output of the CLI: aligned tables, durations, times and
- * pretty-printed payloads. No colours, so output pipes cleanly.
+ * Plain-text output of the CLI: aligned tables and JSON output. Durations,
+ * times, job classes and payloads as text are src/admin/text.ts (shared with
+ * the web UI). No colours, so output pipes cleanly.
  */
-import { displayClass, type JobHash } from '../admin/job-record.js';
+import { truncate } from '../admin/text.js';
 
 /** A table column. */
 export interface Column {
@@ -12,12 +13,6 @@ export interface Column {
   readonly right?: boolean;
   /** Cut longer cells to this many characters (with `…`). */
   readonly max?: number;
-}
-
-/** Cut `text` to `max` characters, ending in `…` when cut; newlines become spaces. */
-export function truncate(text: string, max: number): string {
-  const flat = text.replace(/\s*\n\s*/g, ' ');
-  return flat.length <= max ? flat : `${flat.slice(0, Math.max(0, max - 1))}…`;
 }
 
 /**
@@ -43,34 +38,6 @@ export function table(columns: readonly Column[], rows: readonly (readonly strin
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n') + '\n';
 }
 
-/**
- * A duration in seconds, short: `0s`, `4.2s`, `3m 5s`, `2h 7m`, `3d 4h`.
- *
- * @example
- * formatDuration(125); // '2m 5s'
- */
-export function formatDuration(seconds: number): string {
-  const s = Math.abs(seconds);
-  if (s < 10) return `${Math.round(s * 10) / 10}s`;
-  if (s < 60) return `${Math.round(s)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${Math.floor(s % 60)}s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
-}
-
-/** `in 17s` or `3m 5s ago`, from epoch seconds relative to now. */
-export function relative(sec: number, nowMs: number = Date.now()): string {
-  const delta = sec - nowMs / 1000;
-  return delta >= 0 ? `in ${formatDuration(delta)}` : `${formatDuration(-delta)} ago`;
-}
-
-/** Epoch seconds as ISO 8601 UTC without milliseconds (`2026-11-27T19:32:18Z`); `-` when not a valid time. */
-export function isoTime(sec: number | undefined): string {
-  if (sec === undefined || !Number.isFinite(sec)) return '-';
-  const date = new Date(sec * 1000);
-  return Number.isNaN(date.getTime()) ? '-' : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 /** Compact JSON of a value for a table cell (`undefined` → `-`). */
 export function compactJson(value: unknown): string {
   if (value === undefined) return '-';
@@ -81,131 +48,7 @@ export function compactJson(value: unknown): string {
   }
 }
 
-/**
- * Pretty-prints JSON *text* (2-space indent) without parsing it, so every
- * number keeps its digits (`12345678901234567`, `1.0`) and every escape its
- * form; `JSON.parse` + `stringify` would change both. Text that is not JSON
- * comes back unchanged.
- *
- * @example
- * prettyJson('{"args":[1.0,12345678901234567]}');
- * // '{\n  "args": [\n    1.0,\n    12345678901234567\n  ]\n}'
- */
-export function prettyJson(text: string): string {
-  try {
-    JSON.parse(text);
-  } catch {
-    return text;
-  }
-  let out = '';
-  let depth = 0;
-  const newline = () => `\n${'  '.repeat(depth)}`;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      out += text.slice(i, j + 1);
-      i = j;
-    } else if (c === '{' || c === '[') {
-      // an empty container stays on one line
-      let j = i + 1;
-      while (j < text.length && /\s/.test(text[j]!)) j++;
-      if (text[j] === (c === '{' ? '}' : ']')) {
-        out += c + text[j];
-        i = j;
-      } else {
-        depth++;
-        out += c + newline();
-      }
-    } else if (c === '}' || c === ']') {
-      depth--;
-      out += newline() + c;
-    } else if (c === ',') {
-      out += `,${newline()}`;
-    } else if (c === ':') {
-      out += ': ';
-    } else if (!/\s/.test(c)) {
-      out += c;
-    }
-  }
-  return out;
-}
-
 /** `value` as indented JSON plus a newline: the `--json` output. */
 export function jsonOut(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
-}
-
-/**
- * The raw text of a top-level key's value in a JSON object's *text*, with
- * whitespace outside strings removed (`undefined` when absent or not an
- * object). Shows args as stored: `JSON.parse` would round
- * `12345678901234567` and turn `1.0` into `1`.
- *
- * @example
- * rawValue('{"class":"W","args":[1.0, 12345678901234567]}', 'args'); // '[1.0,12345678901234567]'
- */
-export function rawValue(text: string, key: string): string | undefined {
-  let depth = 0;
-  let expectKey = false;
-  let valueStart = -1;
-  let matched = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      if (depth === 1 && expectKey) {
-        expectKey = false;
-        try {
-          matched = JSON.parse(text.slice(i, j + 1)) === key;
-        } catch {
-          return undefined;
-        }
-      }
-      i = j;
-    } else if (c === ':' && depth === 1 && matched) {
-      valueStart = i + 1;
-      matched = false;
-    } else if (c === '{' || c === '[') {
-      if (depth === 0 && c !== '{') return undefined;
-      depth++;
-      if (depth === 1) expectKey = true;
-    } else if (c === '}' || c === ']' || c === ',') {
-      if (c !== ',') depth--;
-      if (valueStart >= 0 && depth <= 1 && (c === ',' || depth === 0)) return compactText(text.slice(valueStart, i));
-      if (c === ',' && depth === 1) expectKey = true;
-      if (depth === 0) return undefined;
-    }
-  }
-  return undefined;
-}
-
-/** JSON text without whitespace outside strings. */
-function compactText(text: string): string {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      out += text.slice(i, j + 1);
-      i = j;
-    } else if (!/\s/.test(c)) out += c;
-  }
-  return out;
-}
-
-/**
- * The class column of a job, in the CLI and the dashboard alike: its
- * `displayClass` (ActiveJob and mailers unwrapped), `-` when the payload
- * names none, `(not a job)` for a member that is not a JSON object.
- *
- * @example
- * classLabel({ class: 'HardWorker' }); // 'HardWorker'
- * classLabel(undefined);              // '(not a job)'
- */
-export function classLabel(job: JobHash | undefined): string {
-  return job ? (displayClass(job) ?? '-') : '(not a job)';
 }

@@ -4,22 +4,9 @@
  * Kiq: defaults → constructor options (`resolveConfig`, at construction) →
  * async `init` hook (`applyInit`, at start).
  */
-export type {
-  InspectOption,
-  KiqOptions,
-  Logger,
-  Periodic,
-  PeriodicEntry,
-  PeriodicOptions,
-  Reporter,
-  ReporterEvent,
-  ResolvedConfig,
-  ResolvedSpool,
-  SchedulerName,
-  SpoolOptions,
-  TestMode,
-} from './options.js';
+export type * from './options.js';
 export { DEFAULT_REDIS_URL, DEFAULTS } from './defaults.js';
 export { newIdentity } from './identity.js';
 export { applyInit, resolveConfig, type Env } from './resolve.js';
-export { checkCron, checkJobOptions, MAX_TIMER_MS } from './validate.js';
+export { checkCron, checkJobOptions } from './validate.js';
+export { MAX_TIMER_MS } from '../../machines/timer-limit.js';

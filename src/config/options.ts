@@ -9,7 +9,10 @@ import type { InspectionEvent, Observer } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { HealthOptions, ResolvedHealth } from '../health/options.js';
 import type { JobMiddleware } from '../job/middleware.js';
+import type { Logger } from '../logger.js';
 import type { Worker, WorkerOptions } from '../worker.js';
+
+export type { Logger } from '../logger.js';
 
 /** A job lifecycle event as reporters receive it (typed loosely until the reporter bus lands). */
 export interface ReporterEvent {
@@ -36,16 +39,6 @@ export interface Reporter {
   failure?(event: ReporterEvent): void | Promise<void>;
   /** After the outcome's event, for a job that had started. */
   stopped?(event: ReporterEvent): void | Promise<void>;
-}
-
-/** Where Kiq writes its own log lines; `console` fits. */
-export interface Logger {
-  /** Routine news: a connection restored, orphans recovered, leadership changed. */
-  info(message: string, ...meta: unknown[]): void;
-  /** Something went wrong that Kiq recovers from. */
-  warn(message: string, ...meta: unknown[]): void;
-  /** Something went wrong that needs attention. */
-  error(message: string, ...meta: unknown[]): void;
 }
 
 /** The sorted sets a scheduler poller drains: `retry` (failed jobs) and `schedule` (`enqueue(..., { in })`). */

@@ -9,10 +9,12 @@
  */
 import type { RedisOptions } from 'ioredis';
 import type { Clock } from '../clock.js';
+import { MAX_TIMER_MS } from '../../machines/timer-limit.js';
 import { KiqConfigError } from '../errors.js';
 import { resolveHealth, type HealthOptions, type ResolvedHealth } from '../health/options.js';
 import type { JobMiddleware } from '../job/middleware.js';
-import { parseCron } from '../periodic/schedule.js';
+import { parseCron } from '../cron.js';
+import { redactUrl } from '../redis/redact-url.js';
 import type { Worker, WorkerOptions } from '../worker.js';
 import { SPOOL_DEFAULTS } from './defaults.js';
 import type { InspectOption, KiqOptions, Logger, Periodic, Reporter, ResolvedConfig, ResolvedSpool } from './options.js';
@@ -20,9 +22,6 @@ import type { InspectOption, KiqOptions, Logger, Periodic, Reporter, ResolvedCon
 /** Checks `value` (found at option path `path`) and returns its validated form. */
 type Validator<T> = (value: unknown, path: string) => T;
 type AnyObject = Record<string, unknown>;
-
-/** setTimeout's limit: a longer delay fires after 1 ms instead (Node's TimeoutOverflowWarning). */
-export const MAX_TIMER_MS = 2_147_483_647;
 
 /** Shortest `livenessTtl`: renewed every ttl/5, which must stay well above a Redis round trip and timer jitter. */
 export const MIN_LIVENESS_TTL_MS = 1_000;
@@ -157,7 +156,7 @@ const worker: Validator<Worker> = (v, path) => {
 const CRON_EXPECTED =
   'a cron expression of 5 fields (minute hour day-of-month month weekday, UTC), 6 with a leading seconds field, or an @alias such as @hourly';
 
-/** Parses as the periodic loop will (src/periodic/schedule.ts); returns the fields joined by single spaces (an alias as is). */
+/** Parses as the periodic loop will (src/cron.ts); returns the fields joined by single spaces (an alias as is). */
 export function checkCron(expression: string, path: string): string {
   try {
     parseCron(expression);
@@ -222,7 +221,7 @@ const REDIS_URL_EXPECTED = 'a redis:// or rediss:// URL';
 /** Checks a Redis URL; the password, if any, is masked in the error. */
 export function checkRedisUrl(v: unknown, path: string, expected = REDIS_URL_EXPECTED): string {
   if (typeof v === 'string' && /^rediss?:\/\//.test(v) && URL.canParse(v)) return v;
-  return fail(path, expected, typeof v === 'string' ? v.replace(/\/\/[^/]*@/, '//***@') : v);
+  return fail(path, expected, typeof v === 'string' ? redactUrl(v) : v);
 }
 
 const SPOOL_KEYS = ['dir', 'mode', 'maxBytes', 'after', 'segmentBytes'];

@@ -7,6 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import { DEAD, parsePrivateQueueKey, privateQueuePattern, QUEUES, queueKey, RETRY, SCHEDULE } from '../redis/keys.js';
+import { scanKeys, scanSortedSet } from '../redis/scan.js';
 import { DEMO_QUEUES } from './workers.js';
 
 const QUEUE_NAMES: readonly string[] = Object.keys(DEMO_QUEUES);
@@ -23,30 +24,15 @@ function isDemoJob(raw: string): boolean {
 
 /** Demo jobs in one sorted set (`schedule`, `retry`, `dead`). */
 async function demoEntries(redis: Redis, set: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, page] = await redis.zscan(set, cursor, 'MATCH', '*Demo::*', 'COUNT', 1000);
-    cursor = next;
-    // ZSCAN returns member, score, member, score, …
-    for (let i = 0; i < page.length; i += 2) if (isDemoJob(page[i]!)) found.push(page[i]!);
-  } while (cursor !== '0');
-  return found;
+  return [...(await scanSortedSet(redis, set, '*Demo::*')).keys()].filter(isDemoJob);
 }
 
 /** Private lists (`queue:sq|<identity>|<queue>`) of the demo queues, of any process. */
 async function privateLists(redis: Redis): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', privateQueuePattern(), 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const queue = parsePrivateQueueKey(key)?.queue;
-      if (queue !== undefined && QUEUE_NAMES.includes(queue)) found.push(key);
-    }
-  } while (cursor !== '0');
-  return found;
+  return (await scanKeys(redis, privateQueuePattern())).filter((key) => {
+    const queue = parsePrivateQueueKey(key)?.queue;
+    return queue !== undefined && QUEUE_NAMES.includes(queue);
+  });
 }
 
 /** Delete what an earlier (perhaps interrupted) demo left: its queues and its jobs in the sorted sets. */

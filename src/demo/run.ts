@@ -17,9 +17,9 @@
  * 5. Stop gracefully, print the final stats and where to look next.
  */
 import type { Redis } from 'ioredis';
-import type { Logger } from '../config/options.js';
+import type { Logger } from '../logger.js';
 import { Kiq } from '../kiq.js';
-import { connectRedis } from '../cli/redis.js';
+import { connectRedis } from '../redis/connect.js';
 import { redactUrl } from '../redis/redact-url.js';
 import { LEADER } from '../redis/keys.js';
 import { clearDemoKeys, countDemoLeftovers, type DemoLeftovers } from './demo-keys.js';
@@ -132,8 +132,8 @@ async function chooseRedis(options: DemoOptions, io: DemoIo): Promise<DemoRedis 
 }
 
 async function runOn(redis: DemoRedis, options: DemoOptions, io: DemoIo, signal: SignalWait): Promise<DemoResult> {
-  // throws a CliError naming the URL (`cannot reach Redis at …: connection refused`)
-  const admin = await connectRedis(redis.url, { connectionName: 'kiq:demo' }, 'demo');
+  // rejects with a RedisUnreachableError naming the URL (`cannot reach Redis at …: connection refused`)
+  const admin = await connectRedis(redis.url, { connectionName: 'kiq:demo' });
   try {
     await clearDemoKeys(admin);
     return await serve(redis, admin, options, io, signal);

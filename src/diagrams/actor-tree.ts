@@ -16,7 +16,7 @@ import { KiqEmitter } from '../events.js';
 import { FetchWatch } from '../health/fetch-watch.js';
 import { ProblemBoard } from '../redis/outage-log.js';
 import { HEARTBEAT_EVERY_MS } from '../server/heartbeat.js';
-import { NO_HOOKS } from '../server/job-hooks.js';
+import { NO_HOOKS } from '../job-events.js';
 import { Liveness } from '../server/liveness.js';
 import { buildTree, type ServerIO } from '../tree.js';
 

@@ -7,9 +7,10 @@
  */
 import type { AnyActorRef } from 'xstate';
 import type { ResolvedConfig } from '../config/options.js';
+import { logEvent } from '../logger.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import type { ProblemBoard } from '../redis/outage-log.js';
-import type { JobHooks } from '../server/job-hooks.js';
+import type { JobHooks } from '../job-events.js';
 import { queueId } from '../actor-ids.js';
 import { ClusterSampler } from './cluster-sampler.js';
 import { FetchWatch } from './fetch-watch.js';
@@ -112,7 +113,7 @@ export class HealthKit {
         return { body: await registry.metrics(), contentType: registry.contentType };
       },
     });
-    this.#config.logger.info(JSON.stringify({ source: 'kiq', event: 'health_listening', host, port: this.#server.port }));
+    logEvent(this.#config.logger, 'info', 'health_listening', { host, port: this.#server.port });
   }
 
   /** The port the endpoints listen on, once listening. */

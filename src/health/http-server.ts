@@ -14,7 +14,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../config/options.js';
+import { logEvent, type Logger } from '../logger.js';
 import type { HealthReport } from './report.js';
 
 /** What the endpoints serve. */
@@ -65,7 +65,7 @@ async function route(req: IncomingMessage, res: ServerResponse, handlers: Health
 export function listenHealth(host: string, port: number, handlers: HealthHandlers): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
     route(req, res, handlers).catch((error: unknown) => {
-      handlers.logger.error(JSON.stringify({ source: 'kiq', event: 'health_endpoint_failed', path: req.url, error: String(error) }));
+      logEvent(handlers.logger, 'error', 'health_endpoint_failed', { path: req.url, error: String(error) });
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n', req.method === 'HEAD');
       else res.destroy();
     });

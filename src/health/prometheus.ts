@@ -17,9 +17,8 @@
  * `other`), and no label ever holds a jid or an argument.
  */
 import { Counter, Gauge, Registry, type Metric } from 'prom-client';
-import type { JobHooks } from '../server/job-hooks.js';
+import type { JobHooks, JobOutcome } from '../job-events.js';
 import { metricsClass } from '../server/metrics/execution-metrics.js';
-import type { JobOutcome } from '../server/runner/outcome.js';
 import type { ClusterSampler } from './cluster-sampler.js';
 import type { FetchWatch } from './fetch-watch.js';
 import { DURATION_BUCKETS, MAX_CLASSES } from './metric-labels.js';

@@ -98,12 +98,13 @@ export interface DeadLetterRecord {
 }
 
 /**
- * The one log line (`job_invalid`) of an entry sent to `dead` because it is
- * not a job: jid and dead score find it (`ZRANGEBYSCORE dead <score> <score>`),
- * the excerpt shows what it was.
+ * The fields of the one log line (`job_invalid`, see `logEvent` in
+ * src/logger.ts) of an entry sent to `dead` because it is not a job: jid and
+ * dead score find it (`ZRANGEBYSCORE dead <score> <score>`), the excerpt
+ * shows what it was.
  */
-export function deadLetterLine(record: DeadLetterRecord): string {
+export function deadLetterFields(record: DeadLetterRecord): Record<string, unknown> {
   const { from, jid, deadScore, reason, excerpt: text } = record;
   // the score exactly as written (formatSeconds), so it can be looked up
-  return JSON.stringify({ source: 'kiq', event: 'job_invalid', from, jid, dead_score: Number(formatSeconds(deadScore)), reason, excerpt: text });
+  return { from, jid, dead_score: Number(formatSeconds(deadScore)), reason, excerpt: text };
 }

@@ -35,7 +35,7 @@
 import { fromPromise } from 'xstate';
 import type { TickOutput } from '../../machines/ticker.js';
 import type { Clock } from '../clock.js';
-import type { Logger } from '../config/options.js';
+import { logEvent, type Logger } from '../logger.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import { periodicKey } from '../redis/keys.js';
 import { OutageLog } from '../redis/outage-log.js';
@@ -126,7 +126,7 @@ export class PeriodicLoop {
     if (cursors[i]! < oldest) {
       const missed = nextRunAfter(entry, cursors[i]!);
       if (missed <= oldest) {
-        this.#log('warn', { event: 'periodic_missed', ...entryFields(entry), since: cursors[i]! / 1000, until: oldest / 1000 });
+        logEvent(this.#deps.logger, 'warn', 'periodic_missed', { ...entryFields(entry), since: cursors[i]! / 1000, until: oldest / 1000 });
       }
       cursors[i] = oldest;
     }
@@ -146,9 +146,9 @@ export class PeriodicLoop {
   async #enqueue(entry: ScheduledPeriodic, atMs: number): Promise<void> {
     try {
       const job = await this.#deps.enqueue(entry, atMs);
-      this.#log('info', { event: 'periodic_enqueue', ...entryFields(entry), scheduled_at: atMs / 1000, ...(job ? { jid: job.jid } : {}) });
+      logEvent(this.#deps.logger, 'info', 'periodic_enqueue', { ...entryFields(entry), scheduled_at: atMs / 1000, ...(job ? { jid: job.jid } : {}) });
     } catch (error) {
-      this.#log('error', { event: 'periodic_enqueue_failed', ...entryFields(entry), scheduled_at: atMs / 1000, error: String(error) });
+      logEvent(this.#deps.logger, 'error', 'periodic_enqueue_failed', { ...entryFields(entry), scheduled_at: atMs / 1000, error: String(error) });
     }
   }
 
@@ -165,10 +165,6 @@ export class PeriodicLoop {
     }
     const aligned = Math.min(MAX_TICK_MS, Math.max(0, Math.ceil(next - clock.realMs())));
     return failed.size > 0 ? Math.min(aligned, ERROR_DELAY_MS) : aligned;
-  }
-
-  #log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>): void {
-    this.#deps.logger[level](JSON.stringify({ source: 'kiq', ...fields }));
   }
 }
 

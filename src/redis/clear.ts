@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { DEAD, QUEUES, RETRY, SCHEDULE } from './keys.js';
+import { scanKeys } from './scan.js';
 
 /** Patterns of the keys `clear` deletes (queues, private queues, unique locks, counters). */
 const PATTERNS = ['queue:*', 'unique:*', 'stat:*', 'recoveries:*'];
@@ -13,14 +14,7 @@ const PATTERNS = ['queue:*', 'unique:*', 'stat:*', 'recoveries:*'];
 /** Delete queues, private queues, schedule/retry/dead, unique locks and stat counters; resolves with how many keys went. */
 export async function clearAll(redis: Redis): Promise<number> {
   const keys = new Set<string>([QUEUES, SCHEDULE, RETRY, DEAD]);
-  for (const pattern of PATTERNS) {
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      for (const key of found) keys.add(key);
-    } while (cursor !== '0');
-  }
+  for (const pattern of PATTERNS) for (const key of await scanKeys(redis, pattern)) keys.add(key);
   const all = [...keys];
   let deleted = 0;
   for (let i = 0; i < all.length; i += 1000) deleted += await redis.unlink(...all.slice(i, i + 1000));

@@ -10,7 +10,7 @@
  * (docs/architecture.md §6 item 3). ioredis keeps reconnecting in the background.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Logger } from '../config/options.js';
+import { logEvent, type Logger } from '../logger.js';
 import { describeRedisError } from './redis-error.js';
 import { defineScripts } from './scripts.js';
 
@@ -81,7 +81,7 @@ export function openConnection(settings: ConnectionSettings, name: string): Redi
   redis.on('error', (error: unknown) => {
     if (!settings.logger || !/Socket timeout/.test(String(error))) return;
     const info = describeRedisError(error);
-    settings.logger.warn(JSON.stringify({ source: 'kiq', event: 'redis_stalled', connection: name, error: info.message, cause: info.cause }));
+    logEvent(settings.logger, 'warn', 'redis_stalled', { connection: name, error: info.message, cause: info.cause });
   });
   return redis;
 }

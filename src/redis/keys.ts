@@ -134,7 +134,8 @@ export function periodicKey(digest: string, atSec: number): string {
 
 /**
  * The UTC parts of a metrics time bucket: `YYYY`, `MM`, `DD`, hour and
- * minute as numbers. Built once per flush by the metrics writer.
+ * minute as numbers. Built once per flush by the metrics writer
+ * ({@link metricsTime}).
  */
 export interface MetricsTime {
   readonly year: number;
@@ -143,6 +144,12 @@ export interface MetricsTime {
   readonly day: number;
   readonly hour: number;
   readonly minute: number;
+}
+
+/** The UTC metrics bucket of epoch ms, for the metrics keys below. */
+export function metricsTime(ms: number): MetricsTime {
+  const d = new Date(ms);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes() };
 }
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');

@@ -10,7 +10,7 @@
  * is never alive and silent.
  */
 import type { Clock } from '../clock.js';
-import type { Logger } from '../config/options.js';
+import { logEvent, type Logger } from '../logger.js';
 import { describeRedisError } from './redis-error.js';
 
 /** How often a permanent failure is logged again while it lasts, ms. */
@@ -98,16 +98,13 @@ export class OutageLog {
     if (!news && !due) return;
     this.#loggedMono = now;
     this.#lastMessage = info.message;
-    const line = {
-      source: 'kiq',
-      event,
+    logEvent(this.#deps.logger, info.permanent ? 'error' : 'warn', event, {
       ...fields,
       error: info.message,
       cause: info.cause,
       permanent: info.permanent,
       ...(this.#failures > 1 ? { failures: this.#failures, failing_for_ms: Math.round(now - this.#sinceMono) } : {}),
-    };
-    this.#deps.logger[info.permanent ? 'error' : 'warn'](JSON.stringify(line));
+    });
   }
 
   /**
@@ -132,7 +129,7 @@ export class OutageLog {
   restored(event: string, fields: Record<string, unknown> = {}): void {
     if (this.#failures === 0) return;
     const failingForMs = Math.round(this.#deps.clock.monoMs() - this.#sinceMono);
-    this.#deps.logger.info(JSON.stringify({ source: 'kiq', event, ...fields, failures: this.#failures, failing_for_ms: failingForMs }));
+    logEvent(this.#deps.logger, 'info', event, { ...fields, failures: this.#failures, failing_for_ms: failingForMs });
     this.#failures = 0;
     this.#lastMessage = '';
     this.#loggedMono = 0;

@@ -32,10 +32,8 @@
  */
 import type { AnyActorRef } from 'xstate';
 import type { JobEvent, ReportBatchEvent } from '../../machines/reporter.js';
-import type { Logger } from '../config/options.js';
-import type { JobHooks } from '../server/job-hooks.js';
-import type { JobOutcome } from '../server/runner/outcome.js';
-import type { JobStart } from '../server/runner/run-job.js';
+import { logEvent, type Logger } from '../logger.js';
+import type { JobHooks, JobOutcome, JobStart } from '../job-events.js';
 
 /** Events held per missing reporter before the oldest batches are dropped. */
 export const DEFAULT_MAX_BACKLOG = 10_000;
@@ -169,7 +167,7 @@ export class ReporterBus implements JobHooks {
         this.#feed(target, batch, system);
       } catch (error) {
         // never throw into setImmediate (an uncaught exception); a bug here costs telemetry only
-        this.#warn({ event: 'reporter_bus_failed', reporter: target.systemId, error: String(error) });
+        logEvent(this.#logger, 'warn', 'reporter_bus_failed', { reporter: target.systemId, error: String(error) });
       }
     }
   }
@@ -211,7 +209,7 @@ export class ReporterBus implements JobHooks {
       }
       if (backlog.batches.length === 0) {
         this.#backlogs.delete(systemId);
-        if (backlog.dropped > 0) this.#warn({ event: 'reporter_events_dropped', reporter: systemId, dropped: backlog.dropped, state: 'reporter back' });
+        if (backlog.dropped > 0) logEvent(this.#logger, 'warn', 'reporter_events_dropped', { reporter: systemId, dropped: backlog.dropped, state: 'reporter back' });
       }
     }
     if (this.#backlogs.has(systemId) || !send(system, systemId, batch)) this.#hold(systemId, batch);
@@ -232,15 +230,7 @@ export class ReporterBus implements JobHooks {
       backlog.dropped += oldest.length;
     }
     if (droppedBefore === 0 && backlog.dropped > 0) {
-      this.#warn({ event: 'reporter_events_dropped', reporter: systemId, limit: this.#maxBacklog, state: 'reporter missing, dropping its oldest events' });
-    }
-  }
-
-  #warn(fields: Record<string, unknown>): void {
-    try {
-      this.#logger.warn(JSON.stringify({ source: 'kiq', ...fields }));
-    } catch {
-      // a throwing logger must not break the bus
+      logEvent(this.#logger, 'warn', 'reporter_events_dropped', { reporter: systemId, limit: this.#maxBacklog, state: 'reporter missing, dropping its oldest events' });
     }
   }
 }

@@ -23,9 +23,9 @@
  *    (src/reporters/supervisor.ts).
  */
 import type { JobEvent } from '../../machines/reporter.js';
-import type { Logger } from '../config/options.js';
+import { logEvent, type Logger } from '../logger.js';
 import { ReporterDisabledError } from '../errors.js';
-import { errorClassOf, errorMessageOf, toError } from '../server/runner/error-fields.js';
+import { errorClassOf, errorMessageOf, toError } from '../job/error-fields.js';
 
 /** Re-exported for callers of this module; defined in the error catalogue. */
 export { ReporterDisabledError };
@@ -88,7 +88,7 @@ export function guardedDeliver(options: GuardOptions): (events: readonly JobEven
       return;
     }
     const error = toError(reason);
-    safeLog(logger, 'warn', { event: 'reporter_rejected', reporter: name, error: errorMessageOf(error), error_class: errorClassOf(error), not_logged: unloggedRejections });
+    logEvent(logger, 'warn', 'reporter_rejected', { reporter: name, error: errorMessageOf(error), error_class: errorClassOf(error), not_logged: unloggedRejections });
     lastRejectionLogAt = t;
     unloggedRejections = 0;
   };
@@ -117,7 +117,7 @@ export function guardedDeliver(options: GuardOptions): (events: readonly JobEven
     if (crashes.length >= maxCrashes) {
       disabled = true;
       const disabledError = new ReporterDisabledError(name, crashes.length, windowMs, error);
-      safeLog(logger, 'error', { event: 'reporter_disabled', reporter: name, crashes: crashes.length, window_ms: windowMs, error: errorMessageOf(error), error_class: errorClassOf(error) });
+      logEvent(logger, 'error', 'reporter_disabled', { reporter: name, crashes: crashes.length, window_ms: windowMs, error: errorMessageOf(error), error_class: errorClassOf(error) });
       try {
         onDisabled?.(disabledError);
       } catch {
@@ -125,8 +125,7 @@ export function guardedDeliver(options: GuardOptions): (events: readonly JobEven
       }
       return;
     }
-    safeLog(logger, 'warn', {
-      event: 'reporter_crashed',
+    logEvent(logger, 'warn', 'reporter_crashed', {
       reporter: name,
       failed,
       events: events.length,
@@ -139,13 +138,4 @@ export function guardedDeliver(options: GuardOptions): (events: readonly JobEven
     // Crash the actor: the reporters supervisor restarts it (machines/reporter.ts, step 2).
     throw new ReporterFailedError(name, failed, events.length, error);
   };
-}
-
-/** Log one JSON line; a throwing logger must not turn a log line into a crash. */
-function safeLog(logger: Logger, level: 'warn' | 'error', fields: Record<string, unknown>): void {
-  try {
-    logger[level](JSON.stringify({ source: 'kiq', ...fields }));
-  } catch {
-    // nowhere left to report it
-  }
 }

@@ -22,9 +22,9 @@
  * {"source":"kiq","event":"job_success","class":"Mailer","queue":"mailers","jid":"0b5d0c5b34a9c2b1e4a7d9f0","duration_ms":12.345}
  */
 import type { JobEvent } from '../../machines/reporter.js';
-import type { Logger } from '../config/options.js';
-import { backtraceLines } from '../server/runner/backtrace.js';
-import { errorClassOf, errorMessageOf } from '../server/runner/error-fields.js';
+import type { Logger } from '../logger.js';
+import { backtraceLines } from '../job/backtrace.js';
+import { errorClassOf, errorMessageOf } from '../job/error-fields.js';
 
 /** Stack frames a `job_failure` line keeps: where it failed, not the whole stack (the `backtrace` option keeps it in the payload). */
 export const LOGGED_FRAMES = 5;

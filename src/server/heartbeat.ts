@@ -29,21 +29,19 @@
  *     rss         30940
  *     rtt_us      45
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { fromPromise } from 'xstate';
 import type { TickOutput } from '../../machines/ticker.js';
 import type { Clock } from '../clock.js';
-import type { Logger } from '../config/options.js';
+import { logEvent, type Logger } from '../logger.js';
 import { formatSeconds } from '../job/timestamp.js';
+import { kiqVersion } from '../version.js';
 import { OutageLog } from '../redis/outage-log.js';
 import { describeRedisError, ranOutsideTransaction } from '../redis/redis-error.js';
 import { PROCESSES, processKey, signalsKey, statKey, workKey, workersKey } from '../redis/keys.js';
 import type { MetricsFlusher } from './metrics/metrics-flusher.js';
-import { checkReplies } from './ops/redis-call.js';
+import { checkReplies } from '../redis/call.js';
 import type { PendingCounts, ProcessState, RunningJob } from './process-state.js';
 
 /** Sidekiq 6.4 beats every 5 s (7.x: 10 s); the hashes live 60 s (contract §6.2). */
@@ -266,36 +264,8 @@ function healthJson(judged: { readonly status: string; readonly reasons: readonl
   return JSON.stringify({ status: judged.status, reasons: judged.reasons });
 }
 
-let version: string | undefined;
-
-/**
- * Kiq's version from its package.json, read once: the nearest `package.json`
- * named `kiq` above this file (src/server in the checkout, dist/src/server
- * when built or installed). `'0.0.0'` if none is found.
- */
-export function kiqVersion(): string {
-  if (version !== undefined) return version;
-  version = '0.0.0';
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      try {
-        const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
-        if (pkg.name === 'kiq' && typeof pkg.version === 'string') {
-          version = pkg.version;
-          break;
-        }
-      } catch {
-        // unreadable: keep looking upwards
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return version;
-}
+/** Kiq's version (src/version.ts), as the heartbeat publishes it. */
+export { kiqVersion };
 
 /**
  * The heartbeat of one Kiq server: what {@link ProcessState} holds, written
@@ -383,7 +353,7 @@ export class Heartbeat {
       this.#deps.onSignal?.(signal);
     } catch (error) {
       // the beat was written: a failing handler is not a Redis outage
-      this.#deps.logger.error(JSON.stringify({ source: 'kiq', event: 'signal_failed', signal, error: String(error) }));
+      logEvent(this.#deps.logger, 'error', 'signal_failed', { signal, error: String(error) });
     }
   }
 
@@ -437,7 +407,7 @@ export class Heartbeat {
       await execAll(multi, commands, 'heartbeat clear');
     } catch (error) {
       const info = describeRedisError(error);
-      logger.warn(JSON.stringify({ source: 'kiq', event: 'heartbeat_clear_failed', error: info.message, cause: info.cause, unwritten: counts }));
+      logEvent(logger, 'warn', 'heartbeat_clear_failed', { error: info.message, cause: info.cause, unwritten: counts });
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * @internal
  * Turns a job's outcome into Redis writes (the caller side of
- * `src/server/runner/outcome.ts`): ack, retry, dead set, lock release.
+ * `src/job-events.ts`): ack, retry, dead set, lock release.
  * Success-path acks are batched by the {@link Acker}; a retry or death is
  * one MULTI (zset add + ack), retried on connection errors until it lands or
  * the process stops — then the job is still in the private list and is
@@ -9,16 +9,16 @@
  * run it twice).
  */
 import type { Clock } from '../clock.js';
-import type { Logger } from '../config/options.js';
-import { deadLetterEntry, deadLetterJid, deadLetterLine, excerpt } from '../job/dead-letter.js';
+import { logEvent, type Logger } from '../logger.js';
+import { deadLetterEntry, deadLetterJid, deadLetterFields, excerpt } from '../job/dead-letter.js';
 import type { RawJob } from '../job/raw.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import { queueKey } from '../redis/keys.js';
 import type { OutageLog } from '../redis/outage-log.js';
 import type { Acker } from './acker.js';
 import { killJob, releaseUniqueLock, retryJob, type FetchedJob } from './ops/index.js';
-import { errorClassOf } from './runner/error-fields.js';
-import type { JobOutcome, UniqueLock } from './runner/outcome.js';
+import { errorClassOf } from '../job/error-fields.js';
+import type { JobOutcome, UniqueLock } from '../job-events.js';
 
 /** What the settler needs. */
 export interface SettlerDeps {
@@ -70,7 +70,7 @@ export async function settleOutcome(outcome: JobOutcome, deps: SettlerDeps, raw:
       const entry = deadLetterEntry(raw, { reason: outcome.error.message, queue: outcome.queue, source: from, nowSec: at });
       if (await persist(deps, () => killJob(deps.pool.next(), deps.identity, fetched, entry, at, deps.deadLimit, deps.deadTimeout))) {
         landed();
-        deps.logger.warn(deadLetterLine({ from, jid: deadLetterJid(raw), deadScore: at, reason: outcome.error.message, excerpt: excerpt(raw) }));
+        logEvent(deps.logger, 'warn', 'job_invalid', deadLetterFields({ from, jid: deadLetterJid(raw), deadScore: at, reason: outcome.error.message, excerpt: excerpt(raw) }));
       }
       return;
     }
@@ -96,23 +96,10 @@ async function persist(deps: SettlerDeps, write: () => Promise<unknown>): Promis
     } catch (error) {
       deps.outage?.failed('settle_failed', error);
       if (deps.signal.aborted) {
-        log(deps, 'error', 'job_outcome_unsaved', undefined, undefined, error, {});
+        logEvent(deps.logger, 'error', 'job_outcome_unsaved', error instanceof Error ? { error_class: errorClassOf(error), error: error.message } : { error: String(error) });
         return false;
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
-}
-
-function log(
-  deps: SettlerDeps,
-  level: 'warn' | 'error',
-  event: string,
-  className: string | undefined,
-  jid: string | undefined,
-  error: unknown,
-  extra: Record<string, unknown>,
-): void {
-  const fields = error instanceof Error ? { error_class: errorClassOf(error), error: error.message } : { error: String(error) };
-  deps.logger[level](JSON.stringify({ source: 'kiq', event, class: className, jid, ...fields, ...extra }));
 }

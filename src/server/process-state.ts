@@ -24,9 +24,7 @@
  */
 import type { Clock } from '../clock.js';
 import { ProblemBoard } from '../redis/outage-log.js';
-import type { JobHooks } from './job-hooks.js';
-import type { JobOutcome } from './runner/outcome.js';
-import type { JobStart } from './runner/run-job.js';
+import type { JobHooks, JobOutcome, JobStart } from '../job-events.js';
 
 /** A running job as the heartbeat writes it to `<identity>:work` (§6.2). */
 export interface RunningJob {

@@ -23,7 +23,7 @@ import { ReporterBus } from '../reporters/bus.js';
 import { reporterTargets } from '../reporters/supervisor.js';
 import type { ServerIO } from '../tree.js';
 import { Heartbeat } from './heartbeat.js';
-import { combineHooks, type JobHooks } from './job-hooks.js';
+import { combineHooks, type JobHooks } from '../job-events.js';
 import { Liveness } from './liveness.js';
 import { ExecutionMetrics } from './metrics/execution-metrics.js';
 import { MetricsFlusher } from './metrics/metrics-flusher.js';

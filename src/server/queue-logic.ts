@@ -15,6 +15,7 @@ import { queueMachine } from '../../machines/queue.js';
 import type { ResolvedConfig } from '../config/options.js';
 import { composeServer } from '../job/middleware.js';
 import { rawText, type RawJob } from '../job/raw.js';
+import { logEvent } from '../logger.js';
 import { whenReady, type ConnectionPool } from '../redis/connections.js';
 import { queueKey } from '../redis/keys.js';
 import type { FetchWatch } from '../health/fetch-watch.js';
@@ -22,10 +23,10 @@ import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import type { Worker } from '../worker.js';
 import { Acker } from './acker.js';
 import type { HeldJobs } from './held-jobs.js';
-import { NO_HOOKS, type JobHooks } from './job-hooks.js';
+import { NO_HOOKS, type JobHooks, type JobStart } from '../job-events.js';
 import { settleOutcome } from './job-settler.js';
 import { ackJobs, fetchBlocking, fetchJobs, releaseUniqueLock, requeuePrivate } from './ops/index.js';
-import { runJob, type JobStart } from './runner/run-job.js';
+import { runJob } from './runner/run-job.js';
 
 /** What a queue needs besides its name. */
 export interface QueueDeps {
@@ -143,7 +144,7 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
         const moved = await requeuePrivate(pool.next(), identity, [input.queue]);
         // jobs cut off by the shutdown timeout run again later: say so, as
         // Sidekiq's BasicFetch#bulk_requeue logs "Pushed N jobs back to Redis"
-        if (moved > 0) logger.warn(JSON.stringify({ source: 'kiq', event: 'jobs_requeued', queue: input.queue, count: moved }));
+        if (moved > 0) logEvent(logger, 'warn', 'jobs_requeued', { queue: input.queue, count: moved });
         return moved;
       }),
     },

@@ -18,7 +18,7 @@
  * A held job is therefore never put back, and a stranded one is back on its
  * queue within about two passes.
  */
-import type { Logger } from '../config/options.js';
+import { logEvent, type Logger } from '../logger.js';
 import { rawText, type RawJob } from '../job/raw.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import type { HeldJobs } from './held-jobs.js';
@@ -88,9 +88,7 @@ export class Reconciler {
       if (back.length === 0) continue;
       const moved = await requeueEntries(pool.next(), identity, queue, back);
       total += moved;
-      this.#deps.logger.warn(
-        JSON.stringify({ source: 'kiq', event: 'private_reconciled', queue, requeued: moved, jids: back.slice(0, 10).map(jidOf) }),
-      );
+      logEvent(this.#deps.logger, 'warn', 'private_reconciled', { queue, requeued: moved, jids: back.slice(0, 10).map(jidOf) });
     }
     return total;
   }

@@ -22,7 +22,7 @@ import {
   type RenewOutput,
 } from '../../machines/senator.js';
 import type { Clock } from '../clock.js';
-import type { Logger } from '../config/options.js';
+import { logEvent, type Logger } from '../logger.js';
 import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import { SENATOR_ID } from '../actor-ids.js';
 import { claimLease, renewLease, resignLease } from './ops/leader-lease.js';
@@ -94,7 +94,7 @@ export function senatorLogic(deps: SenatorDeps, onChange?: (change: LeadershipCh
     actors: senatorActors(deps),
     actions: {
       reportLeadership: (_, change: LeadershipChange) => {
-        deps.logger.info(JSON.stringify({ source: 'kiq', event: change.leader ? 'leader_elected' : 'leader_stepped_down', identity: change.identity, term: change.term }));
+        logEvent(deps.logger, 'info', change.leader ? 'leader_elected' : 'leader_stepped_down', { identity: change.identity, term: change.term });
         onChange?.(change);
       },
     },

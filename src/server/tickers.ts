@@ -11,8 +11,9 @@ import type { TimestampFormat } from '../job/timestamp.js';
 import { fromPromise } from 'xstate';
 import type { TickOutput } from '../../machines/ticker.js';
 import type { Clock } from '../clock.js';
-import type { Logger, SchedulerName } from '../config/options.js';
-import { deadLetterLine } from '../job/dead-letter.js';
+import type { SchedulerName } from '../config/options.js';
+import { logEvent, type Logger } from '../logger.js';
+import { deadLetterFields } from '../job/dead-letter.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import { RECOVERY_LOCK } from '../redis/keys.js';
@@ -75,7 +76,7 @@ export interface DeadLimits {
 export function pollOptions(set: SchedulerName, nowSec: number, logger: Logger, limits: DeadLimits = {}): PollDueOptions {
   return {
     ...limits,
-    onDeadLettered: ({ jid, reason, excerpt }) => logger.warn(deadLetterLine({ from: set, jid, deadScore: nowSec, reason: `invalid job: ${reason}`, excerpt })),
+    onDeadLettered: ({ jid, reason, excerpt }) => logEvent(logger, 'warn', 'job_invalid', deadLetterFields({ from: set, jid, deadScore: nowSec, reason: `invalid job: ${reason}`, excerpt })),
   };
 }
 
@@ -115,7 +116,7 @@ export function resurrectTick(liveness: Liveness, deps: TickerDeps) {
     if (locked !== 'OK') return jittered(everyMs, deps.random);
     const result = await recoverOrphans(redis, deps.clock.realMs() / 1000);
     if (result.identities.length > 0) {
-      deps.logger.info(JSON.stringify({ source: 'kiq', event: 'orphans_recovered', ...result }));
+      logEvent(deps.logger, 'info', 'orphans_recovered', { ...result });
     }
     return jittered(everyMs, deps.random);
   });

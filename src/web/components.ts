@@ -3,7 +3,7 @@
  * Small pieces of markup every page uses: links under the mount prefix,
  * POST forms with the anti-forgery token, times, a pager and job cells.
  */
-import { formatDuration, isoTime, relative, truncate } from '../cli/format.js';
+import { formatDuration, isoTime, relative, truncate } from '../admin/text.js';
 import type { PageContext } from './context.js';
 import { html, type Html, type HtmlValue } from './html.js';
 

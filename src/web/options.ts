@@ -3,7 +3,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../config/options.js';
+import type { Logger } from '../logger.js';
 import type { Kiq } from '../kiq.js';
 import type { BasicAuthCredentials } from './security.js';
 

@@ -11,10 +11,9 @@
 import { systemClock } from '../../src/clock.js';
 import { FetchWatch } from '../../src/health/fetch-watch.js';
 import { PrometheusMetrics } from '../../src/health/prometheus.js';
-import { combineHooks, type JobHooks } from '../../src/server/job-hooks.js';
+import { combineHooks, type JobHooks, type JobOutcome } from '../../src/job-events.js';
 import { ExecutionMetrics } from '../../src/server/metrics/execution-metrics.js';
 import { ProcessState } from '../../src/server/process-state.js';
-import type { JobOutcome } from '../../src/server/runner/outcome.js';
 
 const JOBS = Number(process.env.METRICS_COST_JOBS ?? 500_000);
 const ROUNDS = Number(process.env.METRICS_COST_ROUNDS ?? 7);

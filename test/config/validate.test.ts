@@ -161,7 +161,7 @@ const rejected: Rejected[] = [
   { options: { redisUrl: 'localhost:6379' }, path: 'redisUrl', message: 'a redis:// or rediss:// URL' },
   { options: { redisUrl: 'REDISS://host' }, path: 'redisUrl', message: 'a redis:// or rediss:// URL', why: 'ioredis only turns TLS on for lowercase rediss://' },
   { options: { redisUrl: 'redis://[::1' }, path: 'redisUrl', message: 'a redis:// or rediss:// URL' },
-  { options: { redisUrl: 'redis//:s3cret@host' }, path: 'redisUrl', message: 'got: "redis//***@host"', why: 'the password is masked' },
+  { options: { redisUrl: 'redis//:s3cret@host' }, path: 'redisUrl', message: 'got: "***@host"', why: 'the password is masked (src/redis/redact-url.ts)' },
   { options: { redisUrl: 6379 }, path: 'redisUrl', message: 'got: 6379' },
 
   // hooks and collaborators

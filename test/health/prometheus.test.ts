@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { systemClock } from '../../src/clock.js';
 import { FetchWatch } from '../../src/health/fetch-watch.js';
 import { MAX_CLASSES, PrometheusMetrics } from '../../src/health/prometheus.js';
-import type { JobOutcome } from '../../src/server/runner/outcome.js';
+import type { JobOutcome } from '../../src/job-events.js';
 import { parseExposition, valueOf } from './prometheus-text.js';
 
 function metrics(): PrometheusMetrics {

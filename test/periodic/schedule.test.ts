@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { CronExpressionParser } from 'cron-parser';
 import fc from 'fast-check';
-import { CRON_ALIASES, CronSyntaxError, nextRunAfter, parseCron, periodicDigest, schedulePeriodic, type ScheduledPeriodic } from '../../src/periodic/schedule.js';
+import { CRON_ALIASES, CronSyntaxError, parseCron } from '../../src/cron.js';
+import { nextRunAfter, periodicDigest, schedulePeriodic, type ScheduledPeriodic } from '../../src/periodic/schedule.js';
 import { defineWorker } from '../../src/worker.js';
 
 const at = (iso: string): number => Date.parse(iso);

@@ -5,8 +5,7 @@
 import type { JobEvent } from '../../machines/reporter.js';
 import type { Reporter, ReporterEvent } from '../../src/config/options.js';
 import type { JobPayload } from '../../src/job/payload.js';
-import type { JobOutcome } from '../../src/server/runner/outcome.js';
-import type { JobStart } from '../../src/server/runner/run-job.js';
+import type { JobOutcome, JobStart } from '../../src/job-events.js';
 
 /** A decoded job; `n` makes the jid unique. */
 export function job(n: number, extra: Partial<JobPayload> = {}): JobPayload {

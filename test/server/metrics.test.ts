@@ -16,8 +16,9 @@ import { histogramKey7, histogramKey8, metricsKey7, metricsKey8, metricsTenMinut
 import { ExecutionMetrics, metricsClass } from '../../src/server/metrics/execution-metrics.js';
 import { bucketOf, HISTOGRAM_BUCKETS } from '../../src/server/metrics/histogram.js';
 import { MetricsFlusher } from '../../src/server/metrics/metrics-flusher.js';
-import { METRICS_MID_TTL_SEC, METRICS_SHORT_TTL_SEC, metricsTime, writeMetrics } from '../../src/server/metrics/write-metrics.js';
-import type { JobOutcome } from '../../src/server/runner/outcome.js';
+import { metricsTime } from '../../src/redis/keys.js';
+import { METRICS_MID_TTL_SEC, METRICS_SHORT_TTL_SEC, writeMetrics } from '../../src/server/metrics/write-metrics.js';
+import type { JobOutcome } from '../../src/job-events.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { until } from '../support/wait.js';

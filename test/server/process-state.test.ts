@@ -3,7 +3,7 @@ import { ManualClock } from '../../src/clock.js';
 import { InvalidJobError } from '../../src/errors.js';
 import type { JobPayload } from '../../src/job/payload.js';
 import { ProcessState } from '../../src/server/process-state.js';
-import type { JobOutcome } from '../../src/server/runner/outcome.js';
+import type { JobOutcome } from '../../src/job-events.js';
 
 const START_MS = Date.UTC(2026, 10, 27, 19, 32, 0, 700);
 

@@ -10,10 +10,12 @@ import type { EnqueueOptions } from '../../job/build.js';
 import type { RetryOption } from '../../job/payload.js';
 import { HELP_OPTION, JSON_OPTION, REDIS_URL_OPTION, integerOption, parseCommandArgs } from '../args.js';
 import { CliError, EXIT, UsageError, type Command } from '../command.js';
-import { isoTime, jsonOut } from '../format.js';
+import { isoTime } from '../../admin/text.js';
+import { jsonOut } from '../format.js';
 import { loadWorkerModules } from '../load-workers.js';
 import { redactUrl } from '../../redis/redact-url.js';
-import { CONNECT_TIMEOUT_MS, resolveRedisUrl, withRedis } from '../redis.js';
+import { CONNECT_TIMEOUT_MS } from '../../redis/connect.js';
+import { resolveRedisUrl, withRedis } from '../redis.js';
 import type { Worker } from '../../worker.js';
 
 /** How long the jobs may take to reach Redis before the command gives up, ms. */

@@ -10,7 +10,8 @@ import { heartbeatHealth, parsePublishedHealth, STALE_BEAT_SEC, type HeartbeatHe
 import { processKey } from '../../redis/keys.js';
 import { HELP_OPTION, JSON_OPTION, REDIS_URL_OPTION, parseCommandArgs } from '../args.js';
 import { EXIT, UsageError, type Command } from '../command.js';
-import { formatDuration, jsonOut } from '../format.js';
+import { formatDuration } from '../../admin/text.js';
+import { jsonOut } from '../format.js';
 import { resolveRedisUrl, withRedis } from '../redis.js';
 
 function line(h: HeartbeatHealth): string {

@@ -7,7 +7,8 @@ import type { Admin } from '../../admin/admin.js';
 import { withAdmin } from '../admin.js';
 import { HELP_OPTION, JSON_OPTION, REDIS_URL_OPTION, parseCommandArgs } from '../args.js';
 import { EXIT, UsageError, type Command } from '../command.js';
-import { compactJson, formatDuration, isoTime, jsonOut, rawValue, relative, table } from '../format.js';
+import { formatDuration, isoTime, rawValue, relative } from '../../admin/text.js';
+import { compactJson, jsonOut, table } from '../format.js';
 import { resolveRedisUrl } from '../redis.js';
 
 const LIST_OPTIONS = { ...HELP_OPTION, ...REDIS_URL_OPTION, ...JSON_OPTION } as const;

@@ -11,7 +11,8 @@ import { GONE, type SetEntry, type SetName } from '../../admin/sets.js';
 import { withAdmin } from '../admin.js';
 import { HELP_OPTION, JSON_OPTION, REDIS_URL_OPTION, closestName, integerOption, parseCommandArgs } from '../args.js';
 import { CliError, EXIT, NotFoundError, UsageError, type CliIo, type Command } from '../command.js';
-import { classLabel, isoTime, prettyJson, rawValue, relative, table, truncate } from '../format.js';
+import { classLabel, isoTime, prettyJson, rawValue, relative, truncate } from '../../admin/text.js';
+import { table } from '../format.js';
 import { resolveRedisUrl } from '../redis.js';
 
 /** How one set is presented. */

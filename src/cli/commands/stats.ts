@@ -6,7 +6,8 @@
 import { readSpoolStatus } from '../../client/spool/status.js';
 import { HELP_OPTION, JSON_OPTION, REDIS_URL_OPTION, closestName, parseCommandArgs } from '../args.js';
 import { EXIT, NotFoundError, UsageError, type Command } from '../command.js';
-import { formatDuration, jsonOut, table } from '../format.js';
+import { formatDuration } from '../../admin/text.js';
+import { jsonOut, table } from '../format.js';
 import { withAdmin } from '../admin.js';
 import { resolveRedisUrl } from '../redis.js';
 

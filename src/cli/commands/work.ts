@@ -8,7 +8,7 @@ import type { KiqOptions } from '../../config/options.js';
 import { EscalationError, KiqConfigError } from '../../errors.js';
 import type { Kiq } from '../../kiq.js';
 import { kConfig } from '../../symbols.js';
-import { cliVersion as kiqVersion } from '../version.js';
+import { kiqVersion } from '../../version.js';
 import { HELP_OPTION, REDIS_URL_OPTION, parseCommandArgs } from '../args.js';
 import { CliError, EXIT, UsageError, type CliIo, type Command } from '../command.js';
 import { loadWorkerModules } from '../load-workers.js';

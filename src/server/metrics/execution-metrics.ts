@@ -19,8 +19,7 @@
  * the totals to the writer (src/server/metrics/write-metrics.ts) once per
  * beat; {@link restore} puts back totals whose write did not run.
  */
-import type { JobHooks } from '../job-hooks.js';
-import type { JobOutcome } from '../runner/outcome.js';
+import type { JobHooks, JobOutcome } from '../../job-events.js';
 import { HISTOGRAM_BUCKETS, bucketOf } from './histogram.js';
 
 /** One class's totals since the last write. */

@@ -6,7 +6,9 @@
  * at shutdown, the final flush runs after the last job has settled.
  */
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../config/options.js';
+import { systemClock, type Clock } from '../../clock.js';
+import { logEvent, type Logger } from '../../logger.js';
+import { OutageLog } from '../../redis/outage-log.js';
 import type { ExecutionMetrics } from './execution-metrics.js';
 import { MetricsCommandError, writeMetrics } from './write-metrics.js';
 
@@ -14,11 +16,13 @@ import { MetricsCommandError, writeMetrics } from './write-metrics.js';
 export class MetricsFlusher {
   readonly #metrics: ExecutionMetrics;
   readonly #logger: Logger;
-  #failing = false;
+  readonly #outage: OutageLog;
 
-  constructor(metrics: ExecutionMetrics, logger: Logger) {
+  /** @param clock monotonic time for the outage log's repeats (default: the process clock) */
+  constructor(metrics: ExecutionMetrics, logger: Logger, clock: Pick<Clock, 'monoMs'> = systemClock) {
     this.#metrics = metrics;
     this.#logger = logger;
+    this.#outage = new OutageLog('metrics', { logger, clock });
   }
 
   /**
@@ -27,23 +31,22 @@ export class MetricsFlusher {
    * out with the next flush; when it ran with a failed command (a metrics key
    * someone overwrote with another type) the rest took effect and they are
    * dropped, since a retry would add them twice. Either failure is logged
-   * once until a flush succeeds again (`final`: always, with the totals lost).
+   * as an outage ({@link OutageLog}: `metrics_failed`, then
+   * `metrics_restored`); `final`: always, with the totals lost.
    */
   async flush(redis: Redis, nowMs: number, options: { final?: boolean } = {}): Promise<void> {
     if (this.#metrics.empty) return;
     const snapshot = this.#metrics.take();
     try {
       await writeMetrics(redis, snapshot, nowMs);
-      if (this.#failing) this.#logger.info(JSON.stringify({ source: 'kiq', event: 'metrics_restored' }));
-      this.#failing = false;
+      this.#outage.restored('metrics_restored');
     } catch (error) {
       const ran = error instanceof MetricsCommandError;
       if (!ran && !options.final) this.#metrics.restore(snapshot);
-      if (!this.#failing || options.final) {
-        const unwritten = options.final || ran ? Object.fromEntries([...snapshot].map(([name, m]) => [name, { p: m.processed, f: m.failed }])) : undefined;
-        this.#logger.warn(JSON.stringify({ source: 'kiq', event: 'metrics_failed', error: String(error), ...(unwritten ? { unwritten } : {}) }));
-      }
-      this.#failing = true;
+      const unwritten = options.final || ran ? { unwritten: Object.fromEntries([...snapshot].map(([name, m]) => [name, { p: m.processed, f: m.failed }])) } : {};
+      // the last flush: nothing follows, so what is lost is said whatever the outage state
+      if (options.final) logEvent(this.#logger, 'warn', 'metrics_failed', { error: String(error), ...unwritten });
+      else this.#outage.failed('metrics_failed', error, unwritten);
     }
   }
 }

@@ -25,7 +25,7 @@ import {
   metricsKey7,
   metricsKey8,
   metricsTenMinuteKey8,
-  type MetricsTime,
+  metricsTime,
 } from '../../redis/keys.js';
 import type { MetricsSnapshot } from './execution-metrics.js';
 import { HISTOGRAM_BUCKETS, HISTOGRAM_MAX } from './histogram.js';
@@ -41,12 +41,6 @@ export class MetricsCommandError extends Error {
     super(`metrics: ${cause.message}`, { cause });
     this.name = 'MetricsCommandError';
   }
-}
-
-/** The UTC bucket of epoch ms. */
-export function metricsTime(ms: number): MetricsTime {
-  const d = new Date(ms);
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes() };
 }
 
 /** Queues the HINCRBYs of `snapshot` into hash `key` and its EXPIRE; returns the command count. */

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { RawJob } from '../../job/raw.js';
 import { privateQueueKey } from '../../redis/keys.js';
 import { defineScripts, runScript } from '../../redis/scripts.js';
-import { checkReplies } from './redis-call.js';
+import { checkReplies } from '../../redis/call.js';
 
 /** A job as fetched: its queue and its entry exactly as Redis returned it. */
 export interface FetchedJob {

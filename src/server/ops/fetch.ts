@@ -18,7 +18,7 @@ import type { Redis } from 'ioredis';
 import { ScriptError } from '../../errors.js';
 import { toRawJob, type RawJob } from '../../job/raw.js';
 import { PAUSED, SUPER_PROCESSES, privateQueueKey, processKey, queueKey, superQueuesKey } from '../../redis/keys.js';
-import { callScript } from './redis-call.js';
+import { callScript } from '../../redis/call.js';
 
 /**
  * Registers `identity` and its private list for `queue` (idempotent SADDs,

@@ -12,4 +12,4 @@ export { readPrivateLists, requeueEntries } from './reconcile-private.js';
 export { recoverOrphans, takeBackOwn, type RecoverOptions, type RecoverResult } from './recover-orphans.js';
 export { requeuePrivate } from './requeue-private.js';
 export { retryJob } from './retry-job.js';
-export { releaseUniqueLock } from './unique-lock.js';
+export { releaseUniqueLock } from './release-unique-lock.js';

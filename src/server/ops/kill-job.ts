@@ -9,7 +9,7 @@ import type { RawJob } from '../../job/raw.js';
 import { formatSeconds } from '../../job/timestamp.js';
 import { DEAD, privateQueueKey } from '../../redis/keys.js';
 import type { FetchedJob } from './ack.js';
-import { callScript } from './redis-call.js';
+import { callScript } from '../../redis/call.js';
 
 /**
  * In one script (`kill-job.lua`): `ZADD dead <nowSec> <json>`, then trim as

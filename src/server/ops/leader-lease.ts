@@ -9,7 +9,7 @@
 import type { Redis } from 'ioredis';
 import { LEADER } from '../../redis/keys.js';
 import { defineScripts, runScript } from '../../redis/scripts.js';
-import { callScript, checkReplies } from './redis-call.js';
+import { callScript, checkReplies } from '../../redis/call.js';
 
 /** What a claim found. */
 export interface ClaimReply {

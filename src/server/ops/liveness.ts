@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { KIQ_LEASES } from '../../redis/keys.js';
-import { callScript } from './redis-call.js';
+import { callScript } from '../../redis/call.js';
 
 /**
  * Sets this server's lease to end `ttlMs` from now by Redis's clock

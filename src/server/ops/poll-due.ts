@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { DEFAULTS } from '../../config/defaults.js';
 import { formatSeconds, formatTimestamp, type TimestampFormat } from '../../job/timestamp.js';
 import { DEAD, QUEUES, RETRY, SCHEDULE, queueKey } from '../../redis/keys.js';
-import { callScript } from './redis-call.js';
+import { callScript } from '../../redis/call.js';
 
 /** A member the poller could not route and sent to `dead` (wrapped, see `poll-due.lua`). */
 export interface DeadLettered {

@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import { toRawJob, type RawJob } from '../../job/raw.js';
 import { QUEUES, privateQueueKey, queueKey } from '../../redis/keys.js';
-import { callScript, checkReplies } from './redis-call.js';
+import { callScript, checkReplies } from '../../redis/call.js';
 
 /**
  * Every entry of this process's private list of each of `queues`

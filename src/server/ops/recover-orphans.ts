@@ -23,7 +23,8 @@ import {
   recoveriesKey,
   superQueuesKey,
 } from '../../redis/keys.js';
-import { callScript, checkReplies } from './redis-call.js';
+import { scanKeys } from '../../redis/scan.js';
+import { callScript, checkReplies } from '../../redis/call.js';
 
 /** Options of {@link recoverOrphans}. */
 export interface RecoverOptions {
@@ -161,16 +162,4 @@ async function recoverOne(
   if (reply === -1) return undefined;
   const [requeued, dead] = reply as [number, number];
   return { requeued, dead };
-}
-
-/** Every key matching `pattern` (SCAN, COUNT 1000), without duplicates. */
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-  const keys = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    for (const key of found) keys.add(key);
-  } while (cursor !== '0');
-  return [...keys];
 }

@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { QUEUES, SUPER_PROCESSES, privateQueueKey, queueKey, superQueuesKey } from '../../redis/keys.js';
-import { callScript } from './redis-call.js';
+import { callScript } from '../../redis/call.js';
 
 /**
  * In one script (`requeue-private.lua`): for each of `queues`, moves every

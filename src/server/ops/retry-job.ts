@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { formatSeconds } from '../../job/timestamp.js';
 import { RETRY, privateQueueKey } from '../../redis/keys.js';
 import type { FetchedJob } from './ack.js';
-import { callScript } from './redis-call.js';
+import { callScript } from '../../redis/call.js';
 
 /**
  * `ZADD retry <retryAtSec> <json>` and `LREM <private> -1 <job.raw>` in one

@@ -4,7 +4,7 @@
  * 6.4–7.3's `delay_for`, not Kiq's (docs/kiq-elixir.md bug 11: Kiq adds
  * where Sidekiq multiplies).
  */
-import type { Logger } from '../../config/options.js';
+import { logEvent, type Logger } from '../../logger.js';
 import type { Worker } from '../../worker.js';
 
 /**
@@ -64,19 +64,11 @@ function customDelayMs(count: number, thrown: unknown, worker: Worker | undefine
   try {
     ms = worker.retryIn(count, thrown);
   } catch (error) {
-    try {
-      logger?.warn(
-        JSON.stringify({
-          source: 'kiq',
-          event: 'retry_in_failed',
-          worker: worker.class,
-          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-          note: 'falling back to the default delay',
-        }),
-      );
-    } catch {
-      // a broken logger must not break the retry
-    }
+    logEvent(logger, 'warn', 'retry_in_failed', {
+      worker: worker.class,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      note: 'falling back to the default delay',
+    });
     return undefined;
   }
   return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : undefined;

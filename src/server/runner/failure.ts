@@ -8,14 +8,14 @@
  * keys keep every byte (docs/architecture.md §2).
  */
 import type { TimestampFormat } from '../../job/timestamp.js';
-import type { Logger } from '../../config/options.js';
+import type { Logger } from '../../logger.js';
 import type { JobPayload } from '../../job/payload.js';
 import { patchJob } from '../../job/patch.js';
 import type { Worker } from '../../worker.js';
 import { retryDelaySec } from './backoff.js';
-import { backtraceLimit, backtraceLines, encodeBacktrace } from './backtrace.js';
-import { errorClassOf, errorMessageOf } from './error-fields.js';
-import type { FailureOutcome, UniqueLock } from './outcome.js';
+import { backtraceLimit, backtraceLines, encodeBacktrace } from '../../job/backtrace.js';
+import { errorClassOf, errorMessageOf } from '../../job/error-fields.js';
+import type { FailureOutcome, UniqueLock } from '../../job-events.js';
 
 /** Sidekiq's default `max_retries`. */
 export const DEFAULT_MAX_RETRIES = 25;

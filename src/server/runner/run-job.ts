@@ -18,39 +18,17 @@
  */
 import type { TimestampFormat } from '../../job/timestamp.js';
 import type { Clock } from '../../clock.js';
-import type { Logger } from '../../config/options.js';
+import { logEvent, type Logger } from '../../logger.js';
 import { InvalidJobError, UnknownWorkerError } from '../../errors.js';
 import { decodeJob } from '../../job/decode.js';
 import { performThrough, type ServerChain } from '../../job/middleware.js';
 import type { JobPayload } from '../../job/payload.js';
 import type { JobContext, Worker } from '../../worker.js';
-import { toError } from './error-fields.js';
+import { toError } from '../../job/error-fields.js';
 import { handleFailure } from './failure.js';
-import type { JobOutcome, UniqueLock } from './outcome.js';
+import type { JobOutcome, JobStart } from '../../job-events.js';
 import { causedByShutdown } from './shutdown.js';
 import { uniqueLockOf, unlockOf } from './unique-lock.js';
-
-/**
- * What {@link RunnerDeps.onStart} receives: a job about to be performed.
- *
- * @example
- * const onStart = async ({ job, unlock }: JobStart) => {
- *   if (unlock) await releaseLock(unlock); // compare-and-delete on unlock.jid
- * };
- */
-export interface JobStart {
-  readonly job: JobPayload;
-  /** The string exactly as fetched. */
-  readonly raw: string;
-  /** The queue it was fetched from. */
-  readonly queue: string;
-  /**
-   * Present for a unique job with `unique_until: 'start'`: release this
-   * lock before returning (or resolving). `perform` is not called before
-   * `onStart` has settled, so the release truly happens before the job runs.
-   */
-  readonly unlock?: UniqueLock;
-}
 
 /** What {@link runJob} needs from its caller. */
 export interface RunnerDeps {
@@ -119,7 +97,7 @@ export async function runJob(raw: string, fetchedQueue: string, deps: RunnerDeps
     // Not reachable by any payload or job behaviour we know of; if it is,
     // the job goes to the dead set verbatim rather than vanishing.
     const error = new InvalidJobError(`the runner failed on this payload (${describeError(bug)})`, raw, { cause: bug });
-    log(deps.logger ?? console, 'error', { event: 'runner_failed', queue: fetchedQueue, error: error.message });
+    logEvent(deps.logger ?? console, 'error', 'runner_failed', { queue: fetchedQueue, error: error.message });
     return { kind: 'invalid', raw, queue: fetchedQueue, error };
   }
 }
@@ -203,13 +181,5 @@ function describeError(error: unknown): string {
     return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   } catch {
     return 'unprintable error';
-  }
-}
-
-function log(logger: Logger, level: 'error' | 'warn', fields: Record<string, unknown>): void {
-  try {
-    logger[level](JSON.stringify({ source: 'kiq', ...fields }));
-  } catch {
-    // a broken logger must not break the runner
   }
 }

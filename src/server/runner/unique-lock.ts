@@ -7,7 +7,7 @@
 import type { JobPayload } from '../../job/payload.js';
 import { uniqueDigest } from '../../job/unique-digest.js';
 import { uniqueKey } from '../../redis/keys.js';
-import type { UniqueLock } from './outcome.js';
+import type { UniqueLock } from '../../job-events.js';
 
 /** A unique job's lock and when it is released. */
 export interface HeldLock extends UniqueLock {

@@ -35,7 +35,7 @@
     for (var i = 0; i < boxes.length; i++) boxes[i].checked = box.checked;
   });
 
-  // Same text as the server's formatDuration (src/cli/format.ts).
+  // Same text as the server's formatDuration (src/admin/text.ts).
   function formatDuration(s) {
     s = Math.abs(s);
     if (s < 10) return Math.round(s * 10) / 10 + 's';

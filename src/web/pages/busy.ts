@@ -5,7 +5,7 @@
  */
 import type { JobHash } from '../../admin/job-record.js';
 import { listBusy, listProcesses } from '../../admin/processes.js';
-import { classLabel } from '../../cli/format.js';
+import { classLabel } from '../../admin/text.js';
 import { argsCell, badge, href, num, pageNumber, pager, postForm, timeCell } from '../components.js';
 import type { PageContext, PageResult } from '../context.js';
 import { html } from '../html.js';

@@ -7,9 +7,10 @@
  * Redis, so a standalone `kiq web` shows only the leader.
  */
 import { LEADER, periodicKey } from '../../redis/keys.js';
-import { checkReplies } from '../../server/ops/redis-call.js';
+import { checkReplies } from '../../redis/call.js';
 import { kConfig } from '../../symbols.js';
-import { nextRunAfter, parseCron, schedulePeriodic } from '../../periodic/schedule.js';
+import { parseCron } from '../../cron.js';
+import { nextRunAfter, schedulePeriodic } from '../../periodic/schedule.js';
 import { argsCell, timeCell } from '../components.js';
 import type { PageContext, PageResult } from '../context.js';
 import { html } from '../html.js';

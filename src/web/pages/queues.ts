@@ -7,7 +7,7 @@
 import { pausedQueues } from '../../admin/pause.js';
 import { listQueueJobs } from '../../admin/queue-jobs.js';
 import { listQueues, queueExists } from '../../admin/stats.js';
-import { classLabel, isoTime, prettyJson } from '../../cli/format.js';
+import { classLabel, isoTime, prettyJson } from '../../admin/text.js';
 import { readTimestamp } from '../../job/timestamp.js';
 import { argsCell, badge, duration, href, notice, num, pageNumber, pager, postForm, seg, timeCell } from '../components.js';
 import { HttpError, type PageContext, type PageResult } from '../context.js';

@@ -8,7 +8,7 @@
 import { filterEntries } from '../../admin/filter.js';
 import { errorBacktrace } from '../../admin/job-record.js';
 import { keyEntries, listEntries, type ScoreOrder, type SetEntry, type SetName } from '../../admin/sets.js';
-import { classLabel, isoTime, prettyJson, truncate } from '../../cli/format.js';
+import { classLabel, isoTime, prettyJson, truncate } from '../../admin/text.js';
 import { readTimestamp } from '../../job/timestamp.js';
 import { DEAD, RETRY, SCHEDULE } from '../../redis/keys.js';
 import { argsCell, href, notice, num, pageNumber, pager, postForm, seg, timeCell } from '../components.js';

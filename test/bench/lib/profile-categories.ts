@@ -58,7 +58,7 @@ const RULES: readonly [Category, (f: FrameInfo) => boolean][] = [
   ['fetch (queue logic, fetch ops)', (f) => /^src\/server\/(ops\/fetch|queue-logic|fetch)/.test(f.place)],
   ['heartbeat / metrics / telemetry', (f) => /^src\/(server\/(heartbeat|ops\/beat|process-state|senator|metrics\/)|telemetry|metrics)/.test(f.place)],
   ['reporters / logging (event formatting)', (f) => /^src\/(reporters\/|events\.ts)/.test(f.place)],
-  ['job run, hooks, settle', (f) => /^src\/(server\/(runner|job-hooks|job-settler)|worker)/.test(f.place)],
+  ['job run, hooks, settle', (f) => /^src\/(server\/(runner|job-settler)|job-events|worker)/.test(f.place)],
   ['kiq: other', (f) => f.place.startsWith('src/')],
   ['bench harness', (f) => f.place.startsWith('test/')],
 ];

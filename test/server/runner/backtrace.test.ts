@@ -1,8 +1,8 @@
 /** error_backtrace: base64(deflate(JSON lines)) (docs/sidekiq-contract.md §2, §14). */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { backtraceLimit, backtraceLines, decodeBacktrace, encodeBacktrace } from '../../../src/server/runner/backtrace.js';
-import { NonErrorThrown } from '../../../src/server/runner/error-fields.js';
+import { backtraceLimit, backtraceLines, decodeBacktrace, encodeBacktrace } from '../../../src/job/backtrace.js';
+import { NonErrorThrown } from '../../../src/job/error-fields.js';
 import { SIDEKIQ } from './support.js';
 
 describe('error_backtrace', () => {

@@ -11,7 +11,7 @@ import {
   NonErrorThrown,
   toError,
   truncateChars,
-} from '../../../src/server/runner/error-fields.js';
+} from '../../../src/job/error-fields.js';
 
 describe('error fields', () => {
   it('names error classes as name, or the constructor when a subclass kept "Error"', () => {

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { UnknownWorkerError } from '../../../src/errors.js';
-import { decodeBacktrace } from '../../../src/server/runner/backtrace.js';
+import { decodeBacktrace } from '../../../src/job/backtrace.js';
 import { handleFailure } from '../../../src/server/runner/failure.js';
 import { runJob } from '../../../src/server/runner/run-job.js';
 import type { Worker } from '../../../src/worker.js';

@@ -8,8 +8,9 @@ import { InvalidJobError, UnknownWorkerError } from '../../../src/errors.js';
 import { decodeJob } from '../../../src/job/decode.js';
 import { uniqueDigest } from '../../../src/job/unique-digest.js';
 import { uniqueKey } from '../../../src/redis/keys.js';
-import { NonErrorThrown } from '../../../src/server/runner/error-fields.js';
-import { runJob, type JobStart } from '../../../src/server/runner/run-job.js';
+import { NonErrorThrown } from '../../../src/job/error-fields.js';
+import { runJob } from '../../../src/server/runner/run-job.js';
+import type { JobStart } from '../../../src/job-events.js';
 import type { Worker } from '../../../src/worker.js';
 import { depsFor, expectKind, failing, memoryLogger, recorder, SIDEKIQ } from './support.js';
 

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../../src/clock.js';
 import type { Logger } from '../../../src/config/options.js';
-import type { JobOutcome } from '../../../src/server/runner/outcome.js';
+import type { JobOutcome } from '../../../src/job-events.js';
 import type { RunnerDeps } from '../../../src/server/runner/run-job.js';
 import type { JobContext, Worker } from '../../../src/worker.js';
 

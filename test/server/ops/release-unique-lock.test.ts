@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { uniqueKey } from '../../../src/redis/keys.js';
-import { releaseUniqueLock } from '../../../src/server/ops/unique-lock.js';
+import { releaseUniqueLock } from '../../../src/server/ops/release-unique-lock.js';
 import { useRedis } from '../../support/redis.js';
 
 describe('server ops: releaseUniqueLock', () => {

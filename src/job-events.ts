@@ -1,14 +1,21 @@
 /**
  * @internal
- * How one fetched job ended: a closed union the caller turns into Redis
- * writes (sidekiq `processor.rb`, `job_retry.rb`).
+ * The job-event contract between the job path (src/server/runner/, which
+ * produces these) and everything that observes it (reporters, the
+ * heartbeat's process state, metrics, health): {@link JobStart} when a job
+ * is about to run, {@link JobOutcome} when it has ended, and the
+ * {@link JobHooks} that receive both. A leaf: observers do not import the
+ * runner.
+ *
+ * An outcome is how one fetched job ended: a closed union the caller turns
+ * into Redis writes (sidekiq `processor.rb`, `job_retry.rb`).
  * `runJob` never throws: everything that can happen to a job is one of
  * these. Every variant carries `raw` (the exact fetched string: the private
  * list is acked with `LREM private -1 raw`, a re-encoded string would match
  * nothing, docs/architecture.md §2) and `queue` (the queue it was fetched from).
  */
-import type { InvalidJobError } from '../../errors.js';
-import type { JobPayload } from '../../job/payload.js';
+import type { InvalidJobError } from './errors.js';
+import type { JobPayload } from './job/payload.js';
 
 /**
  * A unique job's lock to release: `unique:<digest>` held by `jid`. Release
@@ -147,3 +154,60 @@ export type JobOutcome = SuccessOutcome | AbortedOutcome | RetryOutcome | DeadOu
 
 /** The outcomes of a job that failed (Sidekiq's retry, morgue, or drop). */
 export type FailureOutcome = RetryOutcome | DeadOutcome | DiscardOutcome;
+
+/**
+ * A job about to be performed, as `RunnerDeps.onStart`
+ * (src/server/runner/run-job.ts) and {@link JobHooks.started} receive it.
+ *
+ * @example
+ * const onStart = async ({ job, unlock }: JobStart) => {
+ *   if (unlock) await releaseLock(unlock); // compare-and-delete on unlock.jid
+ * };
+ */
+export interface JobStart {
+  readonly job: JobPayload;
+  /** The string exactly as fetched. */
+  readonly raw: string;
+  /** The queue it was fetched from. */
+  readonly queue: string;
+  /**
+   * Present for a unique job with `unique_until: 'start'`: release this
+   * lock before returning (or resolving). `perform` is not called before
+   * `onStart` has settled, so the release truly happens before the job runs.
+   */
+  readonly unlock?: UniqueLock;
+}
+
+/**
+ * Observers of the job lifecycle: where the job path tells the rest of the
+ * process what happens to jobs (the heartbeat's running-jobs table and
+ * counters, the reporter bus, metrics). Called synchronously on the hot
+ * path: implementations only record and return (anything slow is batched
+ * and done elsewhere).
+ */
+export interface JobHooks {
+  /** `start.job` is about to be performed (decoded, not expired, worker lookup next). */
+  started(start: JobStart): void;
+  /**
+   * The job's outcome is settled in Redis (acked, retried, dead…). `started`
+   * preceded it unless the job never started (invalid, expired, shutdown).
+   */
+  finished(outcome: JobOutcome): void;
+}
+
+/** Hooks that do nothing (client-only trees, tests). */
+export const NO_HOOKS: JobHooks = { started() {}, finished() {} };
+
+/** One {@link JobHooks} calling each of `hooks` in order. */
+export function combineHooks(hooks: readonly JobHooks[]): JobHooks {
+  if (hooks.length === 0) return NO_HOOKS;
+  if (hooks.length === 1) return hooks[0]!;
+  return {
+    started(start) {
+      for (const hook of hooks) hook.started(start);
+    },
+    finished(outcome) {
+      for (const hook of hooks) hook.finished(outcome);
+    },
+  };
+}

@@ -4,7 +4,7 @@
  * docs/architecture.md §2): compare-and-delete on the jid, never a bare DEL.
  */
 import type { Redis } from 'ioredis';
-import { callScript } from './redis-call.js';
+import { callScript } from '../../redis/call.js';
 
 /**
  * Deletes `lockKey` only while its value is `jid` (`release-lock.lua`), so a

@@ -1,14 +1,15 @@
 /**
  * @internal
- * How the server ops talk to Redis: scripts are called through the shared
- * loader (EVALSHA with EVAL fallback, docs/kiq-elixir.md bug 3) with
- * Redis reply errors turned into `ScriptError`, and every pipeline or MULTI
- * reply is checked, never assumed (docs/kiq-elixir.md bug 3: no fire-and-forget).
+ * How Kiq talks to Redis (the server ops, the heartbeat, kiq/admin): scripts
+ * are called through the shared loader (EVALSHA with EVAL fallback,
+ * docs/kiq-elixir.md bug 3) with Redis reply errors turned into
+ * `ScriptError`, and every pipeline or MULTI reply is checked, never assumed
+ * (docs/kiq-elixir.md bug 3: no fire-and-forget).
  */
 import type { Redis } from 'ioredis';
 import { ReplyError } from 'ioredis';
-import { ScriptError } from '../../errors.js';
-import { defineScripts, runScript, type ScriptArg, type ScriptName, type ScriptReplies } from '../../redis/scripts.js';
+import { ScriptError } from '../errors.js';
+import { defineScripts, runScript, type ScriptArg, type ScriptName, type ScriptReplies } from './scripts.js';
 
 /**
  * Runs a script on `redis`, defining Kiq's scripts on the connection first if
