@@ -12,6 +12,9 @@
  * 3. `enqueue()` works from construction on (jobs wait in the buffer until
  *    the Flusher writes them); 4. `stop()` shuts the tree down in reverse
  *    start order (the Flusher's final flush last), then closes the connections.
+ *
+ * Layer rule (test/layers/layer-rules.cjs): only the entry points import this
+ * file; the client, server and tree below it get what they need as arguments.
  */
 import type { Actor, AnyStateMachine, Subscription } from 'xstate';
 import { ROOT_ID } from './actor-ids.js';

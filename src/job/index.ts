@@ -2,6 +2,7 @@
  * @internal
  * The job codec: building, encoding and decoding Sidekiq-compatible payloads
  * (and the failure fields `error_class`, `error_message`, `error_backtrace`).
+ * Layer rule (test/layers/layer-rules.cjs): the codec never touches Redis.
  */
 export { TIMESTAMP_KEYS, type JobPayload, type JsonValue, type RetryOption, type UniqueUntil } from './payload.js';
 export { isSidekiqJid, newJid } from './jid.js';

@@ -12,6 +12,10 @@
  * `createHarness(...)` (./harness.ts) runs the real actor tree on a
  * simulated clock instead, with Redis (or in sandbox mode): retries and
  * scheduled jobs become due by `advance(ms)`, not by waiting.
+ *
+ * Layer rule (test/layers/layer-rules.cjs): the library never imports this
+ * folder; what both need (the sandbox store, the simulated clock) lives below
+ * it and is re-exported here.
  */
 import { AssertionError } from 'node:assert';
 import type { Kiq } from '../kiq.js';

@@ -9,7 +9,7 @@
  * - `machines/`: pure statecharts — no I/O, so nothing that reaches Redis, the network or the
  *   file system, and never the facade;
  * - `src/client/` and `src/server/` (with `src/tree.ts`), wired by `src/kiq.ts` (the facade);
- * - the entry points on top: `src/index.ts`, `src/testing/`, `src/admin/`, `src/web/`,
+ * - the entry points on top: `src/index.ts`, `src/testing/`, `src/admin/`, `src/web/`, `src/otel/`,
  *   `src/cli/`, `src/demo/`.
  * An arrow that points up (a library module importing a test helper, the CLI, or the facade)
  * or a cycle fails the build. Each rule's `comment` is what the failure prints.
@@ -49,9 +49,9 @@ const forbidden = [
   },
   {
     name: 'only-entry-points-import-the-facade',
-    comment: 'src/kiq.ts is the facade: only the entry points (src/index.ts, the CLI, the demo, kiq/testing, kiq/web which is handed a running Kiq) import it; everything below takes what it needs as arguments.',
+    comment: 'src/kiq.ts is the facade: only the entry points (src/index.ts, the CLI, the demo, kiq/testing, and kiq/web and kiq/otel, which are handed a running Kiq) import it; everything below takes what it needs as arguments.',
     severity: 'error',
-    from: { path: '^src/', pathNot: '^src/(index|kiq)\\.ts$|^src/(cli|demo|testing|web)/' },
+    from: { path: '^src/', pathNot: '^src/(index|kiq)\\.ts$|^src/(cli|demo|testing|web|otel)/' },
     to: { path: '^src/kiq\\.ts$' },
   },
   {
