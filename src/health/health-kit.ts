@@ -6,6 +6,7 @@
  * {@link PrometheusMetrics} (a job observer) and the HTTP endpoints.
  */
 import type { AnyActorRef } from 'xstate';
+import { queueView } from '../../machines/queue-view.js';
 import type { ResolvedConfig } from '../config/options.js';
 import { logEvent } from '../logger.js';
 import type { ConnectionPool } from '../redis/connections.js';
@@ -33,8 +34,7 @@ export interface HealthHost {
 
 /** The running jobs of queue `name` per its actor (0 before the tree runs). */
 function queueBusy(root: AnyActorRef | undefined, name: string): number {
-  const snapshot = root?.system.get(queueId(name))?.getSnapshot() as { context?: { running?: number } } | undefined;
-  return snapshot?.context?.running ?? 0;
+  return queueView(root?.system.get(queueId(name)))?.running ?? 0;
 }
 
 /** Health and metrics of one instance. */

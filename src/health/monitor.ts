@@ -6,6 +6,7 @@
  * `pingTimeoutMs`); everything else is read from memory.
  */
 import type { AnyActorRef } from 'xstate';
+import { queueView } from '../../machines/queue-view.js';
 import { queueId } from '../actor-ids.js';
 import type { Clock } from '../clock.js';
 import type { ProblemBoard } from '../redis/outage-log.js';
@@ -38,10 +39,6 @@ export interface HealthSources {
 interface SupervisorSnapshotView {
   readonly status: string;
   readonly context?: { readonly restarts?: readonly number[]; readonly restartCount?: Readonly<Record<string, number>> };
-}
-
-interface QueueSnapshotView {
-  readonly context?: { readonly running?: number; readonly limit?: number; readonly quiet?: boolean };
 }
 
 /** Judges one process's health. */
@@ -162,10 +159,10 @@ export class HealthMonitor {
 
   #queue(name: string, configuredLimit: number, now: number, running: boolean): QueueHealth {
     const { thresholds, watch, board } = this.#sources;
-    const snapshot = this.#sources.root()?.system.get(queueId(name))?.getSnapshot() as QueueSnapshotView | undefined;
-    const busy = snapshot?.context?.running ?? 0;
-    const limit = snapshot?.context?.limit ?? configuredLimit;
-    const quiet = snapshot?.context?.quiet ?? false;
+    const view = queueView(this.#sources.root()?.system.get(queueId(name)));
+    const busy = view?.running ?? 0;
+    const limit = view?.limit ?? configuredLimit;
+    const quiet = view?.quiet ?? false;
     const record = watch.get(name);
     const sinceFetchMs = record.lastOkMono === undefined ? null : now - record.lastOkMono;
     const lastErrorAgoMs = record.lastErrorMono === undefined ? null : now - record.lastErrorMono;
