@@ -270,6 +270,8 @@ export function infoRatioLine(label: string, value: number | null): string {
 }
 
 export const silentLogger = {
+  // at level warn, as the Sidekiq runs are (Logger::WARN): no per-job info line is built
+  isLevelEnabled: (level: string) => level !== 'info',
   info: () => undefined,
   warn: (message: string) => console.error(message),
   error: (message: string) => console.error(message),
