@@ -159,7 +159,8 @@ async function run(raw: string, queue: string, deps: RunnerDeps): Promise<JobOut
     };
     const started = deps.clock.monoMs();
     try {
-      await worker.perform(job.args, ctx);
+      const performed: unknown = worker.perform(job.args, ctx);
+      if (isThenable(performed)) await performed; // no extra tick for a synchronous perform
     } finally {
       durationMs = deps.clock.monoMs() - started;
     }
@@ -188,6 +189,10 @@ async function run(raw: string, queue: string, deps: RunnerDeps): Promise<JobOut
   }
   const unlock = lock !== undefined && !releasedAtStart ? unlockOf(lock) : undefined;
   return { kind: 'success', job, raw, queue, durationMs: durationMs ?? 0, ...(unlock === undefined ? {} : { unlock }) };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function asInvalidJobError(error: unknown, raw: string): InvalidJobError {
