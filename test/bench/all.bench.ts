@@ -19,10 +19,11 @@
  * whose verification fails is reported, its JSON line left out, and the exit
  * code is 1. BENCH_BUDGET (180 s) caps waiting for a busy host.
  *
- * BENCH_SCALE (default 1) multiplies every suite's default job count:
- * 1 takes about 6–10 minutes on a 2-core machine (most of it Sidekiq's and
- * BullMQ's runs and the scale suite), 0.2 about 2–3 minutes, 0.05 is a smoke
- * run of well under a minute of benchmarking; an explicit BENCH_*_JOBS wins.
+ * BENCH_SCALE (default 1) multiplies every suite's default job count; 1 is
+ * sized for about 10 minutes on a quiet 2-core machine (each suite prints
+ * its time; quiet-host waits add at most BENCH_BUDGET), 0.05 is a smoke run
+ * (about 5 minutes on a loaded host, mostly fixed costs such as Ruby's boot);
+ * an explicit BENCH_*_JOBS wins.
  *
  *   npm run bench -- --readme   # also print the README comparison table from this run and
  *                               # write it between the bench-table markers in README.md

@@ -448,9 +448,11 @@ export async function runSuites(suites: readonly Suite[]): Promise<{ code: numbe
   try {
     for (const suite of suites) {
       try {
+        const began = performance.now();
         const result = await suite.run(env);
         lines.push(JSON.stringify(result.json));
         results.push(result.json);
+        console.log(`(${suite.name} suite: ${((performance.now() - began) / 1000).toFixed(0)} s)\n`);
       } catch (error) {
         if (!(error instanceof VerificationError)) throw error;
         console.error(`VERIFICATION FAILED (${suite.name}): ${error.message}`);
