@@ -16,7 +16,8 @@
  * name) and a number of milliseconds. Cost: each line is built once, when
  * its event is handled in the reporter actor (never on the job path), and
  * not at all when the logger says the level is off (`isLevelEnabled`, as
- * pino and winston have it; read once per batch).
+ * pino and winston have it; read once per batch). With both levels off the
+ * bus does not feed this reporter at all (see {@link loggerReporter}).
  *
  * @example
  * {"source":"kiq","event":"job_success","class":"Mailer","queue":"mailers","jid":"0b5d0c5b34a9c2b1e4a7d9f0","duration_ms":12.345}
@@ -70,11 +71,18 @@ export function formatJobLine(event: JobEvent): string | undefined {
   return JSON.stringify(fields);
 }
 
-/** The logger reporter's handler and per-batch prelude, for `guardedDeliver`. */
-export function loggerReporter(logger: Logger): { handle: (event: JobEvent) => void; begin: () => void } {
+/**
+ * The logger reporter's handler and per-batch prelude, for `guardedDeliver`,
+ * and, for a logger that has `isLevelEnabled`, its `wanted` for the bus:
+ * false while both `info` and `warn` are off, so no event is even recorded
+ * for it (a logger without `isLevelEnabled` is always wanted).
+ */
+export function loggerReporter(logger: Logger): { handle: (event: JobEvent) => void; begin: () => void; wanted?: () => boolean } {
   let infoOn = true;
   let warnOn = true;
+  const canTell = typeof (logger as { isLevelEnabled?: unknown }).isLevelEnabled === 'function';
   return {
+    ...(canTell ? { wanted: () => levelEnabled(logger, 'info') || levelEnabled(logger, 'warn') } : {}),
     begin() {
       infoOn = levelEnabled(logger, 'info');
       warnOn = levelEnabled(logger, 'warn');

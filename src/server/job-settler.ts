@@ -39,9 +39,21 @@ export interface SettlerDeps {
 
 /**
  * Settle `outcome` in Redis, removing `raw` (the entry exactly as fetched;
- * default `outcome.raw`) from the private list. Never rejects.
+ * default `outcome.raw`) from the private list. Never throws or rejects.
+ * An outcome that only needs an ack (success, discard, an expiry, no lock
+ * to release) is handed to the {@link Acker} at once and returns
+ * `undefined`: the job path takes no extra promise step for it; anything
+ * else returns the promise of its writes.
  */
-export async function settleOutcome(outcome: JobOutcome, deps: SettlerDeps, raw: RawJob = outcome.raw): Promise<void> {
+export function settleOutcome(outcome: JobOutcome, deps: SettlerDeps, raw: RawJob = outcome.raw): Promise<void> | undefined {
+  if ((outcome.kind === 'success' || outcome.kind === 'discard' || (outcome.kind === 'aborted' && outcome.reason !== 'shutdown')) && outcome.unlock === undefined) {
+    deps.acker.add({ queue: outcome.queue, raw });
+    return undefined;
+  }
+  return settleWrites(outcome, deps, raw);
+}
+
+async function settleWrites(outcome: JobOutcome, deps: SettlerDeps, raw: RawJob): Promise<void> {
   const fetched: FetchedJob = { queue: outcome.queue, raw };
   const landed = () => deps.settled?.(fetched);
   switch (outcome.kind) {

@@ -23,7 +23,7 @@ import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import type { Worker } from '../worker.js';
 import { Acker } from './acker.js';
 import type { HeldJobs } from './held-jobs.js';
-import { NO_HOOKS, type JobHooks, type JobStart } from '../job-events.js';
+import { NO_HOOKS, type JobHooks, type JobOutcome, type JobStart } from '../job-events.js';
 import { settleOutcome } from './job-settler.js';
 import { ackJobs, fetchBlocking, fetchJobs, releaseUniqueLock, requeuePrivate } from './ops/index.js';
 import { runJob } from './runner/run-job.js';
@@ -94,11 +94,20 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
     outage: new OutageLog(`settle:${queue}`, outageDeps),
     settled: (job: { queue: string; raw: RawJob }) => held.release(job.queue, job.raw),
   };
-  // the job runs from its text; Redis is settled with the entry's own bytes
-  const execute = async (raw: RawJob): Promise<void> => {
-    const outcome = await runJob(rawText(raw), queue, runnerDeps);
-    await settleOutcome(outcome, settlerDeps, raw);
-    hooks.finished(outcome);
+  // the job runs from its text; Redis is settled with the entry's own bytes.
+  // An ack-only outcome settles synchronously (no promise step per job)
+  const execute = (raw: RawJob, queueRef: AnyActorRef): Promise<void> =>
+    runJob(rawText(raw), queue, runnerDeps).then((outcome) => {
+      const writes = settleOutcome(outcome, settlerDeps, raw);
+      if (writes === undefined) return done(outcome, queueRef);
+      return writes.then(() => done(outcome, queueRef));
+    });
+  const done = (outcome: JobOutcome, queueRef: AnyActorRef): void => {
+    try {
+      hooks.finished(outcome);
+    } finally {
+      finish(queueRef);
+    }
   };
 
   const fetcher = fetcherMachine.provide({
@@ -150,7 +159,7 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
     },
     actions: {
       startJobs: ({ self }, jobs: readonly RawJob[]) => {
-        for (const raw of jobs) void execute(raw).finally(() => finish(self));
+        for (const raw of jobs) void execute(raw, self);
       },
       abortRunning: () => stopping.abort(),
     },

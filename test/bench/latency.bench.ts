@@ -1,6 +1,6 @@
 /**
  * Enqueue → start latency: the worker runs in its own process at
- * concurrency 10 and waits on an empty queue; the producer adds 2,000 jobs
+ * concurrency 10 and waits on an empty queue; the producer adds 1,500 jobs
  * one at a time at 200 jobs/s on absolute deadlines (`paced`). Latency = the
  * worker's epoch clock at perform/processor start minus the producer's,
  * read just before the enqueue call and carried in the job. p50/p95/p99/max
@@ -87,7 +87,7 @@ const LABEL: Record<System, string> = {
   bee: `${BEE_LABEL} (await save; process(10))`,
   sidekiq: `${sidekiqVersion ?? 'Sidekiq'} (Client.push; sidekiq -c 10)`,
 };
-const N = jobCount('BENCH_LATENCY_JOBS', 2_000);
+const N = jobCount('BENCH_LATENCY_JOBS', 1_500);
 /** Where BenchLatencyJob (sidekiq/workers.rb) records its latencies. */
 const SIDEKIQ_SAMPLES_KEY = 'bench:lat';
 const RATE = 200;

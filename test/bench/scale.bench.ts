@@ -20,7 +20,7 @@
  * children's start. After stop: exactly N performs, nothing left in Redis.
  *
  *   BENCH_SUITES=scale npm run bench
- *   node --import tsx test/bench/scale.bench.ts    # alone; BENCH_SCALE_JOBS (50,000 × BENCH_SCALE)
+ *   node --import tsx test/bench/scale.bench.ts    # alone; BENCH_SCALE_JOBS (20,000 × BENCH_SCALE)
  *   BENCH_SCALE_CASES=queues,procs,payload …       # pick case groups
  *
  * Median of BENCH_REPS (3) interleaved runs per case. Final JSON line:
@@ -72,7 +72,7 @@ const CASES: readonly Case[] = [
   { group: 'payload', name: 'payload 10 KB', queues: 1, perQueue: 50, procs: 1, payloadBytes: 10 * 1024 },
   { group: 'payload', name: 'payload 1 MB', queues: 1, perQueue: 50, procs: 1, payloadBytes: 1024 * 1024 },
 ];
-const N = jobCount('BENCH_SCALE_JOBS', 50_000);
+const N = jobCount('BENCH_SCALE_JOBS', 20_000);
 const PAYLOAD_BUDGET = positiveInt('BENCH_SCALE_PAYLOAD_MB', 64) * 1024 * 1024;
 const WORKER_SCRIPT = fileURLToPath(new URL('./scale-worker.ts', import.meta.url));
 const RUN_TIMEOUT_MS = 180_000;

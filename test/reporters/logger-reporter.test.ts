@@ -85,6 +85,19 @@ describe('Logger reporter (src/reporters/logger-reporter.ts)', () => {
     expect(asked).to.deep.equal(['info', 'warn']);
   });
 
+  it('is wanted by the bus while info or warn is on, not when both are off; a logger without isLevelEnabled is always wanted', () => {
+    let on = new Set(['info', 'warn']);
+    const reporter = loggerReporter(leveled((level) => on.has(level)).logger);
+    expect(reporter.wanted?.()).to.equal(true);
+    on = new Set(['warn']);
+    expect(reporter.wanted?.()).to.equal(true);
+    on = new Set(['error']);
+    expect(reporter.wanted?.()).to.equal(false);
+    on = new Set(['info']);
+    expect(reporter.wanted?.()).to.equal(true);
+    expect(loggerReporter(leveled().logger).wanted).to.equal(undefined);
+  });
+
   it('logs through the configured logger as is (the MemoryLogger of the tests, console in production)', () => {
     const logger = silent();
     const reporter = loggerReporter(logger);

@@ -140,7 +140,8 @@ async function run(raw: string, queue: string, deps: RunnerDeps): Promise<JobOut
     };
     const started = deps.clock.monoMs();
     try {
-      await performThrough(deps.around, worker, job.args, ctx);
+      const performed = performThrough(deps.around, worker, job.args, ctx);
+      if (isThenable(performed)) await performed; // no extra tick for a synchronous perform
     } finally {
       durationMs = deps.clock.monoMs() - started;
     }
@@ -169,6 +170,10 @@ async function run(raw: string, queue: string, deps: RunnerDeps): Promise<JobOut
   }
   const unlock = lock !== undefined && !releasedAtStart ? unlockOf(lock) : undefined;
   return { kind: 'success', job, raw, queue, durationMs: durationMs ?? 0, ...(unlock === undefined ? {} : { unlock }) };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function asInvalidJobError(error: unknown, raw: string): InvalidJobError {

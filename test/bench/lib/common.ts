@@ -270,6 +270,8 @@ export function infoRatioLine(label: string, value: number | null): string {
 }
 
 export const silentLogger = {
+  // at level warn, as the Sidekiq runs are (Logger::WARN): no per-job info line is built
+  isLevelEnabled: (level: string) => level !== 'info',
   info: () => undefined,
   warn: (message: string) => console.error(message),
   error: (message: string) => console.error(message),
@@ -438,15 +440,19 @@ export interface Suite {
  * the last lines of stdout. A suite whose verification fails is reported,
  * the others still run, and the exit code is 1 (its JSON line is left out).
  */
-export async function runSuites(suites: readonly Suite[]): Promise<number> {
+export async function runSuites(suites: readonly Suite[]): Promise<{ code: number; results: Record<string, unknown>[] }> {
   const { env, close } = await openEnv();
   const lines: string[] = [];
+  const results: Record<string, unknown>[] = [];
   let code = 0;
   try {
     for (const suite of suites) {
       try {
+        const began = performance.now();
         const result = await suite.run(env);
         lines.push(JSON.stringify(result.json));
+        results.push(result.json);
+        console.log(`(${suite.name} suite: ${((performance.now() - began) / 1000).toFixed(0)} s)\n`);
       } catch (error) {
         if (!(error instanceof VerificationError)) throw error;
         console.error(`VERIFICATION FAILED (${suite.name}): ${error.message}`);
@@ -457,7 +463,7 @@ export async function runSuites(suites: readonly Suite[]): Promise<number> {
     await close();
   }
   for (const line of lines) console.log(line);
-  return code;
+  return { code, results };
 }
 
 /** Whether the module at `url` is the script node was started with. */
@@ -466,11 +472,16 @@ export function isMain(url: string): boolean {
   return script !== undefined && pathToFileURL(resolve(script)).href === url;
 }
 
-/** Run `suites` as the process's main job: exit code from {@link runSuites}, leave even if a handle lingers. */
-export function main(suites: readonly Suite[], name: string): void {
+/**
+ * Run `suites` as the process's main job: exit code from {@link runSuites},
+ * leave even if a handle lingers. `after` gets the suites' JSON objects
+ * once they are printed (all.bench.ts's `--readme`).
+ */
+export function main(suites: readonly Suite[], name: string, after?: (results: readonly Record<string, unknown>[]) => void): void {
   runSuites(suites).then(
-    (code) => {
+    ({ code, results }) => {
       process.exitCode = code;
+      after?.(results);
       // Everything we opened is closed; if a handle still keeps the loop alive, say so and leave anyway.
       setTimeout(() => {
         console.error(`${name}: handles still open after cleanup; exiting`);
