@@ -77,7 +77,37 @@ export function readmeTable(lines: readonly BenchJson[], date: string, scale: st
   if (metrics && num(metrics.delta_us) !== null) {
     out.push('', `Prometheus metrics on cost ${num(metrics.delta_us)!.toFixed(3)} µs per job more than off (${num(metrics.on_us)!.toFixed(3)} vs ${num(metrics.off_us)!.toFixed(3)} µs of job observers).`);
   }
+  const scale_ = by.get('scale');
+  const cases = Array.isArray(scale_?.cases) ? (scale_.cases as BenchJson[]) : [];
+  if (cases.length > 0) {
+    out.push(
+      '',
+      "Kiq's cost curve (`scale` suite: same total concurrency, no-op jobs; Node and Redis CPU per job):",
+      '',
+      '| case | jobs/s | Node CPU µs/job | Redis CPU µs/job | Redis cmds/job |',
+      '|---|---:|---:|---:|---:|',
+      ...cases.map((c) => `| ${String(c.case)} | ${rate(c.jobs_s)} | ${fixed(c.worker_us, 1)} | ${fixed(c.redis_us, 1)} | ${fixed(c.cmds, 2)} |`),
+    );
+  }
+  const memory = by.get('memory');
+  if (memory) {
+    const systems: [string, string][] = [['Kiq', 'kiq'], ['BullMQ', 'bullmq'], ['bee-queue', 'bee'], ['Sidekiq', 'sidekiq'], ['raw LPUSH', 'raw']];
+    out.push(
+      '',
+      'Memory per job (`memory` suite): bytes a queued job takes in Redis, and a buffered (not yet written) job in the client process:',
+      '',
+      '| | ' + systems.map(([name]) => name).join(' | ') + ' |',
+      '|---|' + systems.map(() => '---:').join('|') + '|',
+      '| Redis B/job | ' + systems.map(([, key]) => fixed(memory[`${key}_redis_b`], 0)).join(' | ') + ' |',
+      '| client B/job | ' + systems.map(([, key]) => fixed(memory[`${key}_client_b`], 0)).join(' | ') + ' |',
+    );
+  }
   return out.join('\n');
+}
+
+function fixed(value: unknown, digits: number): string {
+  const n = num(value);
+  return n === null ? 'n/a' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 /** Replace what lies between the markers in `path` by `table`; throws when the markers are missing. */
