@@ -17,7 +17,9 @@
  *    list). `quiet: false` resumes.
  * 5. `shutdown`: an in-flight call finishes first (a BLMOVE that lands after
  *    the private list was requeued would strand its job), then `done` — also
- *    when that call fails (no backoff wait on the way out).
+ *    when that call fails (no backoff wait on the way out). A `block` in
+ *    flight is asked to end now (`interruptBlock`: it returns as if timed
+ *    out), so an idle queue stops at once, not after up to `blockMs`.
  */
 import { assign, fromPromise, sendParent, setup } from 'xstate';
 import type { RawJob } from '../src/job/raw.js';
@@ -108,6 +110,8 @@ export const fetcherMachine = setup({
     addDemand: assign(({ context, event }) => ({ demand: context.demand + (event.type === 'demand' ? event.count : 0) })),
     setQuiet: assign(({ context, event }) => ({ quiet: event.type === 'configure' ? (event.quiet ?? context.quiet) : context.quiet })),
     markStopping: assign({ stopping: true }),
+    /** IO placeholder (bound in src/): end the blocking call in flight as if it had timed out. */
+    interruptBlock: () => {},
     deliver: sendParent((_, jobs: readonly RawJob[]): JobsEvent => ({ type: 'jobs', jobs })),
     took: assign(({ context }, jobs: readonly RawJob[]) => ({
       demand: Math.max(0, context.demand - jobs.length),
@@ -189,6 +193,8 @@ export const fetcherMachine = setup({
     },
     blocking: {
       tags: [Tag.io, Tag.blocking],
+      // no waiting out a BLMOVE of up to blockMs on the way out
+      on: { shutdown: { actions: ['markStopping', 'interruptBlock'] } },
       invoke: {
         id: 'block',
         src: 'block',

@@ -22,6 +22,7 @@ import type { FetchWatch } from '../health/fetch-watch.js';
 import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import type { Worker } from '../worker.js';
 import { Acker } from './acker.js';
+import { BlockInterrupt } from './block-interrupt.js';
 import type { HeldJobs } from './held-jobs.js';
 import { NO_HOOKS, type JobHooks, type JobOutcome, type JobStart } from '../job-events.js';
 import { settleOutcome } from './job-settler.js';
@@ -110,7 +111,10 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
     }
   };
 
+  // a shutdown ends an idle queue's BLMOVE at once instead of waiting it out
+  const blockInterrupt = new BlockInterrupt(() => pool.next());
   const fetcher = fetcherMachine.provide({
+    actions: { interruptBlock: () => blockInterrupt.interrupt() },
     actors: {
       fetch: fromPromise<readonly RawJob[], FetchInput>(({ input }) =>
         batchOutage.track('fetch', fields, () => watched(held.track(input.queue, () => fetchJobs(pool.next(), identity, input.queue, input.max)))),
@@ -123,7 +127,7 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
           if (redis.status === 'connecting' || redis.status === 'connect') return whenReady(redis, input.timeoutMs).then(() => null);
           const [raw] = await watched(
             held.track(input.queue, async () => {
-              const one = await fetchBlocking(redis, identity, input.queue, input.timeoutMs, pool.next());
+              const one = await blockInterrupt.run(redis, (signal) => fetchBlocking(redis, identity, input.queue, input.timeoutMs, pool.next(), signal));
               return one === null ? [] : [one];
             }),
           );

@@ -24,9 +24,16 @@ function start(input: Partial<FetcherInput> = {}) {
   const block = fakeIO<BlockInput, RawJob | null>(clock, 'block');
   const delivered: RawJob[][] = [];
   const ended: string[] = [];
+  /** How often the machine asked its IO to end the block in flight. */
+  const interrupts = { count: 0 };
   const parent = setup({
     types: { events: {} as JobsEvent },
-    actors: { fetcher: fetcherMachine.provide({ actors: { fetch: fetch.logic, block: block.logic } }) },
+    actors: {
+      fetcher: fetcherMachine.provide({
+        actors: { fetch: fetch.logic, block: block.logic },
+        actions: { interruptBlock: () => void interrupts.count++ },
+      }),
+    },
   }).createMachine({
     invoke: {
       id: 'fetcher',
@@ -43,7 +50,7 @@ function start(input: Partial<FetcherInput> = {}) {
   root.start();
   const fetcher = root.getSnapshot().children.fetcher as Fetcher;
   const send = (event: FetcherEvent) => fetcher.send(event);
-  return { root, fetcher, send, clock, fetch, block, delivered, ended, errors };
+  return { root, fetcher, send, clock, fetch, block, delivered, ended, errors, interrupts };
 }
 
 const value = (fetcher: Fetcher) => fetcher.getSnapshot().value;
@@ -294,6 +301,30 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       expect(status(fetcher)).to.equal('done');
       expect(ended).to.deep.equal(['done']);
       expect(fetch.calls, 'no fetch after shutdown').to.have.length(1);
+    });
+
+    it('while blocking asks the IO to end the block now (interruptBlock), then ends done when it returns', async () => {
+      const { fetcher, send, fetch, block, interrupts } = start({ demand: 2 });
+      fetch.last().resolve([]);
+      await settle();
+      expect(interrupts.count, 'not before the shutdown').to.equal(0);
+      send({ type: 'shutdown' });
+      expect(interrupts.count).to.equal(1);
+      send({ type: 'shutdown' });
+      expect(value(fetcher), 'still waiting for the block call itself').to.equal('blocking');
+      block.last().resolve(null);
+      await settle();
+      expect(status(fetcher)).to.equal('done');
+      expect(fetch.calls).to.have.length(1);
+    });
+
+    it('while fetching does not interrupt anything (a batch fetch is one short script call)', async () => {
+      const { fetcher, send, fetch, interrupts } = start({ demand: 5 });
+      send({ type: 'shutdown' });
+      fetch.last().resolve([]);
+      await settle();
+      expect(status(fetcher)).to.equal('done');
+      expect(interrupts.count).to.equal(0);
     });
 
     it('while blocking ends done when the block times out', async () => {

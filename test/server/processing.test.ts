@@ -235,6 +235,34 @@ describe('Processing jobs (real Redis)', function () {
     expect(await redis.client.exists(kiq.identity)).to.equal(0);
   });
 
+  it('stop() with idle queues ends their blocking fetches (CLIENT UNBLOCK) instead of waiting each one out, and loses nothing', async () => {
+    // stopped one at a time, each idle queue used to wait out its BLMOVE of up to fetchInterval
+    const fetchInterval = 10_000;
+    const queues = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`idle${i}`, 1]));
+    const kiq = await server({ queues, fetchInterval });
+    const blocked = async () => String(await redis.client.client('LIST')).split('\n').filter((line: string) => / cmd=blmove /.test(line)).length;
+    await until(async () => (await blocked()) === 10, 10_000, 'every queue waiting in its BLMOVE');
+    const t0 = performance.now();
+    await kiq.stop();
+    const tookMs = performance.now() - t0;
+    expect(tookMs, `stop() took ${Math.round(tookMs)} ms`).to.be.below(fetchInterval);
+    expect(await blocked()).to.equal(0);
+    for (const name of Object.keys(queues)) expect(await redis.client.exists(`queue:sq|${kiq.identity}|${name}`)).to.equal(0);
+  });
+
+  it('stop() of a paused idle queue ends its wait at once too', async () => {
+    const fetchInterval = 10_000;
+    await redis.client.sadd('paused', 'held');
+    const kiq = await server({ queues: { held: 1 }, fetchInterval });
+    await redis.client.lpush('queue:held', JSON.stringify({ class: 'Echo', args: ['kept'], jid: 'a'.repeat(24), queue: 'held', retry: true, created_at: 1, enqueued_at: 1 }));
+    // the fetcher waits in `blocking`: a paused queue's wait is a timer, not a BLMOVE
+    await until(() => JSON.stringify(kiq.dump().tree).includes('"value":"blocking"'), 10_000, 'the fetcher in its paused wait');
+    const t0 = performance.now();
+    await kiq.stop();
+    expect(performance.now() - t0).to.be.below(fetchInterval);
+    expect(await redis.client.llen('queue:held')).to.equal(1);
+  });
+
   it('stop() aborts jobs still running at its timeout and requeues them at the front', async () => {
     let sawAbort = false;
     const started = deferred(5000, 'stuck started');

@@ -82,19 +82,44 @@ export async function fetchJobs(redis: Redis, identity: string, queue: string, m
  * the requeue lands in an unregistered list that only a
  * `recoverOrphans({ scanUnregistered: true })` finds.
  *
+ * `signal` ends the paused wait early, and skips a BLMOVE not sent yet (a
+ * BLMOVE already waiting is ended by `CLIENT UNBLOCK`, src/server/block-interrupt.ts).
+ *
  * Throws `RangeError` for a timeout that is not a positive finite number
  * (BLMOVE's 0 would block forever).
  *
  * @example
  * const raw = await fetchBlocking(pool.dedicated('fetch:default'), identity, 'default', 2000);
  */
-export async function fetchBlocking(redis: Redis, identity: string, queue: string, timeoutMs: number, pausedOn: Redis = redis): Promise<RawJob | null> {
+export async function fetchBlocking(
+  redis: Redis,
+  identity: string,
+  queue: string,
+  timeoutMs: number,
+  pausedOn: Redis = redis,
+  signal?: AbortSignal,
+): Promise<RawJob | null> {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`fetchBlocking: timeoutMs must be a positive finite number, got ${timeoutMs}`);
   const seconds = (Math.max(1, Math.round(timeoutMs)) / 1000).toFixed(3);
   if ((await pausedOn.sismember(PAUSED, queue)) === 1) {
-    await new Promise((resolve) => setTimeout(resolve, Math.round(timeoutMs)));
+    await sleep(Math.round(timeoutMs), signal);
     return null;
   }
+  if (signal?.aborted) return null;
   const bytes = await redis.blmoveBuffer(queueKey(queue), privateQueueKey(identity, queue), 'RIGHT', 'LEFT', seconds);
   return bytes === null ? null : toRawJob(bytes);
+}
+
+/** Resolve after `ms`, or as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
