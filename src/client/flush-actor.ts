@@ -77,25 +77,14 @@ export function createFlushActor(
       return { written, remaining: remaining() };
     }
     if (durable && !durable.pushesFromMemory) return { written: 0, remaining: remaining() };
-    // Group commit within one call: jobs that arrived during a write go out
-    // at once from here, without the Flusher's step back through `written`
-    // and a new actor per write (an awaited `confirm: true` enqueue is in
-    // the buffer again before this continues). Without a spool only: with
-    // one, its records must be looked at first. A write that fails after
-    // others in the same call rejects: the Flusher's `written` statistic
-    // then misses those (the jobs themselves are in Redis).
-    let written = 0;
-    for (;;) {
-      const batch = buffer.take(FLUSH_BATCH);
-      if (batch.length === 0) return { written, remaining: remaining() };
-      durable?.writing(true);
-      const result = await pusher.push(pool.next(), batch, clock.realMs() / 1000).finally(() => durable?.writing(false));
-      buffer.settle(batch, result.retry);
-      if (result.refused.length > 0) hooks.onRefused(result.refused);
-      if (result.error) return failed(result.error);
-      succeeded();
-      written += batch.length - result.refused.length;
-      if (durable || buffer.pending === 0) return { written, remaining: remaining() };
-    }
+    const batch = buffer.take(FLUSH_BATCH);
+    if (batch.length === 0) return { written: 0, remaining: remaining() };
+    durable?.writing(true);
+    const result = await pusher.push(pool.next(), batch, clock.realMs() / 1000).finally(() => durable?.writing(false));
+    buffer.settle(batch, result.retry);
+    if (result.refused.length > 0) hooks.onRefused(result.refused);
+    if (result.error) return failed(result.error);
+    succeeded();
+    return { written: batch.length - result.refused.length, remaining: remaining() };
   });
 }
