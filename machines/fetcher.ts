@@ -7,7 +7,11 @@
  *    Lua call) and delivers them to the parent as one `jobs` event.
  * 2. When the queue was empty it is `blocking`: one `block` call waits up to
  *    `blockMs` for the next job (BLMOVE on a dedicated connection), so a new
- *    job starts at once instead of at the next poll.
+ *    job starts at once instead of at the next poll. The same call then
+ *    takes up to `demand - 1` more (a burst). When it came back `drained`
+ *    (fewer than asked: the queue is empty again) and slots are left, the
+ *    fetcher blocks again at once, skipping a `fetch` that would find
+ *    nothing (an idle queue's job costs one round trip, not three).
  * 3. Redis errors: `backingOff`, ×2 from `backoffMs` up to `maxBackoffMs`,
  *    reset by the next success; `redis.ready` (a connection came back) ends
  *    the wait at once. Jobs are only ever moved by Redis itself, so
@@ -76,6 +80,16 @@ export interface FetchInput {
 export interface BlockInput {
   readonly queue: string;
   readonly timeoutMs: number;
+  /** Free slots: the blocking wait takes one job, then up to `max - 1` more. */
+  readonly max: number;
+}
+
+/** What one `block` call reports. */
+export interface BlockOutput {
+  /** Jobs taken, oldest first (empty: the wait timed out or was interrupted). */
+  readonly jobs: readonly RawJob[];
+  /** The queue was seen empty after them (fewer than `max` taken): no `fetch` needed before the next wait. */
+  readonly drained: boolean;
 }
 
 /** The Fetcher statechart; `src/` provides `fetch` and `block`. */
@@ -90,7 +104,7 @@ export const fetcherMachine = setup({
     fetch: fromPromise<readonly RawJob[], FetchInput>(async () => {
       throw new Error('fetcher: the fetch actor was not provided');
     }),
-    block: fromPromise<RawJob | null, BlockInput>(async () => {
+    block: fromPromise<BlockOutput, BlockInput>(async () => {
       throw new Error('fetcher: the block actor was not provided');
     }),
   },
@@ -104,7 +118,9 @@ export const fetcherMachine = setup({
     fetchedSome: (_, jobs: readonly RawJob[]) => jobs.length > 0,
     /** The queue was empty: wait for the next job, unless told to stop or be quiet meanwhile. */
     mayBlock: ({ context }) => !context.stopping && !context.quiet,
-    gotJob: (_, job: RawJob | null) => job !== null,
+    /** A block took jobs and left the queue empty with slots to spare: wait again at once. */
+    blockAgain: ({ context }, output: BlockOutput) =>
+      output.drained && output.jobs.length > 0 && output.jobs.length < context.demand && !context.stopping && !context.quiet,
   },
   actions: {
     addDemand: assign(({ context, event }) => ({ demand: context.demand + (event.type === 'demand' ? event.count : 0) })),
@@ -198,14 +214,23 @@ export const fetcherMachine = setup({
       invoke: {
         id: 'block',
         src: 'block',
-        input: ({ context }) => ({ queue: context.queue, timeoutMs: context.blockMs }),
+        input: ({ context }) => ({ queue: context.queue, timeoutMs: context.blockMs, max: context.demand }),
         onDone: [
           {
-            guard: { type: 'gotJob', params: ({ event }) => event.output },
+            guard: { type: 'blockAgain', params: ({ event }) => event.output },
+            target: 'blocking',
+            reenter: true,
+            actions: [
+              { type: 'took', params: ({ event }) => event.output.jobs },
+              { type: 'deliver', params: ({ event }) => event.output.jobs },
+            ],
+          },
+          {
+            guard: { type: 'fetchedSome', params: ({ event }) => event.output.jobs },
             target: 'deciding',
             actions: [
-              { type: 'took', params: ({ event }) => [event.output as RawJob] },
-              { type: 'deliver', params: ({ event }) => [event.output as RawJob] },
+              { type: 'took', params: ({ event }) => event.output.jobs },
+              { type: 'deliver', params: ({ event }) => event.output.jobs },
             ],
           },
           { target: 'deciding' },

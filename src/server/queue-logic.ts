@@ -10,7 +10,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { fromPromise, type AnyActorRef } from 'xstate';
-import { fetcherMachine, type BlockInput, type FetchInput } from '../../machines/fetcher.js';
+import { fetcherMachine, type BlockInput, type BlockOutput, type FetchInput } from '../../machines/fetcher.js';
 import { queueMachine } from '../../machines/queue.js';
 import type { ResolvedConfig } from '../config/options.js';
 import { composeServer } from '../job/middleware.js';
@@ -26,8 +26,11 @@ import { BlockInterrupt } from './block-interrupt.js';
 import type { HeldJobs } from './held-jobs.js';
 import { NO_HOOKS, type JobHooks, type JobOutcome, type JobStart } from '../job-events.js';
 import { settleOutcome } from './job-settler.js';
-import { ackJobs, fetchBlocking, fetchJobs, releaseUniqueLock, requeuePrivate } from './ops/index.js';
+import { ackJobs, blockThenFetch, fetchJobs, releaseUniqueLock, requeuePrivate } from './ops/index.js';
 import { runJob } from './runner/run-job.js';
+
+/** A blocking call that took nothing. */
+const NOTHING_BLOCKED: BlockOutput = { jobs: [], drained: false };
 
 /** What a queue needs besides its name. */
 export interface QueueDeps {
@@ -113,25 +116,36 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
 
   // a shutdown ends an idle queue's BLMOVE at once instead of waiting it out
   const blockInterrupt = new BlockInterrupt(() => pool.next());
+  // the last blocking call saw the queue not paused: the next one, right
+  // after it, need not ask again (any other call in between clears this)
+  let unpausedSeen = false;
   const fetcher = fetcherMachine.provide({
     actions: { interruptBlock: () => blockInterrupt.interrupt() },
     actors: {
-      fetch: fromPromise<readonly RawJob[], FetchInput>(({ input }) =>
-        batchOutage.track('fetch', fields, () => watched(held.track(input.queue, () => fetchJobs(pool.next(), identity, input.queue, input.max)))),
-      ),
-      block: fromPromise<RawJob | null, BlockInput>(({ input }) =>
+      fetch: fromPromise<readonly RawJob[], FetchInput>(({ input }) => {
+        unpausedSeen = false;
+        return batchOutage.track('fetch', fields, () => watched(held.track(input.queue, () => fetchJobs(pool.next(), identity, input.queue, input.max))));
+      }),
+      block: fromPromise<BlockOutput, BlockInput>(({ input }) =>
         blockOutage.track('fetch', { ...fields, blocking: true }, async () => {
+          const checkPaused = !unpausedSeen;
+          unpausedSeen = false;
           const redis = pool.dedicated(`fetch:${input.queue}`);
           // first use: the connection is still connecting; wait for it as
           // a block that timed out, not as a failed BLMOVE (not an outage)
-          if (redis.status === 'connecting' || redis.status === 'connect') return whenReady(redis, input.timeoutMs).then(() => null);
-          const [raw] = await watched(
+          if (redis.status === 'connecting' || redis.status === 'connect') return whenReady(redis, input.timeoutMs).then(() => NOTHING_BLOCKED);
+          let drained = false;
+          const jobs = await watched(
             held.track(input.queue, async () => {
-              const one = await blockInterrupt.run(redis, (signal) => fetchBlocking(redis, identity, input.queue, input.timeoutMs, pool.next(), signal));
-              return one === null ? [] : [one];
+              const got = await blockInterrupt.run(redis, (signal) =>
+                blockThenFetch(redis, identity, input.queue, input.timeoutMs, input.max, { pausedOn: pool.next(), checkPaused, signal }),
+              );
+              drained = got.drained;
+              unpausedSeen = got.unpaused;
+              return got.jobs;
             }),
           );
-          return raw ?? null;
+          return { jobs, drained };
         }),
       ),
     },

@@ -3,6 +3,7 @@ import { createActor, setup, SimulatedClock, type ActorRefFrom } from 'xstate';
 import {
   fetcherMachine,
   type BlockInput,
+  type BlockOutput,
   type FetcherEvent,
   type FetcherInput,
   type FetchInput,
@@ -21,7 +22,7 @@ type Fetcher = ActorRefFrom<typeof fetcherMachine>;
 function start(input: Partial<FetcherInput> = {}) {
   const clock = new SimulatedClock();
   const fetch = fakeIO<FetchInput, readonly RawJob[]>(clock, 'fetch');
-  const block = fakeIO<BlockInput, RawJob | null>(clock, 'block');
+  const block = fakeIO<BlockInput, BlockOutput>(clock, 'block');
   const delivered: RawJob[][] = [];
   const ended: string[] = [];
   /** How often the machine asked its IO to end the block in flight. */
@@ -52,6 +53,11 @@ function start(input: Partial<FetcherInput> = {}) {
   const send = (event: FetcherEvent) => fetcher.send(event);
   return { root, fetcher, send, clock, fetch, block, delivered, ended, errors, interrupts };
 }
+
+/** A block call that took `jobs`, not known to have emptied the queue. */
+const took = (...jobs: RawJob[]): BlockOutput => ({ jobs, drained: false });
+/** A block call that timed out (or was interrupted). */
+const TIMED_OUT: BlockOutput = { jobs: [], drained: false };
 
 const value = (fetcher: Fetcher) => fetcher.getSnapshot().value;
 const status = (fetcher: Fetcher) => fetcher.getSnapshot().status;
@@ -87,9 +93,9 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       fetch.last().resolve([]);
       await settle();
       expect(value(fetcher)).to.equal('blocking');
-      expect(block.calls.map((c) => c.input)).to.deep.equal([{ queue: 'default', timeoutMs: 2000 }]);
+      expect(block.calls.map((c) => c.input)).to.deep.equal([{ queue: 'default', timeoutMs: 2000, max: 3 }]);
       expect(delivered).to.deep.equal([]);
-      block.last().resolve('j1');
+      block.last().resolve(took('j1'));
       await settle();
       expect(delivered).to.deep.equal([['j1']]);
       expect(fetch.calls.map((c) => c.input)).to.deep.equal([
@@ -100,11 +106,50 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       root.stop();
     });
 
+    it('a block that took jobs and drained the queue blocks again at once with the demand left (no fetch in between)', async () => {
+      const { root, fetcher, fetch, block, delivered } = start({ demand: 3, blockMs: 2000 });
+      fetch.last().resolve([]);
+      await settle();
+      block.last().resolve({ jobs: ['j1'], drained: true });
+      await settle();
+      expect(delivered).to.deep.equal([['j1']]);
+      expect(value(fetcher)).to.equal('blocking');
+      expect(fetch.calls).to.have.length(1);
+      expect(block.calls.map((c) => c.input.max)).to.deep.equal([3, 2]);
+      block.last().resolve({ jobs: ['j2', 'j3'], drained: false });
+      await settle();
+      expect(delivered).to.deep.equal([['j1'], ['j2', 'j3']]);
+      expect(value(fetcher), 'no demand left').to.equal('idle');
+      root.stop();
+    });
+
+    it('a drained block that used up the demand, or that ends while quiet, does not block again', async () => {
+      const used = start({ demand: 2 });
+      used.fetch.last().resolve([]);
+      await settle();
+      used.block.last().resolve({ jobs: ['a', 'b'], drained: true });
+      await settle();
+      expect(value(used.fetcher)).to.equal('idle');
+      expect(used.block.calls).to.have.length(1);
+      used.root.stop();
+
+      const quiet = start({ demand: 3 });
+      quiet.fetch.last().resolve([]);
+      await settle();
+      quiet.send({ type: 'configure', quiet: true });
+      quiet.block.last().resolve({ jobs: ['a'], drained: true });
+      await settle();
+      expect(quiet.delivered).to.deep.equal([['a']]);
+      expect(value(quiet.fetcher)).to.equal('quiet');
+      expect(quiet.block.calls).to.have.length(1);
+      quiet.root.stop();
+    });
+
     it('re-fetches with the same demand when block times out (null), delivering nothing', async () => {
       const { root, fetcher, fetch, block, delivered } = start({ demand: 2 });
       fetch.last().resolve([]);
       await settle();
-      block.last().resolve(null);
+      block.last().resolve(TIMED_OUT);
       await settle();
       expect(delivered).to.deep.equal([]);
       expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([2, 2]);
@@ -149,7 +194,7 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       await settle();
       send({ type: 'demand', count: 3 });
       expect(block.calls).to.have.length(1);
-      block.last().resolve('j1');
+      block.last().resolve(took('j1'));
       await settle();
       expect(delivered).to.deep.equal([['j1']]);
       expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([1, 3]);
@@ -200,7 +245,7 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       fetch.last().resolve([]);
       await settle();
       send({ type: 'configure', quiet: true });
-      block.last().resolve('j1');
+      block.last().resolve(took('j1'));
       await settle();
       expect(delivered).to.deep.equal([['j1']]);
       expect(value(fetcher)).to.equal('quiet');
@@ -295,7 +340,7 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       expect(status(fetcher), 'the BLMOVE is still in flight').to.equal('active');
       expect(value(fetcher)).to.equal('blocking');
       expect(block.last().signal.aborted).to.equal(false);
-      block.last().resolve('j1');
+      block.last().resolve(took('j1'));
       await settle();
       expect(delivered).to.deep.equal([['j1']]);
       expect(status(fetcher)).to.equal('done');
@@ -312,7 +357,7 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       expect(interrupts.count).to.equal(1);
       send({ type: 'shutdown' });
       expect(value(fetcher), 'still waiting for the block call itself').to.equal('blocking');
-      block.last().resolve(null);
+      block.last().resolve(TIMED_OUT);
       await settle();
       expect(status(fetcher)).to.equal('done');
       expect(fetch.calls).to.have.length(1);
@@ -332,7 +377,7 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       fetch.last().resolve([]);
       await settle();
       send({ type: 'shutdown' });
-      block.last().resolve(null);
+      block.last().resolve(TIMED_OUT);
       await settle();
       expect(status(fetcher)).to.equal('done');
       expect(delivered).to.deep.equal([]);

@@ -7,7 +7,7 @@ import { hasTag, Tag, TAGS } from '../../machines/tags.js';
 import { discoverDiagrams } from '../../src/diagrams/registry.js';
 import { REPO_ROOT } from '../../src/diagrams/index.js';
 import { advance, fakeIO, settle } from '../support/fake-io.js';
-import type { BlockInput, FetchInput } from '../../machines/fetcher.js';
+import type { BlockInput, BlockOutput, FetchInput } from '../../machines/fetcher.js';
 import type { RawJob } from '../../src/job/raw.js';
 
 /** Every state node of `machine`, depth first, with its dotted path. */
@@ -64,7 +64,7 @@ describe('State tags (machines/tags.ts)', () => {
   it('a live queue: queueView shows its counts and its fetcher, whose tags follow the IO (fetching → blocking → backoff)', async () => {
     const clock = new SimulatedClock();
     const fetch = fakeIO<FetchInput, readonly RawJob[]>(clock, 'fetch');
-    const block = fakeIO<BlockInput, RawJob | null>(clock, 'block');
+    const block = fakeIO<BlockInput, BlockOutput>(clock, 'block');
     const logic = queueMachine.provide({
       actors: { fetcher: fetcherMachine.provide({ actors: { fetch: fetch.logic, block: block.logic } }), requeue: fromPromise(async () => 0) },
       actions: { startJobs: () => {}, abortRunning: () => {} },

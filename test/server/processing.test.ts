@@ -206,6 +206,36 @@ describe('Processing jobs (real Redis)', function () {
     expect(lines.find((line) => line.excerpt === '42')!.reason).to.equal('invalid job: not a JSON object');
   });
 
+  it('an idle queue takes each lone job in one round trip: the wait again at once, no fetch in between', async () => {
+    // fetchInterval long enough that no wait times out during the test
+    await server({ fetchInterval: 5000 });
+    const client = new Kiq({ redisUrl: redis.url, server: false, logger: silent() });
+    await client.start();
+    try {
+      // a client blocked in Redis (CLIENT LIST flags=b): the queue waits in BLMOVE
+      const waiting = async () => / flags=b /.test(String(await redis.client.client('LIST')));
+      await until(waiting, 5000, 'the queue blocks');
+      const before = await commandStats(redis.client);
+      const jobs = 20;
+      for (let i = 0; i < jobs; i++) {
+        const ran = deferred(5000, `perform ${i}`);
+        onPerform = () => ran.resolve();
+        await client.enqueue(Echo, [i], { confirm: true });
+        await ran.promise;
+        // the queue is waiting again before the next job comes (a BLMOVE is counted once it returns)
+        await until(async () => (await commandStats(redis.client)).blmove === before.blmove + i + 1 && (await waiting()), 5000, `wait ${i + 1}`);
+      }
+      const after = await commandStats(redis.client);
+      expect(performed).to.have.length(jobs);
+      expect(after.blmove - before.blmove, 'one BLMOVE per job').to.equal(jobs);
+      // per job: the script behind the BLMOVE asks `paused` once; without the
+      // drained path a fetch-jobs call and a SISMEMBER before the next wait asked twice more
+      expect(after.sismember - before.sismember, 'SISMEMBER calls (direct and inside fetch-jobs)').to.be.at.most(jobs + 2);
+    } finally {
+      await client.stop();
+    }
+  });
+
   it('quiet: fetches nothing new until resumed', async () => {
     const kiq = await server({ quiet: true });
     await kiq.enqueue(Echo, ['while quiet'], { confirm: true });
@@ -324,3 +354,10 @@ describe('Processing jobs (real Redis)', function () {
     expect(await redis.client.keys('unique:*'), 'a failing success-policy job keeps its lock').to.have.length(1);
   });
 });
+
+/** Calls so far of BLMOVE and SISMEMBER (INFO commandstats; Lua-issued calls included). */
+async function commandStats(redis: { info(section: string): Promise<string> }): Promise<{ blmove: number; sismember: number }> {
+  const info = await redis.info('commandstats');
+  const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+  return { blmove: calls('blmove'), sismember: calls('sismember') };
+}

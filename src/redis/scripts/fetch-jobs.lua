@@ -17,7 +17,7 @@
   KEYS[5]  queue:sq|<identity>|<name>        private list (also the SADD member)
   KEYS[6]  'paused'                          set of paused queue names
   ARGV[1]  identity
-  ARGV[2]  at most this many jobs, integer >= 1
+  ARGV[2]  at most this many jobs, integer >= 0 (0: register and check only)
   ARGV[3]  the queue's name (without 'queue:')
   Returns  the moved job strings, byte-exact, oldest first (possibly empty);
            -1 (nothing registered, nothing moved) when the heartbeat is missing;

@@ -19,6 +19,7 @@ import { ScriptError } from '../../errors.js';
 import { toRawJob, type RawJob } from '../../job/raw.js';
 import { PAUSED, SUPER_PROCESSES, privateQueueKey, processKey, queueKey, superQueuesKey } from '../../redis/keys.js';
 import { callScript } from '../../redis/call.js';
+import { defineScripts, runScript } from '../../redis/scripts.js';
 
 /**
  * Registers `identity` and its private list for `queue` (idempotent SADDs,
@@ -62,52 +63,85 @@ export async function fetchJobs(redis: Redis, identity: string, queue: string, m
   return (reply as Buffer[]).map(toRawJob);
 }
 
+/** What {@link blockThenFetch} took. */
+export interface BlockedFetch {
+  /** Raw jobs, oldest first: the one the wait took, then the burst behind it. */
+  readonly jobs: RawJob[];
+  /** Fewer than `max` were taken: the queue was empty right after. */
+  readonly drained: boolean;
+  /** The burst part saw the queue not paused (a next wait may skip the `paused` check). */
+  readonly unpaused: boolean;
+}
+
 /**
- * One blocking `BLMOVE queue:<q> <private> RIGHT LEFT <timeout>`: waits up to
- * `timeoutMs` (rounded to whole ms, at least 1 ms) for one job and moves it
- * into the private list. Returns it as a {@link RawJob}, or `null` on timeout. A
- * paused queue (`SISMEMBER paused <q>`, checked first) is not BLMOVEd: the
- * call waits `timeoutMs` and returns `null`, so a paused queue is looked at
- * once per wait; a pause that lands while a BLMOVE already waits takes
- * effect after that wait (at most one job is taken in it). `pausedOn` is the
- * connection that asks (default `redis`): a pooled one keeps the round trip
- * off the dedicated connection, whose next command is the BLMOVE.
+ * An idle queue's wait for its next job, in one round trip: `BLMOVE queue:<q>
+ * <private> RIGHT LEFT <timeout>` waits up to `timeoutMs` (whole ms, at
+ * least 1 ms) for one job and, pipelined behind it on the same connection,
+ * the `fetch-jobs` script takes up to `max - 1` more (Redis runs it as soon
+ * as the BLMOVE returns). So a burst is taken at once, and a lone job comes
+ * back `drained`: the caller can wait again without a `fetchJobs` that would
+ * find nothing. The script part also refreshes the registration and checks
+ * the heartbeat (`-1`) and `paused` (`-2`): then nothing more moves,
+ * `drained` is false, and the caller's next `fetchJobs` reports it. Entries
+ * come back as {@link RawJob}s, byte for byte.
+ *
+ * A paused queue (`SISMEMBER paused <q>`, asked first on `pausedOn`, a
+ * pooled connection) is not BLMOVEd: the call waits `timeoutMs` and returns
+ * nothing, so a paused queue is looked at once per wait. `checkPaused:
+ * false` skips that question: only when the call just before, on this
+ * queue, was one of these that came back `unpaused`. A pause landing while
+ * a BLMOVE waits (or in between) takes effect after that wait: at most one
+ * job is taken in it.
  *
  * Use a dedicated connection (`ConnectionPool.dedicated`): BLMOVE stalls
  * every other command on its connection. BLMOVE cannot register the
- * process, so call it only after a `fetchJobs` for the same identity and
- * queue (the idle path: `fetchJobs` came back empty); that call registered
- * the private list and checked the heartbeat. Stop calling it, and wait for
- * the one in flight to return, before `requeuePrivate`: a job it moves after
- * the requeue lands in an unregistered list that only a
+ * process, so call this only after a `fetchJobs` for the same identity and
+ * queue (the idle path: `fetchJobs` came back empty), which registered the
+ * private list and checked the heartbeat. Stop calling it, and wait for the
+ * call in flight to return, before `requeuePrivate`: a job it moves after the
+ * requeue lands in an unregistered list that only a
  * `recoverOrphans({ scanUnregistered: true })` finds.
  *
  * `signal` ends the paused wait early, and skips a BLMOVE not sent yet (a
- * BLMOVE already waiting is ended by `CLIENT UNBLOCK`, src/server/block-interrupt.ts).
- *
- * Throws `RangeError` for a timeout that is not a positive finite number
- * (BLMOVE's 0 would block forever).
+ * BLMOVE already waiting is ended by `CLIENT UNBLOCK`,
+ * src/server/block-interrupt.ts). Throws `RangeError` for a timeout that is
+ * not a positive finite number (BLMOVE's 0 would block forever) or a `max`
+ * below 1. If the connection fails after Redis ran the commands, the moved
+ * jobs wait in the private list for the shutdown requeue or orphan recovery.
  *
  * @example
- * const raw = await fetchBlocking(pool.dedicated('fetch:default'), identity, 'default', 2000);
+ * const { jobs, drained } = await blockThenFetch(pool.dedicated('fetch:default'), identity, 'default', 2000, demand);
  */
-export async function fetchBlocking(
+export async function blockThenFetch(
   redis: Redis,
   identity: string,
   queue: string,
   timeoutMs: number,
-  pausedOn: Redis = redis,
-  signal?: AbortSignal,
-): Promise<RawJob | null> {
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`fetchBlocking: timeoutMs must be a positive finite number, got ${timeoutMs}`);
-  const seconds = (Math.max(1, Math.round(timeoutMs)) / 1000).toFixed(3);
-  if ((await pausedOn.sismember(PAUSED, queue)) === 1) {
+  max: number,
+  options: { readonly pausedOn?: Redis; readonly checkPaused?: boolean; readonly signal?: AbortSignal } = {},
+): Promise<BlockedFetch> {
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`blockThenFetch: timeoutMs must be a positive finite number, got ${timeoutMs}`);
+  if (!(max >= 1) || !Number.isFinite(max)) throw new RangeError(`blockThenFetch: max must be a finite number >= 1, got ${max}`);
+  const { pausedOn = redis, checkPaused = true, signal } = options;
+  if (checkPaused && (await pausedOn.sismember(PAUSED, queue)) === 1) {
     await sleep(Math.round(timeoutMs), signal);
-    return null;
+    return { jobs: [], drained: false, unpaused: false };
   }
-  if (signal?.aborted) return null;
-  const bytes = await redis.blmoveBuffer(queueKey(queue), privateQueueKey(identity, queue), 'RIGHT', 'LEFT', seconds);
-  return bytes === null ? null : toRawJob(bytes);
+  if (signal?.aborted) return { jobs: [], drained: false, unpaused: false };
+  const seconds = (Math.max(1, Math.round(timeoutMs)) / 1000).toFixed(3);
+  const more = Math.floor(max) - 1;
+  defineScripts(redis);
+  const pipeline = redis.pipeline().blmoveBuffer(queueKey(queue), privateQueueKey(identity, queue), 'RIGHT', 'LEFT', seconds);
+  runScript(pipeline, 'fetch-jobs', [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), queueKey(queue), privateQueueKey(identity, queue), PAUSED], [identity, more, queue], 'buffer');
+  const replies = await pipeline.exec();
+  if (replies === null || replies.length < 2) throw new Error('blockThenFetch: Redis returned no reply for every command');
+  const [[blockError, first], [fetchError, rest]] = replies as [[Error | null, Buffer | null], [Error | null, unknown]];
+  if (blockError) throw blockError;
+  const jobs = first === null ? [] : [toRawJob(first)];
+  // the job the wait took is in the private list: a failed burst part must not hide it
+  if (fetchError || !Array.isArray(rest)) return { jobs, drained: false, unpaused: false };
+  for (const bytes of rest as Buffer[]) jobs.push(toRawJob(bytes));
+  return { jobs, drained: first !== null && rest.length < more, unpaused: true };
 }
 
 /** Resolve after `ms`, or as soon as `signal` aborts. */

@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import { ScriptError } from '../../../src/errors.js';
 import { PAUSED, SUPER_PROCESSES, privateQueueKey, queueKey, superQueuesKey } from '../../../src/redis/keys.js';
 import { writeBeat } from '../../support/write-beat.js';
-import { fetchBlocking, fetchJobs } from '../../../src/server/ops/fetch.js';
+import { blockThenFetch, fetchJobs } from '../../../src/server/ops/fetch.js';
+import type { RawJob } from '../../../src/job/raw.js';
 import { useRedis } from '../../support/redis.js';
 import { IDENTITY, NOW, jobJson } from './support.js';
 
@@ -105,54 +106,107 @@ describe('server ops: fetch', () => {
       expect(await fetchJobs(redis.client, IDENTITY, 'default', 5)).to.deep.equal([jobJson('a')]);
     });
 
-    it('fetchBlocking does not BLMOVE a paused queue: it waits the timeout and returns null, the job stays', async () => {
+    it('blockThenFetch does not BLMOVE a paused queue: it waits the timeout and returns nothing, the job stays', async () => {
       await redis.client.sadd(PAUSED, 'default');
       await redis.client.lpush(queueKey('default'), jobJson('a'));
       const started = Date.now();
-      expect(await fetchBlocking(blocking, IDENTITY, 'default', 150)).to.equal(null);
+      expect(await blockThenFetch(blocking, IDENTITY, 'default', 150, 5)).to.deep.equal({ jobs: [], drained: false, unpaused: false });
       expect(Date.now() - started).to.be.within(120, 5000);
       expect(await redis.client.lrange(queueKey('default'), 0, -1)).to.deep.equal([jobJson('a')]);
       expect(await redis.client.exists(privateList)).to.equal(0);
       await redis.client.srem(PAUSED, 'default');
-      expect(await fetchBlocking(blocking, IDENTITY, 'default', 1000)).to.equal(jobJson('a'));
+      expect((await blockThenFetch(blocking, IDENTITY, 'default', 1000, 5)).jobs).to.deep.equal([jobJson('a')]);
     });
   });
 
-  describe('fetchBlocking', () => {
+  describe('blockThenFetch', () => {
     let blocking: Redis;
     beforeEach(() => {
       blocking = new Redis(redis.url);
     });
     afterEach(() => blocking.quit());
+    const texts = (jobs: readonly RawJob[]) => jobs.map(String);
 
-    it('moves the oldest job into the private list and returns it', async () => {
-      await redis.client.lpush(queueKey('default'), jobJson('a'), jobJson('b'));
-      expect(await fetchBlocking(blocking, IDENTITY, 'default', 1000)).to.equal(jobJson('a'));
-      expect(await redis.client.lrange(privateList, 0, -1)).to.deep.equal([jobJson('a')]);
+    it('moves the oldest job into the private list and returns it, then up to max - 1 more behind it', async () => {
+      await redis.client.lpush(queueKey('default'), jobJson('a'), jobJson('b'), jobJson('c'), jobJson('d'));
+      const got = await blockThenFetch(blocking, IDENTITY, 'default', 1000, 3);
+      expect(texts(got.jobs)).to.deep.equal([jobJson('a'), jobJson('b'), jobJson('c')]);
+      expect(got.drained, 'took max: more may wait').to.equal(false);
+      expect(await redis.client.lrange(privateList, 0, -1)).to.deep.equal([jobJson('c'), jobJson('b'), jobJson('a')]);
+      expect(await redis.client.lrange(queueKey('default'), 0, -1)).to.deep.equal([jobJson('d')]);
     });
 
-    it('wakes as soon as a job is pushed', async () => {
+    it('says drained (and unpaused) when it took fewer than max; with max 1 it never knows', async () => {
+      await redis.client.lpush(queueKey('default'), jobJson('a'), jobJson('b'));
+      expect(await blockThenFetch(blocking, IDENTITY, 'default', 1000, 5)).to.deep.equal({ jobs: [jobJson('a'), jobJson('b')], drained: true, unpaused: true });
+      await redis.client.lpush(queueKey('default'), jobJson('c'));
+      expect(await blockThenFetch(blocking, IDENTITY, 'default', 1000, 1)).to.deep.equal({ jobs: [jobJson('c')], drained: false, unpaused: true });
+      expect(await redis.client.llen(privateList)).to.equal(3);
+    });
+
+    it('wakes as soon as a job is pushed, and takes the burst pushed with it', async () => {
       const started = Date.now();
-      const pending = fetchBlocking(blocking, IDENTITY, 'default', 5000);
+      const pending = blockThenFetch(blocking, IDENTITY, 'default', 5000, 10);
       await new Promise((resolve) => setTimeout(resolve, 50));
-      await redis.client.lpush(queueKey('default'), jobJson('late'));
-      expect(await pending).to.equal(jobJson('late'));
+      await redis.client.lpush(queueKey('default'), jobJson('late'), jobJson('later'));
+      expect(texts((await pending).jobs)).to.deep.equal([jobJson('late'), jobJson('later')]);
       expect(Date.now() - started).to.be.below(2000);
     });
 
-    it('returns null when nothing arrives within the timeout', async () => {
+    it('returns nothing, not drained, when nothing arrives within the timeout', async () => {
       const started = Date.now();
-      expect(await fetchBlocking(blocking, IDENTITY, 'default', 100)).to.equal(null);
+      expect(await blockThenFetch(blocking, IDENTITY, 'default', 100, 4)).to.deep.equal({ jobs: [], drained: false, unpaused: true });
       expect(Date.now() - started).to.be.within(80, 2000);
     });
 
-    it('rejects a timeout that would block forever', async () => {
-      for (const timeout of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-        const error = await fetchBlocking(blocking, IDENTITY, 'default', timeout).then(
+    it('the pipelined part refreshes the registration, and moves nothing more while the heartbeat is missing', async () => {
+      await redis.client.del(SUPER_PROCESSES, superQueuesKey(IDENTITY));
+      await redis.client.lpush(queueKey('default'), jobJson('a'), jobJson('b'));
+      expect(await blockThenFetch(blocking, IDENTITY, 'default', 1000, 5)).to.deep.equal({ jobs: [jobJson('a'), jobJson('b')], drained: true, unpaused: true });
+      expect(await redis.client.smembers(SUPER_PROCESSES)).to.deep.equal([IDENTITY]);
+      expect(await redis.client.smembers(superQueuesKey(IDENTITY))).to.deep.equal([privateList]);
+      await redis.client.del(IDENTITY);
+      await redis.client.lpush(queueKey('default'), jobJson('c'), jobJson('d'));
+      // the BLMOVE cannot check; the script part refuses: the caller's next fetchJobs reports it
+      expect(await blockThenFetch(blocking, IDENTITY, 'default', 1000, 5)).to.deep.equal({ jobs: [jobJson('c')], drained: false, unpaused: false });
+      expect(await redis.client.lrange(queueKey('default'), 0, -1)).to.deep.equal([jobJson('d')]);
+    });
+
+    it('a pause seen by the pipelined part is reported (not drained, not unpaused); checkPaused: false skips the SISMEMBER', async () => {
+      await redis.client.lpush(queueKey('default'), jobJson('a'), jobJson('b'));
+      const watcher = new Redis(redis.url);
+      let asked = 0;
+      const sismember = watcher.sismember.bind(watcher);
+      watcher.sismember = ((...args: Parameters<typeof sismember>) => {
+        asked += 1;
+        return sismember(...args);
+      }) as typeof watcher.sismember;
+      try {
+        await redis.client.sadd(PAUSED, 'default');
+        // asked to skip the question, it BLMOVEs one job; the script part sees the pause and takes no more
+        expect(await blockThenFetch(blocking, IDENTITY, 'default', 1000, 5, { checkPaused: false, pausedOn: watcher })).to.deep.equal({
+          jobs: [jobJson('a')],
+          drained: false,
+          unpaused: false,
+        });
+        expect(asked).to.equal(0);
+        expect((await blockThenFetch(blocking, IDENTITY, 'default', 50, 5, { pausedOn: watcher })).jobs, 'paused: no BLMOVE').to.deep.equal([]);
+        expect(asked, 'asked by default').to.equal(1);
+        await redis.client.srem(PAUSED, 'default');
+        expect((await blockThenFetch(blocking, IDENTITY, 'default', 1000, 5, { checkPaused: false, pausedOn: watcher })).jobs).to.deep.equal([jobJson('b')]);
+        expect(asked, 'not asked').to.equal(1);
+      } finally {
+        watcher.disconnect();
+      }
+    });
+
+    it('rejects a timeout that would block forever, and a max below 1', async () => {
+      for (const [timeout, max] of [[0, 1], [-1, 1], [Number.NaN, 1], [Number.POSITIVE_INFINITY, 1], [100, 0], [100, Number.POSITIVE_INFINITY]] as const) {
+        const error = await blockThenFetch(blocking, IDENTITY, 'default', timeout, max).then(
           () => undefined,
           (e: unknown) => e,
         );
-        expect(error, String(timeout)).to.be.instanceOf(RangeError);
+        expect(error, `${timeout}, ${max}`).to.be.instanceOf(RangeError);
       }
     });
   });
