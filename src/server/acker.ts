@@ -80,8 +80,10 @@ export class Acker {
    * `applied` once Redis has them: they are written as by the Acker's own
    * batch (`written`, `onResult`). If it rejects without that, they go
    * back to the pending batch and are retried with the Acker's backoff, its
-   * failure told to `onResult` (a reply lost after Redis ran the call
-   * repeats an LREM: harmless, src/server/ops/ack.ts). With nothing
+   * failure told to `onResult`. A reply lost after Redis ran the call
+   * leaves at worst an LREM that is repeated: it removes nothing the second
+   * time (unless another copy with the same bytes is in flight, the same
+   * caveat as retrying an Acker batch, src/server/ops/ack.ts). With nothing
    * pending, `call` gets no acks.
    */
   carry<T>(queue: string, call: (acks: { readonly raws: readonly RawJob[]; readonly applied: () => void } | undefined) => Promise<T>): Promise<T> {
