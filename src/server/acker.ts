@@ -6,6 +6,13 @@
  * string would match nothing), all of one tick in one pipeline. A failed
  * pipeline is retried with backoff; until then the jobs stay in the private
  * list, so a crash meanwhile runs them again rather than losing them.
+ *
+ * A fetch of the same queue may carry the pending acks instead
+ * ({@link Acker.carry}: fetch-jobs.lua LREMs them first), saving a round
+ * trip. So that the fetch a finished job's freed slot starts can take its
+ * ack, the Acker's own write waits two `setImmediate`s: the queue's
+ * `job.finished` flush (src/server/queue-logic.ts), scheduled in the same
+ * tick, runs in between and starts that fetch synchronously.
  */
 import type { Redis } from 'ioredis';
 import type { RawJob } from '../job/raw.js';
@@ -26,6 +33,8 @@ export class Acker {
   #pending: AckItem[] = [];
   #scheduled = false;
   #inFlight: Promise<void> | undefined;
+  /** Calls carrying acks ({@link Acker.carry}) not ended yet. */
+  #carried = 0;
   #backoff = 0;
   #idle: (() => void)[] = [];
 
@@ -58,10 +67,69 @@ export class Acker {
     this.#schedule(0);
   }
 
-  /** Resolves when every queued acknowledgement has been written. */
+  /** Resolves when every queued acknowledgement has been written (also those a fetch carries). */
   settled(): Promise<void> {
-    if (this.#pending.length === 0 && !this.#inFlight) return Promise.resolve();
+    if (this.#isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * Run `call` (a fetch of `queue`) carrying the pending acks of `queue`:
+   * they are taken from the pending batch and count as in flight
+   * ({@link Acker.settled} waits) until `call` ends. `call` reports
+   * `applied` once Redis has them: they are written as by the Acker's own
+   * batch (`written`, `onResult`). If it rejects without that, they go
+   * back to the pending batch and are retried with the Acker's backoff, its
+   * failure told to `onResult`. A reply lost after Redis ran the call
+   * leaves at worst an LREM that is repeated: it removes nothing the second
+   * time (unless another copy with the same bytes is in flight, the same
+   * caveat as retrying an Acker batch, src/server/ops/ack.ts). With nothing
+   * pending, `call` gets no acks.
+   */
+  carry<T>(queue: string, call: (acks: { readonly raws: readonly RawJob[]; readonly applied: () => void } | undefined) => Promise<T>): Promise<T> {
+    const taken: AckItem[] = [];
+    if (this.#pending.length > 0) {
+      const rest: AckItem[] = [];
+      for (const item of this.#pending) (item.queue === queue ? taken : rest).push(item);
+      this.#pending = rest;
+    }
+    if (taken.length === 0) return call(undefined);
+    this.#carried++;
+    let applied = false;
+    const apply = () => {
+      if (applied) return;
+      applied = true;
+      this.#backoff = 0;
+      this.#written(taken);
+      this.#onResult?.();
+    };
+    const ended = (error?: unknown) => {
+      this.#carried--;
+      if (!applied) {
+        this.#pending = [...taken, ...this.#pending];
+        this.#onResult?.(error);
+        this.#backoff = Math.min(Math.max(this.#backoff * 2, 50), 2000);
+        this.#schedule(this.#backoff);
+      } else if (this.#isIdle()) this.#notifyIdle();
+    };
+    let running: Promise<T>;
+    try {
+      running = call({ raws: taken.map((item) => item.raw), applied: apply });
+    } catch (error) {
+      ended(error);
+      throw error;
+    }
+    return running.then(
+      (value) => {
+        apply(); // resolved: Redis ran it
+        ended();
+        return value;
+      },
+      (error: unknown) => {
+        ended(error);
+        throw error;
+      },
+    );
   }
 
   #schedule(delay: number): void {
@@ -71,14 +139,18 @@ export class Acker {
       this.#scheduled = false;
       void this.#flush();
     };
-    if (delay === 0) setImmediate(run);
+    // two immediates: a fetch started by the job.finished flush of this tick carries the acks (module comment)
+    if (delay === 0) setImmediate(() => setImmediate(run));
     else setTimeout(run, delay).unref();
   }
 
   async #flush(): Promise<void> {
     const batch = this.#pending;
     this.#pending = [];
-    if (batch.length === 0) return this.#notifyIdle();
+    if (batch.length === 0) {
+      if (this.#isIdle()) this.#notifyIdle();
+      return;
+    }
     this.#inFlight = this.#write(this.#redis(), batch).then(
       () => {
         this.#backoff = 0;
@@ -94,7 +166,11 @@ export class Acker {
     await this.#inFlight;
     this.#inFlight = undefined;
     if (this.#pending.length > 0) this.#schedule(this.#backoff);
-    else this.#notifyIdle();
+    else if (this.#isIdle()) this.#notifyIdle();
+  }
+
+  #isIdle(): boolean {
+    return this.#pending.length === 0 && !this.#inFlight && this.#carried === 0;
   }
 
   #notifyIdle(): void {

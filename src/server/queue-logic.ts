@@ -122,9 +122,14 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
   const fetcher = fetcherMachine.provide({
     actions: { interruptBlock: () => blockInterrupt.interrupt() },
     actors: {
+      // the pending acks ride in the fetch (one script call per round, not two):
+      // a fetch started by flushFinished below starts synchronously inside its
+      // queueRef.send, before the Acker's own write (two immediates later)
       fetch: fromPromise<readonly RawJob[], FetchInput>(({ input }) => {
         unpausedSeen = false;
-        return batchOutage.track('fetch', fields, () => watched(held.track(input.queue, () => fetchJobs(pool.next(), identity, input.queue, input.max))));
+        return batchOutage.track('fetch', fields, () =>
+          watched(held.track(input.queue, () => acker.carry(input.queue, (acks) => fetchJobs(pool.next(), identity, input.queue, input.max, acks)))),
+        );
       }),
       block: fromPromise<BlockOutput, BlockInput>(({ input }) =>
         blockOutage.track('fetch', { ...fields, blocking: true }, async () => {

@@ -21,6 +21,14 @@ import { PAUSED, SUPER_PROCESSES, privateQueueKey, processKey, queueKey, superQu
 import { callScript } from '../../redis/call.js';
 import { defineScripts, runScript } from '../../redis/scripts.js';
 
+/** Acks that ride in a {@link fetchJobs} call. */
+export interface FetchAcks {
+  /** Finished jobs' entries, exactly as fetched, to remove from the private list first. */
+  readonly raws: readonly RawJob[];
+  /** Told once Redis has applied them: the call got a reply (jobs, or a refusal below). */
+  readonly applied: () => void;
+}
+
 /**
  * Registers `identity` and its private list for `queue` (idempotent SADDs,
  * so a Redis restart or an orphan recovery that unregistered it is repaired
@@ -29,6 +37,17 @@ import { defineScripts, runScript } from '../../redis/scripts.js';
  * were pushed); empty when the queue is empty, paused (`SISMEMBER paused
  * <queue>`, Sidekiq Pro's layout) or `max < 1`. Throws
  * `RangeError` for an infinite `max`.
+ *
+ * `acks` (optional) are finished jobs of `queue` acknowledged in the same
+ * call, before anything else: `LREM <private> -1 <raw>` each, exactly as
+ * `ackJobs` does (src/server/ops/ack.ts), so a processing round costs
+ * one script call instead of two. They are applied whatever the fetch part
+ * answers (paused, missing heartbeat: removing a finished job is always
+ * right) and `acks.applied` is called as soon as the reply is in, before
+ * this resolves or rejects. If it is not called, the acks' fate is unknown:
+ * ack them again (an LREM that already ran removes nothing the second time,
+ * unless another copy with the same bytes is in flight, as for `ackJobs`).
+ * With acks, `max < 1` still sends them (and fetches nothing).
  *
  * Rejects with `ScriptError`, moving nothing, when the heartbeat hash
  * `<identity>` does not exist (see the module comment). If the reply is lost
@@ -42,17 +61,20 @@ import { defineScripts, runScript } from '../../redis/scripts.js';
  * @example
  * const raws = await fetchJobs(redis, identity, 'default', demand);
  * // ['{"class":"A","jid":"…",…}', …] oldest first
+ * await fetchJobs(redis, identity, 'default', demand, { raws: finished, applied: () => release(finished) });
  */
-export async function fetchJobs(redis: Redis, identity: string, queue: string, max: number): Promise<RawJob[]> {
+export async function fetchJobs(redis: Redis, identity: string, queue: string, max: number, acks?: FetchAcks): Promise<RawJob[]> {
   if (max === Number.POSITIVE_INFINITY) throw new RangeError('fetchJobs: max must be finite (it would drain the whole queue)');
-  if (!(max >= 1)) return [];
+  const raws = acks?.raws ?? [];
+  if (!(max >= 1) && raws.length === 0) return [];
   const reply = await callScript(
     redis,
     'fetch-jobs',
     [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), queueKey(queue), privateQueueKey(identity, queue), PAUSED],
-    [identity, Math.floor(max), queue],
+    [identity, max >= 1 ? Math.floor(max) : 0, queue, raws.length, ...raws],
     'buffer',
   );
+  if (raws.length > 0) acks!.applied();
   if (reply === -2) return [];
   if (reply === -1) {
     throw new ScriptError(
@@ -132,7 +154,7 @@ export async function blockThenFetch(
   const more = Math.floor(max) - 1;
   defineScripts(redis);
   const pipeline = redis.pipeline().blmoveBuffer(queueKey(queue), privateQueueKey(identity, queue), 'RIGHT', 'LEFT', seconds);
-  runScript(pipeline, 'fetch-jobs', [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), queueKey(queue), privateQueueKey(identity, queue), PAUSED], [identity, more, queue], 'buffer');
+  runScript(pipeline, 'fetch-jobs', [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), queueKey(queue), privateQueueKey(identity, queue), PAUSED], [identity, more, queue, 0], 'buffer');
   const replies = await pipeline.exec();
   if (replies === null || replies.length < 2) throw new Error('blockThenFetch: Redis returned no reply for every command');
   const [[blockError, first], [fetchError, rest]] = replies as [[Error | null, Buffer | null], [Error | null, unknown]];

@@ -85,6 +85,82 @@ describe('server ops: fetch', () => {
     });
   });
 
+  describe('fetchJobs carrying acks', () => {
+    /** Acks for one call, counting how often Redis was said to have them. */
+    const acksOf = (...raws: (string | Buffer)[]) => {
+      const acks = { raws, calls: 0, applied: () => void acks.calls++ };
+      return acks;
+    };
+    const evalCalls = async (): Promise<number> => {
+      const stats = await redis.client.info('commandstats');
+      let calls = 0;
+      for (const match of stats.matchAll(/^cmdstat_(evalsha|eval|lrem):calls=(\d+)/gm)) calls += Number(match[2]);
+      return calls;
+    };
+
+    it('LREMs the finished entries first, then fetches, in one script call', async () => {
+      const [done1, done2, running] = [jobJson('done1'), jobJson('done2'), jobJson('running')];
+      await fetchJobs(redis.client, IDENTITY, 'default', 1); // loads the script (the queue is empty)
+      await redis.client.lpush(privateList, done1, running, done2);
+      await redis.client.lpush(queueKey('default'), jobJson('next'));
+      await redis.client.config('RESETSTAT');
+      const acks = acksOf(done1, done2);
+      expect(await fetchJobs(redis.client, IDENTITY, 'default', 5, acks)).to.deep.equal([jobJson('next')]);
+      expect(await redis.client.lrange(privateList, 0, -1)).to.deep.equal([jobJson('next'), running]);
+      expect(acks.calls).to.equal(1);
+      // one EVALSHA; the LREMs ran inside it (commandstats counts them as lrem calls)
+      expect((await redis.client.info('commandstats')).match(/^cmdstat_evalsha:calls=(\d+)/m)?.[1]).to.equal('1');
+      expect(await evalCalls()).to.equal(1 + 2);
+    });
+
+    it('removes one copy per ack, from the oldest end, byte-exact (bytes too)', async () => {
+      const bytes = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]);
+      await redis.client.lpush(privateList, jobJson('same'), bytes, jobJson('same'));
+      await redis.client.lpush(queueKey('default'), jobJson('a'));
+      const acks = acksOf(jobJson('same'), bytes, JSON.stringify(JSON.parse(jobJson('same')), null, 1));
+      expect(await fetchJobs(redis.client, IDENTITY, 'default', 1, acks)).to.deep.equal([jobJson('a')]);
+      expect(await redis.client.lrange(privateList, 0, -1)).to.deep.equal([jobJson('a'), jobJson('same')]);
+    });
+
+    it('applies the acks of a paused queue (and fetches nothing)', async () => {
+      await redis.client.lpush(privateList, jobJson('done'));
+      await redis.client.lpush(queueKey('default'), jobJson('a'));
+      await redis.client.sadd(PAUSED, 'default');
+      const acks = acksOf(jobJson('done'));
+      expect(await fetchJobs(redis.client, IDENTITY, 'default', 5, acks)).to.deep.equal([]);
+      expect(acks.calls).to.equal(1);
+      expect(await redis.client.exists(privateList)).to.equal(0);
+      expect(await redis.client.llen(queueKey('default'))).to.equal(1);
+      await redis.client.srem(PAUSED, 'default');
+    });
+
+    it('applies the acks when the heartbeat is missing, then rejects as without them', async () => {
+      await redis.client.lpush(privateList, jobJson('done'));
+      await redis.client.lpush(queueKey('default'), jobJson('a'));
+      await redis.client.del(IDENTITY);
+      const acks = acksOf(jobJson('done'));
+      const error = await fetchJobs(redis.client, IDENTITY, 'default', 5, acks).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(ScriptError);
+      expect(acks.calls).to.equal(1);
+      expect(await redis.client.exists(privateList)).to.equal(0);
+      expect(await redis.client.llen(queueKey('default'))).to.equal(1);
+      expect(await redis.client.exists(SUPER_PROCESSES, superQueuesKey(IDENTITY))).to.equal(0);
+    });
+
+    it('sends the acks when max is below 1, fetching nothing', async () => {
+      await redis.client.lpush(privateList, jobJson('done'));
+      await redis.client.lpush(queueKey('default'), jobJson('a'));
+      const acks = acksOf(jobJson('done'));
+      expect(await fetchJobs(redis.client, IDENTITY, 'default', 0, acks)).to.deep.equal([]);
+      expect(acks.calls).to.equal(1);
+      expect(await redis.client.exists(privateList)).to.equal(0);
+      expect(await redis.client.llen(queueKey('default'))).to.equal(1);
+    });
+  });
+
   describe('paused queues (SISMEMBER paused <queue>, Sidekiq Pro layout)', () => {
     let blocking: Redis;
     beforeEach(() => {

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { expect } from 'chai';
+import type { Redis } from 'ioredis';
+import { Kiq, defineWorker } from '../../src/index.js';
+import { loadScripts } from '../../src/redis/scripts.js';
+import { useKiqs } from '../support/kiqs.js';
+import { silent } from '../support/logger.js';
+import { useRedis } from '../support/redis.js';
+import { until } from '../support/wait.js';
+
+let performed = 0;
+const Echo = defineWorker({
+  class: 'Echo',
+  queue: 'work',
+  perform() {
+    performed++;
+  },
+});
+
+const shaOf = (name: string): string => createHash('sha1').update(loadScripts().find((script) => script.name === name)!.lua).digest('hex');
+
+/**
+ * The processing path's script calls, seen with MONITOR: a finished job's
+ * ack rides in the fetch its freed slot starts (fetch-jobs.lua ARGV[4] > 0)
+ * instead of costing its own ack-jobs call.
+ */
+describe('Acks ride in the next fetch (real Redis, MONITOR)', function () {
+  this.timeout(20_000);
+  const redis = useRedis();
+  const kiqs = useKiqs(() => ({ redisUrl: redis.url, queues: { work: 5 }, fetchInterval: 50, pollInterval: 50, workers: [Echo] }));
+  let monitor: Redis | undefined;
+  const calls = { ack: 0, acksAlone: 0, fetch: 0, fetchCarrying: 0, acksCarried: 0 };
+
+  beforeEach(async () => {
+    performed = 0;
+    Object.assign(calls, { ack: 0, acksAlone: 0, fetch: 0, fetchCarrying: 0, acksCarried: 0 });
+    const [ack, fetch] = [shaOf('ack-jobs'), shaOf('fetch-jobs')];
+    monitor = await redis.client.monitor();
+    monitor.on('monitor', (_time: string, args: string[], _source: string, database: string) => {
+      const command = args[0]?.toLowerCase();
+      if (database !== String(redis.db) || (command !== 'evalsha' && command !== 'eval')) return;
+      // a script's first call on a fresh server is an EVAL (after NOSCRIPT), named by its body
+      const script = command === 'evalsha' ? args[1] : args[1]?.includes('local removed = 0') ? ack : args[1]?.includes("'LMOVE'") ? fetch : undefined;
+      if (script === ack) {
+        calls.ack++;
+        calls.acksAlone += args.length - 4; // evalsha <sha> 1 <key> <raw>…
+      }
+      if (script === fetch) {
+        calls.fetch++;
+        // evalsha sha 6 keys… identity max queue n acks…
+        const n = Number(args[3 + 6 + 3]);
+        if (n > 0) {
+          calls.fetchCarrying++;
+          calls.acksCarried += n;
+        }
+      }
+    });
+  });
+  afterEach(async () => {
+    monitor?.disconnect();
+    monitor = undefined;
+  });
+
+  /** Push `count` Echo jobs with a client-only Kiq. */
+  async function push(count: number): Promise<void> {
+    const client = new Kiq({ redisUrl: redis.url, server: false, logger: silent() });
+    await client.start();
+    try {
+      await Promise.all(Array.from({ length: count }, (_, i) => client.enqueue(Echo, [i])));
+    } finally {
+      await client.stop();
+    }
+  }
+
+  it('a busy queue acks in its fetches, not in separate ack-jobs calls', async () => {
+    await push(100);
+    const kiq = await kiqs.start();
+    const privateList = `queue:sq|${kiq.identity}|work`;
+    await until(async () => performed === 100 && (await redis.client.llen(privateList)) === 0 && (await redis.client.llen('queue:work')) === 0, 10_000, '100 jobs acked');
+    await until(() => calls.acksCarried + calls.acksAlone === 100, 2000, `every ack in MONITOR (${JSON.stringify(calls)})`);
+    // 100 jobs at concurrency 5: ~20 rounds, each one fetch carrying the previous round's acks
+    // (a round whose jobs finish over two ticks while its first fetch is in flight acks the rest
+    // alone: measured 85–95 carried; before acks rode in fetches, 0)
+    expect(calls.acksCarried, `acks carried (${JSON.stringify(calls)})`).to.be.at.least(60);
+    expect(calls.ack, `separate ack-jobs calls (${JSON.stringify(calls)})`).to.be.below(calls.fetchCarrying);
+  });
+
+  it('an idle queue (blocking on BLMOVE) still acks alone, promptly', async () => {
+    const kiq = await kiqs.start();
+    const privateList = `queue:sq|${kiq.identity}|work`;
+    // the fetcher found the queue empty and blocks
+    await until(() => calls.fetch > 0, 5000, 'first fetch');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await push(1);
+    await until(() => performed === 1, 5000, 'perform');
+    const performedAt = Date.now();
+    await until(async () => (await redis.client.llen(privateList)) === 0, 2000, 'ack', 1);
+    expect(Date.now() - performedAt).to.be.below(50); // not a fetchInterval later
+    await until(() => calls.ack === 1, 1000, 'ack-jobs in MONITOR');
+    expect(calls.acksCarried).to.equal(0);
+  });
+});
