@@ -4,8 +4,10 @@
  * 1. Start in `flushing` (jobs may already wait), then `idle`: nothing to write. The job buffer sends `enqueued` when a job
  *    lands in an empty buffer.
  * 2. `flushing`: the `flush` actor takes a batch from the buffer and writes it
- *    in one pipeline. Jobs that arrive meanwhile wait and go out together in
- *    the next batch (group commit), which starts as soon as this one is done.
+ *    in one round trip. Jobs that arrive meanwhile wait and go out together in
+ *    the next batch (group commit), which starts as soon as this one is done:
+ *    from the same `flush` call while it runs (src/client/flush-actor.ts,
+ *    without a spool), else through `written` and a new call.
  * 3. On a Redis error every job stays in the buffer and the flusher waits in
  *    `backingOff`: the interval grows ×1.5 from `interval` up to
  *    `maxInterval`, and resets on the first success (`flusher.restored`);

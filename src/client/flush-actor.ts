@@ -32,7 +32,37 @@ export interface FlushHooks {
   onRefused(refused: readonly { entry: BufferEntry; error: Error }[]): void;
 }
 
-/** Build the `flush` actor logic for one Kiq instance. */
+/** The `flush` actor logic of one Kiq instance, and the buffer's direct line to a running call. */
+export interface FlushActor {
+  readonly logic: ReturnType<typeof fromPromise<FlushOutput>>;
+  /**
+   * A job landed in an empty buffer: true when a running flush call will
+   * write it (it is writing, or lingering for more), so the Flusher needs no
+   * `enqueued` event; false when the Flusher must be woken by event.
+   */
+  wake(): boolean;
+  /** `stop()` began: a running call stops lingering and ends after its write; the final flush writes the rest. */
+  stopping(): void;
+}
+
+/** A running in-memory flush call, while it may take more jobs. */
+interface Loop {
+  /** Ends the wait for more jobs early (set while lingering). */
+  woken: (() => void) | undefined;
+}
+
+/**
+ * Build the `flush` actor for one Kiq instance.
+ *
+ * Without a spool one call keeps writing while the buffer has jobs, and
+ * lingers one macrotask (or until the buffer's nudge) once it is empty, so
+ * an awaited `confirm: true` loop (its next job arrives from the previous
+ * confirmation's continuation) costs no Flusher step and new actor per job.
+ * The call ends after its in-flight write when the actor is stopped (its
+ * `signal` aborts: a restarted Flusher never has two calls writing), at
+ * `stop()`, or when a write fails after others succeeded (the next call
+ * retries and reports the outage, so the Flusher counts every write).
+ */
 export function createFlushActor(
   buffer: JobBuffer,
   pool: ConnectionPool,
@@ -40,9 +70,12 @@ export function createFlushActor(
   hooks: FlushHooks,
   timestamps: TimestampFormat = 'seconds',
   durable?: DurablePush,
-) {
+): FlushActor {
   const pusher = new Pusher(timestamps);
   let failing = false;
+  let stopping = false;
+  /** The call that takes the buffer's nudges directly, if any. */
+  let current: Loop | undefined;
   const failed = (error: Error): never => {
     if (!failing) hooks.onOutage(error, buffer.size);
     failing = true;
@@ -56,17 +89,70 @@ export function createFlushActor(
   };
   // jobs left in memory for this actor to push, +1 while the spool holds records (the machine only asks "> 0?")
   const remaining = () => (durable?.pushesFromMemory === false ? 0 : buffer.pending) + (durable?.spool.backlog ? 1 : 0);
-  return fromPromise<FlushOutput>(async () => {
-    if (durable && failing && durable.stopping && durable.writable) {
+  /** Wait one macrotask, or less if a job arrives first. */
+  const linger = (loop: Loop) =>
+    new Promise<void>((resolve) => {
+      const end = () => {
+        clearImmediate(timer);
+        loop.woken = undefined;
+        resolve();
+      };
+      const timer = setImmediate(end);
+      loop.woken = end;
+    });
+
+  /** The in-memory path: write batch after batch while jobs keep coming (see above). */
+  const writeLoop = async (signal: AbortSignal): Promise<FlushOutput> => {
+    const loop: Loop = { woken: undefined };
+    const release = () => {
+      if (current === loop) current = undefined;
+      loop.woken?.();
+    };
+    current = loop;
+    signal.addEventListener('abort', release);
+    let written = 0;
+    let writes = 0;
+    try {
+      for (;;) {
+        let batch = buffer.take(FLUSH_BATCH);
+        if (batch.length === 0) {
+          if (writes === 0 || stopping || signal.aborted) break;
+          await linger(loop);
+          if (stopping || signal.aborted) break;
+          batch = buffer.take(FLUSH_BATCH);
+          if (batch.length === 0) break;
+        }
+        const result = await pusher.push(pool.next(), batch, clock.realMs() / 1000);
+        buffer.settle(batch, result.retry);
+        if (result.refused.length > 0) hooks.onRefused(result.refused);
+        if (result.error) {
+          if (writes === 0) failed(result.error);
+          break;
+        }
+        succeeded();
+        writes += 1;
+        written += batch.length - result.refused.length;
+        if (stopping || signal.aborted) break;
+      }
+    } finally {
+      signal.removeEventListener('abort', release);
+      release();
+    }
+    return { written, remaining: remaining() };
+  };
+
+  const logic = fromPromise<FlushOutput>(async ({ signal }) => {
+    if (!durable) return writeLoop(signal);
+    if (failing && durable.stopping && durable.writable) {
       durable.spoolAll();
       if (buffer.size === 0) return { written: 0, remaining: 0 };
     }
-    if (durable && !durable.pushesFromMemory) {
+    if (!durable.pushesFromMemory) {
       // `always` mode: this call's group commit, then push what is durable
       durable.spoolAll();
       await durable.spool.synced();
     }
-    if (durable?.spool.backlog) {
+    if (durable.spool.backlog) {
       let written: number;
       try {
         written = await durable.spool.replay(pool.next(), clock.realMs() / 1000);
@@ -76,15 +162,28 @@ export function createFlushActor(
       succeeded();
       return { written, remaining: remaining() };
     }
-    if (durable && !durable.pushesFromMemory) return { written: 0, remaining: remaining() };
+    if (!durable.pushesFromMemory) return { written: 0, remaining: remaining() };
     const batch = buffer.take(FLUSH_BATCH);
     if (batch.length === 0) return { written: 0, remaining: remaining() };
-    durable?.writing(true);
-    const result = await pusher.push(pool.next(), batch, clock.realMs() / 1000).finally(() => durable?.writing(false));
+    durable.writing(true);
+    const result = await pusher.push(pool.next(), batch, clock.realMs() / 1000).finally(() => durable.writing(false));
     buffer.settle(batch, result.retry);
     if (result.refused.length > 0) hooks.onRefused(result.refused);
     if (result.error) return failed(result.error);
     succeeded();
     return { written: batch.length - result.refused.length, remaining: remaining() };
   });
+
+  return {
+    logic,
+    wake() {
+      if (!current) return false;
+      current.woken?.();
+      return true;
+    },
+    stopping() {
+      stopping = true;
+      current?.woken?.();
+    },
+  };
 }

@@ -2,7 +2,7 @@
  * @internal
  * Writes a batch of buffered jobs to Redis in one pipeline (group commit,
  * docs/architecture.md §5): immediate jobs as one variadic LPUSH per queue (and one SADD
- * `queues`), scheduled jobs as variadic ZADD `schedule`, unique jobs through
+ * `queues`; a small batch of one queue's immediate jobs as one `push-jobs.lua` call instead), scheduled jobs as variadic ZADD `schedule`, unique jobs through
  * `push-unique.lua` so lock and push are one atomic step. Each command's
  * reply is checked on its own: jobs whose command did not reach Redis go back
  * to the buffer; jobs Redis refused (a reply error such as WRONGTYPE) are
@@ -17,6 +17,7 @@ import { ReplyError } from 'ioredis';
 import { ScriptError } from '../errors.js';
 import { formatSeconds, formatTimestamp, type TimestampFormat } from '../job/timestamp.js';
 import { QUEUES, SCHEDULE, queueKey } from '../redis/keys.js';
+import { callScript } from '../redis/call.js';
 import { runScript } from '../redis/scripts.js';
 import type { BufferEntry, PushStatus } from './entry.js';
 
@@ -26,9 +27,9 @@ const CHUNK = 1000;
 /** What happened to a batch. */
 export interface PushResult {
   /** Entries that did not reach Redis; they go back to the buffer. */
-  readonly retry: BufferEntry[];
+  readonly retry: readonly BufferEntry[];
   /** Entries Redis refused, with the reply error. */
-  readonly refused: { entry: BufferEntry; error: Error }[];
+  readonly refused: readonly { entry: BufferEntry; error: Error }[];
   /** The connection-level error that made `retry` non-empty. */
   readonly error?: Error;
 }
@@ -46,7 +47,21 @@ interface Step {
   readonly outcome: (reply: unknown, entry: BufferEntry) => { status: PushStatus; holder?: string };
 }
 
-const ENQUEUED = () => ({ status: 'enqueued' as const });
+const ENQUEUED_OUTCOME = { status: 'enqueued' as const };
+const ENQUEUED = () => ENQUEUED_OUTCOME;
+/** A batch that went in whole (shared: a caller only reads it). */
+const NOTHING_LEFT: PushResult = { retry: [], refused: [] };
+
+/** Most jobs sent as one `push-jobs.lua` call; a bigger batch goes in a pipeline of variadic LPUSHes. */
+export const ONE_CALL_MAX = 1000;
+
+/** The queue of `batch` when it is a small batch (≤ {@link ONE_CALL_MAX}) of immediate, non-unique jobs of that one queue. */
+function oneQueue(batch: readonly BufferEntry[]): string | undefined {
+  if (batch.length === 0 || batch.length > ONE_CALL_MAX) return undefined;
+  const queue = batch[0]!.queue;
+  for (const entry of batch) if (entry.queue !== queue || entry.atSec !== undefined || entry.lockKey !== undefined) return undefined;
+  return queue;
+}
 const SCHEDULED = () => ({ status: 'scheduled' as const });
 function uniqueOutcome(reply: unknown, entry: BufferEntry): { status: PushStatus; holder?: string } {
   if (reply === 1 || reply === 0) return { status: entry.atSec === undefined ? 'enqueued' : 'scheduled' };
@@ -69,7 +84,40 @@ export class Pusher {
   }
 
   /** Push `batch` through `redis` at `nowSec` (epoch seconds); with `progress`, atomically with it. */
-  async push(redis: Redis, batch: readonly BufferEntry[], nowSec: number, progress?: PushProgress): Promise<PushResult> {
+  push(redis: Redis, batch: readonly BufferEntry[], nowSec: number, progress?: PushProgress): Promise<PushResult> {
+    const queue = progress ? undefined : oneQueue(batch);
+    if (queue !== undefined && (this.#unregistered.size === 0 || (this.#unregistered.size === 1 && this.#unregistered.has(queue)))) {
+      return this.#pushOneQueue(redis, queue, batch, nowSec);
+    }
+    return this.#pushPipeline(redis, batch, nowSec, progress);
+  }
+
+  /**
+   * A small batch of immediate jobs of one queue: one `push-jobs.lua` call
+   * (SADD `queues` + LPUSH) instead of a pipeline (an ioredis pipeline copies
+   * every defined script onto itself). The reply is checked as a pipeline's:
+   * a connection error gives every job back, a reply error refuses them.
+   */
+  async #pushOneQueue(redis: Redis, queue: string, batch: readonly BufferEntry[], nowSec: number): Promise<PushResult> {
+    const suffix = `,"enqueued_at":${formatTimestamp(nowSec, this.#timestamps)}}`;
+    const args: string[] = [queue];
+    for (const entry of batch) args.push(withEnqueuedAt(entry.json, suffix));
+    try {
+      await callScript(redis, 'push-jobs', [QUEUES, queueKey(queue)], args);
+    } catch (error) {
+      if (!(error instanceof ScriptError)) return { retry: [...batch], refused: [], error: asError(error) };
+      // SADD may have run before the LPUSH failed (a script is not rolled back): register again next time
+      this.#unregistered.add(queue);
+      const refused = batch.map((entry) => ({ entry, error: error as Error }));
+      for (const entry of batch) entry.confirm?.reject(error);
+      return { retry: [], refused };
+    }
+    this.#unregistered.clear();
+    for (const entry of batch) entry.confirm?.resolve(ENQUEUED_OUTCOME);
+    return NOTHING_LEFT;
+  }
+
+  async #pushPipeline(redis: Redis, batch: readonly BufferEntry[], nowSec: number, progress?: PushProgress): Promise<PushResult> {
     const pipeline = progress ? redis.multi() : redis.pipeline();
     const steps: (Step | 'progress' | null)[] = [];
     const suffix = `,"enqueued_at":${formatTimestamp(nowSec, this.#timestamps)}}`;

@@ -17,7 +17,7 @@ import { describeRedisError } from '../redis/redis-error.js';
 import { JobBuffer } from './buffer.js';
 import type { Job, PushReceipt } from './enqueue-types.js';
 import type { BufferEntry, Confirmation } from './entry.js';
-import { createFlushActor } from './flush-actor.js';
+import { createFlushActor, type FlushActor } from './flush-actor.js';
 import type { JobSink } from './sink.js';
 import type { DurablePush } from './spool/durable-push.js';
 import { openDurablePush, type SpoolCounts } from './spool/open-durable-push.js';
@@ -40,6 +40,8 @@ export class RedisSink implements JobSink {
   readonly #spoolCounts: SpoolCounts = { spooled: 0, replayed: 0 };
   /** The running tree, whose Flusher a first job wakes. */
   #root: AnyActorRef | undefined;
+  /** The Flusher's `flush` actor of this start, which a running call takes nudges through. */
+  #flush: FlushActor | undefined;
 
   constructor(deps: RedisSinkDeps) {
     this.#deps = deps;
@@ -71,7 +73,7 @@ export class RedisSink implements JobSink {
   flushLogic(pool: ConnectionPool): AnyActorLogic {
     const { events, log } = this.#deps;
     const config = this.#deps.config();
-    return createFlushActor(
+    this.#flush = createFlushActor(
       this.buffer,
       pool,
       config.clock,
@@ -92,7 +94,8 @@ export class RedisSink implements JobSink {
       },
       config.timestamps,
       this.#durable,
-    ) as AnyActorLogic;
+    );
+    return this.#flush.logic as AnyActorLogic;
   }
 
   /** The tree is created: from now on a first job wakes its Flusher. */
@@ -131,6 +134,7 @@ export class RedisSink implements JobSink {
   /** `stop()` began: a failing final flush may end once everything is on disk. */
   stopping(): void {
     if (this.#durable) this.#durable.stopping = true;
+    this.#flush?.stopping();
   }
 
   /** After the final flush: what Redis did not take goes to the spool for the next start; the spool closes. */
@@ -162,10 +166,10 @@ export class RedisSink implements JobSink {
     this.buffer.add(make);
   }
 
-  /** A job arrived in an empty buffer: wake the Flusher (and the spool's pump). */
+  /** A job arrived in an empty buffer: wake the Flusher, by a direct call while a flush call is running (and the spool's pump). */
   #nudge(): void {
     if (!this.#root) return;
-    this.#wakeFlusher();
+    if (!this.#flush?.wake()) this.#wakeFlusher();
     this.#durable?.enqueued();
   }
 

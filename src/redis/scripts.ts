@@ -19,6 +19,7 @@ export type ScriptName =
   | 'kill-entry'
   | 'kill-job'
   | 'poll-due'
+  | 'push-jobs'
   | 'push-unique'
   | 'recover-orphan'
   | 'release-lock'
