@@ -25,9 +25,12 @@
  *    flight is asked to end now (`interruptBlock`: it returns as if timed
  *    out), so an idle queue stops at once, not after up to `blockMs`.
  */
-import { assign, fromPromise, sendParent, setup } from 'xstate';
+import { assign, fromCallback, sendParent, sendTo, setup } from 'xstate';
 import type { RawJob } from '../src/job/raw.js';
+import type { BlockOutput, FetcherCommand, FetcherReply } from './fetcher-io.js';
 import { Tag } from './tags.js';
+
+export type { BlockInput, BlockOutput, FetchInput } from './fetcher-io.js';
 
 /** Fetcher settings. */
 export interface FetcherInput {
@@ -70,42 +73,17 @@ export type FetcherEvent =
 /** What the fetcher sends its parent Queue: raw jobs, exactly as fetched (a string, or bytes when not UTF-8), oldest first. */
 export type JobsEvent = { type: 'jobs'; jobs: readonly RawJob[] };
 
-/** Input of the `fetch` actor. */
-export interface FetchInput {
-  readonly queue: string;
-  readonly max: number;
-}
-
-/** Input of the `block` actor. */
-export interface BlockInput {
-  readonly queue: string;
-  readonly timeoutMs: number;
-  /** Free slots: the blocking wait takes one job, then up to `max - 1` more. */
-  readonly max: number;
-}
-
-/** What one `block` call reports. */
-export interface BlockOutput {
-  /** Jobs taken, oldest first (empty: the wait timed out or was interrupted). */
-  readonly jobs: readonly RawJob[];
-  /** The queue was seen empty after them (fewer than `max` taken): no `fetch` needed before the next wait. */
-  readonly drained: boolean;
-}
-
-/** The Fetcher statechart; `src/` provides `fetch` and `block`. */
+/** The Fetcher statechart; `src/` provides the `io` actor (`fetcherIO` in machines/fetcher-io.ts over its two calls). */
 export const fetcherMachine = setup({
   types: {
     input: {} as FetcherInput,
     context: {} as FetcherContext,
-    events: {} as FetcherEvent,
+    events: {} as FetcherEvent | FetcherReply,
     tags: {} as Tag,
   },
   actors: {
-    fetch: fromPromise<readonly RawJob[], FetchInput>(async () => {
-      throw new Error('fetcher: the fetch actor was not provided');
-    }),
-    block: fromPromise<BlockOutput, BlockInput>(async () => {
-      throw new Error('fetcher: the block actor was not provided');
+    io: fromCallback<FetcherCommand>(() => {
+      throw new Error('fetcher: the io actor was not provided');
     }),
   },
   delays: {
@@ -128,6 +106,13 @@ export const fetcherMachine = setup({
     markStopping: assign({ stopping: true }),
     /** IO placeholder (bound in src/): end the blocking call in flight as if it had timed out. */
     interruptBlock: () => {},
+    /** Ask the `io` actor for one batch of up to `demand` jobs. */
+    startFetch: sendTo('io', ({ context }): FetcherCommand => ({ type: 'fetch', input: { queue: context.queue, max: context.demand } })),
+    /** Ask the `io` actor to wait up to `blockMs` for the next job, then take up to `demand - 1` more. */
+    startBlock: sendTo('io', ({ context }): FetcherCommand => ({
+      type: 'block',
+      input: { queue: context.queue, timeoutMs: context.blockMs, max: context.demand },
+    })),
     deliver: sendParent((_, jobs: readonly RawJob[]): JobsEvent => ({ type: 'jobs', jobs })),
     took: assign(({ context }, jobs: readonly RawJob[]) => ({
       demand: Math.max(0, context.demand - jobs.length),
@@ -154,6 +139,8 @@ export const fetcherMachine = setup({
     failures: 0,
     fetched: 0,
   }),
+  // one child for every Redis call of the fetcher's life (machines/fetcher-io.ts)
+  invoke: { id: 'io', src: 'io' },
   initial: 'deciding',
   // defaults for states with an IO call in flight: remember, act when it ends
   on: {
@@ -187,35 +174,31 @@ export const fetcherMachine = setup({
     },
     fetching: {
       tags: [Tag.io],
-      invoke: {
-        id: 'fetch',
-        src: 'fetch',
-        input: ({ context }) => ({ queue: context.queue, max: context.demand }),
-        onDone: [
+      entry: 'startFetch',
+      on: {
+        'io.fetched': [
           {
-            guard: { type: 'fetchedSome', params: ({ event }) => event.output },
+            guard: { type: 'fetchedSome', params: ({ event }) => event.jobs },
             target: 'deciding',
             actions: [
-              { type: 'took', params: ({ event }) => event.output },
-              { type: 'deliver', params: ({ event }) => event.output },
+              { type: 'took', params: ({ event }) => event.jobs },
+              { type: 'deliver', params: ({ event }) => event.jobs },
             ],
           },
           // the queue is empty: wait for the next job
           { guard: 'mayBlock', target: 'blocking' },
           { target: 'deciding' },
         ],
-        onError: 'failed',
+        'io.failed': 'failed',
       },
     },
     blocking: {
       tags: [Tag.io, Tag.blocking],
-      // no waiting out a BLMOVE of up to blockMs on the way out
-      on: { shutdown: { actions: ['markStopping', 'interruptBlock'] } },
-      invoke: {
-        id: 'block',
-        src: 'block',
-        input: ({ context }) => ({ queue: context.queue, timeoutMs: context.blockMs, max: context.demand }),
-        onDone: [
+      entry: 'startBlock',
+      on: {
+        // no waiting out a BLMOVE of up to blockMs on the way out
+        shutdown: { actions: ['markStopping', 'interruptBlock'] },
+        'io.blocked': [
           {
             guard: { type: 'blockAgain', params: ({ event }) => event.output },
             target: 'blocking',
@@ -235,7 +218,7 @@ export const fetcherMachine = setup({
           },
           { target: 'deciding' },
         ],
-        onError: 'failed',
+        'io.failed': 'failed',
       },
     },
     // a Redis error: back off, unless a shutdown came during the call (the

@@ -10,7 +10,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { fromPromise, type AnyActorRef } from 'xstate';
-import { fetcherMachine, type BlockInput, type BlockOutput, type FetchInput } from '../../machines/fetcher.js';
+import { fetcherMachine } from '../../machines/fetcher.js';
+import { fetcherIO, type BlockOutput } from '../../machines/fetcher-io.js';
 import { queueMachine } from '../../machines/queue.js';
 import type { ResolvedConfig } from '../config/options.js';
 import { composeServer } from '../job/middleware.js';
@@ -125,34 +126,35 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
       // the pending acks ride in the fetch (one script call per round, not two):
       // a fetch started by flushFinished below starts synchronously inside its
       // queueRef.send, before the Acker's own write (two immediates later)
-      fetch: fromPromise<readonly RawJob[], FetchInput>(({ input }) => {
-        unpausedSeen = false;
-        return batchOutage.track('fetch', fields, () =>
-          watched(held.track(input.queue, () => acker.carry(input.queue, (acks) => fetchJobs(pool.next(), identity, input.queue, input.max, acks)))),
-        );
-      }),
-      block: fromPromise<BlockOutput, BlockInput>(({ input }) =>
-        blockOutage.track('fetch', { ...fields, blocking: true }, async () => {
-          const checkPaused = !unpausedSeen;
+      io: fetcherIO({
+        fetch: (input) => {
           unpausedSeen = false;
-          const redis = pool.dedicated(`fetch:${input.queue}`);
-          // first use: the connection is still connecting; wait for it as
-          // a block that timed out, not as a failed BLMOVE (not an outage)
-          if (redis.status === 'connecting' || redis.status === 'connect') return whenReady(redis, input.timeoutMs).then(() => NOTHING_BLOCKED);
-          let drained = false;
-          const jobs = await watched(
-            held.track(input.queue, async () => {
-              const got = await blockInterrupt.run(redis, (signal) =>
-                blockThenFetch(redis, identity, input.queue, input.timeoutMs, input.max, { pausedOn: pool.next(), checkPaused, signal }),
-              );
-              drained = got.drained;
-              unpausedSeen = got.unpaused;
-              return got.jobs;
-            }),
+          return batchOutage.track('fetch', fields, () =>
+            watched(held.track(input.queue, () => acker.carry(input.queue, (acks) => fetchJobs(pool.next(), identity, input.queue, input.max, acks)))),
           );
-          return { jobs, drained };
+        },
+        block: (input) =>
+          blockOutage.track('fetch', { ...fields, blocking: true }, async () => {
+            const checkPaused = !unpausedSeen;
+            unpausedSeen = false;
+            const redis = pool.dedicated(`fetch:${input.queue}`);
+            // first use: the connection is still connecting; wait for it as
+            // a block that timed out, not as a failed BLMOVE (not an outage)
+            if (redis.status === 'connecting' || redis.status === 'connect') return whenReady(redis, input.timeoutMs).then(() => NOTHING_BLOCKED);
+            let drained = false;
+            const jobs = await watched(
+              held.track(input.queue, async () => {
+                const got = await blockInterrupt.run(redis, (signal) =>
+                  blockThenFetch(redis, identity, input.queue, input.timeoutMs, input.max, { pausedOn: pool.next(), checkPaused, signal }),
+                );
+                drained = got.drained;
+                unpausedSeen = got.unpaused;
+                return got.jobs;
+              }),
+            );
+            return { jobs, drained };
         }),
-      ),
+      }),
     },
   });
 

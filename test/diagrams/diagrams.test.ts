@@ -60,14 +60,16 @@ describe('Diagrams (npm run diagrams)', () => {
 
     it('fetcher: the demand loop, blocking, backoff, handlers of any state, tags in the labels', () => {
       expectLines(toMermaid(fetcherMachine), [
-        'state "fetching ⟳ fetch #io" as fetcher_fetching',
-        'state "blocking ⟳ block #io #blocking" as fetcher_blocking',
+        'state "fetching #io" as fetcher_fetching',
+        'fetcher_fetching : entry / startFetch',
+        'state "blocking #io #blocking" as fetcher_blocking',
+        'fetcher_blocking : entry / startBlock',
         'state "quiet #quiet #idle" as fetcher_quiet',
         'fetcher_deciding --> fetcher_fetching : always [hasDemand]',
-        'fetcher_fetching --> fetcher_deciding : done(fetch) [fetchedSome] / took, deliver',
-        'fetcher_fetching --> fetcher_blocking : done(fetch) [mayBlock]',
-        'fetcher_blocking --> fetcher_blocking : done(block) [blockAgain] / took, deliver',
-        'fetcher_blocking --> fetcher_deciding : done(block) [fetchedSome] / took, deliver',
+        'fetcher_fetching --> fetcher_deciding : io.fetched [fetchedSome] / took, deliver',
+        'fetcher_fetching --> fetcher_blocking : io.fetched [mayBlock]',
+        'fetcher_blocking --> fetcher_blocking : io.blocked [blockAgain] / took, deliver',
+        'fetcher_blocking --> fetcher_deciding : io.blocked [fetchedSome] / took, deliver',
         'fetcher_backingOff --> fetcher_deciding : after backoff',
         'state "any state" as fetcher__any',
         'fetcher__any --> fetcher__any : demand / addDemand',

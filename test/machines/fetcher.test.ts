@@ -10,6 +10,7 @@ import {
   type JobsEvent,
 } from '../../machines/fetcher.js';
 import { advance, fakeIO, settle } from '../support/fake-io.js';
+import { fetcherIO } from '../../machines/fetcher-io.js';
 import { failOnUncaught } from '../support/uncaught.js';
 import type { RawJob } from '../../src/job/raw.js';
 
@@ -31,7 +32,7 @@ function start(input: Partial<FetcherInput> = {}) {
     types: { events: {} as JobsEvent },
     actors: {
       fetcher: fetcherMachine.provide({
-        actors: { fetch: fetch.logic, block: block.logic },
+        actors: { io: fetcherIO({ fetch: fetch.call, block: block.call }) },
         actions: { interruptBlock: () => void interrupts.count++ },
       }),
     },

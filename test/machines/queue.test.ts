@@ -4,6 +4,7 @@ import { getShortestPaths, getSimplePaths } from 'xstate/graph';
 import { fetcherMachine, type BlockInput, type BlockOutput, type FetchInput } from '../../machines/fetcher.js';
 import { queueMachine, type QueueEvent, type QueueInput } from '../../machines/queue.js';
 import { advance, fakeIO, settle } from '../support/fake-io.js';
+import { fetcherIO } from '../../machines/fetcher-io.js';
 import { failOnUncaught } from '../support/uncaught.js';
 import type { RawJob } from '../../src/job/raw.js';
 
@@ -33,7 +34,7 @@ function start(input: Partial<QueueInput> = {}) {
   const started: RawJob[] = [];
   const logic = queueMachine.provide({
     actors: {
-      fetcher: fetcherMachine.provide({ actors: { fetch: fetch.logic, block: block.logic } }),
+      fetcher: fetcherMachine.provide({ actors: { io: fetcherIO({ fetch: fetch.call, block: block.call }) } }),
       requeue: requeue.logic,
     },
     actions: {

@@ -7,6 +7,7 @@ import { hasTag, Tag, TAGS } from '../../machines/tags.js';
 import { discoverDiagrams } from '../../src/diagrams/registry.js';
 import { REPO_ROOT } from '../../src/diagrams/index.js';
 import { advance, fakeIO, settle } from '../support/fake-io.js';
+import { fetcherIO, IO_COMMAND_ACTIONS } from '../../machines/fetcher-io.js';
 import type { BlockInput, BlockOutput, FetchInput } from '../../machines/fetcher.js';
 import type { RawJob } from '../../src/job/raw.js';
 
@@ -23,13 +24,22 @@ function statesOf(machine: AnyStateMachine): AnyStateNode[] {
   return all;
 }
 
-/** Whether `node` invokes a promise actor (an IO call), as opposed to a child statechart. */
+/**
+ * Whether `node` makes an IO call: it invokes a promise actor (as opposed to a
+ * child statechart), or its entry asks the fetcher's long-lived `io` actor
+ * for one call (machines/fetcher-io.ts).
+ */
 function invokesIO(machine: AnyStateMachine, node: AnyStateNode): boolean {
   const actors = (machine.implementations.actors ?? {}) as Record<string, unknown>;
-  return (node.invoke as { src: unknown }[]).some((invoke) => {
+  const invokes = (node.invoke as { src: unknown }[]).some((invoke) => {
     const logic = typeof invoke.src === 'string' ? actors[invoke.src] : invoke.src;
     return !(logic instanceof StateMachine);
   });
+  const commands = (node.entry as unknown[]).some((action) => {
+    const type = typeof action === 'string' ? action : (action as { type?: unknown }).type;
+    return typeof type === 'string' && IO_COMMAND_ACTIONS.includes(type);
+  });
+  return invokes || commands;
 }
 
 describe('State tags (machines/tags.ts)', () => {
@@ -38,7 +48,7 @@ describe('State tags (machines/tags.ts)', () => {
     for (const tag of TAGS) expect(Tag[tag]).to.equal(tag);
   });
 
-  it('io is on exactly the states that invoke a promise actor, in every machine; blocking only with io; none on final or transient states', async () => {
+  it('io is on exactly the states that make an IO call (invoke a promise actor, or command the fetcher\'s io actor), in every machine; blocking only with io; none on final or transient states', async () => {
     const specs = await discoverDiagrams(REPO_ROOT);
     expect(specs.map((s) => s.name)).to.include.members(['supervisor', 'flusher', 'ticker', 'queue', 'fetcher', 'reporter', 'senator']);
     for (const { name, machine } of specs) {
@@ -66,7 +76,7 @@ describe('State tags (machines/tags.ts)', () => {
     const fetch = fakeIO<FetchInput, readonly RawJob[]>(clock, 'fetch');
     const block = fakeIO<BlockInput, BlockOutput>(clock, 'block');
     const logic = queueMachine.provide({
-      actors: { fetcher: fetcherMachine.provide({ actors: { fetch: fetch.logic, block: block.logic } }), requeue: fromPromise(async () => 0) },
+      actors: { fetcher: fetcherMachine.provide({ actors: { io: fetcherIO({ fetch: fetch.call, block: block.call }) } }), requeue: fromPromise(async () => 0) },
       actions: { startJobs: () => {}, abortRunning: () => {} },
     });
     const queue = createActor(logic, {

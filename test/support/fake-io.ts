@@ -15,24 +15,25 @@ export interface Call<I, O> {
 }
 
 /**
- * A controllable `fromPromise` actor: every call stays pending until the test
- * settles it. `log`, when given, gets `"<name> <input JSON>"` per call.
+ * A controllable `fromPromise` actor (`logic`), or plain call (`call`): every
+ * call stays pending until the test settles it. `log`, when given, gets `"<name> <input JSON>"` per call.
  */
 export function fakeIO<I, O>(clock: SimulatedClock, name: string, log?: string[]) {
   const calls: Call<I, O>[] = [];
-  const logic = fromPromise<O, I>(
-    ({ input, signal }) =>
-      new Promise<O>((resolve, reject) => {
-        log?.push(`${name} ${JSON.stringify(input)}`);
-        calls.push({ input, at: clock.now(), signal, resolve, reject });
-      }),
-  );
+  const record = (input: I, signal: AbortSignal) =>
+    new Promise<O>((resolve, reject) => {
+      log?.push(`${name} ${JSON.stringify(input)}`);
+      calls.push({ input, at: clock.now(), signal, resolve, reject });
+    });
+  const logic = fromPromise<O, I>(({ input, signal }) => record(input, signal));
+  /** The same, as a plain call (machines/fetcher-io.ts); its signal never aborts. */
+  const call = (input: I): Promise<O> => record(input, new AbortController().signal);
   const last = (): Call<I, O> => {
     const call = calls.at(-1);
     if (!call) throw new Error(`no ${name} call was made`);
     return call;
   };
-  return { logic, calls, last };
+  return { logic, call, calls, last };
 }
 
 /** Let promise callbacks and what they trigger run (no real waiting). */

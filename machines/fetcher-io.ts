@@ -1,0 +1,90 @@
+/**
+ * The Fetcher's `io` actor: one long-lived child that runs the fetcher's
+ * Redis calls, invoked once for the fetcher's whole life instead of one
+ * promise actor per call. A busy queue makes one call per round; creating,
+ * starting and stopping an actor for each cost more CPU than the rest of the
+ * round's statechart steps (docs/architecture.md §5).
+ *
+ * The fetcher sends a command on entering `fetching` or `blocking`
+ * ({@link FetcherCommand}) and waits there for the one reply
+ * ({@link FetcherReply}); it never has two calls in flight. `fetcherIO`
+ * turns the two calls, supplied by `src/` as plain promise functions, into
+ * that actor. It does no I/O itself.
+ */
+import { fromCallback } from 'xstate';
+import type { RawJob } from '../src/job/raw.js';
+
+/** Input of one `fetch` call. */
+export interface FetchInput {
+  readonly queue: string;
+  readonly max: number;
+}
+
+/** Input of one `block` call. */
+export interface BlockInput {
+  readonly queue: string;
+  readonly timeoutMs: number;
+  /** Free slots: the blocking wait takes one job, then up to `max - 1` more. */
+  readonly max: number;
+}
+
+/** What one `block` call reports. */
+export interface BlockOutput {
+  /** Jobs taken, oldest first (empty: the wait timed out or was interrupted). */
+  readonly jobs: readonly RawJob[];
+  /** The queue was seen empty after them (fewer than `max` taken): no `fetch` needed before the next wait. */
+  readonly drained: boolean;
+}
+
+/** What the fetcher asks of its `io` actor. */
+export type FetcherCommand = { type: 'fetch'; input: FetchInput } | { type: 'block'; input: BlockInput };
+
+/** The `io` actor's reply to one command. */
+export type FetcherReply =
+  | { type: 'io.fetched'; jobs: readonly RawJob[] }
+  | { type: 'io.blocked'; output: BlockOutput }
+  /** The call failed (a Redis error, or a bug in the call: both back off). */
+  | { type: 'io.failed'; error: unknown };
+
+/** The fetcher's entry actions that start one `io` call: the states running them carry the `io` tag, like a state that invokes a call. */
+export const IO_COMMAND_ACTIONS: readonly string[] = ['startFetch', 'startBlock'];
+
+/** The two calls behind the `io` actor. */
+export interface FetcherCalls {
+  /** Move up to `max` jobs into the private list (one batch). */
+  fetch(input: FetchInput): Promise<readonly RawJob[]>;
+  /** Wait up to `timeoutMs` for one job, then take up to `max - 1` more. */
+  block(input: BlockInput): Promise<BlockOutput>;
+}
+
+/**
+ * The `io` actor logic over `calls`. A reply that lands after the actor was
+ * stopped (its fetcher was stopped from outside) is dropped: its jobs are
+ * already in the private list, which shutdown or orphan recovery requeues.
+ */
+export function fetcherIO(calls: FetcherCalls) {
+  return fromCallback<FetcherCommand>(({ sendBack, receive }) => {
+    let stopped = false;
+    const reply = (event: FetcherReply) => {
+      if (!stopped) sendBack(event);
+    };
+    const failed = (error: unknown) => reply({ type: 'io.failed', error });
+    const run = <T>(call: () => Promise<T>, done: (value: T) => void) => {
+      let pending: Promise<T>;
+      try {
+        pending = call();
+      } catch (error) {
+        failed(error);
+        return;
+      }
+      pending.then(done, failed);
+    };
+    receive((command) => {
+      if (command.type === 'fetch') run(() => calls.fetch(command.input), (jobs) => reply({ type: 'io.fetched', jobs }));
+      else run(() => calls.block(command.input), (output) => reply({ type: 'io.blocked', output }));
+    });
+    return () => {
+      stopped = true;
+    };
+  });
+}
