@@ -59,15 +59,13 @@ export interface FetcherCalls {
 
 /**
  * The `io` actor logic over `calls`. A reply that lands after the actor was
- * stopped (its fetcher was stopped from outside) is dropped: its jobs are
+ * stopped (its fetcher was stopped from outside) is dropped, as xstate's
+ * `fromCallback` drops a `sendBack` from a stopped actor: its jobs are
  * already in the private list, which shutdown or orphan recovery requeues.
  */
 export function fetcherIO(calls: FetcherCalls) {
   return fromCallback<FetcherCommand>(({ sendBack, receive }) => {
-    let stopped = false;
-    const reply = (event: FetcherReply) => {
-      if (!stopped) sendBack(event);
-    };
+    const reply = (event: FetcherReply) => sendBack(event);
     const failed = (error: unknown) => reply({ type: 'io.failed', error });
     const run = <T>(call: () => Promise<T>, done: (value: T) => void) => {
       let pending: Promise<T>;
@@ -83,8 +81,5 @@ export function fetcherIO(calls: FetcherCalls) {
       if (command.type === 'fetch') run(() => calls.fetch(command.input), (jobs) => reply({ type: 'io.fetched', jobs }));
       else run(() => calls.block(command.input), (output) => reply({ type: 'io.blocked', output }));
     });
-    return () => {
-      stopped = true;
-    };
   });
 }

@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import { createActor, setup, type AnyEventObject } from 'xstate';
+import { fetcherIO, type BlockInput, type BlockOutput, type FetchInput, type FetcherCalls } from '../../machines/fetcher-io.js';
+import type { RawJob } from '../../src/job/raw.js';
+import { settle } from '../support/fake-io.js';
+
+/** The io actor under a parent that records every reply. */
+function start(calls: FetcherCalls) {
+  const replies: AnyEventObject[] = [];
+  const parent = setup({ actors: { io: fetcherIO(calls) } }).createMachine({
+    invoke: { id: 'io', src: 'io' },
+    on: { '*': { actions: ({ event }) => replies.push(event) } },
+  });
+  const root = createActor(parent);
+  const errors: unknown[] = [];
+  root.subscribe({ error: (error) => errors.push(error) });
+  root.start();
+  const io = root.getSnapshot().children.io!;
+  return { root, io, replies, errors };
+}
+
+describe('Fetcher io actor (machines/fetcher-io.ts)', () => {
+  it('runs each command with its input and replies io.fetched / io.blocked', async () => {
+    const seen: unknown[] = [];
+    const { io, replies } = start({
+      fetch: async (input: FetchInput) => {
+        seen.push(input);
+        return ['j1', 'j2'] as RawJob[];
+      },
+      block: async (input: BlockInput): Promise<BlockOutput> => {
+        seen.push(input);
+        return { jobs: ['j3'], drained: true };
+      },
+    });
+    io.send({ type: 'fetch', input: { queue: 'q', max: 2 } });
+    await settle();
+    io.send({ type: 'block', input: { queue: 'q', timeoutMs: 500, max: 3 } });
+    await settle();
+    expect(seen).to.deep.equal([
+      { queue: 'q', max: 2 },
+      { queue: 'q', timeoutMs: 500, max: 3 },
+    ]);
+    expect(replies).to.deep.equal([
+      { type: 'io.fetched', jobs: ['j1', 'j2'] },
+      { type: 'io.blocked', output: { jobs: ['j3'], drained: true } },
+    ]);
+  });
+
+  it('replies io.failed for a rejected call and for a call that throws before returning a promise; the actor lives on', async () => {
+    const boom = new Error('boom');
+    const { io, replies, errors } = start({
+      fetch: () => Promise.reject(new Error('READONLY')),
+      block: () => {
+        throw boom;
+      },
+    });
+    io.send({ type: 'fetch', input: { queue: 'q', max: 1 } });
+    io.send({ type: 'block', input: { queue: 'q', timeoutMs: 1, max: 1 } });
+    await settle();
+    expect(replies.map((r) => r.type)).to.deep.equal(['io.failed', 'io.failed']);
+    const failures = replies.map((r) => (r as unknown as { error: unknown }).error);
+    expect(failures, 'the throw is told at once, the rejection when it lands').to.have.length(2);
+    expect(failures[0]).to.equal(boom);
+    expect(String(failures[1])).to.contain('READONLY');
+    expect(errors).to.deep.equal([]);
+    expect(io.getSnapshot().status).to.equal('active');
+  });
+
+  it('drops a reply that lands after it was stopped, while its parent lives on (xstate fromCallback: no sendBack once stopped)', async () => {
+    let resolve!: (jobs: readonly RawJob[]) => void;
+    const replies: AnyEventObject[] = [];
+    const parent = setup({
+      actors: {
+        io: fetcherIO({ fetch: () => new Promise((r) => (resolve = r)), block: () => new Promise(() => undefined) }),
+      },
+    }).createMachine({
+      initial: 'on',
+      states: { on: { invoke: { id: 'io', src: 'io' }, on: { off: 'off' } }, off: {} },
+      on: { '*': { actions: ({ event }) => replies.push(event) } },
+    });
+    const root = createActor(parent).start();
+    root.getSnapshot().children.io!.send({ type: 'fetch', input: { queue: 'q', max: 1 } });
+    await settle();
+    root.send({ type: 'off' });
+    replies.length = 0;
+    resolve(['late']);
+    await settle();
+    expect(root.getSnapshot().status).to.equal('active');
+    expect(replies).to.deep.equal([]);
+  });
+});
