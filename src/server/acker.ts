@@ -12,7 +12,11 @@
  * trip. So that the fetch a finished job's freed slot starts can take its
  * ack, the Acker's own write waits two `setImmediate`s: the queue's
  * `job.finished` flush (src/server/queue-logic.ts), scheduled in the same
- * tick, runs in between and starts that fetch synchronously.
+ * tick, runs in between and starts that fetch synchronously. When the write
+ * comes due while a fetch of the Acker's queues is in flight, it waits once
+ * for that fetch to end: the fetch the freed slots start right after it
+ * takes the acks (a busy queue then writes one script call per round, not
+ * two); if none does, the Acker writes them two immediates later.
  */
 import type { Redis } from 'ioredis';
 import type { RawJob } from '../job/raw.js';
@@ -35,6 +39,10 @@ export class Acker {
   #inFlight: Promise<void> | undefined;
   /** Calls carrying acks ({@link Acker.carry}) not ended yet. */
   #carried = 0;
+  /** Calls run through {@link Acker.carry} not ended yet, with or without acks. */
+  #fetching = 0;
+  /** The own write came due while a fetch was in flight: it waits for that fetch's end. */
+  #afterFetch = false;
   #backoff = 0;
   #idle: (() => void)[] = [];
 
@@ -93,7 +101,8 @@ export class Acker {
       for (const item of this.#pending) (item.queue === queue ? taken : rest).push(item);
       this.#pending = rest;
     }
-    if (taken.length === 0) return call(undefined);
+    this.#fetching++;
+    if (taken.length === 0) return this.#track(call(undefined));
     this.#carried++;
     let applied = false;
     const apply = () => {
@@ -116,10 +125,11 @@ export class Acker {
     try {
       running = call({ raws: taken.map((item) => item.raw), applied: apply });
     } catch (error) {
+      this.#fetchEnded();
       ended(error);
       throw error;
     }
-    return running.then(
+    return this.#track(running).then(
       (value) => {
         apply(); // resolved: Redis ran it
         ended();
@@ -132,11 +142,30 @@ export class Acker {
     );
   }
 
-  #schedule(delay: number): void {
+  /** Count `call` as a fetch in flight until it settles (a synchronous throw is the caller's to count). */
+  #track<T>(call: Promise<T>): Promise<T> {
+    return call.finally(() => this.#fetchEnded());
+  }
+
+  #fetchEnded(): void {
+    this.#fetching--;
+    if (!this.#afterFetch) return;
+    this.#afterFetch = false;
+    this.#schedule(0, false);
+  }
+
+  /** Write in `delay` ms (0: two immediates); `mayWait`: a due write may still wait for a fetch in flight, once. */
+  #schedule(delay: number, mayWait = true): void {
     if (this.#scheduled || this.#inFlight) return;
     this.#scheduled = true;
     const run = () => {
       this.#scheduled = false;
+      // a fetch in flight ends in a round trip, and the fetch its freed
+      // slots start next takes these acks: wait for it rather than write now
+      if (delay === 0 && mayWait && this.#fetching > 0) {
+        this.#afterFetch = true;
+        return;
+      }
       void this.#flush();
     };
     // two immediates: a fetch started by the job.finished flush of this tick carries the acks (module comment)

@@ -85,6 +85,50 @@ describe('Acker: acks riding in fetches (real Redis)', () => {
     await a.settled();
   });
 
+  it('acks that come due while a fetch is in flight wait for it and ride in the fetch that follows it', async () => {
+    const { acker: a, writes, written } = acker();
+    await redis.client.lpush(privateList, jobJson('done'));
+    await redis.client.lpush(queueKey('default'), jobJson('a'), jobJson('b'));
+    // a fetch in flight whose reply the test holds back
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = a.carry('default', async (acks) => {
+      expect(acks, 'nothing was pending when it started').to.equal(undefined);
+      await gate;
+      return fetchJobs(redis.client, IDENTITY, 'default', 1);
+    });
+    a.add({ queue: 'default', raw: jobJson('done') });
+    for (let i = 0; i < 5; i++) await immediate();
+    expect(writes, 'the due write waits for the fetch in flight').to.deep.equal([]);
+    expect(a.pending).to.equal(1);
+    // as the fetcher: the next fetch starts as soon as the first one's reply is in
+    const second = first.then(() => fetchCarrying(a, redis.client, 1));
+    release();
+    await second;
+    expect(written).to.deep.equal([jobJson('done')]);
+    await a.settled();
+    for (let i = 0; i < 3; i++) await immediate();
+    expect(writes, 'no write of its own').to.deep.equal([]);
+    expect(await redis.client.lrange(privateList, 0, -1)).to.have.members([jobJson('a'), jobJson('b')]);
+  });
+
+  it('waits for a fetch in flight only once: with no fetch after it, the acks are written alone', async () => {
+    const { acker: a, writes } = acker();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = a.carry('default', () => gate.then(() => []));
+    a.add({ queue: 'default', raw: jobJson('done') });
+    for (let i = 0; i < 3; i++) await immediate();
+    expect(writes).to.deep.equal([]);
+    // a second fetch already in flight when the first ends does not make the write wait again
+    const other = a.carry('other', () => new Promise<never[]>(() => undefined));
+    release();
+    await first;
+    await until(() => writes.length === 1, 2000);
+    expect(writes).to.deep.equal([[{ queue: 'default', raw: jobJson('done') }]]);
+    void other;
+  });
+
   it('puts the acks of a failed fetch back; they land later and the outage is told', async () => {
     const { acker: a, writes, written, results } = acker();
     await redis.client.lpush(privateList, jobJson('done'));
