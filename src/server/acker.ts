@@ -14,12 +14,16 @@
  * `job.finished` flush (src/server/queue-logic.ts), scheduled in the same
  * tick, runs in between and starts that fetch synchronously. When the write
  * comes due while a fetch of the Acker's queues is in flight, it waits once
- * for that fetch to end: the fetch the freed slots start right after it
- * takes the acks (a busy queue then writes one script call per round, not
- * two); if none does, the Acker writes them two immediates later.
+ * for that fetch to end (at most {@link FETCH_WAIT_MS}): the fetch the
+ * freed slots start right after it takes the acks (a busy queue then writes
+ * one script call per round, not two); if none does, the Acker writes them
+ * two immediates later.
  */
 import type { Redis } from 'ioredis';
 import type { RawJob } from '../job/raw.js';
+
+/** Longest a due write waits for a fetch in flight (a stalled connection must not hold acks), ms. */
+export const FETCH_WAIT_MS = 50;
 
 /** A finished job to acknowledge. */
 export interface AckItem {
@@ -147,8 +151,9 @@ export class Acker {
     return call.finally(() => this.#fetchEnded());
   }
 
-  #fetchEnded(): void {
-    this.#fetching--;
+  /** A fetch ended (or, `timedOut`, the wait for one is over): a write waiting for it is scheduled. */
+  #fetchEnded(timedOut = false): void {
+    if (!timedOut) this.#fetching--;
     if (!this.#afterFetch) return;
     this.#afterFetch = false;
     this.#schedule(0, false);
@@ -164,6 +169,7 @@ export class Acker {
       // slots start next takes these acks: wait for it rather than write now
       if (delay === 0 && mayWait && this.#fetching > 0) {
         this.#afterFetch = true;
+        setTimeout(() => this.#fetchEnded(true), FETCH_WAIT_MS).unref();
         return;
       }
       void this.#flush();

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { ScriptError } from '../../src/errors.js';
 import type { RawJob } from '../../src/job/raw.js';
 import { privateQueueKey, queueKey } from '../../src/redis/keys.js';
-import { Acker, type AckItem } from '../../src/server/acker.js';
+import { Acker, FETCH_WAIT_MS, type AckItem } from '../../src/server/acker.js';
 import { ackJobs, fetchJobs } from '../../src/server/ops/index.js';
 import { useRedis } from '../support/redis.js';
 import { writeBeat } from '../support/write-beat.js';
@@ -127,6 +127,16 @@ describe('Acker: acks riding in fetches (real Redis)', () => {
     await until(() => writes.length === 1, 2000);
     expect(writes).to.deep.equal([[{ queue: 'default', raw: jobJson('done') }]]);
     void other;
+  });
+
+  it(`a fetch that never ends (a stalled connection) holds the acks at most ${FETCH_WAIT_MS} ms`, async () => {
+    const { acker: a, writes } = acker();
+    void a.carry('default', () => new Promise<never[]>(() => undefined));
+    const added = performance.now();
+    a.add({ queue: 'default', raw: jobJson('done') });
+    await until(() => writes.length === 1, 2000);
+    expect(performance.now() - added).to.be.at.least(FETCH_WAIT_MS - 5);
+    expect(writes).to.deep.equal([[{ queue: 'default', raw: jobJson('done') }]]);
   });
 
   it('puts the acks of a failed fetch back; they land later and the outage is told', async () => {
