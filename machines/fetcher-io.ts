@@ -46,9 +46,6 @@ export type FetcherReply =
   /** The call failed (a Redis error, or a bug in the call: both back off). */
   | { type: 'io.failed'; error: unknown };
 
-/** The fetcher's entry actions that start one `io` call: the states running them carry the `io` tag, like a state that invokes a call. */
-export const IO_COMMAND_ACTIONS: readonly string[] = ['startFetch', 'startBlock'];
-
 /** The two calls behind the `io` actor. */
 export interface FetcherCalls {
   /** Move up to `max` jobs into the private list (one batch). */

@@ -3,11 +3,14 @@
  *
  * 1. Start in `flushing` (jobs may already wait), then `idle`: nothing to write. The job buffer sends `enqueued` when a job
  *    lands in an empty buffer.
- * 2. `flushing`: the `flush` actor takes a batch from the buffer and writes it
- *    in one round trip. Jobs that arrive meanwhile wait and go out together in
- *    the next batch (group commit), which starts as soon as this one is done:
- *    from the same `flush` call while it runs (src/client/flush-actor.ts,
- *    without a spool), else through `written` and a new call.
+ * 2. `flushing`: one flush call of the `io` actor (machines/flusher-io.ts)
+ *    takes a batch from the buffer and writes it in one round trip. Jobs that
+ *    arrive meanwhile wait and go out together in the next batch (group
+ *    commit), which starts as soon as this one is done: from the same call
+ *    while it runs (src/client/flush-actor.ts, without a spool), else through
+ *    `written` and a new call. Without a spool, the job that wakes an `idle`
+ *    flusher starts its call before `enqueued` arrives; the call `flushing`
+ *    asks for is that one.
  * 3. On a Redis error every job stays in the buffer and the flusher waits in
  *    `backingOff`: the interval grows ×1.5 from `interval` up to
  *    `maxInterval`, and resets on the first success (`flusher.restored`);
@@ -16,8 +19,11 @@
  *    writes whatever is left, retrying with backoff until the buffer is empty
  *    or the supervisor's shutdown timeout stops the actor. Then `done`.
  */
-import { assign, emit, fromPromise, setup } from 'xstate';
+import { assign, emit, fromCallback, sendTo, setup } from 'xstate';
+import type { FlusherCommand, FlusherReply, FlushOutput } from './flusher-io.js';
 import { Tag } from './tags.js';
+
+export type { FlushOutput } from './flusher-io.js';
 
 /** Flusher settings, in milliseconds. */
 export interface FlusherInput {
@@ -25,14 +31,6 @@ export interface FlusherInput {
   readonly interval: number;
   /** Backoff cap (5,000 ms in Kiq). */
   readonly maxInterval: number;
-}
-
-/** What one `flush` call reports. */
-export interface FlushOutput {
-  /** Jobs written by this call. */
-  readonly written: number;
-  /** Jobs still waiting in the buffer afterwards. */
-  readonly remaining: number;
 }
 
 /** The flusher's state, visible in the inspector. */
@@ -63,18 +61,18 @@ export type FlusherEmitted =
 
 const nextInterval = (context: FlusherContext) => Math.min(Math.trunc(context.interval * 1.5), context.maxInterval);
 
-/** The Flusher statechart; `src/` provides the `flush` actor. */
+/** The Flusher statechart; `src/` provides the `io` actor (`flusherIO` in machines/flusher-io.ts over its flush call). */
 export const flusherMachine = setup({
   types: {
     input: {} as FlusherInput,
     context: {} as FlusherContext,
-    events: {} as FlusherEvent,
+    events: {} as FlusherEvent | FlusherReply,
     emitted: {} as FlusherEmitted,
     tags: {} as Tag,
   },
   actors: {
-    flush: fromPromise<FlushOutput>(async () => {
-      throw new Error('flusher: the flush actor was not provided');
+    io: fromCallback<FlusherCommand>(() => {
+      throw new Error('flusher: the io actor was not provided');
     }),
   },
   delays: {
@@ -101,6 +99,8 @@ export const flusherMachine = setup({
       failures: context.failures,
       nextInterval: context.interval,
     })),
+    /** Ask the `io` actor for one flush call. */
+    startFlush: sendTo('io', { type: 'flush' } satisfies FlusherCommand),
     markStopping: assign({ stopping: true }),
     markNudged: assign({ nudged: true }),
     clearNudged: assign({ nudged: false }),
@@ -117,6 +117,8 @@ export const flusherMachine = setup({
     nudged: false,
     stopping: false,
   }),
+  // one child for every flush call of the flusher's life (machines/flusher-io.ts)
+  invoke: { id: 'io', src: 'io' },
   // A (re)started flusher writes whatever is already waiting: jobs enqueued
   // before start, or left by a crashed incarnation, get no other nudge.
   initial: 'flushing',
@@ -130,11 +132,9 @@ export const flusherMachine = setup({
     },
     flushing: {
       tags: [Tag.io],
-      entry: 'clearNudged',
-      invoke: {
-        id: 'flush',
-        src: 'flush',
-        onDone: [
+      entry: ['clearNudged', 'startFlush'],
+      on: {
+        'io.flushed': [
           {
             guard: 'wasFailing',
             target: 'written',
@@ -142,12 +142,10 @@ export const flusherMachine = setup({
           },
           { target: 'written', actions: [{ type: 'recordWrite', params: ({ event }) => event.output }] },
         ],
-        onError: {
+        'io.failed': {
           target: 'backingOff',
           actions: ['backOff', 'reportFailure'],
         },
-      },
-      on: {
         enqueued: { actions: 'markNudged' },
         shutdown: { actions: 'markStopping' },
       },
@@ -167,15 +165,13 @@ export const flusherMachine = setup({
     },
     finalFlush: {
       tags: [Tag.io, Tag.stopping],
-      entry: 'clearNudged',
-      invoke: {
-        id: 'finalFlush',
-        src: 'flush',
-        onDone: {
+      entry: ['clearNudged', 'startFlush'],
+      on: {
+        'io.flushed': {
           target: 'finalWritten',
           actions: [{ type: 'recordWrite', params: ({ event }) => event.output }],
         },
-        onError: { target: 'finalBackoff', actions: ['backOff', 'reportFailure'] },
+        'io.failed': { target: 'finalBackoff', actions: ['backOff', 'reportFailure'] },
       },
     },
     finalWritten: {

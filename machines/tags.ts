@@ -62,3 +62,10 @@ export function hasTag(snapshot: unknown, tag: Tag): boolean {
   const check = (snapshot as MaybeTagged).hasTag;
   return typeof check === 'function' && (check as (tag: string) => boolean).call(snapshot, tag) === true;
 }
+
+/**
+ * Entry actions that start one call of a long-lived `io` actor (the
+ * fetcher's and the flusher's, machines/fetcher-io.ts and flusher-io.ts):
+ * a state running one carries `io`, like a state that invokes a call.
+ */
+export const IO_COMMAND_ACTIONS: readonly string[] = ['startFetch', 'startBlock', 'startFlush'];

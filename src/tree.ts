@@ -173,7 +173,7 @@ export function buildTree(config: ResolvedConfig, io: TreeIO) {
     {
       id: FLUSHER_ID,
       systemId: FLUSHER_ID,
-      logic: flusherMachine.provide({ actors: { flush: io.client.flush as never } }),
+      logic: flusherMachine.provide({ actors: { io: io.client.flush as never } }),
       input: { interval: config.flushInterval, maxInterval: config.flushMaxInterval },
       restart: 'permanent',
       // the final flush may retry until stop()'s timeout

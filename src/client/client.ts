@@ -33,7 +33,7 @@ export interface ClientDeps {
 
 /** What the actor tree takes from the client (src/tree.ts). */
 export interface TreeClient {
-  /** The Flusher's `flush` actor. */
+  /** The Flusher's `io` actor (its flush calls). */
   readonly flush: AnyActorLogic;
   /** Enqueue one occurrence of a periodic entry (the `periodic` ticker). */
   enqueuePeriodic(entry: Periodic): Promise<Job>;

@@ -1,8 +1,9 @@
 /**
  * @internal
- * The Flusher's `flush` actor: take a batch from the buffer, write it with
- * the {@link Pusher}, give back what did not reach Redis. A failed write
- * rejects, so the machine backs off; the jobs are already back in the buffer.
+ * The Flusher's flush calls, run by its `io` actor (machines/flusher-io.ts):
+ * take a batch from the buffer, write it with the {@link Pusher}, give back
+ * what did not reach Redis. A failed write rejects, so the machine backs
+ * off; the jobs are already back in the buffer.
  *
  * With a spool ({@link DurablePush}) the spool's records go first (they are
  * older than anything in memory), a batch per call; in `always` mode only
@@ -10,8 +11,7 @@
  * every waiting job is on disk: the next start pushes them.
  */
 import type { TimestampFormat } from '../job/timestamp.js';
-import { fromPromise } from 'xstate';
-import type { FlushOutput } from '../../machines/flusher.js';
+import { flusherIO, type FlushOutput } from '../../machines/flusher-io.js';
 import type { Clock } from '../clock.js';
 import type { ConnectionPool } from '../redis/connections.js';
 import type { JobBuffer } from './buffer.js';
@@ -32,15 +32,18 @@ export interface FlushHooks {
   onRefused(refused: readonly { entry: BufferEntry; error: Error }[]): void;
 }
 
-/** The `flush` actor logic of one Kiq instance, and the buffer's direct line to a running call. */
+/** The Flusher's `io` actor logic of one Kiq instance, and the buffer's direct line to a running call. */
 export interface FlushActor {
-  readonly logic: ReturnType<typeof fromPromise<FlushOutput>>;
+  readonly logic: ReturnType<typeof flusherIO>;
   /**
    * A job landed in an empty buffer: true when a running flush call will
    * write it (it is writing, or lingering for more), so the Flusher needs no
-   * `enqueued` event; false when the Flusher must be woken by event.
+   * `enqueued` event; false when the Flusher must be woken by event. When
+   * the Flusher is `idle` (`flusherIdle`) and there is no spool, the call
+   * starts here, before that event: the write does not wait for the
+   * Flusher's step, and the `flush` the step asks for is this call.
    */
-  wake(): boolean;
+  wake(flusherIdle: boolean): boolean;
   /** `stop()` began: a running call stops lingering and ends after its write; the final flush writes the rest. */
   stopping(): void;
 }
@@ -52,14 +55,15 @@ interface Loop {
 }
 
 /**
- * Build the `flush` actor for one Kiq instance.
+ * Build the Flusher's `io` actor for one Kiq instance.
  *
  * Without a spool one call keeps writing while the buffer has jobs, and
  * lingers one macrotask (or until the buffer's nudge) once it is empty, so
  * an awaited `confirm: true` loop (its next job arrives from the previous
- * confirmation's continuation) costs no Flusher step and new actor per job.
- * The call ends after its in-flight write when the actor is stopped (its
- * `signal` aborts: a restarted Flusher never has two calls writing), at
+ * confirmation's continuation) costs no Flusher step per job, and a job
+ * that lands while the Flusher is idle starts the call itself (`wake`).
+ * The call ends after its in-flight write when the `io` actor is stopped
+ * (its `signal` aborts: a restarted Flusher never has two calls writing), at
  * `stop()`, or when a write fails after others succeeded (the next call
  * retries and reports the outage, so the Flusher counts every write).
  */
@@ -76,6 +80,10 @@ export function createFlushActor(
   let stopping = false;
   /** The call that takes the buffer's nudges directly, if any. */
   let current: Loop | undefined;
+  /** The `io` actor's lifetime signal (set when it starts). */
+  let lifetime: AbortSignal | undefined;
+  /** A call `wake` started for an idle Flusher, which its next `flush` takes over. */
+  let early: Promise<FlushOutput> | undefined;
   const failed = (error: Error): never => {
     if (!failing) hooks.onOutage(error, buffer.size);
     failing = true;
@@ -141,7 +149,12 @@ export function createFlushActor(
     return { written, remaining: remaining() };
   };
 
-  const logic = fromPromise<FlushOutput>(async ({ signal }) => {
+  const flush = async (signal: AbortSignal): Promise<FlushOutput> => {
+    if (early) {
+      const call = early;
+      early = undefined;
+      return call;
+    }
     if (!durable) return writeLoop(signal);
     if (failing && durable.stopping && durable.writable) {
       durable.spoolAll();
@@ -172,14 +185,28 @@ export function createFlushActor(
     if (result.error) return failed(result.error);
     succeeded();
     return { written: batch.length - result.refused.length, remaining: remaining() };
-  });
+  };
 
   return {
-    logic,
-    wake() {
-      if (!current) return false;
-      current.woken?.();
-      return true;
+    logic: flusherIO({
+      started: (signal) => {
+        lifetime = signal;
+        early = undefined;
+      },
+      flush,
+    }),
+    wake(flusherIdle) {
+      if (current) {
+        current.woken?.();
+        return true;
+      }
+      if (flusherIdle && !durable && !stopping && !early && lifetime && !lifetime.aborted) {
+        const call = writeLoop(lifetime);
+        // its outcome reaches the Flusher through the flush it is about to ask for
+        call.catch(() => undefined);
+        early = call;
+      }
+      return false;
     },
     stopping() {
       stopping = true;

@@ -2,11 +2,12 @@
  * @internal
  * The sink of every mode but `sandbox`: reliable push. An enqueued job
  * waits in the {@link JobBuffer} (or, during an outage with a `spool`, on
- * disk) until the Flusher's `flush` actor writes it; a job landing in an
+ * disk) until a flush call of the Flusher writes it; a job landing in an
  * empty buffer wakes the Flusher here, once the tree is attached. What the
  * flushes learn about Redis becomes log lines and `push.*` events.
  */
 import type { AnyActorLogic, AnyActorRef } from 'xstate';
+import { hasTag, Tag } from '../../machines/tags.js';
 import { FLUSHER_ID } from '../actor-ids.js';
 import type { ResolvedConfig } from '../config/options.js';
 import { BufferFullError, UnflushedJobsError } from '../errors.js';
@@ -40,7 +41,7 @@ export class RedisSink implements JobSink {
   readonly #spoolCounts: SpoolCounts = { spooled: 0, replayed: 0 };
   /** The running tree, whose Flusher a first job wakes. */
   #root: AnyActorRef | undefined;
-  /** The Flusher's `flush` actor of this start, which a running call takes nudges through. */
+  /** The Flusher's flush calls of this start, which take the buffer's nudges directly. */
   #flush: FlushActor | undefined;
 
   constructor(deps: RedisSinkDeps) {
@@ -69,7 +70,7 @@ export class RedisSink implements JobSink {
     );
   }
 
-  /** The Flusher's `flush` actor, writing through `pool`. */
+  /** The Flusher's `io` actor, writing through `pool`. */
   flushLogic(pool: ConnectionPool): AnyActorLogic {
     const { events, log } = this.#deps;
     const config = this.#deps.config();
@@ -169,7 +170,8 @@ export class RedisSink implements JobSink {
   /** A job arrived in an empty buffer: wake the Flusher, by a direct call while a flush call is running (and the spool's pump). */
   #nudge(): void {
     if (!this.#root) return;
-    if (!this.#flush?.wake()) this.#wakeFlusher();
+    const flusher: AnyActorRef | undefined = this.#root.system.get(FLUSHER_ID);
+    if (!this.#flush?.wake(hasTag(flusher?.getSnapshot(), Tag.idle))) flusher?.send({ type: 'enqueued' });
     this.#durable?.enqueued();
   }
 

@@ -75,7 +75,7 @@ export function renderIndex({ specs, tree, exampleConfig, sources }: IndexInput)
     'found from the initial snapshots of the real tree logic (xstate `initialTransition`), nothing',
     'started. Start order is top to bottom; shutdown runs bottom to top. Only statecharts are',
     'listed: the actors each one invokes for its IO calls are short-lived promises, one per call,',
-    'except the fetcher\'s `io`, one long-lived actor that makes all of its calls.',
+    'except the fetcher\'s and the flusher\'s `io`: one long-lived actor that makes all of their calls.',
     '',
     ...renderTree(tree, specs),
     '',

@@ -37,12 +37,22 @@ async function rig(url: string) {
   const logic = sink.flushLogic(pool);
   const emitted: FlusherEmitted[] = [];
   let invocations = 0;
+  /** Writes on the pool's connection and the Flusher's `enqueued` steps, in the order they happened. */
+  const order: string[] = [];
+  const connection = pool.next();
+  const send = connection.sendCommand.bind(connection);
+  connection.sendCommand = ((command: { name: string }, stream?: unknown) => {
+    order.push(`write ${command.name}`);
+    return send(command as never, stream as never);
+  }) as typeof connection.sendCommand;
   const inspect = (event: InspectionEvent) => {
-    if (event.type === '@xstate.actor' && (event.actorRef as { id?: string }).id === 'flush') invocations += 1;
+    if (event.type === '@xstate.event' && event.event.type === 'enqueued') order.push('enqueued');
+    // one flush call: one `flush` command to the Flusher's io actor
+    if (event.type === '@xstate.event' && event.event.type === 'flush') invocations += 1;
   };
   /** Start a Flusher incarnation (a supervisor's restart starts another one). */
   const start = () => {
-    const actor = createActor(flusherMachine.provide({ actors: { flush: logic as never } }), {
+    const actor = createActor(flusherMachine.provide({ actors: { io: logic as never } }), {
       input: { interval: 10, maxInterval: 50 },
       systemId: FLUSHER_ID,
       inspect,
@@ -80,6 +90,7 @@ async function rig(url: string) {
     seen,
     emitted,
     invocations: () => invocations,
+    order,
     close: () => pool.close(),
   };
 }
@@ -121,6 +132,22 @@ describe('Flush actor: awaited single enqueues', function () {
     await until('idle again', () => actor!.getSnapshot().matches('idle'));
     expect(actor.getSnapshot().context.written, 'every write counted in the output').to.equal(50);
     expect(await redis.client.llen(queueKey(QUEUE))).to.equal(50);
+  });
+
+  it('a job enqueued into an idle Flusher is written before the Flusher takes its `enqueued` step, in the call that step asks for', async () => {
+    r = await rig(redis.url);
+    actor = r.start();
+    await until('the first call to end', () => actor!.getSnapshot().matches('idle'));
+    r.order.length = 0;
+    const before = r.invocations();
+    const confirmed = r.add(true)!;
+    expect(r.order, 'the write left before the step').to.deep.equal(['write evalsha', 'enqueued']);
+    expect((await confirmed).status).to.equal('enqueued');
+    await until('idle again', () => actor!.getSnapshot().matches('idle'));
+    expect(r.invocations() - before, 'the step took over the call already running').to.equal(1);
+    expect(r.order.filter((o) => o.startsWith('write')), 'one write').to.have.length(1);
+    expect(actor.getSnapshot().context.written).to.equal(1);
+    expect(await redis.client.llen(queueKey(QUEUE))).to.equal(1);
   });
 
   it('an orphaned call (its Flusher stopped) writes nothing after its in-flight write', async () => {

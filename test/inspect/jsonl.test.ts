@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assign, createActor, fromPromise, setup, type InspectionEvent } from 'xstate';
+import { assign, createActor, setup, type InspectionEvent } from 'xstate';
 import { flusherMachine } from '../../machines/flusher.js';
+import { flusherIO } from '../../machines/flusher-io.js';
 import { createJsonlRecorder, toPlain } from '../../src/inspect/index.js';
 import { useTempDir } from '../support/temp-dir.js';
 
-const flusher = flusherMachine.provide({ actors: { flush: fromPromise(async () => ({ written: 1, remaining: 0 })) } });
+const flusher = flusherMachine.provide({ actors: { io: flusherIO({ flush: async () => ({ written: 1, remaining: 0 }) }) } });
 
 /** A machine whose context holds its own ref (a cycle through the actor system) and an error. */
 const tangled = setup({ types: { context: {} as { self: unknown; error: Error; big: bigint; nested: Record<string, unknown> } } }).createMachine({
@@ -44,8 +45,8 @@ describe('createJsonlRecorder', () => {
     const [first] = lines;
     expect(first).to.include({ type: '@xstate.actor', id: 'flusher', systemId: 'flusher', machine: 'flusher', parentSessionId: null });
     expect(first!.sessionId).to.equal(actor.sessionId);
-    // the invoked flush call is a child of the flusher
-    const flushActor = lines.find((l) => l.type === '@xstate.actor' && l.id === 'flush');
+    // the invoked io actor (every flush call) is a child of the flusher
+    const flushActor = lines.find((l) => l.type === '@xstate.actor' && l.id === 'io');
     expect(flushActor).to.include({ parentSessionId: actor.sessionId });
     expect(flushActor).to.not.have.property('machine');
     const values = lines.filter((l) => l.type === '@xstate.snapshot' && l.id === 'flusher').map((l) => l.value);

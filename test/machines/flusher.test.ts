@@ -1,13 +1,14 @@
 import { expect } from 'chai';
-import { createActor, fromPromise, SimulatedClock, type Actor } from 'xstate';
+import { createActor, SimulatedClock, type Actor } from 'xstate';
 import { flusherMachine, type FlusherEmitted, type FlushOutput } from '../../machines/flusher.js';
+import { flusherIO } from '../../machines/flusher-io.js';
 
-/** A fake `flush` actor: each call takes its outcome from `script` and records the call. */
+/** A fake `io` actor: each flush call takes its outcome from `script` and records the call. */
 function fakeFlush(script: Array<FlushOutput | Error>) {
   const calls: number[] = [];
   let pending: { resolve: (o: FlushOutput) => void; reject: (e: Error) => void } | undefined;
-  const logic = fromPromise<FlushOutput>(
-    () =>
+  const logic = flusherIO({
+    flush: () =>
       new Promise<FlushOutput>((resolve, reject) => {
         calls.push(calls.length);
         const next = script.shift();
@@ -15,7 +16,7 @@ function fakeFlush(script: Array<FlushOutput | Error>) {
         else if (next instanceof Error) reject(next);
         else resolve(next);
       }),
-  );
+  });
   return {
     logic,
     calls,
@@ -35,7 +36,7 @@ async function settle(): Promise<void> {
 }
 
 function start(flush: ReturnType<typeof fakeFlush>, clock: SimulatedClock, emitted: FlusherEmitted[] = []) {
-  const actor = createActor(flusherMachine.provide({ actors: { flush: flush.logic } }), {
+  const actor = createActor(flusherMachine.provide({ actors: { io: flush.logic } }), {
     clock,
     input: { interval: 10, maxInterval: 50 },
   });
@@ -124,7 +125,7 @@ describe('Flusher machine', () => {
     const clock = new SimulatedClock();
     const boom = new Error('ECONNREFUSED');
     const flush = fakeFlush([boom, boom, boom, boom, boom, boom, ok(3)]);
-    const actor = createActor(flusherMachine.provide({ actors: { flush: flush.logic } }), {
+    const actor = createActor(flusherMachine.provide({ actors: { io: flush.logic } }), {
       clock,
       input: { interval: 10, maxInterval: 5000 },
     }).start();

@@ -3,11 +3,11 @@ import { createActor, fromPromise, SimulatedClock, StateMachine, type AnyStateMa
 import { fetcherMachine } from '../../machines/fetcher.js';
 import { queueMachine } from '../../machines/queue.js';
 import { queueView } from '../../machines/queue-view.js';
-import { hasTag, Tag, TAGS } from '../../machines/tags.js';
+import { hasTag, IO_COMMAND_ACTIONS, Tag, TAGS } from '../../machines/tags.js';
 import { discoverDiagrams } from '../../src/diagrams/registry.js';
 import { REPO_ROOT } from '../../src/diagrams/index.js';
 import { advance, fakeIO, settle } from '../support/fake-io.js';
-import { fetcherIO, IO_COMMAND_ACTIONS } from '../../machines/fetcher-io.js';
+import { fetcherIO } from '../../machines/fetcher-io.js';
 import type { BlockInput, BlockOutput, FetchInput } from '../../machines/fetcher.js';
 import type { RawJob } from '../../src/job/raw.js';
 
@@ -26,8 +26,8 @@ function statesOf(machine: AnyStateMachine): AnyStateNode[] {
 
 /**
  * Whether `node` makes an IO call: it invokes a promise actor (as opposed to a
- * child statechart), or its entry asks the fetcher's long-lived `io` actor
- * for one call (machines/fetcher-io.ts).
+ * child statechart), or its entry asks a long-lived `io` actor for one call
+ * (IO_COMMAND_ACTIONS: the fetcher's and the flusher's).
  */
 function invokesIO(machine: AnyStateMachine, node: AnyStateNode): boolean {
   const actors = (machine.implementations.actors ?? {}) as Record<string, unknown>;
@@ -48,7 +48,7 @@ describe('State tags (machines/tags.ts)', () => {
     for (const tag of TAGS) expect(Tag[tag]).to.equal(tag);
   });
 
-  it('io is on exactly the states that make an IO call (invoke a promise actor, or command the fetcher\'s io actor), in every machine; blocking only with io; none on final or transient states', async () => {
+  it('io is on exactly the states that make an IO call (invoke a promise actor, or command a long-lived io actor), in every machine; blocking only with io; none on final or transient states', async () => {
     const specs = await discoverDiagrams(REPO_ROOT);
     expect(specs.map((s) => s.name)).to.include.members(['supervisor', 'flusher', 'ticker', 'queue', 'fetcher', 'reporter', 'senator']);
     for (const { name, machine } of specs) {
