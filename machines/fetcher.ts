@@ -199,13 +199,13 @@ export const fetcherMachine = setup({
         // no waiting out a BLMOVE of up to blockMs on the way out
         shutdown: { actions: ['markStopping', 'interruptBlock'] },
         'io.blocked': [
+          // stays in `blocking` (no exit and entry): the jobs go to the queue, then the next wait starts
           {
             guard: { type: 'blockAgain', params: ({ event }) => event.output },
-            target: 'blocking',
-            reenter: true,
             actions: [
               { type: 'took', params: ({ event }) => event.output.jobs },
               { type: 'deliver', params: ({ event }) => event.output.jobs },
+              'startBlock',
             ],
           },
           {

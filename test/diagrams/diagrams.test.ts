@@ -69,7 +69,7 @@ describe('Diagrams (npm run diagrams)', () => {
         'fetcher_deciding --> fetcher_fetching : always [hasDemand]',
         'fetcher_fetching --> fetcher_deciding : io.fetched [fetchedSome] / took, deliver',
         'fetcher_fetching --> fetcher_blocking : io.fetched [mayBlock]',
-        'fetcher_blocking --> fetcher_blocking : io.blocked [blockAgain] / took, deliver',
+        'fetcher_blocking --> fetcher_blocking : io.blocked [blockAgain] / took, deliver, startBlock',
         'fetcher_blocking --> fetcher_deciding : io.blocked [fetchedSome] / took, deliver',
         'fetcher_backingOff --> fetcher_deciding : after backoff',
         'state "any state" as fetcher__any',
