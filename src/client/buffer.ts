@@ -29,8 +29,7 @@ export class JobBuffer {
   #nextSeq = 0;
   #waiters: Waiter[] = [];
   readonly #onFirst: (() => void) | undefined;
-  /** Monotonic ms each held entry arrived at, for {@link oldestAgeMs} (`kiq.health()`). */
-  readonly #arrived = new WeakMap<BufferEntry, number>();
+  /** When the oldest entry being flushed arrived (monotonic ms; each entry's own `arrivedMs`), for {@link oldestAgeMs} (`kiq.health()`). */
   #oldestInFlightMs = Number.POSITIVE_INFINITY;
   readonly #now: () => number;
 
@@ -64,7 +63,7 @@ export class JobBuffer {
   add(make: (seq: number) => BufferEntry): BufferEntry {
     if (this.size >= this.limit) throw new BufferFullError(this.limit);
     const entry = make(this.#nextSeq++);
-    this.#arrived.set(entry, this.#now());
+    entry.arrivedMs = this.#now();
     this.#pending.push(entry);
     if (this.#pending.length === 1) this.#onFirst?.();
     return entry;
@@ -77,7 +76,7 @@ export class JobBuffer {
     this.#inFlight += batch.length;
     if (batch.length > 0) {
       this.#lowestInFlight = Math.min(this.#lowestInFlight, batch[0]!.seq);
-      this.#oldestInFlightMs = Math.min(this.#oldestInFlightMs, this.#arrived.get(batch[0]!) ?? Number.POSITIVE_INFINITY);
+      this.#oldestInFlightMs = Math.min(this.#oldestInFlightMs, batch[0]!.arrivedMs);
     }
     return batch;
   }
@@ -99,7 +98,7 @@ export class JobBuffer {
   /** Age of the oldest job held (waiting or being flushed), ms; 0 when empty. */
   oldestAgeMs(): number {
     const first = this.#pending[0];
-    const oldest = Math.min(first === undefined ? Number.POSITIVE_INFINITY : (this.#arrived.get(first) ?? Number.POSITIVE_INFINITY), this.#oldestInFlightMs);
+    const oldest = Math.min(first === undefined ? Number.POSITIVE_INFINITY : first.arrivedMs, this.#oldestInFlightMs);
     return oldest === Number.POSITIVE_INFINITY ? 0 : Math.max(0, this.#now() - oldest);
   }
 

@@ -39,4 +39,6 @@ export interface BufferEntry {
   readonly lockTtlMs: number | undefined;
   /** Told how the push ended (only for `confirm: true`). */
   readonly confirm: Confirmation | undefined;
+  /** Monotonic ms when the buffer took it (set by `JobBuffer.add`, for `kiq.health()`'s buffer age); 0 until then. */
+  arrivedMs: number;
 }

@@ -23,5 +23,6 @@ export function toEntry(built: BuiltJob, seq: number, confirm?: Confirmation, ti
     lockKey: uniqueTtlMs === undefined ? undefined : uniqueKey(uniqueDigest(payload.class, payload.queue, payload.args)),
     lockTtlMs: uniqueTtlMs,
     confirm,
+    arrivedMs: 0,
   };
 }

@@ -75,6 +75,7 @@ async function rig(url: string) {
       lockKey: undefined,
       lockTtlMs: undefined,
       confirm: confirmation,
+      arrivedMs: 0,
     });
     if (!confirm) {
       sink.buffer.add(entry());

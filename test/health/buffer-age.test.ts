@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { JobBuffer } from '../../src/client/buffer.js';
 import type { BufferEntry } from '../../src/client/entry.js';
 
-const entry = (seq: number): BufferEntry => ({ seq, jid: `j${seq}`, queue: 'default', json: '{}', atSec: undefined, lockKey: undefined, lockTtlMs: undefined, confirm: undefined });
+const entry = (seq: number): BufferEntry => ({ seq, jid: `j${seq}`, queue: 'default', json: '{}', atSec: undefined, lockKey: undefined, lockTtlMs: undefined, confirm: undefined, arrivedMs: 0 });
 
 describe('JobBuffer.oldestAgeMs', () => {
   it('ages the oldest held job, waiting or being flushed, and keeps a failed batch its age', () => {

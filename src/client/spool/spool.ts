@@ -205,6 +205,7 @@ export class Spool {
       lockKey: record.lockKey,
       lockTtlMs: record.lockTtlMs,
       confirm: segment.confirms.get(offset),
+      arrivedMs: 0,
     }));
     const progress = { key, value: String(batch.next), ttlSec: PROGRESS_TTL_SEC };
     if (entries.length > 0) {
