@@ -77,6 +77,19 @@ export function readTimestamp(value: unknown): number | undefined {
  * formatSeconds(1e21);         // '1000000000000000000000.0'
  */
 export function formatSeconds(sec: number): string {
+  // jobs built in the same clock tick share their times: render each once
+  if (sec === lastSec) return lastText;
+  const text = render(sec);
+  lastSec = sec;
+  lastText = text;
+  return text;
+}
+
+/** The last {@link formatSeconds} call (NaN never equals itself: never a hit). */
+let lastSec = Number.NaN;
+let lastText = '';
+
+function render(sec: number): string {
   const text = String(sec);
   if (text.includes('e')) return expandExponent(text); // |sec| >= 1e21 or < 1e-6
   if (text.includes('.')) return text;
