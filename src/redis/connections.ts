@@ -63,11 +63,12 @@ export function clientName(name: string): string {
 }
 
 /**
- * Open a connection with Kiq's scripts defined on it; `name` shows in
- * `CLIENT LIST` (ioredis sends `CLIENT SETNAME`, then `CLIENT SETINFO
- * LIB-NAME`/`LIB-VER`, which Redis < 7.2 refuses and ioredis ignores).
+ * Open a connection with Kiq's scripts defined on it (`scripts: false`: none,
+ * its user defines what it runs); `name` shows in `CLIENT LIST` (ioredis
+ * sends `CLIENT SETNAME`, then `CLIENT SETINFO LIB-NAME`/`LIB-VER`, which
+ * Redis < 7.2 refuses and ioredis ignores).
  */
-export function openConnection(settings: ConnectionSettings, name: string): Redis {
+export function openConnection(settings: ConnectionSettings, name: string, scripts = true): Redis {
   const redis = new Redis(settings.url, {
     connectionName: clientName(name),
     socketTimeout: settings.stallTimeoutMs ?? STALL_TIMEOUT_MS,
@@ -75,7 +76,7 @@ export function openConnection(settings: ConnectionSettings, name: string): Redi
     ...FAIL_FAST,
     retryStrategy: settings.options.retryStrategy ?? ((times) => Math.min(50 * times, 1000)),
   });
-  defineScripts(redis);
+  if (scripts) defineScripts(redis);
   // ioredis emits 'error' for every failed reconnect; the IO actors report
   // outages themselves. A stall is news only here: say so, ioredis reconnects.
   redis.on('error', (error: unknown) => {
@@ -140,12 +141,14 @@ export class ConnectionPool {
   /**
    * A connection reserved for `purpose` (e.g. a fetcher's BLMOVE), created and
    * connecting on first use. Until it is `ready` commands on it fail fast;
-   * its user treats that like any other Redis error.
+   * its user treats that like any other Redis error. No script is defined
+   * on it: its user defines the ones it runs (`defineScripts(redis, names)`),
+   * so its pipelines copy only those.
    */
   dedicated(purpose: string): Redis {
     let redis = this.#dedicated.get(purpose);
     if (!redis) {
-      redis = openConnection(this.#settings, `${this.#prefix}:${purpose}`);
+      redis = openConnection(this.#settings, `${this.#prefix}:${purpose}`, false);
       this.#dedicated.set(purpose, redis);
       void redis.connect().catch(() => undefined);
     }

@@ -152,7 +152,8 @@ export async function blockThenFetch(
   if (signal?.aborted) return { jobs: [], drained: false, unpaused: false };
   const seconds = (Math.max(1, Math.round(timeoutMs)) / 1000).toFixed(3);
   const more = Math.floor(max) - 1;
-  defineScripts(redis);
+  // only this script: the pipeline below copies every script defined on the connection
+  defineScripts(redis, ['fetch-jobs']);
   const pipeline = redis.pipeline().blmoveBuffer(queueKey(queue), privateQueueKey(identity, queue), 'RIGHT', 'LEFT', seconds);
   runScript(pipeline, 'fetch-jobs', [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), queueKey(queue), privateQueueKey(identity, queue), PAUSED], [identity, more, queue, 0], 'buffer');
   const replies = await pipeline.exec();

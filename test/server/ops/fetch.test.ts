@@ -6,6 +6,7 @@ import { writeBeat } from '../../support/write-beat.js';
 import { blockThenFetch, fetchJobs } from '../../../src/server/ops/fetch.js';
 import type { RawJob } from '../../../src/job/raw.js';
 import { useRedis } from '../../support/redis.js';
+import { ConnectionPool, whenReady } from '../../../src/redis/connections.js';
 import { IDENTITY, NOW, jobJson } from './support.js';
 
 describe('server ops: fetch', () => {
@@ -210,6 +211,23 @@ describe('server ops: fetch', () => {
       expect(got.drained, 'took max: more may wait').to.equal(false);
       expect(await redis.client.lrange(privateList, 0, -1)).to.deep.equal([jobJson('c'), jobJson('b'), jobJson('a')]);
       expect(await redis.client.lrange(queueKey('default'), 0, -1)).to.deep.equal([jobJson('d')]);
+    });
+
+    it("on a pool's dedicated connection defines only fetch-jobs (its pipeline copies every script the connection has)", async () => {
+      const pool = new ConnectionPool({ url: redis.url, options: {} }, 1, 'test');
+      try {
+        await pool.connect();
+        const dedicated = pool.dedicated('fetch:default');
+        await whenReady(dedicated, 2000);
+        const defined = () => Object.keys((dedicated as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet);
+        expect(defined(), 'none before its first use').to.deep.equal([]);
+        await redis.client.lpush(queueKey('default'), jobJson('a'));
+        expect(texts((await blockThenFetch(dedicated, IDENTITY, 'default', 1000, 2)).jobs)).to.deep.equal([jobJson('a')]);
+        expect(defined()).to.deep.equal(['fetch-jobs']);
+        expect(Object.keys((pool.next() as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet).length, 'a pooled connection has them all').to.be.above(5);
+      } finally {
+        await pool.close();
+      }
     });
 
     it('says drained (and unpaused) when it took fewer than max; with max 1 it never knows', async () => {
