@@ -12,8 +12,8 @@ import { ScriptError } from '../errors.js';
 import { defineScripts, runScript, type ScriptArg, type ScriptName, type ScriptReplies } from './scripts.js';
 
 /**
- * Runs a script on `redis`, defining Kiq's scripts on the connection first if
- * needed (so any ioredis connection works, not only pool ones). A Redis reply
+ * Runs a script on `redis`, defining it on the connection first if needed
+ * (so any ioredis connection works, not only pool ones). A Redis reply
  * error (WRONGTYPE, a Lua runtime error, …) rejects with `ScriptError` naming
  * the script, the original as `cause`; connection errors reject unchanged.
  * `replies: 'buffer'` returns string replies as the bytes Redis holds.
@@ -28,7 +28,7 @@ export async function callScript(
   args: readonly ScriptArg[],
   replies: ScriptReplies = 'string',
 ): Promise<unknown> {
-  defineScripts(redis);
+  if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') defineScripts(redis, [name]);
   try {
     return await runScript(redis, name, keys, args, replies);
   } catch (error) {
