@@ -13,6 +13,7 @@
  */
 import { fromCallback } from 'xstate';
 import type { RawJob } from '../src/job/raw.js';
+import { settleCall } from './io-call.js';
 
 /** Input of one `fetch` call. */
 export interface FetchInput {
@@ -64,19 +65,9 @@ export function fetcherIO(calls: FetcherCalls) {
   return fromCallback<FetcherCommand>(({ sendBack, receive }) => {
     const reply = (event: FetcherReply) => sendBack(event);
     const failed = (error: unknown) => reply({ type: 'io.failed', error });
-    const run = <T>(call: () => Promise<T>, done: (value: T) => void) => {
-      let pending: Promise<T>;
-      try {
-        pending = call();
-      } catch (error) {
-        failed(error);
-        return;
-      }
-      pending.then(done, failed);
-    };
     receive((command) => {
-      if (command.type === 'fetch') run(() => calls.fetch(command.input), (jobs) => reply({ type: 'io.fetched', jobs }));
-      else run(() => calls.block(command.input), (output) => reply({ type: 'io.blocked', output }));
+      if (command.type === 'fetch') settleCall(() => calls.fetch(command.input), (jobs) => reply({ type: 'io.fetched', jobs }), failed);
+      else settleCall(() => calls.block(command.input), (output) => reply({ type: 'io.blocked', output }), failed);
     });
   });
 }

@@ -12,6 +12,7 @@
  * its in-flight write, so two incarnations never write at once.
  */
 import { fromCallback } from 'xstate';
+import { settleCall } from './io-call.js';
 
 /** What one flush call reports. */
 export interface FlushOutput {
@@ -43,17 +44,9 @@ export function flusherIO(calls: FlusherCalls) {
   return fromCallback<FlusherCommand>(({ sendBack, receive }) => {
     const lifetime = new AbortController();
     calls.started?.(lifetime.signal);
-    const failed = (error: unknown) => sendBack({ type: 'io.failed', error } satisfies FlusherReply);
-    receive(() => {
-      let pending: Promise<FlushOutput>;
-      try {
-        pending = calls.flush(lifetime.signal);
-      } catch (error) {
-        failed(error);
-        return;
-      }
-      pending.then((output) => sendBack({ type: 'io.flushed', output } satisfies FlusherReply), failed);
-    });
+    const reply = (event: FlusherReply) => sendBack(event);
+    const failed = (error: unknown) => reply({ type: 'io.failed', error });
+    receive(() => settleCall(() => calls.flush(lifetime.signal), (output) => reply({ type: 'io.flushed', output }), failed));
     return () => lifetime.abort();
   });
 }
