@@ -20,6 +20,7 @@ import { QUEUES, queueKey } from '../../src/redis/keys.js';
 import { silent } from '../support/logger.js';
 import { useRedis } from '../support/redis.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { until } from '../support/wait.js';
 
 const QUEUE = 'loop';
 
@@ -97,13 +98,8 @@ async function rig(url: string) {
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+/** Wait for `ok` (the shared helper, polling every 5 ms for up to 5 s). */
+const waitFor = (what: string, ok: () => boolean | Promise<boolean>) => until(ok, 5_000, what, 5);
 
 describe('Flush actor: awaited single enqueues', function () {
   this.timeout(20_000);
@@ -120,7 +116,7 @@ describe('Flush actor: awaited single enqueues', function () {
   it('writes consecutive awaited jobs from one flush call: the Flusher stays in flushing, no new actor per job', async () => {
     r = await rig(redis.url);
     actor = r.start();
-    await until('the first call to end', () => actor!.getSnapshot().matches('idle'));
+    await waitFor('the first call to end', () => actor!.getSnapshot().matches('idle'));
     const before = r.invocations();
     const states = new Set<string>();
     const sub = actor.subscribe((snapshot) => states.add(String(snapshot.value)));
@@ -130,7 +126,7 @@ describe('Flush actor: awaited single enqueues', function () {
     // one call for the 50 writes (and perhaps one more for a nudge that raced its end)
     expect(r.invocations() - before).to.be.at.most(2);
     expect([...states]).to.deep.equal(['flushing']);
-    await until('idle again', () => actor!.getSnapshot().matches('idle'));
+    await waitFor('idle again', () => actor!.getSnapshot().matches('idle'));
     expect(actor.getSnapshot().context.written, 'every write counted in the output').to.equal(50);
     expect(await redis.client.llen(queueKey(QUEUE))).to.equal(50);
   });
@@ -138,13 +134,13 @@ describe('Flush actor: awaited single enqueues', function () {
   it('a job enqueued into an idle Flusher is written before the Flusher takes its `enqueued` step, in the call that step asks for', async () => {
     r = await rig(redis.url);
     actor = r.start();
-    await until('the first call to end', () => actor!.getSnapshot().matches('idle'));
+    await waitFor('the first call to end', () => actor!.getSnapshot().matches('idle'));
     r.order.length = 0;
     const before = r.invocations();
     const confirmed = r.add(true)!;
     expect(r.order, 'the write left before the step').to.deep.equal(['write evalsha', 'enqueued']);
     expect((await confirmed).status).to.equal('enqueued');
-    await until('idle again', () => actor!.getSnapshot().matches('idle'));
+    await waitFor('idle again', () => actor!.getSnapshot().matches('idle'));
     expect(r.invocations() - before, 'the step took over the call already running').to.equal(1);
     expect(r.order.filter((o) => o.startsWith('write')), 'one write').to.have.length(1);
     expect(actor.getSnapshot().context.written).to.equal(1);
@@ -154,7 +150,7 @@ describe('Flush actor: awaited single enqueues', function () {
   it('an orphaned call (its Flusher stopped) writes nothing after its in-flight write', async () => {
     r = await rig(redis.url);
     actor = r.start();
-    await until('the first call to end', () => actor!.getSnapshot().matches('idle'));
+    await waitFor('the first call to end', () => actor!.getSnapshot().matches('idle'));
     let confirmed = 0;
     for (; confirmed < 20; confirmed++) await r.add(true);
     // the loop is running (lingering or writing); stop the Flusher as a supervisor would
@@ -168,7 +164,7 @@ describe('Flush actor: awaited single enqueues', function () {
     expect(r.sink.buffer.pending, 'the jobs added after the stop wait for the next incarnation').to.equal(10);
     // the next incarnation writes them, each once
     actor = r.start();
-    await until('the new incarnation to write them', async () => (await redis.client.llen(queueKey(QUEUE))) === confirmed + 10);
+    await waitFor('the new incarnation to write them', async () => (await redis.client.llen(queueKey(QUEUE))) === confirmed + 10);
     const jids = (await redis.client.lrange(queueKey(QUEUE), 0, -1)).map((raw) => JSON.parse(raw).jid as string);
     expect(new Set(jids).size).to.equal(jids.length);
   });
@@ -179,21 +175,21 @@ describe('Flush actor: awaited single enqueues', function () {
     try {
       r = await rig(`${proxy.url}${target.pathname}`);
       actor = r.start();
-      await until('the first call to end', () => actor!.getSnapshot().matches('idle'));
+      await waitFor('the first call to end', () => actor!.getSnapshot().matches('idle'));
       for (let i = 0; i < 10; i++) await r.add(true);
       proxy.drop();
       const late = r.add(true)!;
-      await until('flusher.failed', () => r!.emitted.some((e) => e.type === 'flusher.failed'));
+      await waitFor('flusher.failed', () => r!.emitted.some((e) => e.type === 'flusher.failed'));
       expect(r.seen['push.outage'], 'push.outage once').to.have.length(1);
       expect(r.sink.buffer.pending, 'the job is back in the buffer').to.equal(1);
       expect(actor.getSnapshot().value).to.equal('backingOff');
       proxy.heal();
       expect((await late).status).to.equal('enqueued');
-      await until('flusher.restored', () => r!.emitted.some((e) => e.type === 'flusher.restored'));
+      await waitFor('flusher.restored', () => r!.emitted.some((e) => e.type === 'flusher.restored'));
       expect(r.seen['push.restored']).to.have.length(1);
       for (let i = 0; i < 5; i++) await r.add(true);
       expect(await redis.client.llen(queueKey(QUEUE))).to.equal(16);
-      await until('idle again', () => actor!.getSnapshot().matches('idle'));
+      await waitFor('idle again', () => actor!.getSnapshot().matches('idle'));
       expect(actor.getSnapshot().context.written).to.equal(16);
     } finally {
       actor?.stop();
@@ -207,14 +203,14 @@ describe('Flush actor: awaited single enqueues', function () {
   it('a small batch of one queue is one call: it registers the queue, and a WRONGTYPE refuses and reports its jobs', async () => {
     r = await rig(redis.url);
     actor = r.start();
-    await until('the first call to end', () => actor!.getSnapshot().matches('idle'));
+    await waitFor('the first call to end', () => actor!.getSnapshot().matches('idle'));
     const monitor = await redis.client.monitor();
     const commands: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => commands.push(String(args[0]).toLowerCase()));
     try {
       expect((await r.add(true))!.status).to.equal('enqueued');
       expect(await redis.client.sismember(QUEUES, QUEUE)).to.equal(1);
-      await until('the monitor to see it', () => commands.includes('lpush'));
+      await waitFor('the monitor to see it', () => commands.includes('lpush'));
       // one script call (EVALSHA, or EVAL after NOSCRIPT) running SADD + LPUSH; a pipeline would send SADD and LPUSH alone
       const pushed = commands.filter((c) => ['eval', 'evalsha', 'sadd', 'lpush'].includes(c));
       expect(pushed[0]).to.match(/^eval/);
