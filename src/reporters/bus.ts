@@ -43,12 +43,20 @@ export interface ReporterLookup {
   get(systemId: string): AnyActorRef | undefined;
 }
 
+/** The kinds of job event a reporter is fed. */
+export type JobEventType = JobEvent['type'];
+
 /** A reporter actor the bus feeds. */
 export interface BusTarget {
   /** Its systemId, e.g. `reporter:logger`. */
   readonly systemId: string;
-  /** Does it want events right now? Absent: always. False: it is skipped (nothing held for it). */
-  readonly wanted?: () => boolean;
+  /**
+   * Does it want events of `type` right now? Absent: every event, always.
+   * False: such events are not sent to it (nor held for it), and not even
+   * recorded when no target wants them, so a batch nobody wants costs no
+   * reporter step.
+   */
+  readonly wanted?: (type: JobEventType) => boolean;
 }
 
 /** What a {@link ReporterBus} needs. */
@@ -115,20 +123,20 @@ export class ReporterBus implements JobHooks {
 
   /** {@link JobHooks.started}: records `started`. */
   started(start: JobStart): void {
-    if (!this.#active()) return;
+    if (!this.#wants('started')) return;
     this.#push({ type: 'started', job: start.job, queue: start.queue });
   }
 
   /** {@link JobHooks.finished}: records the outcome's event, then `stopped` if the job had started. */
   finished(outcome: JobOutcome): void {
-    if (outcome.kind === 'invalid' || !this.#active()) return;
+    if (outcome.kind === 'invalid' || this.#closed) return;
     const { job, queue } = outcome;
     switch (outcome.kind) {
       case 'success':
-        this.#push({ type: 'success', job, queue, durationMs: outcome.durationMs });
+        if (this.#wants('success')) this.#push({ type: 'success', job, queue, durationMs: outcome.durationMs });
         break;
       case 'aborted':
-        this.#push({ type: 'aborted', job, queue, reason: outcome.reason });
+        if (this.#wants('aborted')) this.#push({ type: 'aborted', job, queue, reason: outcome.reason });
         // JobHooks contract: an expired job never started; a shutdown abort
         // started only if `perform` ran and failed because of the stop
         // (then it carries that error).
@@ -137,6 +145,7 @@ export class ReporterBus implements JobHooks {
       case 'retry':
       case 'dead':
       case 'discard':
+        if (!this.#wants('failure')) break;
         this.#push({
           type: 'failure',
           job,
@@ -147,7 +156,7 @@ export class ReporterBus implements JobHooks {
         });
         break;
     }
-    this.#push({ type: 'stopped', job, queue });
+    if (this.#wants('stopped')) this.#push({ type: 'stopped', job, queue });
   }
 
   /** Send what is recorded now instead of at the end of the tick. */
@@ -179,10 +188,11 @@ export class ReporterBus implements JobHooks {
     this.#backlogs.clear();
   }
 
-  #active(): boolean {
+  /** Does some target want an event of `type` now? */
+  #wants(type: JobEventType): boolean {
     if (this.#closed) return false;
     if (this.#always) return true;
-    for (const target of this.#targets) if (target.wanted!()) return true;
+    for (const target of this.#targets) if (target.wanted!(type)) return true;
     return false;
   }
 
@@ -198,8 +208,10 @@ export class ReporterBus implements JobHooks {
     if (this.#scheduled) this.flush();
   };
 
-  #feed(target: BusTarget, batch: readonly JobEvent[], system: ReporterLookup | undefined): void {
-    if (target.wanted !== undefined && !target.wanted()) return;
+  #feed(target: BusTarget, recorded: readonly JobEvent[], system: ReporterLookup | undefined): void {
+    const { wanted } = target;
+    const batch = wanted === undefined ? recorded : recorded.filter((event) => wanted(event.type));
+    if (batch.length === 0) return;
     const { systemId } = target;
     const backlog = this.#backlogs.get(systemId);
     if (backlog !== undefined) {

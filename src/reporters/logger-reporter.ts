@@ -24,6 +24,7 @@
  */
 import type { JobEvent } from '../../machines/reporter.js';
 import type { Logger } from '../logger.js';
+import type { JobEventType } from './bus.js';
 import { backtraceLines } from '../job/backtrace.js';
 import { errorClassOf, errorMessageOf } from '../job/error-fields.js';
 
@@ -73,16 +74,18 @@ export function formatJobLine(event: JobEvent): string | undefined {
 
 /**
  * The logger reporter's handler and per-batch prelude, for `guardedDeliver`,
- * and, for a logger that has `isLevelEnabled`, its `wanted` for the bus:
- * false while both `info` and `warn` are off, so no event is even recorded
- * for it (a logger without `isLevelEnabled` is always wanted).
+ * and, for a logger that has `isLevelEnabled`, its `wanted` for the bus: the
+ * events it would log at the levels now on (`failure` at warn; `started`,
+ * `success` and `aborted` at info; never `stopped`), so at warn level a
+ * batch of successful jobs is not even recorded for it (a logger without
+ * `isLevelEnabled` is always wanted).
  */
-export function loggerReporter(logger: Logger): { handle: (event: JobEvent) => void; begin: () => void; wanted?: () => boolean } {
+export function loggerReporter(logger: Logger): { handle: (event: JobEvent) => void; begin: () => void; wanted?: (type: JobEventType) => boolean } {
   let infoOn = true;
   let warnOn = true;
   const canTell = typeof (logger as { isLevelEnabled?: unknown }).isLevelEnabled === 'function';
   return {
-    ...(canTell ? { wanted: () => levelEnabled(logger, 'info') || levelEnabled(logger, 'warn') } : {}),
+    ...(canTell ? { wanted: (type: JobEventType) => type !== 'stopped' && levelEnabled(logger, type === 'failure' ? 'warn' : 'info') } : {}),
     begin() {
       infoOn = levelEnabled(logger, 'info');
       warnOn = levelEnabled(logger, 'warn');

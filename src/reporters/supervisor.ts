@@ -34,7 +34,7 @@ import { REPORTERS_ID, reporterId } from '../actor-ids.js';
 import type { ResolvedConfig } from '../config/options.js';
 import type { Logger } from '../logger.js';
 import type { KiqEmitter } from '../events.js';
-import type { BusTarget } from './bus.js';
+import type { BusTarget, JobEventType } from './bus.js';
 import { CRASH_WINDOW_MS, guardedDeliver, MAX_CRASHES } from './guard.js';
 import { instrumenter, instrumenterWanted } from './instrumenter.js';
 import { loggerReporter } from './logger-reporter.js';
@@ -62,7 +62,7 @@ interface ReporterDefinition {
   readonly systemId: string;
   readonly handle: (event: JobEvent) => unknown;
   readonly begin?: () => void;
-  readonly wanted?: () => boolean;
+  readonly wanted?: (type: JobEventType) => boolean;
 }
 
 function definitions(config: ReportersConfig, deps: ReporterDeps): ReporterDefinition[] {

@@ -152,6 +152,47 @@ describe('Reporter bus (src/reporters/bus.ts)', () => {
     expect(bus.held('reporter:b')).to.equal(0);
   });
 
+  it('records and sends only the event types some reporter wants: a warn-only logger gets the failures, and a tick of successes sends nothing', async () => {
+    const { root, events } = reporters(['reporter:logger', 'reporter:instrumenter']);
+    const bus = new ReporterBus({
+      system: () => root.system,
+      targets: [
+        { systemId: 'reporter:logger', wanted: (type) => type === 'failure' },
+        { systemId: 'reporter:instrumenter', wanted: () => false },
+      ],
+      logger: silent(),
+    });
+    const immediates = countImmediates(() => {
+      for (let n = 0; n < 10; n++) {
+        bus.started(start(job(n)));
+        bus.finished(outcome.success(job(n)));
+      }
+    });
+    expect(immediates, 'nothing recorded: no tick').to.equal(0);
+    expect(bus.pending).to.equal(0);
+    bus.started(start(job(10)));
+    bus.finished(outcome.success(job(10)));
+    bus.finished(outcome.retry(job(11), new Error('bad')));
+    expect(bus.pending, 'only the failure is recorded').to.equal(1);
+    await settle();
+    expect(summary(events('reporter:logger'))).to.deep.equal(['failure jid-11']);
+    expect(events('reporter:instrumenter')).to.have.length(0);
+  });
+
+  it('sends each reporter only the events it wants from a batch others want whole', async () => {
+    const { root, events } = reporters(['reporter:a', 'reporter:b']);
+    const bus = new ReporterBus({
+      system: () => root.system,
+      targets: [{ systemId: 'reporter:a' }, { systemId: 'reporter:b', wanted: (type) => type === 'success' }],
+      logger: silent(),
+    });
+    bus.started(start(job(1)));
+    bus.finished(outcome.success(job(1)));
+    await settle();
+    expect(summary(events('reporter:a'))).to.deep.equal(['started jid-1', 'success jid-1', 'stopped jid-1']);
+    expect(summary(events('reporter:b'))).to.deep.equal(['success jid-1']);
+  });
+
   it('looks reporters up at every send: a restarted reporter (a new ref) gets the next batch', async () => {
     let crash = true;
     const got: JobEvent[] = [];

@@ -85,16 +85,18 @@ describe('Logger reporter (src/reporters/logger-reporter.ts)', () => {
     expect(asked).to.deep.equal(['info', 'warn']);
   });
 
-  it('is wanted by the bus while info or warn is on, not when both are off; a logger without isLevelEnabled is always wanted', () => {
+  it('is wanted by the bus for what it would log at the levels now on: failures at warn, the rest at info, never stopped; a logger without isLevelEnabled is always wanted', () => {
     let on = new Set(['info', 'warn']);
     const reporter = loggerReporter(leveled((level) => on.has(level)).logger);
-    expect(reporter.wanted?.()).to.equal(true);
+    const types = ['started', 'success', 'aborted', 'failure', 'stopped'] as const;
+    const wanted = () => types.filter((type) => reporter.wanted!(type));
+    expect(wanted()).to.deep.equal(['started', 'success', 'aborted', 'failure']);
     on = new Set(['warn']);
-    expect(reporter.wanted?.()).to.equal(true);
+    expect(wanted()).to.deep.equal(['failure']);
     on = new Set(['error']);
-    expect(reporter.wanted?.()).to.equal(false);
+    expect(wanted()).to.deep.equal([]);
     on = new Set(['info']);
-    expect(reporter.wanted?.()).to.equal(true);
+    expect(wanted()).to.deep.equal(['started', 'success', 'aborted']);
     expect(loggerReporter(leveled().logger).wanted).to.equal(undefined);
   });
 
