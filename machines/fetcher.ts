@@ -94,6 +94,10 @@ export const fetcherMachine = setup({
     quiet: ({ context }) => context.quiet,
     hasDemand: ({ context }) => context.demand > 0,
     fetchedSome: (_, jobs: readonly RawJob[]) => jobs.length > 0,
+    /** The jobs fill every free slot, and nothing else is pending: the fetcher is idle after them. */
+    filled: ({ context }, jobs: readonly RawJob[]) => jobs.length >= context.demand && !context.stopping && !context.quiet,
+    /** Free slots for a fetcher that may fetch (in `idle`, neither stopping nor quiet). */
+    freed: ({ event }) => event.type === 'demand' && event.count > 0,
     /** The queue was empty: wait for the next job, unless told to stop or be quiet meanwhile. */
     mayBlock: ({ context }) => !context.stopping && !context.quiet,
     /** A block took jobs and left the queue empty with slots to spare: wait again at once. */
@@ -160,7 +164,11 @@ export const fetcherMachine = setup({
     idle: {
       tags: [Tag.idle],
       on: {
-        demand: { actions: 'addDemand', target: 'deciding' },
+        // straight to `fetching` (what `deciding` would choose), one step per round fewer
+        demand: [
+          { guard: 'freed', actions: 'addDemand', target: 'fetching' },
+          { actions: 'addDemand', target: 'deciding' },
+        ],
         configure: { actions: 'setQuiet', target: 'deciding' },
         shutdown: 'done',
       },
@@ -177,6 +185,15 @@ export const fetcherMachine = setup({
       entry: 'startFetch',
       on: {
         'io.fetched': [
+          // a full batch: straight to `idle` (what `deciding` would choose)
+          {
+            guard: { type: 'filled', params: ({ event }) => event.jobs },
+            target: 'idle',
+            actions: [
+              { type: 'took', params: ({ event }) => event.jobs },
+              { type: 'deliver', params: ({ event }) => event.jobs },
+            ],
+          },
           {
             guard: { type: 'fetchedSome', params: ({ event }) => event.jobs },
             target: 'deciding',

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createActor, setup, SimulatedClock, type ActorRefFrom } from 'xstate';
+import { createActor, setup, SimulatedClock, type ActorRefFrom, type InspectionEvent } from 'xstate';
 import {
   fetcherMachine,
   type BlockInput,
@@ -20,7 +20,7 @@ type Fetcher = ActorRefFrom<typeof fetcherMachine>;
  * The fetcher uses `sendParent`, so it runs as the invoked child of a tiny parent that records
  * every `jobs` event (a copy of its job list) and how the child ended.
  */
-function start(input: Partial<FetcherInput> = {}) {
+function start(input: Partial<FetcherInput> = {}, inspect?: (event: InspectionEvent) => void) {
   const clock = new SimulatedClock();
   const fetch = fakeIO<FetchInput, readonly RawJob[]>(clock, 'fetch');
   const block = fakeIO<BlockInput, BlockOutput>(clock, 'block');
@@ -46,7 +46,7 @@ function start(input: Partial<FetcherInput> = {}) {
     },
     on: { jobs: { actions: ({ event }) => delivered.push([...event.jobs]) } },
   });
-  const root = createActor(parent, { clock });
+  const root = createActor(parent, { clock, ...(inspect ? { inspect } : {}) });
   const errors: unknown[] = [];
   root.subscribe({ error: (err) => errors.push(err) });
   root.start();
@@ -67,6 +67,27 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
   failOnUncaught();
 
   describe('fetching and delivery', () => {
+    it('a round of full batches takes one step per event: io.fetched goes straight to idle and demand straight to fetching (no transient deciding step)', async () => {
+      const steps: string[] = [];
+      const { root, fetcher, fetch, send, delivered } = start({ demand: 2 }, (event) => {
+        if (event.type === '@xstate.microstep' && (event.actorRef as { id?: string }).id === 'fetcher') steps.push(JSON.stringify((event.snapshot as { value?: unknown }).value));
+      });
+      steps.length = 0;
+      fetch.last().resolve(['j1', 'j2']);
+      await settle();
+      expect(steps, 'one microstep for a batch that fills every slot').to.deep.equal(['"idle"']);
+      steps.length = 0;
+      send({ type: 'demand', count: 2 });
+      expect(steps, 'one microstep for demand in idle').to.deep.equal(['"fetching"']);
+      expect(fetch.calls.map((c) => c.input)).to.deep.equal([{ queue: 'default', max: 2 }, { queue: 'default', max: 2 }]);
+      steps.length = 0;
+      fetch.last().resolve(['j3']);
+      await settle();
+      expect(value(fetcher), 'a partial batch fetches again for the slot left').to.equal('fetching');
+      expect(delivered).to.deep.equal([['j1', 'j2'], ['j3']]);
+      root.stop();
+    });
+
     it('fetches up to the initial demand in one call and delivers the jobs in order as ONE jobs event', async () => {
       const { root, fetcher, fetch, block, delivered } = start({ demand: 3 });
       expect(fetch.calls.map((c) => c.input)).to.deep.equal([{ queue: 'default', max: 3 }]);
