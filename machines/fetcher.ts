@@ -94,9 +94,9 @@ export const fetcherMachine = setup({
     quiet: ({ context }) => context.quiet,
     hasDemand: ({ context }) => context.demand > 0,
     fetchedSome: (_, jobs: readonly RawJob[]) => jobs.length > 0,
-    /** The jobs fill every free slot, and nothing else is pending: the fetcher is idle after them. */
+    /** The jobs fill every free slot and the fetcher is neither stopping nor quiet: `deciding` would choose `idle`. */
     filled: ({ context }, jobs: readonly RawJob[]) => jobs.length >= context.demand && !context.stopping && !context.quiet,
-    /** Free slots for a fetcher that may fetch (in `idle`, neither stopping nor quiet). */
+    /** Some slots came free (in `idle` the fetcher is neither stopping nor quiet: `deciding` would choose `fetching`). */
     freed: ({ event }) => event.type === 'demand' && event.count > 0,
     /** The queue was empty: wait for the next job, unless told to stop or be quiet meanwhile. */
     mayBlock: ({ context }) => !context.stopping && !context.quiet,

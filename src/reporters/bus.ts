@@ -22,7 +22,9 @@
  *    warning.
  * 4. Nobody listening (no reporter that always wants events, and no
  *    telemetry subscriber): `started`/`finished` return at once; nothing is
- *    recorded and no tick is scheduled.
+ *    recorded and no tick is scheduled. The same holds per event type: a
+ *    type no reporter wants now (a logger at level `warn` wants failures
+ *    only) is not recorded, and each reporter is sent only the types it wants.
  *
  * Reporters are best-effort telemetry: jobs never wait for them, never see
  * their errors and are never slowed by them. A reporter that throws crashes
@@ -211,9 +213,10 @@ export class ReporterBus implements JobHooks {
   #feed(target: BusTarget, recorded: readonly JobEvent[], system: ReporterLookup | undefined): void {
     const { wanted } = target;
     const batch = wanted === undefined ? recorded : recorded.filter((event) => wanted(event.type));
-    if (batch.length === 0) return;
     const { systemId } = target;
     const backlog = this.#backlogs.get(systemId);
+    if (batch.length === 0 && backlog === undefined) return;
+    // what was held for it goes first, also when this batch has nothing for it
     if (backlog !== undefined) {
       while (backlog.batches.length > 0) {
         if (!send(system, systemId, backlog.batches[0]!)) break;
@@ -224,6 +227,7 @@ export class ReporterBus implements JobHooks {
         if (backlog.dropped > 0) logEvent(this.#logger, 'warn', 'reporter_events_dropped', { reporter: systemId, dropped: backlog.dropped, state: 'reporter back' });
       }
     }
+    if (batch.length === 0) return;
     if (this.#backlogs.has(systemId) || !send(system, systemId, batch)) this.#hold(systemId, batch);
   }
 

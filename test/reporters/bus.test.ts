@@ -234,6 +234,25 @@ describe('Reporter bus (src/reporters/bus.ts)', () => {
     expect(summary(events('reporter:a'))).to.deep.equal(['started jid-1', 'started jid-2', 'started jid-3']);
   });
 
+  it('delivers what it held for a reporter that is back also when the next batch has nothing it wants', async () => {
+    const { root, events } = reporters(['reporter:a', 'reporter:b']);
+    let system: ReporterLookup | undefined;
+    const bus = new ReporterBus({
+      system: () => system,
+      targets: [{ systemId: 'reporter:a' }, { systemId: 'reporter:b', wanted: (type) => type === 'failure' }],
+      logger: silent(),
+    });
+    bus.finished(outcome.retry(job(1), new Error('bad')));
+    await settle();
+    expect(bus.held('reporter:b')).to.equal(1);
+    system = root.system;
+    bus.started(start(job(2)));
+    await settle();
+    expect(bus.held('reporter:b')).to.equal(0);
+    expect(summary(events('reporter:b'))).to.deep.equal(['failure jid-1']);
+    expect(summary(events('reporter:a'))).to.deep.equal(['failure jid-1', 'stopped jid-1', 'started jid-2']);
+  });
+
   it('bounds what it holds for a missing reporter: drops the oldest batches with a single warning', async () => {
     const { root, events } = reporters(['reporter:a']);
     let system: ReporterLookup | undefined;
