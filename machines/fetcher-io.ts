@@ -25,16 +25,12 @@ export interface FetchInput {
 export interface BlockInput {
   readonly queue: string;
   readonly timeoutMs: number;
-  /** Free slots: the blocking wait takes one job, then up to `max - 1` more. */
-  readonly max: number;
 }
 
 /** What one `block` call reports. */
 export interface BlockOutput {
-  /** Jobs taken, oldest first (empty: the wait timed out or was interrupted). */
+  /** The job taken (none: the wait timed out or was interrupted, or the queue is paused). The fetcher fetches the rest of its free slots after it. */
   readonly jobs: readonly RawJob[];
-  /** The queue was seen empty after them (fewer than `max` taken): no `fetch` needed before the next wait. */
-  readonly drained: boolean;
 }
 
 /** What the fetcher asks of its `io` actor. */
@@ -51,7 +47,7 @@ export type FetcherReply =
 export interface FetcherCalls {
   /** Move up to `max` jobs into the private list (one batch). */
   fetch(input: FetchInput): Promise<readonly RawJob[]>;
-  /** Wait up to `timeoutMs` for one job, then take up to `max - 1` more. */
+  /** Wait up to `timeoutMs` for one job. */
   block(input: BlockInput): Promise<BlockOutput>;
 }
 

@@ -7,11 +7,11 @@
  *    Lua call) and delivers them to the parent as one `jobs` event.
  * 2. When the queue was empty it is `blocking`: one `block` call waits up to
  *    `blockMs` for the next job (BLMOVE on a dedicated connection), so a new
- *    job starts at once instead of at the next poll. The same call then
- *    takes up to `demand - 1` more (a burst). When it came back `drained`
- *    (fewer than asked: the queue is empty again) and slots are left, the
- *    fetcher blocks again at once, skipping a `fetch` that would find
- *    nothing (an idle queue's job costs one round trip, not three).
+ *    job starts at once instead of at the next poll. The call takes that
+ *    one job and nothing more: once it is delivered, a `fetch` takes the
+ *    burst behind it (if slots are left) and, finding the queue empty,
+ *    leads back to `blocking`. Nothing rides behind the BLMOVE, so its
+ *    reply, and the job, are not held up by Redis running a script.
  * 3. Redis errors: `backingOff`, ×2 from `backoffMs` up to `maxBackoffMs`,
  *    reset by the next success; `redis.ready` (a connection came back) ends
  *    the wait at once. Jobs are only ever moved by Redis itself, so
@@ -27,7 +27,7 @@
  */
 import { assign, fromCallback, sendParent, sendTo, setup } from 'xstate';
 import type { RawJob } from '../src/job/raw.js';
-import type { BlockOutput, FetcherCommand, FetcherReply } from './fetcher-io.js';
+import type { FetcherCommand, FetcherReply } from './fetcher-io.js';
 import { Tag } from './tags.js';
 
 export type { BlockInput, BlockOutput, FetchInput } from './fetcher-io.js';
@@ -100,9 +100,8 @@ export const fetcherMachine = setup({
     freed: ({ event }) => event.type === 'demand' && event.count > 0,
     /** The queue was empty: wait for the next job, unless told to stop or be quiet meanwhile. */
     mayBlock: ({ context }) => !context.stopping && !context.quiet,
-    /** A block took jobs and left the queue empty with slots to spare: wait again at once. */
-    blockAgain: ({ context }, output: BlockOutput) =>
-      output.drained && output.jobs.length > 0 && output.jobs.length < context.demand && !context.stopping && !context.quiet,
+    /** Jobs came and slots are left, neither stopping nor quiet: `deciding` would choose `fetching` (for the burst behind them). */
+    fetchMore: ({ context }, jobs: readonly RawJob[]) => jobs.length > 0 && jobs.length < context.demand && !context.stopping && !context.quiet,
   },
   actions: {
     addDemand: assign(({ context, event }) => ({ demand: context.demand + (event.type === 'demand' ? event.count : 0) })),
@@ -112,10 +111,10 @@ export const fetcherMachine = setup({
     interruptBlock: () => {},
     /** Ask the `io` actor for one batch of up to `demand` jobs. */
     startFetch: sendTo('io', ({ context }): FetcherCommand => ({ type: 'fetch', input: { queue: context.queue, max: context.demand } })),
-    /** Ask the `io` actor to wait up to `blockMs` for the next job, then take up to `demand - 1` more. */
+    /** Ask the `io` actor to wait up to `blockMs` for the next job. */
     startBlock: sendTo('io', ({ context }): FetcherCommand => ({
       type: 'block',
-      input: { queue: context.queue, timeoutMs: context.blockMs, max: context.demand },
+      input: { queue: context.queue, timeoutMs: context.blockMs },
     })),
     deliver: sendParent((_, jobs: readonly RawJob[]): JobsEvent => ({ type: 'jobs', jobs })),
     took: assign(({ context }, jobs: readonly RawJob[]) => ({
@@ -216,13 +215,22 @@ export const fetcherMachine = setup({
         // no waiting out a BLMOVE of up to blockMs on the way out
         shutdown: { actions: ['markStopping', 'interruptBlock'] },
         'io.blocked': [
-          // stays in `blocking` (no exit and entry): the jobs go to the queue, then the next wait starts
+          // the job fills the last free slot: straight to `idle` (what `deciding` would choose)
           {
-            guard: { type: 'blockAgain', params: ({ event }) => event.output },
+            guard: { type: 'filled', params: ({ event }) => event.output.jobs },
+            target: 'idle',
             actions: [
               { type: 'took', params: ({ event }) => event.output.jobs },
               { type: 'deliver', params: ({ event }) => event.output.jobs },
-              'startBlock',
+            ],
+          },
+          // slots are left: straight to `fetching` for the burst behind it (what `deciding` would choose)
+          {
+            guard: { type: 'fetchMore', params: ({ event }) => event.output.jobs },
+            target: 'fetching',
+            actions: [
+              { type: 'took', params: ({ event }) => event.output.jobs },
+              { type: 'deliver', params: ({ event }) => event.output.jobs },
             ],
           },
           {

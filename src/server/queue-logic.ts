@@ -27,11 +27,11 @@ import { BlockInterrupt } from './block-interrupt.js';
 import type { HeldJobs } from './held-jobs.js';
 import { NO_HOOKS, type JobHooks, type JobOutcome, type JobStart } from '../job-events.js';
 import { settleOutcome } from './job-settler.js';
-import { ackJobs, blockThenFetch, fetchJobs, releaseUniqueLock, requeuePrivate } from './ops/index.js';
+import { ackJobs, blockForJob, fetchBatch, releaseUniqueLock, requeuePrivate } from './ops/index.js';
 import { runJob } from './runner/run-job.js';
 
 /** A blocking call that took nothing. */
-const NOTHING_BLOCKED: BlockOutput = { jobs: [], drained: false };
+const NOTHING_BLOCKED: BlockOutput = { jobs: [] };
 
 /** What a queue needs besides its name. */
 export interface QueueDeps {
@@ -117,8 +117,8 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
 
   // a shutdown ends an idle queue's BLMOVE at once instead of waiting it out
   const blockInterrupt = new BlockInterrupt(() => pool.next());
-  // the last blocking call saw the queue not paused: the next one, right
-  // after it, need not ask again (any other call in between clears this)
+  // the last fetch saw the queue not paused: the blocking wait right after
+  // it need not ask again (any other call in between clears this)
   let unpausedSeen = false;
   const fetcher = fetcherMachine.provide({
     actions: { interruptBlock: () => blockInterrupt.interrupt() },
@@ -130,7 +130,15 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
         fetch: (input) => {
           unpausedSeen = false;
           return batchOutage.track('fetch', fields, () =>
-            watched(held.track(input.queue, () => acker.carry(input.queue, (acks) => fetchJobs(pool.next(), identity, input.queue, input.max, acks)))),
+            watched(
+              held.track(input.queue, () =>
+                acker.carry(input.queue, async (acks) => {
+                  const got = await fetchBatch(pool.next(), identity, input.queue, input.max, acks);
+                  unpausedSeen = got.unpaused;
+                  return got.jobs;
+                }),
+              ),
+            ),
           );
         },
         block: (input) =>
@@ -141,19 +149,16 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
             // first use: the connection is still connecting; wait for it as
             // a block that timed out, not as a failed BLMOVE (not an outage)
             if (redis.status === 'connecting' || redis.status === 'connect') return whenReady(redis, input.timeoutMs).then(() => NOTHING_BLOCKED);
-            let drained = false;
             const jobs = await watched(
               held.track(input.queue, async () => {
                 const got = await blockInterrupt.run(redis, (signal) =>
-                  blockThenFetch(redis, identity, input.queue, input.timeoutMs, input.max, { pausedOn: pool.next(), checkPaused, signal }),
+                  blockForJob(redis, identity, input.queue, input.timeoutMs, { pausedOn: pool.next(), checkPaused, signal }),
                 );
-                drained = got.drained;
-                unpausedSeen = got.unpaused;
-                return got.jobs;
+                return got === undefined ? [] : [got];
               }),
             );
-            return { jobs, drained };
-        }),
+            return { jobs };
+          }),
       }),
     },
   });

@@ -29,20 +29,20 @@ describe('Fetcher io actor (machines/fetcher-io.ts)', () => {
       },
       block: async (input: BlockInput): Promise<BlockOutput> => {
         seen.push(input);
-        return { jobs: ['j3'], drained: true };
+        return { jobs: ['j3'] };
       },
     });
     io.send({ type: 'fetch', input: { queue: 'q', max: 2 } });
     await settle();
-    io.send({ type: 'block', input: { queue: 'q', timeoutMs: 500, max: 3 } });
+    io.send({ type: 'block', input: { queue: 'q', timeoutMs: 500 } });
     await settle();
     expect(seen).to.deep.equal([
       { queue: 'q', max: 2 },
-      { queue: 'q', timeoutMs: 500, max: 3 },
+      { queue: 'q', timeoutMs: 500 },
     ]);
     expect(replies).to.deep.equal([
       { type: 'io.fetched', jobs: ['j1', 'j2'] },
-      { type: 'io.blocked', output: { jobs: ['j3'], drained: true } },
+      { type: 'io.blocked', output: { jobs: ['j3'] } },
     ]);
   });
 
@@ -55,7 +55,7 @@ describe('Fetcher io actor (machines/fetcher-io.ts)', () => {
       },
     });
     io.send({ type: 'fetch', input: { queue: 'q', max: 1 } });
-    io.send({ type: 'block', input: { queue: 'q', timeoutMs: 1, max: 1 } });
+    io.send({ type: 'block', input: { queue: 'q', timeoutMs: 1 } });
     await settle();
     expect(replies.map((r) => r.type)).to.deep.equal(['io.failed', 'io.failed']);
     const failures = replies.map((r) => (r as unknown as { error: unknown }).error);

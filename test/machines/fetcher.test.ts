@@ -55,10 +55,10 @@ function start(input: Partial<FetcherInput> = {}, inspect?: (event: InspectionEv
   return { root, fetcher, send, clock, fetch, block, delivered, ended, errors, interrupts };
 }
 
-/** A block call that took `jobs`, not known to have emptied the queue. */
-const took = (...jobs: RawJob[]): BlockOutput => ({ jobs, drained: false });
+/** A block call that took `jobs`. */
+const took = (...jobs: RawJob[]): BlockOutput => ({ jobs });
 /** A block call that timed out (or was interrupted). */
-const TIMED_OUT: BlockOutput = { jobs: [], drained: false };
+const TIMED_OUT: BlockOutput = { jobs: [] };
 
 const value = (fetcher: Fetcher) => fetcher.getSnapshot().value;
 const status = (fetcher: Fetcher) => fetcher.getSnapshot().status;
@@ -115,7 +115,7 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       fetch.last().resolve([]);
       await settle();
       expect(value(fetcher)).to.equal('blocking');
-      expect(block.calls.map((c) => c.input)).to.deep.equal([{ queue: 'default', timeoutMs: 2000, max: 3 }]);
+      expect(block.calls.map((c) => c.input)).to.deep.equal([{ queue: 'default', timeoutMs: 2000 }]);
       expect(delivered).to.deep.equal([]);
       block.last().resolve(took('j1'));
       await settle();
@@ -128,41 +128,54 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       root.stop();
     });
 
-    it('a block that took jobs and drained the queue blocks again at once with the demand left (no fetch in between)', async () => {
-      const { root, fetcher, fetch, block, delivered } = start({ demand: 3, blockMs: 2000 });
+    it('a job from block goes to the queue before the fetch for the burst behind it starts, in one microstep (no transient deciding step)', async () => {
+      const steps: string[] = [];
+      const order: string[] = [];
+      const { root, fetcher, fetch, block, delivered } = start({ demand: 3, blockMs: 2000 }, (event) => {
+        if (event.type === '@xstate.microstep' && (event.actorRef as { id?: string }).id === 'fetcher') steps.push(JSON.stringify((event.snapshot as { value?: unknown }).value));
+      });
       fetch.last().resolve([]);
       await settle();
-      block.last().resolve({ jobs: ['j1'], drained: true });
+      const calls = fetch.calls.length;
+      const push = fetch.calls.push.bind(fetch.calls);
+      fetch.calls.push = (...items) => {
+        order.push(`fetch after ${delivered.length} deliveries`);
+        return push(...items);
+      };
+      steps.length = 0;
+      block.last().resolve(took('j1'));
       await settle();
-      expect(delivered).to.deep.equal([['j1']]);
-      expect(value(fetcher)).to.equal('blocking');
-      expect(fetch.calls).to.have.length(1);
-      expect(block.calls.map((c) => c.input.max)).to.deep.equal([3, 2]);
-      block.last().resolve({ jobs: ['j2', 'j3'], drained: false });
-      await settle();
-      expect(delivered).to.deep.equal([['j1'], ['j2', 'j3']]);
-      expect(value(fetcher), 'no demand left').to.equal('idle');
+      expect(steps, 'one microstep: blocking → fetching').to.deep.equal(['"fetching"']);
+      expect(order, 'the job is delivered first').to.deep.equal(['fetch after 1 deliveries']);
+      expect(fetch.calls.slice(calls).map((c) => c.input)).to.deep.equal([{ queue: 'default', max: 2 }]);
+      expect(value(fetcher)).to.equal('fetching');
       root.stop();
     });
 
-    it('a drained block that used up the demand, or that ends while quiet, does not block again', async () => {
-      const used = start({ demand: 2 });
+    it('a job from block that fills the last slot goes straight to idle; one that ends while quiet goes quiet, without a fetch', async () => {
+      const steps: string[] = [];
+      const used = start({ demand: 1 }, (event) => {
+        if (event.type === '@xstate.microstep' && (event.actorRef as { id?: string }).id === 'fetcher') steps.push(JSON.stringify((event.snapshot as { value?: unknown }).value));
+      });
       used.fetch.last().resolve([]);
       await settle();
-      used.block.last().resolve({ jobs: ['a', 'b'], drained: true });
+      steps.length = 0;
+      used.block.last().resolve(took('a'));
       await settle();
       expect(value(used.fetcher)).to.equal('idle');
-      expect(used.block.calls).to.have.length(1);
+      expect(steps, 'one microstep: blocking → idle').to.deep.equal(['"idle"']);
+      expect(used.fetch.calls).to.have.length(1);
       used.root.stop();
 
       const quiet = start({ demand: 3 });
       quiet.fetch.last().resolve([]);
       await settle();
       quiet.send({ type: 'configure', quiet: true });
-      quiet.block.last().resolve({ jobs: ['a'], drained: true });
+      quiet.block.last().resolve(took('a'));
       await settle();
       expect(quiet.delivered).to.deep.equal([['a']]);
       expect(value(quiet.fetcher)).to.equal('quiet');
+      expect(quiet.fetch.calls).to.have.length(1);
       expect(quiet.block.calls).to.have.length(1);
       quiet.root.stop();
     });

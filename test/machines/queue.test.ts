@@ -218,7 +218,7 @@ describe('Queue machine (machines/queue.ts)', () => {
       expect(f.getSnapshot().context.stopping, 'the fetcher is told first').to.equal(true);
       expect(requeue.calls).to.have.length(0);
 
-      block.last().resolve({ jobs: ['late'], drained: false }); // lands in the private list: requeued, not run
+      block.last().resolve({ jobs: ['late'] }); // lands in the private list: requeued, not run
       await settle();
       expect(f.getSnapshot().status).to.equal('done');
       expect(started).to.deep.equal(['a']);

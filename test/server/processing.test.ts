@@ -206,7 +206,7 @@ describe('Processing jobs (real Redis)', function () {
     expect(lines.find((line) => line.excerpt === '42')!.reason).to.equal('invalid job: not a JSON object');
   });
 
-  it('an idle queue takes each lone job in one round trip: the wait again at once, no fetch in between', async () => {
+  it('an idle queue takes each lone job with one BLMOVE, then one fetch for the burst behind it, and waits again without a SISMEMBER of its own', async () => {
     // fetchInterval long enough that no wait times out during the test
     await server({ fetchInterval: 5000 });
     const client = new Kiq({ redisUrl: redis.url, server: false, logger: silent() });
@@ -228,8 +228,9 @@ describe('Processing jobs (real Redis)', function () {
       const after = await commandStats(redis.client);
       expect(performed).to.have.length(jobs);
       expect(after.blmove - before.blmove, 'one BLMOVE per job').to.equal(jobs);
-      // per job: the script behind the BLMOVE asks `paused` once; without the
-      // drained path a fetch-jobs call and a SISMEMBER before the next wait asked twice more
+      // per job: the fetch after the BLMOVE moves nothing (one LMOVE that finds the queue empty)
+      expect(after.lmove - before.lmove, 'one fetch per job, after its BLMOVE').to.equal(jobs);
+      // and asks `paused` once; the wait after it does not ask again (it would be twice per job)
       expect(after.sismember - before.sismember, 'SISMEMBER calls (direct and inside fetch-jobs)').to.be.at.most(jobs + 2);
     } finally {
       await client.stop();
@@ -356,8 +357,8 @@ describe('Processing jobs (real Redis)', function () {
 });
 
 /** Calls so far of BLMOVE and SISMEMBER (INFO commandstats; Lua-issued calls included). */
-async function commandStats(redis: { info(section: string): Promise<string> }): Promise<{ blmove: number; sismember: number }> {
+async function commandStats(redis: { info(section: string): Promise<string> }): Promise<{ blmove: number; lmove: number; sismember: number }> {
   const info = await redis.info('commandstats');
   const calls = (command: string) => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
-  return { blmove: calls('blmove'), sismember: calls('sismember') };
+  return { blmove: calls('blmove'), lmove: calls('lmove'), sismember: calls('sismember') };
 }

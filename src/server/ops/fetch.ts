@@ -19,7 +19,6 @@ import { ScriptError } from '../../errors.js';
 import { toRawJob, type RawJob } from '../../job/raw.js';
 import { PAUSED, SUPER_PROCESSES, privateQueueKey, processKey, queueKey, superQueuesKey } from '../../redis/keys.js';
 import { callScript } from '../../redis/call.js';
-import { defineScripts, runScript } from '../../redis/scripts.js';
 
 /** Acks that ride in a {@link fetchJobs} call. */
 export interface FetchAcks {
@@ -64,9 +63,28 @@ export interface FetchAcks {
  * await fetchJobs(redis, identity, 'default', demand, { raws: finished, applied: () => release(finished) });
  */
 export async function fetchJobs(redis: Redis, identity: string, queue: string, max: number, acks?: FetchAcks): Promise<RawJob[]> {
+  return (await fetchBatch(redis, identity, queue, max, acks)).jobs;
+}
+
+/** What {@link fetchBatch} took. */
+export interface FetchedBatch {
+  /** Raw jobs, oldest first. */
+  readonly jobs: RawJob[];
+  /** The script saw the queue not paused (false when it was paused, or when nothing was asked: `max < 1` without acks). */
+  readonly unpaused: boolean;
+}
+
+/**
+ * {@link fetchJobs}, also saying whether the script saw the queue not
+ * paused: the fetcher's next {@link blockForJob}, right after, need not ask.
+ *
+ * @example
+ * const { jobs, unpaused } = await fetchBatch(redis, identity, 'default', demand);
+ */
+export async function fetchBatch(redis: Redis, identity: string, queue: string, max: number, acks?: FetchAcks): Promise<FetchedBatch> {
   if (max === Number.POSITIVE_INFINITY) throw new RangeError('fetchJobs: max must be finite (it would drain the whole queue)');
   const raws = acks?.raws ?? [];
-  if (!(max >= 1) && raws.length === 0) return [];
+  if (!(max >= 1) && raws.length === 0) return { jobs: [], unpaused: false };
   const reply = await callScript(
     redis,
     'fetch-jobs',
@@ -75,96 +93,72 @@ export async function fetchJobs(redis: Redis, identity: string, queue: string, m
     'buffer',
   );
   if (raws.length > 0) acks!.applied();
-  if (reply === -2) return [];
+  if (reply === -2) return { jobs: [], unpaused: false };
   if (reply === -1) {
     throw new ScriptError(
       'fetch-jobs',
       `heartbeat hash "${identity}" does not exist; write the heartbeat before fetching (orphan recovery would take this process for dead)`,
     );
   }
-  return (reply as Buffer[]).map(toRawJob);
-}
-
-/** What {@link blockThenFetch} took. */
-export interface BlockedFetch {
-  /** Raw jobs, oldest first: the one the wait took, then the burst behind it. */
-  readonly jobs: RawJob[];
-  /** Fewer than `max` were taken: the queue was empty right after. */
-  readonly drained: boolean;
-  /** The burst part saw the queue not paused (a next wait may skip the `paused` check). */
-  readonly unpaused: boolean;
+  return { jobs: (reply as Buffer[]).map(toRawJob), unpaused: true };
 }
 
 /**
- * An idle queue's wait for its next job, in one round trip: `BLMOVE queue:<q>
- * <private> RIGHT LEFT <timeout>` waits up to `timeoutMs` (whole ms, at
- * least 1 ms) for one job and, pipelined behind it on the same connection,
- * the `fetch-jobs` script takes up to `max - 1` more (Redis runs it as soon
- * as the BLMOVE returns). So a burst is taken at once, and a lone job comes
- * back `drained`: the caller can wait again without a `fetchJobs` that would
- * find nothing. The script part also refreshes the registration and checks
- * the heartbeat (`-1`) and `paused` (`-2`): then nothing more moves,
- * `drained` is false, and the caller's next `fetchJobs` reports it. Entries
- * come back as {@link RawJob}s, byte for byte.
+ * An idle queue's wait for its next job: `BLMOVE queue:<q> <private> RIGHT
+ * LEFT <timeout>` waits up to `timeoutMs` (whole ms, at least 1 ms) and
+ * moves one job into the private list. Returns it as a {@link RawJob}, byte
+ * for byte, or `undefined` when the wait timed out, was interrupted, or the
+ * queue is paused. Nothing is pipelined behind it: Redis sends a reply only
+ * after running what follows it on the connection, so a script there (the
+ * burst fetch, the registration) would delay this job's start by its run
+ * time. The caller fetches the rest of its free slots with {@link
+ * fetchBatch} once this job is on its way, which also refreshes the
+ * registration and checks the heartbeat.
  *
  * A paused queue (`SISMEMBER paused <q>`, asked first on `pausedOn`, a
  * pooled connection) is not BLMOVEd: the call waits `timeoutMs` and returns
  * nothing, so a paused queue is looked at once per wait. `checkPaused:
  * false` skips that question: only when the call just before, on this
- * queue, was one of these that came back `unpaused`. A pause landing while
- * a BLMOVE waits (or in between) takes effect after that wait: at most one
- * job is taken in it.
+ * queue, was a {@link fetchBatch} that came back `unpaused`. A pause landing
+ * while a BLMOVE waits (or in between) takes effect after that wait: at
+ * most one job is taken in it.
  *
  * Use a dedicated connection (`ConnectionPool.dedicated`): BLMOVE stalls
  * every other command on its connection. BLMOVE cannot register the
- * process, so call this only after a `fetchJobs` for the same identity and
- * queue (the idle path: `fetchJobs` came back empty), which registered the
- * private list and checked the heartbeat. Stop calling it, and wait for the
- * call in flight to return, before `requeuePrivate`: a job it moves after the
+ * process, so call this only after a `fetchBatch` for the same identity and
+ * queue (the idle path: it came back empty), which registered the private
+ * list and checked the heartbeat. Stop calling it, and wait for the call in
+ * flight to return, before `requeuePrivate`: a job it moves after the
  * requeue lands in an unregistered list that only a
  * `recoverOrphans({ scanUnregistered: true })` finds.
  *
  * `signal` ends the paused wait early, and skips a BLMOVE not sent yet (a
  * BLMOVE already waiting is ended by `CLIENT UNBLOCK`,
  * src/server/block-interrupt.ts). Throws `RangeError` for a timeout that is
- * not a positive finite number (BLMOVE's 0 would block forever) or a `max`
- * below 1. If the connection fails after Redis ran the commands, the moved
- * jobs wait in the private list for the shutdown requeue or orphan recovery.
+ * not a positive finite number (BLMOVE's 0 would block forever). If the
+ * connection fails after Redis moved the job, it waits in the private list
+ * for the shutdown requeue or orphan recovery.
  *
  * @example
- * const { jobs, drained } = await blockThenFetch(pool.dedicated('fetch:default'), identity, 'default', 2000, demand);
+ * const raw = await blockForJob(pool.dedicated('fetch:default'), identity, 'default', 2000);
  */
-export async function blockThenFetch(
+export async function blockForJob(
   redis: Redis,
   identity: string,
   queue: string,
   timeoutMs: number,
-  max: number,
   options: { readonly pausedOn?: Redis; readonly checkPaused?: boolean; readonly signal?: AbortSignal } = {},
-): Promise<BlockedFetch> {
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`blockThenFetch: timeoutMs must be a positive finite number, got ${timeoutMs}`);
-  if (!(max >= 1) || !Number.isFinite(max)) throw new RangeError(`blockThenFetch: max must be a finite number >= 1, got ${max}`);
+): Promise<RawJob | undefined> {
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`blockForJob: timeoutMs must be a positive finite number, got ${timeoutMs}`);
   const { pausedOn = redis, checkPaused = true, signal } = options;
   if (checkPaused && (await pausedOn.sismember(PAUSED, queue)) === 1) {
     await sleep(Math.round(timeoutMs), signal);
-    return { jobs: [], drained: false, unpaused: false };
+    return undefined;
   }
-  if (signal?.aborted) return { jobs: [], drained: false, unpaused: false };
+  if (signal?.aborted) return undefined;
   const seconds = (Math.max(1, Math.round(timeoutMs)) / 1000).toFixed(3);
-  const more = Math.floor(max) - 1;
-  // only this script: the pipeline below copies every script defined on the connection
-  defineScripts(redis, ['fetch-jobs']);
-  const pipeline = redis.pipeline().blmoveBuffer(queueKey(queue), privateQueueKey(identity, queue), 'RIGHT', 'LEFT', seconds);
-  runScript(pipeline, 'fetch-jobs', [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), queueKey(queue), privateQueueKey(identity, queue), PAUSED], [identity, more, queue, 0], 'buffer');
-  const replies = await pipeline.exec();
-  if (replies === null || replies.length < 2) throw new Error('blockThenFetch: Redis returned no reply for every command');
-  const [[blockError, first], [fetchError, rest]] = replies as [[Error | null, Buffer | null], [Error | null, unknown]];
-  if (blockError) throw blockError;
-  const jobs = first === null ? [] : [toRawJob(first)];
-  // the job the wait took is in the private list: a failed burst part must not hide it
-  if (fetchError || !Array.isArray(rest)) return { jobs, drained: false, unpaused: false };
-  for (const bytes of rest as Buffer[]) jobs.push(toRawJob(bytes));
-  return { jobs, drained: first !== null && rest.length < more, unpaused: true };
+  const moved = await redis.blmoveBuffer(queueKey(queue), privateQueueKey(identity, queue), 'RIGHT', 'LEFT', seconds);
+  return moved === null ? undefined : toRawJob(moved);
 }
 
 /** Resolve after `ms`, or as soon as `signal` aborts. */

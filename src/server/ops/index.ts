@@ -5,7 +5,7 @@
  * concept per file, listed here by name.
  */
 export { ackJobs, type FetchedJob } from './ack.js';
-export { blockThenFetch, fetchJobs } from './fetch.js';
+export { blockForJob, fetchBatch, fetchJobs } from './fetch.js';
 export { killJob } from './kill-job.js';
 export { pollDue } from './poll-due.js';
 export { readPrivateLists, requeueEntries } from './reconcile-private.js';

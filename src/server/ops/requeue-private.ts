@@ -21,7 +21,7 @@ import { callScript } from '../../redis/call.js';
  * Call it with all queues at once, or once per queue as each stops; a list
  * never requeued stays registered, so orphan recovery returns its jobs after
  * the heartbeat expires. Stop fetching the queue first (and let an in-flight
- * `blockThenFetch` return): a job fetched afterwards sits in an unregistered
+ * `blockForJob` return): a job fetched afterwards sits in an unregistered
  * list. A job that finishes afterwards acks nothing and is not written to
  * retry or dead (it runs again instead).
  *

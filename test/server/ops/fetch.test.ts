@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { ScriptError } from '../../../src/errors.js';
 import { PAUSED, SUPER_PROCESSES, privateQueueKey, queueKey, superQueuesKey } from '../../../src/redis/keys.js';
 import { writeBeat } from '../../support/write-beat.js';
-import { blockThenFetch, fetchJobs } from '../../../src/server/ops/fetch.js';
+import { blockForJob, fetchBatch, fetchJobs } from '../../../src/server/ops/fetch.js';
 import type { RawJob } from '../../../src/job/raw.js';
 import { useRedis } from '../../support/redis.js';
 import { ConnectionPool, whenReady } from '../../../src/redis/connections.js';
@@ -183,90 +183,85 @@ describe('server ops: fetch', () => {
       expect(await fetchJobs(redis.client, IDENTITY, 'default', 5)).to.deep.equal([jobJson('a')]);
     });
 
-    it('blockThenFetch does not BLMOVE a paused queue: it waits the timeout and returns nothing, the job stays', async () => {
+    it('fetchBatch says whether the script saw the queue unpaused (not when paused, nor when nothing was asked)', async () => {
+      await redis.client.lpush(queueKey('default'), jobJson('a'));
+      expect(await fetchBatch(redis.client, IDENTITY, 'default', 5)).to.deep.equal({ jobs: [jobJson('a')], unpaused: true });
+      expect(await fetchBatch(redis.client, IDENTITY, 'default', 5), 'empty, not paused').to.deep.equal({ jobs: [], unpaused: true });
+      expect(await fetchBatch(redis.client, IDENTITY, 'default', 0), 'nothing asked: not known').to.deep.equal({ jobs: [], unpaused: false });
+      await redis.client.sadd(PAUSED, 'default');
+      await redis.client.lpush(queueKey('default'), jobJson('b'));
+      expect(await fetchBatch(redis.client, IDENTITY, 'default', 5)).to.deep.equal({ jobs: [], unpaused: false });
+    });
+
+    it('blockForJob does not BLMOVE a paused queue: it waits the timeout and returns nothing, the job stays', async () => {
       await redis.client.sadd(PAUSED, 'default');
       await redis.client.lpush(queueKey('default'), jobJson('a'));
       const started = Date.now();
-      expect(await blockThenFetch(blocking, IDENTITY, 'default', 150, 5)).to.deep.equal({ jobs: [], drained: false, unpaused: false });
+      expect(await blockForJob(blocking, IDENTITY, 'default', 150)).to.equal(undefined);
       expect(Date.now() - started).to.be.within(120, 5000);
       expect(await redis.client.lrange(queueKey('default'), 0, -1)).to.deep.equal([jobJson('a')]);
       expect(await redis.client.exists(privateList)).to.equal(0);
       await redis.client.srem(PAUSED, 'default');
-      expect((await blockThenFetch(blocking, IDENTITY, 'default', 1000, 5)).jobs).to.deep.equal([jobJson('a')]);
+      expect(await blockForJob(blocking, IDENTITY, 'default', 1000)).to.equal(jobJson('a'));
     });
   });
 
-  describe('blockThenFetch', () => {
+  describe('blockForJob', () => {
     let blocking: Redis;
     beforeEach(() => {
       blocking = new Redis(redis.url);
     });
     afterEach(() => blocking.quit());
-    const texts = (jobs: readonly RawJob[]) => jobs.map(String);
 
-    it('moves the oldest job into the private list and returns it, then up to max - 1 more behind it', async () => {
-      await redis.client.lpush(queueKey('default'), jobJson('a'), jobJson('b'), jobJson('c'), jobJson('d'));
-      const got = await blockThenFetch(blocking, IDENTITY, 'default', 1000, 3);
-      expect(texts(got.jobs)).to.deep.equal([jobJson('a'), jobJson('b'), jobJson('c')]);
-      expect(got.drained, 'took max: more may wait').to.equal(false);
-      expect(await redis.client.lrange(privateList, 0, -1)).to.deep.equal([jobJson('c'), jobJson('b'), jobJson('a')]);
-      expect(await redis.client.lrange(queueKey('default'), 0, -1)).to.deep.equal([jobJson('d')]);
+    it('moves the oldest job into the private list and returns it, and nothing more', async () => {
+      await redis.client.lpush(queueKey('default'), jobJson('a'), jobJson('b'), jobJson('c'));
+      expect(await blockForJob(blocking, IDENTITY, 'default', 1000)).to.equal(jobJson('a'));
+      expect(await redis.client.lrange(privateList, 0, -1)).to.deep.equal([jobJson('a')]);
+      expect(await redis.client.lrange(queueKey('default'), 0, -1)).to.deep.equal([jobJson('c'), jobJson('b')]);
     });
 
-    it("on a pool's dedicated connection defines only fetch-jobs (its pipeline copies every script the connection has)", async () => {
-      const pool = new ConnectionPool({ url: redis.url, options: {} }, 1, 'test');
+    it('sends the BLMOVE alone: nothing is pipelined behind it on its connection, and it defines no script there', async () => {
+      const monitor = new Redis(redis.url);
+      const seen: string[] = [];
       try {
-        await pool.connect();
-        const dedicated = pool.dedicated('fetch:default');
-        await whenReady(dedicated, 2000);
-        const defined = () => Object.keys((dedicated as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet);
-        expect(defined(), 'none before its first use').to.deep.equal([]);
+        const feed = await monitor.monitor();
+        feed.on('monitor', (_time: string, args: string[]) => seen.push(String(args[0]).toLowerCase()));
         await redis.client.lpush(queueKey('default'), jobJson('a'));
-        expect(texts((await blockThenFetch(dedicated, IDENTITY, 'default', 1000, 2)).jobs)).to.deep.equal([jobJson('a')]);
-        expect(defined()).to.deep.equal(['fetch-jobs']);
-        expect(Object.keys((pool.next() as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet).length, 'a pooled connection has them all').to.be.above(5);
+        const before = seen.length;
+        expect(await blockForJob(blocking, IDENTITY, 'default', 1000, { checkPaused: false })).to.equal(jobJson('a'));
+        await redis.client.ping();
+        expect(seen.slice(before).filter((name) => name !== 'lpush' && name !== 'ping')).to.deep.equal(['blmove']);
+        expect(Object.keys((blocking as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet)).to.deep.equal([]);
+        feed.disconnect();
       } finally {
-        await pool.close();
+        monitor.disconnect();
       }
     });
 
-    it('says drained (and unpaused) when it took fewer than max; with max 1 it never knows', async () => {
-      await redis.client.lpush(queueKey('default'), jobJson('a'), jobJson('b'));
-      expect(await blockThenFetch(blocking, IDENTITY, 'default', 1000, 5)).to.deep.equal({ jobs: [jobJson('a'), jobJson('b')], drained: true, unpaused: true });
-      await redis.client.lpush(queueKey('default'), jobJson('c'));
-      expect(await blockThenFetch(blocking, IDENTITY, 'default', 1000, 1)).to.deep.equal({ jobs: [jobJson('c')], drained: false, unpaused: true });
-      expect(await redis.client.llen(privateList)).to.equal(3);
-    });
-
-    it('wakes as soon as a job is pushed, and takes the burst pushed with it', async () => {
+    it('wakes as soon as a job is pushed', async () => {
       const started = Date.now();
-      const pending = blockThenFetch(blocking, IDENTITY, 'default', 5000, 10);
+      const pending = blockForJob(blocking, IDENTITY, 'default', 5000);
       await new Promise((resolve) => setTimeout(resolve, 50));
       await redis.client.lpush(queueKey('default'), jobJson('late'), jobJson('later'));
-      expect(texts((await pending).jobs)).to.deep.equal([jobJson('late'), jobJson('later')]);
+      expect(await pending).to.equal(jobJson('late'));
       expect(Date.now() - started).to.be.below(2000);
+      expect(await redis.client.lrange(queueKey('default'), 0, -1)).to.deep.equal([jobJson('later')]);
     });
 
-    it('returns nothing, not drained, when nothing arrives within the timeout', async () => {
+    it('returns nothing when nothing arrives within the timeout', async () => {
       const started = Date.now();
-      expect(await blockThenFetch(blocking, IDENTITY, 'default', 100, 4)).to.deep.equal({ jobs: [], drained: false, unpaused: true });
+      expect(await blockForJob(blocking, IDENTITY, 'default', 100)).to.equal(undefined);
       expect(Date.now() - started).to.be.within(80, 2000);
     });
 
-    it('the pipelined part refreshes the registration, and moves nothing more while the heartbeat is missing', async () => {
-      await redis.client.del(SUPER_PROCESSES, superQueuesKey(IDENTITY));
-      await redis.client.lpush(queueKey('default'), jobJson('a'), jobJson('b'));
-      expect(await blockThenFetch(blocking, IDENTITY, 'default', 1000, 5)).to.deep.equal({ jobs: [jobJson('a'), jobJson('b')], drained: true, unpaused: true });
-      expect(await redis.client.smembers(SUPER_PROCESSES)).to.deep.equal([IDENTITY]);
-      expect(await redis.client.smembers(superQueuesKey(IDENTITY))).to.deep.equal([privateList]);
-      await redis.client.del(IDENTITY);
-      await redis.client.lpush(queueKey('default'), jobJson('c'), jobJson('d'));
-      // the BLMOVE cannot check; the script part refuses: the caller's next fetchJobs reports it
-      expect(await blockThenFetch(blocking, IDENTITY, 'default', 1000, 5)).to.deep.equal({ jobs: [jobJson('c')], drained: false, unpaused: false });
-      expect(await redis.client.lrange(queueKey('default'), 0, -1)).to.deep.equal([jobJson('d')]);
+    it('returns a payload that is not valid UTF-8 as its bytes', async () => {
+      const bytes = Buffer.from([0x7b, 0xff, 0x7d]);
+      await redis.client.lpush(queueKey('default'), bytes);
+      const got = await blockForJob(blocking, IDENTITY, 'default', 1000);
+      expect(Buffer.isBuffer(got) && got.equals(bytes)).to.equal(true);
     });
 
-    it('a pause seen by the pipelined part is reported (not drained, not unpaused); checkPaused: false skips the SISMEMBER', async () => {
+    it('checkPaused: false skips the SISMEMBER (a pause then lets one job through); by default a paused queue is not BLMOVEd', async () => {
       await redis.client.lpush(queueKey('default'), jobJson('a'), jobJson('b'));
       const watcher = new Redis(redis.url);
       let asked = 0;
@@ -277,30 +272,32 @@ describe('server ops: fetch', () => {
       }) as typeof watcher.sismember;
       try {
         await redis.client.sadd(PAUSED, 'default');
-        // asked to skip the question, it BLMOVEs one job; the script part sees the pause and takes no more
-        expect(await blockThenFetch(blocking, IDENTITY, 'default', 1000, 5, { checkPaused: false, pausedOn: watcher })).to.deep.equal({
-          jobs: [jobJson('a')],
-          drained: false,
-          unpaused: false,
-        });
+        expect(await blockForJob(blocking, IDENTITY, 'default', 1000, { checkPaused: false, pausedOn: watcher })).to.equal(jobJson('a'));
         expect(asked).to.equal(0);
-        expect((await blockThenFetch(blocking, IDENTITY, 'default', 50, 5, { pausedOn: watcher })).jobs, 'paused: no BLMOVE').to.deep.equal([]);
+        expect(await blockForJob(blocking, IDENTITY, 'default', 50, { pausedOn: watcher }), 'paused: no BLMOVE').to.equal(undefined);
         expect(asked, 'asked by default').to.equal(1);
         await redis.client.srem(PAUSED, 'default');
-        expect((await blockThenFetch(blocking, IDENTITY, 'default', 1000, 5, { checkPaused: false, pausedOn: watcher })).jobs).to.deep.equal([jobJson('b')]);
+        expect(await blockForJob(blocking, IDENTITY, 'default', 1000, { checkPaused: false, pausedOn: watcher })).to.equal(jobJson('b'));
         expect(asked, 'not asked').to.equal(1);
       } finally {
         watcher.disconnect();
       }
     });
 
-    it('rejects a timeout that would block forever, and a max below 1', async () => {
-      for (const [timeout, max] of [[0, 1], [-1, 1], [Number.NaN, 1], [Number.POSITIVE_INFINITY, 1], [100, 0], [100, Number.POSITIVE_INFINITY]] as const) {
-        const error = await blockThenFetch(blocking, IDENTITY, 'default', timeout, max).then(
+    it('an aborted signal skips the BLMOVE', async () => {
+      await redis.client.lpush(queueKey('default'), jobJson('a'));
+      const aborted = AbortSignal.abort();
+      expect(await blockForJob(blocking, IDENTITY, 'default', 1000, { checkPaused: false, signal: aborted })).to.equal(undefined);
+      expect(await redis.client.llen(queueKey('default'))).to.equal(1);
+    });
+
+    it('rejects a timeout that would block forever', async () => {
+      for (const timeout of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        const error = await blockForJob(blocking, IDENTITY, 'default', timeout).then(
           () => undefined,
           (e: unknown) => e,
         );
-        expect(error, `${timeout}, ${max}`).to.be.instanceOf(RangeError);
+        expect(error, `${timeout}`).to.be.instanceOf(RangeError);
       }
     });
   });
