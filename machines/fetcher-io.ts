@@ -27,19 +27,14 @@ export interface BlockInput {
   readonly timeoutMs: number;
 }
 
-/** What one `block` call reports. */
-export interface BlockOutput {
-  /** The job taken (none: the wait timed out or was interrupted, or the queue is paused). The fetcher fetches the rest of its free slots after it. */
-  readonly jobs: readonly RawJob[];
-}
-
 /** What the fetcher asks of its `io` actor. */
 export type FetcherCommand = { type: 'fetch'; input: FetchInput } | { type: 'block'; input: BlockInput };
 
 /** The `io` actor's reply to one command. */
 export type FetcherReply =
   | { type: 'io.fetched'; jobs: readonly RawJob[] }
-  | { type: 'io.blocked'; output: BlockOutput }
+  /** The job the wait took (none: it timed out or was interrupted, or the queue is paused); the fetcher fetches the rest of its free slots after it. */
+  | { type: 'io.blocked'; jobs: readonly RawJob[] }
   /** The call failed (a Redis error, or a bug in the call: both back off). */
   | { type: 'io.failed'; error: unknown };
 
@@ -47,8 +42,8 @@ export type FetcherReply =
 export interface FetcherCalls {
   /** Move up to `max` jobs into the private list (one batch). */
   fetch(input: FetchInput): Promise<readonly RawJob[]>;
-  /** Wait up to `timeoutMs` for one job. */
-  block(input: BlockInput): Promise<BlockOutput>;
+  /** Wait up to `timeoutMs` for one job (none when the wait ends without one). */
+  block(input: BlockInput): Promise<readonly RawJob[]>;
 }
 
 /**
@@ -63,7 +58,7 @@ export function fetcherIO(calls: FetcherCalls) {
     const failed = (error: unknown) => reply({ type: 'io.failed', error });
     receive((command) => {
       if (command.type === 'fetch') settleCall(() => calls.fetch(command.input), (jobs) => reply({ type: 'io.fetched', jobs }), failed);
-      else settleCall(() => calls.block(command.input), (output) => reply({ type: 'io.blocked', output }), failed);
+      else settleCall(() => calls.block(command.input), (jobs) => reply({ type: 'io.blocked', jobs }), failed);
     });
   });
 }

@@ -30,7 +30,7 @@ import type { RawJob } from '../src/job/raw.js';
 import type { FetcherCommand, FetcherReply } from './fetcher-io.js';
 import { Tag } from './tags.js';
 
-export type { BlockInput, BlockOutput, FetchInput } from './fetcher-io.js';
+export type { BlockInput, FetchInput } from './fetcher-io.js';
 
 /** Fetcher settings. */
 export interface FetcherInput {
@@ -217,28 +217,28 @@ export const fetcherMachine = setup({
         'io.blocked': [
           // the job fills the last free slot: straight to `idle` (what `deciding` would choose)
           {
-            guard: { type: 'filled', params: ({ event }) => event.output.jobs },
+            guard: { type: 'filled', params: ({ event }) => event.jobs },
             target: 'idle',
             actions: [
-              { type: 'took', params: ({ event }) => event.output.jobs },
-              { type: 'deliver', params: ({ event }) => event.output.jobs },
+              { type: 'took', params: ({ event }) => event.jobs },
+              { type: 'deliver', params: ({ event }) => event.jobs },
             ],
           },
           // slots are left: straight to `fetching` for the burst behind it (what `deciding` would choose)
           {
-            guard: { type: 'fetchMore', params: ({ event }) => event.output.jobs },
+            guard: { type: 'fetchMore', params: ({ event }) => event.jobs },
             target: 'fetching',
             actions: [
-              { type: 'took', params: ({ event }) => event.output.jobs },
-              { type: 'deliver', params: ({ event }) => event.output.jobs },
+              { type: 'took', params: ({ event }) => event.jobs },
+              { type: 'deliver', params: ({ event }) => event.jobs },
             ],
           },
           {
-            guard: { type: 'fetchedSome', params: ({ event }) => event.output.jobs },
+            guard: { type: 'fetchedSome', params: ({ event }) => event.jobs },
             target: 'deciding',
             actions: [
-              { type: 'took', params: ({ event }) => event.output.jobs },
-              { type: 'deliver', params: ({ event }) => event.output.jobs },
+              { type: 'took', params: ({ event }) => event.jobs },
+              { type: 'deliver', params: ({ event }) => event.jobs },
             ],
           },
           { target: 'deciding' },

@@ -52,23 +52,6 @@ export class FetchWatch {
     record.errors++;
   }
 
-  /**
-   * Resolves as `call` does, recording its success or failure for `queue`.
-   *
-   * @example
-   * const jobs = await watch.track('default', fetchJobs(redis, identity, 'default', 10));
-   */
-  async track<T>(queue: string, call: Promise<T>): Promise<T> {
-    try {
-      const result = await call;
-      this.ok(queue);
-      return result;
-    } catch (error) {
-      this.failed(queue, error);
-      throw error;
-    }
-  }
-
   /** The record of `queue` (an empty one before its first fetch). */
   get(queue: string): FetchRecord {
     return this.#queues.get(queue) ?? { lastOkMono: undefined, lastError: undefined, lastErrorMono: undefined, errors: 0 };

@@ -21,19 +21,21 @@ import { defineScripts, runScript, type ScriptArg, type ScriptName, type ScriptR
  * @example
  * const released = await callScript(redis, 'release-lock', [uniqueKey(digest)], [jid]);
  */
-export async function callScript(
+export function callScript(
   redis: Redis,
   name: ScriptName,
   keys: readonly string[],
   args: readonly ScriptArg[],
   replies: ScriptReplies = 'string',
 ): Promise<unknown> {
-  if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') defineScripts(redis, [name]);
+  // a plain promise chain (one reaction), not async/await: every fetch round runs through here
   try {
-    return await runScript(redis, name, keys, args, replies);
+    if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') defineScripts(redis, [name]);
+    return runScript(redis, name, keys, args, replies).then(undefined, (error: unknown) => {
+      throw error instanceof ReplyError ? new ScriptError(name, (error as Error).message, { cause: error }) : error;
+    });
   } catch (error) {
-    if (error instanceof ReplyError) throw new ScriptError(name, (error as Error).message, { cause: error });
-    throw error;
+    return Promise.reject(error);
   }
 }
 

@@ -106,7 +106,16 @@ export class Acker {
       this.#pending = rest;
     }
     this.#fetching++;
-    if (taken.length === 0) return this.#track(call(undefined));
+    if (taken.length === 0) {
+      let plain: Promise<T>;
+      try {
+        plain = call(undefined);
+      } catch (error) {
+        this.#fetchEnded();
+        throw error;
+      }
+      return this.#track(plain);
+    }
     this.#carried++;
     let applied = false;
     const apply = () => {
@@ -133,22 +142,33 @@ export class Acker {
       ended(error);
       throw error;
     }
-    return this.#track(running).then(
+    return running.then(
       (value) => {
+        this.#fetchEnded();
         apply(); // resolved: Redis ran it
         ended();
         return value;
       },
       (error: unknown) => {
+        this.#fetchEnded();
         ended(error);
         throw error;
       },
     );
   }
 
-  /** Count `call` as a fetch in flight until it settles (a synchronous throw is the caller's to count). */
+  /** Count `call` as a fetch in flight until it settles (one reaction, not `finally`'s two). */
   #track<T>(call: Promise<T>): Promise<T> {
-    return call.finally(() => this.#fetchEnded());
+    return call.then(
+      (value) => {
+        this.#fetchEnded();
+        return value;
+      },
+      (error: unknown) => {
+        this.#fetchEnded();
+        throw error;
+      },
+    );
   }
 
   /** A fetch ended (or, `timedOut`, the wait for one is over): a write waiting for it is scheduled. */

@@ -45,22 +45,45 @@ export class BlockInterrupt {
    * only sleeps) so that {@link interrupt} can end it. Learns the
    * connection's CLIENT ID first, once per connection.
    */
-  async run<T>(redis: Redis, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    if (!this.#ids.has(redis)) {
-      const id = await redis.client('ID').catch(() => undefined);
-      if (typeof id === 'number') {
-        this.#ids.set(redis, id);
-        redis.once('close', () => this.#ids.delete(redis));
-      }
-    }
+  run<T>(redis: Redis, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.#ids.has(redis)) return this.#run(redis, call);
+    return redis
+      .client('ID')
+      .catch(() => undefined)
+      .then((id) => {
+        if (typeof id === 'number') {
+          this.#ids.set(redis, id);
+          redis.once('close', () => this.#ids.delete(redis));
+        }
+        return this.#run(redis, call);
+      });
+  }
+
+  /** `call` as the blocking call in flight until it settles (one reaction on the hot path, no async wrapper). */
+  #run<T>(redis: Redis, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const current: InFlight = { redis, abort: new AbortController(), settled: false };
     this.#current = current;
-    try {
-      return await call(current.abort.signal);
-    } finally {
+    const end = (): void => {
       current.settled = true;
       if (this.#current === current) this.#current = undefined;
+    };
+    let pending: Promise<T>;
+    try {
+      pending = call(current.abort.signal);
+    } catch (error) {
+      end();
+      return Promise.reject(error);
     }
+    return pending.then(
+      (value) => {
+        end();
+        return value;
+      },
+      (error: unknown) => {
+        end();
+        throw error;
+      },
+    );
   }
 
   /** End the blocking call in flight, if any, as if it had timed out. Never throws. */

@@ -30,19 +30,38 @@ export class HeldJobs {
   readonly #queues = new Map<string, QueueHeld>();
 
   /**
-   * Run one fetch of `queue` (fetch-jobs.lua or BLMOVE) and hold what it
-   * returns, before anyone else sees the reply.
+   * A fetch of `queue` (fetch-jobs.lua or BLMOVE) starts: returns its number,
+   * to hand to {@link ended} when its reply (or its failure) arrives.
    */
-  async track(queue: string, fetch: () => Promise<readonly RawJob[]>): Promise<readonly RawJob[]> {
+  started(queue: string): number {
     const state = this.#queue(queue);
     const id = ++state.started;
     state.inFlight.add(id);
+    return id;
+  }
+
+  /**
+   * Fetch `id` of `queue` ended: hold what it returned (nothing when it
+   * failed), before anyone else sees the reply.
+   */
+  ended(queue: string, id: number, raws: readonly RawJob[] = []): void {
+    const state = this.#queue(queue);
+    for (const raw of raws) state.held.add(raw);
+    state.inFlight.delete(id);
+  }
+
+  /**
+   * Run one fetch of `queue` and hold what it returns, before anyone else
+   * sees the reply ({@link started} and {@link ended} around `fetch`).
+   */
+  async track(queue: string, fetch: () => Promise<readonly RawJob[]>): Promise<readonly RawJob[]> {
+    const id = this.started(queue);
+    let raws: readonly RawJob[] = [];
     try {
-      const raws = await fetch();
-      for (const raw of raws) state.held.add(raw);
+      raws = await fetch();
       return raws;
     } finally {
-      state.inFlight.delete(id);
+      this.ended(queue, id, raws);
     }
   }
 

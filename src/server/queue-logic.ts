@@ -11,7 +11,7 @@
 import { setMaxListeners } from 'node:events';
 import { fromPromise, type AnyActorRef } from 'xstate';
 import { fetcherMachine } from '../../machines/fetcher.js';
-import { fetcherIO, type BlockOutput } from '../../machines/fetcher-io.js';
+import { fetcherIO } from '../../machines/fetcher-io.js';
 import { queueMachine } from '../../machines/queue.js';
 import type { ResolvedConfig } from '../config/options.js';
 import { composeServer } from '../job/middleware.js';
@@ -31,7 +31,7 @@ import { ackJobs, blockForJob, fetchBatch, releaseUniqueLock, requeuePrivate } f
 import { runJob } from './runner/run-job.js';
 
 /** A blocking call that took nothing. */
-const NOTHING_BLOCKED: BlockOutput = { jobs: [] };
+const NOTHING_BLOCKED: readonly RawJob[] = [];
 
 /** What a queue needs besides its name. */
 export interface QueueDeps {
@@ -58,7 +58,7 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
   const batchOutage = new OutageLog(`fetch:${queue}`, outageDeps);
   const blockOutage = new OutageLog(`fetch:${queue}:blocking`, outageDeps);
   const fields = { queue, key: queueKey(queue) };
-  const watched = <T>(call: Promise<T>): Promise<T> => (watch ? watch.track(queue, call) : call);
+  const blockFields = { ...fields, blocking: true };
   const stopping = new AbortController();
   // every running job of this queue listens on this one signal (ctx.signal)
   setMaxListeners(0, stopping.signal);
@@ -120,6 +120,35 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
   // the last fetch saw the queue not paused: the blocking wait right after
   // it need not ask again (any other call in between clears this)
   let unpausedSeen = false;
+  // One fetch call and its bookkeeping, in one reaction to its reply: the
+  // entries it took are held before anyone sees them (the reconciler),
+  // kiq.health() hears of the call, and the outage log of its success or
+  // failure. Nested async wrappers cost a few microtask hops each on the
+  // path of every job to perform.
+  const booked = <T>(outage: OutageLog, outageFields: Record<string, unknown>, call: () => Promise<T>, jobsOf: (value: T) => readonly RawJob[]): Promise<readonly RawJob[]> => {
+    const fetchId = held.started(queue);
+    let pending: Promise<T>;
+    try {
+      pending = call();
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return pending.then(
+      (value) => {
+        const jobs = jobsOf(value);
+        held.ended(queue, fetchId, jobs);
+        watch?.ok(queue);
+        outage.restored('fetch_restored', outageFields);
+        return jobs;
+      },
+      (error: unknown) => {
+        held.ended(queue, fetchId);
+        watch?.failed(queue, error);
+        outage.failed('fetch_failed', error, outageFields);
+        throw error;
+      },
+    );
+  };
   const fetcher = fetcherMachine.provide({
     actions: { interruptBlock: () => blockInterrupt.interrupt() },
     actors: {
@@ -129,36 +158,32 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
       io: fetcherIO({
         fetch: (input) => {
           unpausedSeen = false;
-          return batchOutage.track('fetch', fields, () =>
-            watched(
-              held.track(input.queue, () =>
-                acker.carry(input.queue, async (acks) => {
-                  const got = await fetchBatch(pool.next(), identity, input.queue, input.max, acks);
-                  unpausedSeen = got.unpaused;
-                  return got.jobs;
-                }),
-              ),
-            ),
+          return booked(
+            batchOutage,
+            fields,
+            () => acker.carry(input.queue, (acks) => fetchBatch(pool.next(), identity, input.queue, input.max, acks)),
+            (got) => {
+              unpausedSeen = got.unpaused;
+              return got.jobs;
+            },
           );
         },
-        block: (input) =>
-          blockOutage.track('fetch', { ...fields, blocking: true }, async () => {
-            const checkPaused = !unpausedSeen;
-            unpausedSeen = false;
-            const redis = pool.dedicated(`fetch:${input.queue}`);
-            // first use: the connection is still connecting; wait for it as
-            // a block that timed out, not as a failed BLMOVE (not an outage)
-            if (redis.status === 'connecting' || redis.status === 'connect') return whenReady(redis, input.timeoutMs).then(() => NOTHING_BLOCKED);
-            const jobs = await watched(
-              held.track(input.queue, async () => {
-                const got = await blockInterrupt.run(redis, (signal) =>
-                  blockForJob(redis, identity, input.queue, input.timeoutMs, { pausedOn: pool.next(), checkPaused, signal }),
-                );
-                return got === undefined ? [] : [got];
-              }),
-            );
-            return { jobs };
-          }),
+        block: (input) => {
+          const checkPaused = !unpausedSeen;
+          unpausedSeen = false;
+          const redis = pool.dedicated(`fetch:${input.queue}`);
+          // first use: the connection is still connecting; wait for it as
+          // a block that timed out, not as a failed BLMOVE (not an outage)
+          if (redis.status === 'connecting' || redis.status === 'connect') {
+            return blockOutage.track('fetch', blockFields, () => whenReady(redis, input.timeoutMs).then(() => NOTHING_BLOCKED));
+          }
+          return booked(
+            blockOutage,
+            blockFields,
+            () => blockInterrupt.run(redis, (signal) => blockForJob(redis, identity, input.queue, input.timeoutMs, { pausedOn: pool.next(), checkPaused, signal })),
+            (got) => (got === undefined ? NOTHING_BLOCKED : [got]),
+          );
+        },
       }),
     },
   });

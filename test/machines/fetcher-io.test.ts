@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createActor, setup, type AnyEventObject } from 'xstate';
-import { fetcherIO, type BlockInput, type BlockOutput, type FetchInput, type FetcherCalls } from '../../machines/fetcher-io.js';
+import { fetcherIO, type BlockInput, type FetchInput, type FetcherCalls } from '../../machines/fetcher-io.js';
 import type { RawJob } from '../../src/job/raw.js';
 import { settle } from '../support/fake-io.js';
 
@@ -27,9 +27,9 @@ describe('Fetcher io actor (machines/fetcher-io.ts)', () => {
         seen.push(input);
         return ['j1', 'j2'] as RawJob[];
       },
-      block: async (input: BlockInput): Promise<BlockOutput> => {
+      block: async (input: BlockInput) => {
         seen.push(input);
-        return { jobs: ['j3'] };
+        return ['j3'] as RawJob[];
       },
     });
     io.send({ type: 'fetch', input: { queue: 'q', max: 2 } });
@@ -42,7 +42,7 @@ describe('Fetcher io actor (machines/fetcher-io.ts)', () => {
     ]);
     expect(replies).to.deep.equal([
       { type: 'io.fetched', jobs: ['j1', 'j2'] },
-      { type: 'io.blocked', output: { jobs: ['j3'] } },
+      { type: 'io.blocked', jobs: ['j3'] },
     ]);
   });
 

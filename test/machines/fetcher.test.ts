@@ -3,7 +3,6 @@ import { createActor, setup, SimulatedClock, type ActorRefFrom, type InspectionE
 import {
   fetcherMachine,
   type BlockInput,
-  type BlockOutput,
   type FetcherEvent,
   type FetcherInput,
   type FetchInput,
@@ -23,7 +22,7 @@ type Fetcher = ActorRefFrom<typeof fetcherMachine>;
 function start(input: Partial<FetcherInput> = {}, inspect?: (event: InspectionEvent) => void) {
   const clock = new SimulatedClock();
   const fetch = fakeIO<FetchInput, readonly RawJob[]>(clock, 'fetch');
-  const block = fakeIO<BlockInput, BlockOutput>(clock, 'block');
+  const block = fakeIO<BlockInput, readonly RawJob[]>(clock, 'block');
   const delivered: RawJob[][] = [];
   const ended: string[] = [];
   /** How often the machine asked its IO to end the block in flight. */
@@ -56,9 +55,9 @@ function start(input: Partial<FetcherInput> = {}, inspect?: (event: InspectionEv
 }
 
 /** A block call that took `jobs`. */
-const took = (...jobs: RawJob[]): BlockOutput => ({ jobs });
+const took = (...jobs: RawJob[]): readonly RawJob[] => jobs;
 /** A block call that timed out (or was interrupted). */
-const TIMED_OUT: BlockOutput = { jobs: [] };
+const TIMED_OUT: readonly RawJob[] = [];
 
 const value = (fetcher: Fetcher) => fetcher.getSnapshot().value;
 const status = (fetcher: Fetcher) => fetcher.getSnapshot().status;

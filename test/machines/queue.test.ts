@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createActor, fromPromise, SimulatedClock, type ActorRefFrom } from 'xstate';
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
-import { fetcherMachine, type BlockInput, type BlockOutput, type FetchInput } from '../../machines/fetcher.js';
+import { fetcherMachine, type BlockInput, type FetchInput } from '../../machines/fetcher.js';
 import { queueMachine, type QueueEvent, type QueueInput } from '../../machines/queue.js';
 import { advance, fakeIO, settle } from '../support/fake-io.js';
 import { fetcherIO } from '../../machines/fetcher-io.js';
@@ -29,7 +29,7 @@ function start(input: Partial<QueueInput> = {}) {
   const clock = new SimulatedClock();
   const log: string[] = [];
   const fetch = fakeIO<FetchInput, readonly RawJob[]>(clock, 'fetch');
-  const block = fakeIO<BlockInput, BlockOutput>(clock, 'block');
+  const block = fakeIO<BlockInput, readonly RawJob[]>(clock, 'block');
   const requeue = fakeIO<{ queue: string }, number>(clock, 'requeue', log);
   const started: RawJob[] = [];
   const logic = queueMachine.provide({
@@ -218,7 +218,7 @@ describe('Queue machine (machines/queue.ts)', () => {
       expect(f.getSnapshot().context.stopping, 'the fetcher is told first').to.equal(true);
       expect(requeue.calls).to.have.length(0);
 
-      block.last().resolve({ jobs: ['late'] }); // lands in the private list: requeued, not run
+      block.last().resolve(['late']); // lands in the private list: requeued, not run
       await settle();
       expect(f.getSnapshot().status).to.equal('done');
       expect(started).to.deep.equal(['a']);

@@ -8,7 +8,7 @@ import { discoverDiagrams } from '../../src/diagrams/registry.js';
 import { REPO_ROOT } from '../../src/diagrams/index.js';
 import { advance, fakeIO, settle } from '../support/fake-io.js';
 import { fetcherIO } from '../../machines/fetcher-io.js';
-import type { BlockInput, BlockOutput, FetchInput } from '../../machines/fetcher.js';
+import type { BlockInput, FetchInput } from '../../machines/fetcher.js';
 import type { RawJob } from '../../src/job/raw.js';
 
 /** Every state node of `machine`, depth first, with its dotted path. */
@@ -74,7 +74,7 @@ describe('State tags (machines/tags.ts)', () => {
   it('a live queue: queueView shows its counts and its fetcher, whose tags follow the IO (fetching → blocking → backoff)', async () => {
     const clock = new SimulatedClock();
     const fetch = fakeIO<FetchInput, readonly RawJob[]>(clock, 'fetch');
-    const block = fakeIO<BlockInput, BlockOutput>(clock, 'block');
+    const block = fakeIO<BlockInput, readonly RawJob[]>(clock, 'block');
     const logic = queueMachine.provide({
       actors: { fetcher: fetcherMachine.provide({ actors: { io: fetcherIO({ fetch: fetch.call, block: block.call }) } }), requeue: fromPromise(async () => 0) },
       actions: { startJobs: () => {}, abortRunning: () => {} },

@@ -81,26 +81,28 @@ export interface FetchedBatch {
  * @example
  * const { jobs, unpaused } = await fetchBatch(redis, identity, 'default', demand);
  */
-export async function fetchBatch(redis: Redis, identity: string, queue: string, max: number, acks?: FetchAcks): Promise<FetchedBatch> {
-  if (max === Number.POSITIVE_INFINITY) throw new RangeError('fetchJobs: max must be finite (it would drain the whole queue)');
+export function fetchBatch(redis: Redis, identity: string, queue: string, max: number, acks?: FetchAcks): Promise<FetchedBatch> {
+  if (max === Number.POSITIVE_INFINITY) return Promise.reject(new RangeError('fetchJobs: max must be finite (it would drain the whole queue)'));
   const raws = acks?.raws ?? [];
-  if (!(max >= 1) && raws.length === 0) return { jobs: [], unpaused: false };
-  const reply = await callScript(
+  if (!(max >= 1) && raws.length === 0) return Promise.resolve({ jobs: [], unpaused: false });
+  // a plain promise chain, not async/await: one reaction per round
+  return callScript(
     redis,
     'fetch-jobs',
     [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), queueKey(queue), privateQueueKey(identity, queue), PAUSED],
     [identity, max >= 1 ? Math.floor(max) : 0, queue, raws.length, ...raws],
     'buffer',
-  );
-  if (raws.length > 0) acks!.applied();
-  if (reply === -2) return { jobs: [], unpaused: false };
-  if (reply === -1) {
-    throw new ScriptError(
-      'fetch-jobs',
-      `heartbeat hash "${identity}" does not exist; write the heartbeat before fetching (orphan recovery would take this process for dead)`,
-    );
-  }
-  return { jobs: (reply as Buffer[]).map(toRawJob), unpaused: true };
+  ).then((reply) => {
+    if (raws.length > 0) acks!.applied();
+    if (reply === -2) return { jobs: [], unpaused: false };
+    if (reply === -1) {
+      throw new ScriptError(
+        'fetch-jobs',
+        `heartbeat hash "${identity}" does not exist; write the heartbeat before fetching (orphan recovery would take this process for dead)`,
+      );
+    }
+    return { jobs: (reply as Buffer[]).map(toRawJob), unpaused: true };
+  });
 }
 
 /**
@@ -142,23 +144,24 @@ export async function fetchBatch(redis: Redis, identity: string, queue: string, 
  * @example
  * const raw = await blockForJob(pool.dedicated('fetch:default'), identity, 'default', 2000);
  */
-export async function blockForJob(
+export function blockForJob(
   redis: Redis,
   identity: string,
   queue: string,
   timeoutMs: number,
   options: { readonly pausedOn?: Redis; readonly checkPaused?: boolean; readonly signal?: AbortSignal } = {},
 ): Promise<RawJob | undefined> {
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`blockForJob: timeoutMs must be a positive finite number, got ${timeoutMs}`);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) return Promise.reject(new RangeError(`blockForJob: timeoutMs must be a positive finite number, got ${timeoutMs}`));
   const { pausedOn = redis, checkPaused = true, signal } = options;
-  if (checkPaused && (await pausedOn.sismember(PAUSED, queue)) === 1) {
-    await sleep(Math.round(timeoutMs), signal);
-    return undefined;
-  }
-  if (signal?.aborted) return undefined;
-  const seconds = (Math.max(1, Math.round(timeoutMs)) / 1000).toFixed(3);
-  const moved = await redis.blmoveBuffer(queueKey(queue), privateQueueKey(identity, queue), 'RIGHT', 'LEFT', seconds);
-  return moved === null ? undefined : toRawJob(moved);
+  const move = (): Promise<RawJob | undefined> => {
+    if (signal?.aborted) return Promise.resolve(undefined);
+    const seconds = (Math.max(1, Math.round(timeoutMs)) / 1000).toFixed(3);
+    return redis.blmoveBuffer(queueKey(queue), privateQueueKey(identity, queue), 'RIGHT', 'LEFT', seconds).then((moved) => (moved === null ? undefined : toRawJob(moved)));
+  };
+  // a plain promise chain, not async/await: this is the lone job's path to
+  // perform, and each async layer is a few more microtask hops
+  if (!checkPaused) return move();
+  return pausedOn.sismember(PAUSED, queue).then((paused) => (paused === 1 ? sleep(Math.round(timeoutMs), signal).then(() => undefined) : move()));
 }
 
 /** Resolve after `ms`, or as soon as `signal` aborts. */
