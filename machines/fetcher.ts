@@ -11,7 +11,10 @@
  *    one job and nothing more: once it is delivered, a `fetch` takes the
  *    burst behind it (if slots are left) and, finding the queue empty,
  *    leads back to `blocking`. Nothing rides behind the BLMOVE, so its
- *    reply, and the job, are not held up by Redis running a script.
+ *    reply, and the job, are not held up by Redis running a script. The
+ *    fetcher is `following` until that job has finished (its freed slot
+ *    comes back as `demand`), at most {@link FOLLOW_MS}: the fetch then
+ *    carries the job's ack, one script call per lone job instead of two.
  * 3. Redis errors: `backingOff`, ×2 from `backoffMs` up to `maxBackoffMs`,
  *    reset by the next success; `redis.ready` (a connection came back) ends
  *    the wait at once. Jobs are only ever moved by Redis itself, so
@@ -31,6 +34,13 @@ import type { FetcherCommand, FetcherReply } from './fetcher-io.js';
 import { Tag } from './tags.js';
 
 export type { BlockInput, FetchInput } from './fetcher-io.js';
+
+/**
+ * Longest the burst fetch after a job from the blocking wait waits for that
+ * job to finish (so that it carries the job's ack), ms. A burst behind a
+ * slow job starts this much later; one behind a quick job, when it ends.
+ */
+export const FOLLOW_MS = 2;
 
 /** Fetcher settings. */
 export interface FetcherInput {
@@ -88,6 +98,7 @@ export const fetcherMachine = setup({
   },
   delays: {
     backoff: ({ context }) => context.backoff,
+    follow: FOLLOW_MS,
   },
   guards: {
     stopping: ({ context }) => context.stopping,
@@ -100,7 +111,7 @@ export const fetcherMachine = setup({
     freed: ({ event }) => event.type === 'demand' && event.count > 0,
     /** The queue was empty: wait for the next job, unless told to stop or be quiet meanwhile. */
     mayBlock: ({ context }) => !context.stopping && !context.quiet,
-    /** Jobs came and slots are left, neither stopping nor quiet: `deciding` would choose `fetching` (for the burst behind them). */
+    /** Jobs came and slots are left, neither stopping nor quiet: `deciding` would choose `fetching` (for the burst behind them; `following` first). */
     fetchMore: ({ context }, jobs: readonly RawJob[]) => jobs.length > 0 && jobs.length < context.demand && !context.stopping && !context.quiet,
   },
   actions: {
@@ -224,10 +235,11 @@ export const fetcherMachine = setup({
               { type: 'deliver', params: ({ event }) => event.jobs },
             ],
           },
-          // slots are left: straight to `fetching` for the burst behind it (what `deciding` would choose)
+          // slots are left: the burst behind it is fetched once the job has
+          // finished (what `deciding` would choose, after `following`)
           {
             guard: { type: 'fetchMore', params: ({ event }) => event.jobs },
-            target: 'fetching',
+            target: 'following',
             actions: [
               { type: 'took', params: ({ event }) => event.jobs },
               { type: 'deliver', params: ({ event }) => event.jobs },
@@ -244,6 +256,17 @@ export const fetcherMachine = setup({
           { target: 'deciding' },
         ],
         'io.failed': 'failed',
+      },
+    },
+    // the job from the wait runs; its end (`demand`) starts the burst fetch,
+    // which then carries its ack; a job still running after FOLLOW_MS does not hold it up
+    following: {
+      tags: [Tag.idle],
+      after: { follow: 'fetching' },
+      on: {
+        demand: [{ guard: 'freed', actions: 'addDemand', target: 'fetching' }, { actions: 'addDemand' }],
+        configure: { actions: 'setQuiet', target: 'deciding' },
+        shutdown: 'done',
       },
     },
     // a Redis error: back off, unless a shutdown came during the call (the

@@ -3,6 +3,7 @@ import { createActor, setup, SimulatedClock, type ActorRefFrom, type InspectionE
 import {
   fetcherMachine,
   type BlockInput,
+  FOLLOW_MS,
   type FetcherEvent,
   type FetcherInput,
   type FetchInput,
@@ -109,8 +110,8 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       root.stop();
     });
 
-    it('after an empty fetch goes to blocking; a job from block is delivered at once, then fetching resumes with the remaining demand', async () => {
-      const { root, fetcher, fetch, block, delivered } = start({ demand: 3, blockMs: 2000 });
+    it('after an empty fetch goes to blocking; a job from block is delivered at once, then, FOLLOW_MS later at most, fetching resumes with the remaining demand', async () => {
+      const { root, fetcher, clock, fetch, block, delivered } = start({ demand: 3, blockMs: 2000 });
       fetch.last().resolve([]);
       await settle();
       expect(value(fetcher)).to.equal('blocking');
@@ -119,6 +120,10 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       block.last().resolve(took('j1'));
       await settle();
       expect(delivered).to.deep.equal([['j1']]);
+      expect(value(fetcher), 'waiting for the job to end').to.equal('following');
+      await advance(clock, FOLLOW_MS - 1);
+      expect(fetch.calls).to.have.length(1);
+      await advance(clock, 1);
       expect(fetch.calls.map((c) => c.input)).to.deep.equal([
         { queue: 'default', max: 3 },
         { queue: 'default', max: 2 },
@@ -127,10 +132,10 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       root.stop();
     });
 
-    it('a job from block goes to the queue before the fetch for the burst behind it starts, in one microstep (no transient deciding step)', async () => {
+    it('a job from block goes to the queue, and the fetch for the burst behind it starts when the job ends (its demand), one microstep each (no transient deciding step)', async () => {
       const steps: string[] = [];
       const order: string[] = [];
-      const { root, fetcher, fetch, block, delivered } = start({ demand: 3, blockMs: 2000 }, (event) => {
+      const { root, fetcher, send, fetch, block, delivered } = start({ demand: 3, blockMs: 2000 }, (event) => {
         if (event.type === '@xstate.microstep' && (event.actorRef as { id?: string }).id === 'fetcher') steps.push(JSON.stringify((event.snapshot as { value?: unknown }).value));
       });
       fetch.last().resolve([]);
@@ -144,9 +149,13 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       steps.length = 0;
       block.last().resolve(took('j1'));
       await settle();
-      expect(steps, 'one microstep: blocking → fetching').to.deep.equal(['"fetching"']);
+      expect(steps, 'one microstep: blocking → following').to.deep.equal(['"following"']);
+      expect(fetch.calls.length, 'no fetch while the job runs (under FOLLOW_MS)').to.equal(calls);
+      steps.length = 0;
+      send({ type: 'demand', count: 1 }); // the job ended: its slot is free
+      expect(steps, 'one microstep: following → fetching').to.deep.equal(['"fetching"']);
       expect(order, 'the job is delivered first').to.deep.equal(['fetch after 1 deliveries']);
-      expect(fetch.calls.slice(calls).map((c) => c.input)).to.deep.equal([{ queue: 'default', max: 2 }]);
+      expect(fetch.calls.slice(calls).map((c) => c.input), 'its freed slot too').to.deep.equal([{ queue: 'default', max: 3 }]);
       expect(value(fetcher)).to.equal('fetching');
       root.stop();
     });
@@ -177,6 +186,26 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       expect(quiet.fetch.calls).to.have.length(1);
       expect(quiet.block.calls).to.have.length(1);
       quiet.root.stop();
+    });
+
+    it('following: a shutdown ends it at once and a quiet turns it quiet, neither with a fetch, also after FOLLOW_MS', async () => {
+      for (const [event, state] of [
+        [{ type: 'shutdown' }, 'done'],
+        [{ type: 'configure', quiet: true }, 'quiet'],
+      ] as const) {
+        const { root, fetcher, clock, send, fetch, block } = start({ demand: 3 });
+        fetch.last().resolve([]);
+        await settle();
+        block.last().resolve(took('a'));
+        await settle();
+        expect(value(fetcher)).to.equal('following');
+        send(event);
+        await advance(clock, 10 * FOLLOW_MS);
+        expect(value(fetcher), JSON.stringify(event)).to.equal(state);
+        expect(fetch.calls, JSON.stringify(event)).to.have.length(1);
+        expect(block.calls, JSON.stringify(event)).to.have.length(1);
+        root.stop();
+      }
     });
 
     it('re-fetches with the same demand when block times out (null), delivering nothing', async () => {
@@ -223,7 +252,7 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
     });
 
     it('adds demand that arrives while blocking to the fetch after the block', async () => {
-      const { root, send, fetch, block, delivered } = start({ demand: 1 });
+      const { root, clock, send, fetch, block, delivered } = start({ demand: 1 });
       fetch.last().resolve([]);
       await settle();
       send({ type: 'demand', count: 3 });
@@ -231,6 +260,7 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       block.last().resolve(took('j1'));
       await settle();
       expect(delivered).to.deep.equal([['j1']]);
+      await advance(clock, FOLLOW_MS);
       expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([1, 3]);
       root.stop();
     });

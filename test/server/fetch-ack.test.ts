@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { Kiq, defineWorker } from '../../src/index.js';
+import { FOLLOW_MS } from '../../machines/fetcher.js';
 import { loadScripts } from '../../src/redis/scripts.js';
 import { useKiqs } from '../support/kiqs.js';
 import { silent } from '../support/logger.js';
@@ -9,10 +10,24 @@ import { useRedis } from '../support/redis.js';
 import { until } from '../support/wait.js';
 
 let performed = 0;
+/** fetch-jobs calls seen in MONITOR so far, and that count when a Slow job ended. */
+let fetchesSeen = 0;
+let fetchesWhenSlowEnded = 0;
 const Echo = defineWorker({
   class: 'Echo',
   queue: 'work',
   perform() {
+    performed++;
+  },
+});
+
+/** A job that outlasts the fetcher's wait for it (FOLLOW_MS) before the burst fetch. */
+const Slow = defineWorker({
+  class: 'Slow',
+  queue: 'work',
+  async perform() {
+    await new Promise((resolve) => setTimeout(resolve, 30 * FOLLOW_MS));
+    fetchesWhenSlowEnded = fetchesSeen;
     performed++;
   },
 });
@@ -27,7 +42,7 @@ const shaOf = (name: string): string => createHash('sha1').update(loadScripts().
 describe('Acks ride in the next fetch (real Redis, MONITOR)', function () {
   this.timeout(20_000);
   const redis = useRedis();
-  const kiqs = useKiqs(() => ({ redisUrl: redis.url, queues: { work: 5 }, fetchInterval: 50, pollInterval: 50, workers: [Echo] }));
+  const kiqs = useKiqs(() => ({ redisUrl: redis.url, queues: { work: 5 }, fetchInterval: 50, pollInterval: 50, workers: [Echo, Slow] }));
   let monitor: Redis | undefined;
   const calls = { ack: 0, acksAlone: 0, fetch: 0, fetchCarrying: 0, acksCarried: 0 };
 
@@ -47,6 +62,7 @@ describe('Acks ride in the next fetch (real Redis, MONITOR)', function () {
       }
       if (script === fetch) {
         calls.fetch++;
+        fetchesSeen = calls.fetch;
         // evalsha sha 6 keys… identity max queue n acks…
         const n = Number(args[3 + 6 + 3]);
         if (n > 0) {
@@ -61,12 +77,12 @@ describe('Acks ride in the next fetch (real Redis, MONITOR)', function () {
     monitor = undefined;
   });
 
-  /** Push `count` Echo jobs with a client-only Kiq. */
-  async function push(count: number): Promise<void> {
+  /** Push `count` jobs of `worker` (Echo) with a client-only Kiq. */
+  async function push(count: number, worker: typeof Echo = Echo): Promise<void> {
     const client = new Kiq({ redisUrl: redis.url, server: false, logger: silent() });
     await client.start();
     try {
-      await Promise.all(Array.from({ length: count }, (_, i) => client.enqueue(Echo, [i])));
+      await Promise.all(Array.from({ length: count }, (_, i) => client.enqueue(worker, [i])));
     } finally {
       await client.stop();
     }
@@ -85,18 +101,37 @@ describe('Acks ride in the next fetch (real Redis, MONITOR)', function () {
     expect(calls.ack, `separate ack-jobs calls (${JSON.stringify(calls)})`).to.be.below(calls.fetchCarrying);
   });
 
-  it('an idle queue (blocking on BLMOVE) still acks alone, promptly', async () => {
+  /** Start a server, wait until its fetcher blocks on the empty queue, push one job of `worker`, and wait for its ack. */
+  let fetchesBefore = 0;
+  async function loneJob(worker: typeof Echo): Promise<number> {
     const kiq = await kiqs.start();
     const privateList = `queue:sq|${kiq.identity}|work`;
     // the fetcher found the queue empty and blocks
     await until(() => calls.fetch > 0, 5000, 'first fetch');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await push(1);
+    await until(async () => / flags=b /.test(String(await redis.client.client('LIST'))), 5000, 'the queue blocks');
+    fetchesBefore = calls.fetch;
+    await push(1, worker);
     await until(() => performed === 1, 5000, 'perform');
     const performedAt = Date.now();
     await until(async () => (await redis.client.llen(privateList)) === 0, 2000, 'ack', 1);
-    expect(Date.now() - performedAt).to.be.below(50); // not a fetchInterval later
-    await until(() => calls.ack === 1, 1000, 'ack-jobs in MONITOR');
+    const ackedIn = Date.now() - performedAt;
+    await until(() => calls.acksCarried + calls.acksAlone === 1, 1000, `the ack in MONITOR (${JSON.stringify(calls)})`);
+    expect(calls.fetch - fetchesBefore, 'one burst fetch after the job').to.be.at.least(1);
+    return ackedIn;
+  }
+
+  it('an idle queue (blocking on BLMOVE): the ack of a lone job rides in the burst fetch after it, promptly', async () => {
+    const ackedIn = await loneJob(Echo);
+    expect(ackedIn, 'not a fetchInterval later').to.be.below(50);
+    expect(calls.ack, `no ack-jobs call of its own (${JSON.stringify(calls)})`).to.equal(0);
+    expect(calls.acksCarried).to.equal(1);
+  });
+
+  it('an idle queue: a lone job that outlasts FOLLOW_MS does not hold the burst fetch back, and is acked alone, promptly', async () => {
+    const ackedIn = await loneJob(Slow);
+    expect(fetchesWhenSlowEnded - fetchesBefore, 'the burst fetch ran while the job did').to.be.at.least(1);
+    expect(ackedIn, 'not a fetchInterval later').to.be.below(50);
+    expect(calls.ack, `its own ack-jobs call (${JSON.stringify(calls)})`).to.equal(1);
     expect(calls.acksCarried).to.equal(0);
   });
 });

@@ -206,7 +206,7 @@ describe('Processing jobs (real Redis)', function () {
     expect(lines.find((line) => line.excerpt === '42')!.reason).to.equal('invalid job: not a JSON object');
   });
 
-  it('an idle queue takes each lone job with one BLMOVE, then one fetch for the burst behind it, and waits again without a SISMEMBER of its own', async () => {
+  it('an idle queue takes each lone job with one BLMOVE, then one fetch for the burst behind it (carrying its ack: test/server/fetch-ack.test.ts), and waits again without a SISMEMBER of its own', async () => {
     // fetchInterval long enough that no wait times out during the test
     await server({ fetchInterval: 5000 });
     const client = new Kiq({ redisUrl: redis.url, server: false, logger: silent() });
