@@ -40,6 +40,8 @@ export class Acker {
   readonly #written: (items: readonly AckItem[]) => void;
   #pending: AckItem[] = [];
   #scheduled = false;
+  /** Bumped to cancel the scheduled write: a run of an older schedule does nothing. */
+  #schedules = 0;
   #inFlight: Promise<void> | undefined;
   /** Calls carrying acks ({@link Acker.carry}) not ended yet. */
   #carried = 0;
@@ -104,6 +106,11 @@ export class Acker {
       const rest: AckItem[] = [];
       for (const item of this.#pending) (item.queue === queue ? taken : rest).push(item);
       this.#pending = rest;
+      // the write scheduled for them is void: left standing, it would fire
+      // for the next round's acks before the fetch that round starts (the
+      // reply to this fetch can come within the two immediates, on a busy
+      // host) and send them alone
+      if (rest.length === 0 && taken.length > 0) this.#cancel();
     }
     this.#fetching++;
     if (taken.length === 0) {
@@ -179,11 +186,21 @@ export class Acker {
     this.#schedule(0, false);
   }
 
+  /** Drop the scheduled write and any wait for a fetch's end (nothing is pending). */
+  #cancel(): void {
+    this.#afterFetch = false;
+    if (!this.#scheduled) return;
+    this.#scheduled = false;
+    this.#schedules++;
+  }
+
   /** Write in `delay` ms (0: two immediates); `mayWait`: a due write may still wait for a fetch in flight, once. */
   #schedule(delay: number, mayWait = true): void {
     if (this.#scheduled || this.#inFlight) return;
     this.#scheduled = true;
+    const schedule = ++this.#schedules;
     const run = () => {
+      if (schedule !== this.#schedules) return;
       this.#scheduled = false;
       // a fetch in flight ends in a round trip, and the fetch its freed
       // slots start next takes these acks: wait for it rather than write now

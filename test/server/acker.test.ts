@@ -85,6 +85,31 @@ describe('Acker: acks riding in fetches (real Redis)', () => {
     await a.settled();
   });
 
+  it('a write scheduled for acks a fetch took does not send the next acks alone before the fetch they wait for', async () => {
+    const { acker: a, writes, written } = acker();
+    const round = (n: number) => ({ queue: 'default', raw: jobJson(`done${n}`) });
+    const taken: (readonly RawJob[] | undefined)[] = [];
+    const fetch = () => a.carry('default', (acks) => (taken.push(acks?.raws), acks?.applied(), Promise.resolve([])));
+    // round 1: the add schedules a write two immediates later; the fetch of the
+    // job.finished flush (one immediate) takes the ack, and its reply comes at
+    // once: round 2's job finishes, and its fetch is a job.finished flush away
+    a.add(round(1));
+    const secondFetch = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        void fetch().then(() => {
+          a.add(round(2));
+          setImmediate(() => void fetch().then(() => resolve()));
+        });
+      }),
+    );
+    await secondFetch;
+    await a.settled();
+    for (let i = 0; i < 3; i++) await immediate();
+    expect(taken, 'each fetch carried its round').to.deep.equal([[jobJson('done1')], [jobJson('done2')]]);
+    expect(writes, 'no write of its own').to.deep.equal([]);
+    expect(written).to.deep.equal([jobJson('done1'), jobJson('done2')]);
+  });
+
   it('acks that come due while a fetch is in flight wait for it and ride in the fetch that follows it', async () => {
     const { acker: a, writes, written } = acker();
     await redis.client.lpush(privateList, jobJson('done'));

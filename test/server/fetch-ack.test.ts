@@ -42,7 +42,10 @@ const shaOf = (name: string): string => createHash('sha1').update(loadScripts().
 describe('Acks ride in the next fetch (real Redis, MONITOR)', function () {
   this.timeout(20_000);
   const redis = useRedis();
-  const kiqs = useKiqs(() => ({ redisUrl: redis.url, queues: { work: 5 }, fetchInterval: 50, pollInterval: 50, workers: [Echo, Slow] }));
+  // a blocking wait (fetchInterval) far longer than a Slow job: no fetch after a
+  // timed-out BLMOVE happens to be there to carry an ack the test expects alone
+  const fetchInterval = 1000;
+  const kiqs = useKiqs(() => ({ redisUrl: redis.url, queues: { work: 5 }, fetchInterval, pollInterval: 50, workers: [Echo, Slow] }));
   let monitor: Redis | undefined;
   const calls = { ack: 0, acksAlone: 0, fetch: 0, fetchCarrying: 0, acksCarried: 0 };
 
@@ -96,8 +99,9 @@ describe('Acks ride in the next fetch (real Redis, MONITOR)', function () {
     await until(() => calls.acksCarried + calls.acksAlone === 100, 2000, `every ack in MONITOR (${JSON.stringify(calls)})`);
     // 100 jobs at concurrency 5: ~20 rounds, each one fetch carrying the previous round's acks
     // (a round whose jobs finish over two ticks while its first fetch is in flight acks the rest
-    // alone: measured 85–95 carried; before acks rode in fetches, 0)
-    expect(calls.acksCarried, `acks carried (${JSON.stringify(calls)})`).to.be.at.least(60);
+    // alone: measured 95–100 carried, also with the host's cores busy; before acks rode in
+    // fetches, 0; with a write scheduled for acks a fetch took left standing, 50–75 on a busy host)
+    expect(calls.acksCarried, `acks carried (${JSON.stringify(calls)})`).to.be.at.least(85);
     expect(calls.ack, `separate ack-jobs calls (${JSON.stringify(calls)})`).to.be.below(calls.fetchCarrying);
   });
 
@@ -122,7 +126,7 @@ describe('Acks ride in the next fetch (real Redis, MONITOR)', function () {
 
   it('an idle queue (blocking on BLMOVE): the ack of a lone job rides in the burst fetch after it, promptly', async () => {
     const ackedIn = await loneJob(Echo);
-    expect(ackedIn, 'not a fetchInterval later').to.be.below(50);
+    expect(ackedIn, 'not a fetchInterval later').to.be.below(fetchInterval / 4);
     expect(calls.ack, `no ack-jobs call of its own (${JSON.stringify(calls)})`).to.equal(0);
     expect(calls.acksCarried).to.equal(1);
   });
@@ -130,7 +134,7 @@ describe('Acks ride in the next fetch (real Redis, MONITOR)', function () {
   it('an idle queue: a lone job that outlasts FOLLOW_MS does not hold the burst fetch back, and is acked alone, promptly', async () => {
     const ackedIn = await loneJob(Slow);
     expect(fetchesWhenSlowEnded - fetchesBefore, 'the burst fetch ran while the job did').to.be.at.least(1);
-    expect(ackedIn, 'not a fetchInterval later').to.be.below(50);
+    expect(ackedIn, 'not a fetchInterval later').to.be.below(fetchInterval / 4);
     expect(calls.ack, `its own ack-jobs call (${JSON.stringify(calls)})`).to.equal(1);
     expect(calls.acksCarried).to.equal(0);
   });
