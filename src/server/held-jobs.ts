@@ -50,21 +50,6 @@ export class HeldJobs {
     state.inFlight.delete(id);
   }
 
-  /**
-   * Run one fetch of `queue` and hold what it returns, before anyone else
-   * sees the reply ({@link started} and {@link ended} around `fetch`).
-   */
-  async track(queue: string, fetch: () => Promise<readonly RawJob[]>): Promise<readonly RawJob[]> {
-    const id = this.started(queue);
-    let raws: readonly RawJob[] = [];
-    try {
-      raws = await fetch();
-      return raws;
-    } finally {
-      this.ended(queue, id, raws);
-    }
-  }
-
   /** A held entry is settled in Redis (acked, retried, killed): no longer held. */
   release(queue: string, raw: RawJob): void {
     this.#queues.get(queue)?.held.remove(raw);

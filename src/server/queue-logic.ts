@@ -10,6 +10,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { fromPromise, type AnyActorRef } from 'xstate';
+import type { Redis } from 'ioredis';
 import { fetcherMachine } from '../../machines/fetcher.js';
 import { fetcherIO } from '../../machines/fetcher-io.js';
 import { queueMachine } from '../../machines/queue.js';
@@ -171,7 +172,13 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
         block: (input) => {
           const checkPaused = !unpausedSeen;
           unpausedSeen = false;
-          const redis = pool.dedicated(`fetch:${input.queue}`);
+          let redis: Redis;
+          try {
+            redis = pool.dedicated(`fetch:${input.queue}`);
+          } catch (error) {
+            // no connection to block on: a failed block, logged as one
+            return blockOutage.track('fetch', blockFields, () => Promise.reject(error));
+          }
           // first use: the connection is still connecting; wait for it as
           // a block that timed out, not as a failed BLMOVE (not an outage)
           if (redis.status === 'connecting' || redis.status === 'connect') {

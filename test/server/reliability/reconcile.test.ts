@@ -153,7 +153,7 @@ describe('Private-list reconciliation (real Redis, lost and late replies)', func
     await redis.client.rpush(privateList, twin, twin, invalid);
     const held = new HeldJobs();
     // this process holds one of the twins (as a fetch delivers it)
-    await held.track('work', async () => [twin]);
+    held.ended('work', held.started('work'), [twin]);
     const pool = new ConnectionPool({ url: redis.url, options: {} }, 1);
     await pool.connect();
     try {
@@ -183,9 +183,8 @@ describe('Private-list reconciliation (real Redis, lost and late replies)', func
     const privateList = `queue:sq|${identity}|work`;
     const job = payload('inflight', [1]);
     const held = new HeldJobs();
-    let reply!: (raws: string[]) => void;
     // a fetch Redis has applied (the entry is in the list) whose reply has not arrived
-    const fetching = held.track('work', () => new Promise<string[]>((resolve) => (reply = resolve)));
+    const fetchId = held.started('work');
     await redis.client.lpush(privateList, job);
     const pool = new ConnectionPool({ url: redis.url, options: {} }, 1);
     await pool.connect();
@@ -195,8 +194,7 @@ describe('Private-list reconciliation (real Redis, lost and late replies)', func
       await reconciler.pass();
       now = 60_000;
       expect(await reconciler.pass(), 'the fetch has not ended: nothing is put back, however long').to.equal(0);
-      reply([job]);
-      await fetching;
+      held.ended('work', fetchId, [job]); // its reply arrives
       now = 120_000;
       expect(await reconciler.pass(), 'the fetch delivered it: held').to.equal(0);
       expect(await redis.client.lrange(privateList, 0, -1)).to.deep.equal([job]);
