@@ -19,8 +19,10 @@ export type FetcherSnapshot = SnapshotFrom<typeof fetcherMachine>;
 /** What a queue actor shows of itself. */
 export interface QueueView {
   readonly name: string;
-  /** Jobs started and not yet finished (settled in Redis). */
+  /** Jobs started and not yet finished (settled in Redis): at most `limit`. */
   readonly running: number;
+  /** Jobs fetched ahead of the free slots (prefetch), waiting for one. */
+  readonly waiting: number;
   /** Most jobs running at once. */
   readonly limit: number;
   /** Told to take no new work. */
@@ -49,8 +51,11 @@ interface RefLike {
 export function queueView(ref: RefLike | undefined): QueueView | undefined {
   const snapshot = ref?.getSnapshot() as Partial<QueueSnapshot> | undefined;
   if (snapshot?.status !== 'active' || snapshot.machine?.id !== 'queue') return undefined;
-  const { name, running, limit, quiet } = snapshot.context!;
+  // the context counts every delivered job; a slot frees before a job
+  // waits, so beyond `limit` they are waiting (src/server/job-slots.ts)
+  const { name, running: held, limit, quiet } = snapshot.context!;
+  const running = Math.min(held, limit);
   const fetcherRef = (snapshot.children as Record<string, RefLike | undefined> | undefined)?.fetcher;
   const fetcher = fetcherRef?.getSnapshot() as FetcherSnapshot | undefined;
-  return { name, running, limit, quiet, fetcher: fetcher?.status === 'active' ? fetcher : undefined };
+  return { name, running, waiting: held - running, limit, quiet, fetcher: fetcher?.status === 'active' ? fetcher : undefined };
 }

@@ -6,6 +6,13 @@
  *    bound in `src/`), reporting `job.finished` (batched per tick) when their outcome is
  *    settled in Redis. A finished job frees one slot: `demand` 1 to the
  *    fetcher. Jobs are never actors (docs/architecture.md §6 item 5).
+ *    Prefetch: while `src/` reports the jobs quick (`pace`), the queue holds
+ *    up to `prefetch` jobs beyond `limit`; they wait in `src/` for a free
+ *    slot, and a round's fetch takes twice as many jobs. The extra slots are
+ *    asked for with the next freed ones (one fetch, not two streams of
+ *    them); when the jobs turn slow, that many freed slots are withheld
+ *    instead (`withheld`), so no more than `limit` are held again.
+ *    `running` counts every delivered job not finished, waiting ones too.
  * 2. `configure` (quiet, drainTimeout) is kept and forwarded to the fetcher:
  *    quiet fetches nothing new, running jobs carry on.
  * 3. A crashed fetcher (a bug) is restarted after `restartDelay` without
@@ -14,7 +21,8 @@
  *    and reaches the restarted fetcher through its input.
  * 4. `shutdown` → `active.stoppingFetcher`: the fetcher stops (its in-flight
  *    call finishes first); jobs delivered now are not started — they stay in
- *    the private list. Then `draining`: wait until nothing runs, or
+ *    the private list, and `releaseWaiting` tells `src/` that jobs waiting
+ *    for a slot are not to start (each is finished unrun). Then `draining`: wait until nothing runs, or
  *    `drainTimeout`, when `abortRunning` fires their AbortSignal.
  * 5. `requeuing`: the `requeue` actor puts everything left in this queue's
  *    private list back at the front of the queue (it is worse to lose a job
@@ -31,6 +39,8 @@ export interface QueueInput {
   readonly name: string;
   /** Most jobs running at once. */
   readonly limit: number;
+  /** Jobs asked for beyond `limit` while the jobs are quick (`pace`). @defaultValue 0 */
+  readonly prefetch?: number;
   readonly quiet?: boolean;
   /** How long shutdown waits for running jobs, ms. */
   readonly drainTimeout: number;
@@ -46,6 +56,13 @@ export interface QueueInput {
 export interface QueueContext {
   readonly name: string;
   readonly limit: number;
+  /** Jobs asked for beyond `limit` while `quick`. */
+  readonly prefetch: number;
+  /** The jobs are quick (`pace`): `prefetch` more are asked for. */
+  readonly quick: boolean;
+  /** Freed slots to keep from the fetcher (the jobs turned slow), or, below 0, extra slots to ask for with the next ones (they turned quick). */
+  readonly withheld: number;
+  /** Delivered and not finished: running, or waiting for a slot. */
   readonly running: number;
   readonly quiet: boolean;
   readonly drainTimeout: number;
@@ -63,9 +80,14 @@ export type QueueEvent =
   | JobsEvent
   /** `count` jobs (default 1) have settled; `src/` batches them per tick. */
   | { type: 'job.finished'; count?: number }
+  /** From `src/`: the jobs' recent durations say prefetching is (no longer) harmless. */
+  | { type: 'pace'; quick: boolean }
   | { type: 'configure'; quiet?: boolean; drainTimeout?: number }
   | { type: 'redis.ready' }
   | { type: 'shutdown' };
+
+/** Jobs the queue may hold now: `limit`, and `prefetch` more while the jobs are quick. */
+const capacity = (context: QueueContext): number => context.limit + (context.quick ? context.prefetch : 0);
 
 /** The Queue statechart; `src/` provides `startJobs`, `abortRunning`, `requeue` and the fetcher's IO. */
 export const queueMachine = setup({
@@ -88,17 +110,29 @@ export const queueMachine = setup({
     abortRunning: () => {
       throw new Error('queue: the abortRunning action was not provided');
     },
+    releaseWaiting: () => {
+      throw new Error('queue: the releaseWaiting action was not provided');
+    },
     countStarted: assign(({ context }, jobs: readonly RawJob[]) => ({
       running: context.running + jobs.length,
       started: context.started + jobs.length,
     })),
-    countFinished: assign(({ context, event }) => ({
-      running: Math.max(0, context.running - (event.type === 'job.finished' ? (event.count ?? 1) : 0)),
-    })),
-    freeSlot: sendTo('fetcher', ({ event }): FetcherEvent => ({
+    countFinished: assign(({ context, event }) => {
+      const count = event.type === 'job.finished' ? (event.count ?? 1) : 0;
+      return { running: Math.max(0, context.running - count), withheld: Math.max(0, context.withheld - count) };
+    }),
+    /** Ask for the freed slots not withheld (read before `countFinished`). */
+    freeSlot: sendTo('fetcher', ({ context, event }): FetcherEvent => ({
       type: 'demand',
-      count: event.type === 'job.finished' ? (event.count ?? 1) : 0,
+      count: (event.type === 'job.finished' ? (event.count ?? 1) : 0) - context.withheld,
     })),
+    /** Quick: `prefetch` more slots, asked for with the next freed ones; slow: that many freed slots withheld. */
+    setPace: assign(({ context, event }) => {
+      const quick = event.type === 'pace' && event.quick;
+      return { quick, withheld: context.withheld + (quick ? -context.prefetch : context.prefetch) };
+    }),
+    /** A (re)started fetcher is asked for what the context says: nothing withheld beyond the jobs held over capacity. */
+    resetWithheld: assign(({ context }) => ({ withheld: Math.max(0, context.running - capacity(context)) })),
     configure: assign(({ context, event }) =>
       event.type === 'configure'
         ? { quiet: event.quiet ?? context.quiet, drainTimeout: event.drainTimeout ?? context.drainTimeout }
@@ -116,6 +150,10 @@ export const queueMachine = setup({
   },
   guards: {
     drained: ({ context }) => context.running === 0 || context.timedOut,
+    /** The finished jobs free more slots than are withheld. */
+    frees: ({ context, event }) => event.type === 'job.finished' && (event.count ?? 1) > context.withheld,
+    /** A `pace` with a new verdict (one with the verdict the queue has changes nothing). */
+    paceChanges: ({ context, event }) => event.type === 'pace' && event.quick !== context.quick,
     /** The fetcher was told to stop (a crash now is not restarted). */
     stoppingFetcher: stateIn({ active: 'stoppingFetcher' }),
   },
@@ -124,6 +162,9 @@ export const queueMachine = setup({
   context: ({ input }) => ({
     name: input.name,
     limit: input.limit,
+    prefetch: input.prefetch ?? 0,
+    quick: false,
+    withheld: 0,
     running: 0,
     quiet: input.quiet ?? false,
     drainTimeout: input.drainTimeout,
@@ -141,6 +182,7 @@ export const queueMachine = setup({
   on: {
     configure: { actions: 'configure' },
     'job.finished': { actions: 'countFinished' },
+    pace: { guard: 'paceChanges', actions: 'setPace' },
   },
   states: {
     active: {
@@ -150,7 +192,7 @@ export const queueMachine = setup({
         input: ({ context }) => ({
           queue: context.name,
           quiet: context.quiet,
-          demand: context.limit - context.running,
+          demand: Math.max(0, capacity(context) - context.running),
           blockMs: context.blockMs,
           backoffMs: context.backoffMs,
           maxBackoffMs: context.maxBackoffMs,
@@ -167,6 +209,8 @@ export const queueMachine = setup({
       initial: 'running',
       states: {
         running: {
+          // entered with `active` only: a (re)started fetcher's first demand
+          entry: 'resetWithheld',
           on: {
             jobs: {
               actions: [
@@ -174,8 +218,8 @@ export const queueMachine = setup({
                 { type: 'startJobs', params: ({ event }) => event.jobs },
               ],
             },
-            'job.finished': { actions: ['countFinished', 'freeSlot'] },
-            shutdown: 'stoppingFetcher',
+            'job.finished': [{ guard: 'frees', actions: ['freeSlot', 'countFinished'] }, { actions: 'countFinished' }],
+            shutdown: { target: 'stoppingFetcher', actions: 'releaseWaiting' },
           },
         },
         // wait for the fetcher's in-flight call; what it still delivers stays
@@ -191,7 +235,7 @@ export const queueMachine = setup({
       tags: [Tag.backoff],
       entry: 'countFetcherRestart',
       after: { restartDelay: 'active' },
-      on: { shutdown: 'draining' },
+      on: { shutdown: { target: 'draining', actions: 'releaseWaiting' } },
     },
     draining: {
       tags: [Tag.stopping],

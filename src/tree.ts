@@ -153,6 +153,8 @@ function serverChildren(config: ResolvedConfig, client: TreeClient, { pool, hook
         input: {
           name,
           limit,
+          // as many again while the jobs are quick (src/server/job-pace.ts)
+          prefetch: config.prefetch ? limit : 0,
           drainTimeout: config.shutdownTimeout,
           blockMs: config.fetchInterval,
           backoffMs: 50,

@@ -28,6 +28,7 @@ export const DEFAULTS = Object.freeze({
   extraReporters: Object.freeze([]), // none; Kiq `extra_reporters: []`
   middleware: Object.freeze([]), // none; Sidekiq's chains start empty too
   fetchInterval: 500, // ms, idle queue poll; Kiq `fetch_interval`
+  prefetch: true, // fetch ahead of free slots while jobs are quick (src/server/job-pace.ts); Sidekiq does not
   flushInterval: 10, // ms, first push backoff step; Kiq `flush_interval` (its flush period)
   flushMaxInterval: 5_000, // ms, push backoff cap (×1.5 steps); Kiq Client constant
   bufferLimit: 100_000, // jobs; Kiq's buffer is unbounded (docs/kiq-elixir.md bug 4)

@@ -128,6 +128,15 @@ export interface KiqOptions {
   middleware?: readonly JobMiddleware[];
   /** Idle poll interval of the queue fetchers, ms. @defaultValue `500` */
   fetchInterval?: number;
+  /**
+   * While a queue's jobs are quick (they took under 2 ms on average lately),
+   * it fetches up to its concurrency again ahead of its free slots, so the
+   * next jobs' fetch overlaps the running ones; they wait in memory (and in
+   * the private list, safe from a crash) for a slot. Slow jobs turn it off
+   * again: a prefetched job waits behind quick jobs only. `false`: fetch
+   * only for free slots, as Sidekiq does (README "Prefetch"). @defaultValue `true`
+   */
+  prefetch?: boolean;
   /** First backoff step of the reliable push after a failed write (×1.5 per failure), ms; writes themselves start as soon as jobs arrive. @defaultValue `10` */
   flushInterval?: number;
   /** Cap of the reliable-push backoff (×1.5 per failure), ms. @defaultValue `5000` */

@@ -250,6 +250,7 @@ export const VALIDATORS: { readonly [K in keyof KiqOptions]-?: Validator<Valid[K
   extraReporters: arrayOf(reporter, 'an array of reporters'),
   middleware: arrayOf(middleware, 'an array of middleware ({ client?, server? })'),
   fetchInterval: timerMs(1),
+  prefetch: boolean,
   flushInterval: timerMs(1),
   flushMaxInterval: timerMs(1),
   bufferLimit: integer(1),

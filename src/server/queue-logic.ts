@@ -25,6 +25,8 @@ import { OutageLog, type ProblemBoard } from '../redis/outage-log.js';
 import type { Worker } from '../worker.js';
 import { Acker } from './acker.js';
 import { BlockInterrupt } from './block-interrupt.js';
+import { JobPace } from './job-pace.js';
+import { JobSlots } from './job-slots.js';
 import type { HeldJobs } from './held-jobs.js';
 import { NO_HOOKS, type JobHooks, type JobOutcome, type JobStart } from '../job-events.js';
 import { settleOutcome } from './job-settler.js';
@@ -33,6 +35,12 @@ import { runJob } from './runner/run-job.js';
 
 /** A blocking call that took nothing. */
 const NOTHING_BLOCKED: readonly RawJob[] = [];
+
+/** A fetched job and the queue incarnation it was delivered to. */
+interface Delivered {
+  readonly raw: RawJob;
+  readonly queueRef: AnyActorRef;
+}
 
 /** What a queue needs besides its name. */
 export interface QueueDeps {
@@ -102,17 +110,25 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
   };
   // the job runs from its text; Redis is settled with the entry's own bytes.
   // An ack-only outcome settles synchronously (no promise step per job)
-  const execute = (raw: RawJob, queueRef: AnyActorRef): Promise<void> =>
-    runJob(rawText(raw), queue, runnerDeps).then((outcome) => {
+  const execute = ({ raw, queueRef }: Delivered): Promise<void> => {
+    const startedAt = pace ? clock.monoMs() : 0;
+    return runJob(rawText(raw), queue, runnerDeps).then((outcome) => {
       const writes = settleOutcome(outcome, settlerDeps, raw);
-      if (writes === undefined) return done(outcome, queueRef);
-      return writes.then(() => done(outcome, queueRef));
+      if (writes === undefined) return done(outcome, queueRef, startedAt);
+      return writes.then(() => done(outcome, queueRef, startedAt));
     });
-  const done = (outcome: JobOutcome, queueRef: AnyActorRef): void => {
+  };
+  // at most the queue's concurrency at once; prefetched jobs wait here
+  const slots = new JobSlots<Delivered>(config.queues[queue] ?? 1, (job) => void execute(job));
+  const pace = config.prefetch ? new JobPace() : undefined;
+  const done = (outcome: JobOutcome, queueRef: AnyActorRef, startedAt: number): void => {
     try {
       hooks.finished(outcome);
     } finally {
       finish(queueRef);
+      const quick = pace?.ended(clock.monoMs() - startedAt);
+      if (quick !== undefined) queueRef.send({ type: 'pace', quick });
+      slots.ended();
     }
   };
 
@@ -221,7 +237,11 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
     },
     actions: {
       startJobs: ({ self }, jobs: readonly RawJob[]) => {
-        for (const raw of jobs) void execute(raw, self);
+        for (const raw of jobs) slots.start({ raw, queueRef: self });
+      },
+      // not started: still in the private list, which the requeue puts back
+      releaseWaiting: () => {
+        for (const job of slots.release()) finish(job.queueRef);
       },
       abortRunning: () => stopping.abort(),
     },

@@ -18,6 +18,7 @@ describe('resolveConfig', () => {
       extraReporters: [],
       middleware: [],
       fetchInterval: 500,
+      prefetch: true,
       flushInterval: 10,
       flushMaxInterval: 5_000,
       bufferLimit: 100_000,

@@ -144,6 +144,7 @@ const rejected: Rejected[] = [
   { options: { testMode: 'special' }, path: 'testMode', message: '"disabled" or "sandbox", got: "special"', why: 'item 35' },
   { options: { server: 'yes' }, path: 'server', message: 'a boolean, got: "yes"' },
   { options: { quiet: 1 }, path: 'quiet', message: 'a boolean, got: 1' },
+  { options: { prefetch: 'no' }, path: 'prefetch', message: 'a boolean, got: "no"' },
   { options: { metrics: 'off' }, path: 'metrics', message: 'a boolean, got: "off"' },
   { options: { timestamps: 'milliseconds' }, path: 'timestamps', message: '"seconds" or "ms", got: "milliseconds"' },
 

@@ -87,7 +87,7 @@ describe('Diagrams (npm run diagrams)', () => {
         'queue_active_stoppingFetcher : entry / stopFetcher',
         'queue_fetcherCrashed : entry / countFetcherRestart',
         'state "requeuing ⟳ requeue #io #stopping" as queue_requeuing',
-        'queue_active_running --> queue_active_stoppingFetcher : shutdown',
+        'queue_active_running --> queue_active_stoppingFetcher : shutdown / releaseWaiting',
         'queue_active --> queue_draining : error(fetcher) [stoppingFetcher]',
         'queue_active --> queue_fetcherCrashed : error(fetcher)',
         'queue_fetcherCrashed --> queue_active : after restartDelay',

@@ -3,6 +3,7 @@ import { createActor, fromPromise, SimulatedClock, type ActorRefFrom } from 'xst
 import { getShortestPaths, getSimplePaths } from 'xstate/graph';
 import { fetcherMachine, type BlockInput, type FetchInput } from '../../machines/fetcher.js';
 import { queueMachine, type QueueEvent, type QueueInput } from '../../machines/queue.js';
+import { queueView } from '../../machines/queue-view.js';
 import { advance, fakeIO, settle } from '../support/fake-io.js';
 import { fetcherIO } from '../../machines/fetcher-io.js';
 import { failOnUncaught } from '../support/uncaught.js';
@@ -32,6 +33,7 @@ function start(input: Partial<QueueInput> = {}) {
   const block = fakeIO<BlockInput, readonly RawJob[]>(clock, 'block');
   const requeue = fakeIO<{ queue: string }, number>(clock, 'requeue', log);
   const started: RawJob[] = [];
+  let releases = 0;
   const logic = queueMachine.provide({
     actors: {
       fetcher: fetcherMachine.provide({ actors: { io: fetcherIO({ fetch: fetch.call, block: block.call }) } }),
@@ -43,6 +45,7 @@ function start(input: Partial<QueueInput> = {}) {
         log.push(`start ${jobs.join(',')}`);
       },
       abortRunning: () => log.push('abort'),
+      releaseWaiting: () => void releases++,
     },
   });
   const queue = createActor(logic, { clock, input: { ...defaults, ...input } });
@@ -60,7 +63,7 @@ function start(input: Partial<QueueInput> = {}) {
   const finish = (n = 1) => {
     for (let i = 0; i < n; i++) send({ type: 'job.finished' });
   };
-  return { queue, send, fetcher, hasFetcher, finish, clock, fetch, block, requeue, started, log, errors };
+  return { queue, send, fetcher, hasFetcher, finish, clock, fetch, block, requeue, started, log, errors, releases: () => releases };
 }
 
 /** Makes the fetcher crash: an adapter answering garbage breaks the fetcher's own transition. */
@@ -121,6 +124,95 @@ describe('Queue machine (machines/queue.ts)', () => {
       expect(running(queue)).to.equal(1);
       expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([4, 3]);
       expect(fetcher().getSnapshot().context.demand).to.equal(3);
+      queue.stop();
+    });
+  });
+
+  describe('prefetch (pace)', () => {
+    const context = (queue: Queue) => queue.getSnapshot().context;
+
+    it('starts slow: only limit jobs are asked for until src reports the jobs quick', async () => {
+      const { queue, fetch } = start({ limit: 2, prefetch: 2 });
+      expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([2]);
+      expect(context(queue).quick).to.equal(false);
+      queue.stop();
+    });
+
+    it('quick: the extra slots are asked for with the next freed ones, in one fetch', async () => {
+      const { queue, send, finish, fetch, started } = start({ limit: 2, prefetch: 2 });
+      fetch.last().resolve(['a', 'b']);
+      await settle();
+      send({ type: 'pace', quick: true });
+      expect(fetch.calls, 'no fetch of its own for the extra slots').to.have.length(1);
+      expect(context(queue)).to.include({ quick: true, withheld: -2 });
+      send({ type: 'job.finished', count: 2 });
+      expect(fetch.calls.map((c) => c.input.max), 'the freed slots and the extra ones').to.deep.equal([2, 4]);
+      expect(context(queue).withheld).to.equal(0);
+      fetch.last().resolve(['c', 'd', 'e', 'f']);
+      await settle();
+      expect(started, 'all delivered to src, which runs limit of them at once').to.deep.equal(['a', 'b', 'c', 'd', 'e', 'f']);
+      expect(running(queue), 'the context counts the waiting ones').to.equal(4);
+      expect(queueView(queue), 'the view tells them apart').to.include({ running: 2, waiting: 2, limit: 2 });
+      finish();
+      expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([2, 4, 1]);
+      queue.stop();
+    });
+
+    it('slow again: as many freed slots as were prefetched are withheld, then each frees one again', async () => {
+      const { queue, send, finish, fetch } = start({ limit: 2, prefetch: 2 });
+      fetch.last().resolve(['a', 'b']);
+      await settle();
+      send({ type: 'pace', quick: true });
+      send({ type: 'job.finished', count: 2 });
+      fetch.last().resolve(['c', 'd', 'e', 'f']);
+      await settle();
+      send({ type: 'pace', quick: false });
+      expect(context(queue)).to.include({ quick: false, withheld: 2 });
+      finish();
+      finish();
+      expect(fetch.calls, 'two freed slots withheld: back to limit held').to.have.length(2);
+      expect(running(queue)).to.equal(2);
+      finish();
+      expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([2, 4, 1]);
+      expect(context(queue).withheld).to.equal(0);
+      queue.stop();
+    });
+
+    it('a pace with the verdict the queue has changes nothing', async () => {
+      const { queue, send, fetch } = start({ limit: 2, prefetch: 2 });
+      fetch.last().resolve(['a', 'b']);
+      await settle();
+      send({ type: 'pace', quick: false });
+      expect(context(queue)).to.include({ quick: false, withheld: 0 });
+      send({ type: 'pace', quick: true });
+      send({ type: 'pace', quick: true });
+      expect(context(queue)).to.include({ quick: true, withheld: -2 });
+      queue.stop();
+    });
+
+    it('without prefetch, quick jobs change no demand', async () => {
+      const { queue, send, finish, fetch } = start({ limit: 2 });
+      fetch.last().resolve(['a', 'b']);
+      await settle();
+      send({ type: 'pace', quick: true });
+      finish();
+      expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([2, 1]);
+      queue.stop();
+    });
+
+    it('a restarted fetcher is asked for the capacity the pace gives, less what is held', async () => {
+      const { queue, send, fetcher, clock, fetch } = start({ limit: 2, prefetch: 2 });
+      fetch.last().resolve(['a', 'b']);
+      await settle();
+      send({ type: 'pace', quick: true });
+      // the fetcher crashes with the extra slots not yet asked for
+      fetcher().send({ type: 'demand', count: 1 });
+      fetch.last().resolve(garbage);
+      await settle();
+      expect(value(queue)).to.equal('fetcherCrashed');
+      await advance(clock, 50);
+      expect(fetch.last().input.max, 'limit + prefetch - running').to.equal(2);
+      expect(context(queue).withheld).to.equal(0);
       queue.stop();
     });
   });
@@ -205,7 +297,7 @@ describe('Queue machine (machines/queue.ts)', () => {
 
   describe('shutdown', () => {
     it('stops the fetcher first; jobs it still delivers are NOT started; waits for running jobs, then requeues once, then done', async () => {
-      const { queue, send, fetcher, finish, clock, fetch, block, requeue, started, log } = start({ limit: 3 });
+      const { queue, send, fetcher, finish, clock, fetch, block, requeue, started, log, releases } = start({ limit: 3 });
       fetch.last().resolve(['a']);
       await settle();
       fetch.last().resolve([]); // queue empty: the fetcher blocks for the other 2 slots
@@ -234,6 +326,7 @@ describe('Queue machine (machines/queue.ts)', () => {
       await settle();
       expect(status(queue)).to.equal('done');
       expect(log).to.deep.equal(['start a', 'requeue {"queue":"default"}']);
+      expect(releases(), 'src is told once that waiting jobs do not start').to.equal(1);
       await advance(clock, 10_000);
       expect(log, 'the drain timer was cancelled: no abort').to.deep.equal(['start a', 'requeue {"queue":"default"}']);
       expect(fetch.calls).to.have.length(2);

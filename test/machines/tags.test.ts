@@ -77,7 +77,7 @@ describe('State tags (machines/tags.ts)', () => {
     const block = fakeIO<BlockInput, readonly RawJob[]>(clock, 'block');
     const logic = queueMachine.provide({
       actors: { fetcher: fetcherMachine.provide({ actors: { io: fetcherIO({ fetch: fetch.call, block: block.call }) } }), requeue: fromPromise(async () => 0) },
-      actions: { startJobs: () => {}, abortRunning: () => {} },
+      actions: { startJobs: () => {}, abortRunning: () => {}, releaseWaiting: () => {} },
     });
     const queue = createActor(logic, {
       clock,
