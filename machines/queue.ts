@@ -6,12 +6,12 @@
  *    bound in `src/`), reporting `job.finished` (batched per tick) when their outcome is
  *    settled in Redis. A finished job frees one slot: `demand` 1 to the
  *    fetcher. Jobs are never actors (docs/architecture.md §6 item 5).
- *    Prefetch: while `src/` reports the jobs quick (`pace`), the queue holds
- *    up to `prefetch` jobs beyond `limit`; they wait in `src/` for a free
- *    slot, and a round's fetch takes twice as many jobs. The extra slots are
- *    asked for with the next freed ones (one fetch, not two streams of
- *    them); when the jobs turn slow, that many freed slots are withheld
- *    instead (`withheld`), so no more than `limit` are held again.
+ *    Prefetch: while `src/` reports the jobs quick (`pace`: how many to hold
+ *    ahead, `extra`, at most `prefetch`), the queue holds that many jobs
+ *    beyond `limit`; they wait in `src/` for a free slot, and a round's
+ *    fetch takes more jobs. Extra slots are asked for with the next freed
+ *    ones (one fetch, not two streams of them); when `extra` shrinks, that
+ *    many freed slots are withheld instead (`withheld`).
  *    `running` counts every delivered job not finished, waiting ones too.
  * 2. `configure` (quiet, drainTimeout) is kept and forwarded to the fetcher:
  *    quiet fetches nothing new, running jobs carry on.
@@ -39,7 +39,7 @@ export interface QueueInput {
   readonly name: string;
   /** Most jobs running at once. */
   readonly limit: number;
-  /** Jobs asked for beyond `limit` while the jobs are quick (`pace`). @defaultValue 0 */
+  /** Most jobs held beyond `limit` while the jobs are quick (`pace`). @defaultValue 0 */
   readonly prefetch?: number;
   readonly quiet?: boolean;
   /** How long shutdown waits for running jobs, ms. */
@@ -56,11 +56,11 @@ export interface QueueInput {
 export interface QueueContext {
   readonly name: string;
   readonly limit: number;
-  /** Jobs asked for beyond `limit` while `quick`. */
+  /** Most jobs held beyond `limit`. */
   readonly prefetch: number;
-  /** The jobs are quick (`pace`): `prefetch` more are asked for. */
-  readonly quick: boolean;
-  /** Freed slots to keep from the fetcher (the jobs turned slow), or, below 0, extra slots to ask for with the next ones (they turned quick). */
+  /** Jobs held beyond `limit` now, as the last `pace` said (0 to `prefetch`). */
+  readonly extra: number;
+  /** Freed slots to keep from the fetcher (`extra` shrank), or, below 0, extra slots to ask for with the next ones (it grew). */
   readonly withheld: number;
   /** Delivered and not finished: running, or waiting for a slot. */
   readonly running: number;
@@ -80,14 +80,18 @@ export type QueueEvent =
   | JobsEvent
   /** `count` jobs (default 1) have settled; `src/` batches them per tick. */
   | { type: 'job.finished'; count?: number }
-  /** From `src/`: the jobs' recent durations say prefetching is (no longer) harmless. */
-  | { type: 'pace'; quick: boolean }
+  /** From `src/`: how many jobs to hold beyond `limit`, as the jobs' recent durations allow (0: none). */
+  | { type: 'pace'; extra: number }
   | { type: 'configure'; quiet?: boolean; drainTimeout?: number }
   | { type: 'redis.ready' }
   | { type: 'shutdown' };
 
-/** Jobs the queue may hold now: `limit`, and `prefetch` more while the jobs are quick. */
-const capacity = (context: QueueContext): number => context.limit + (context.quick ? context.prefetch : 0);
+/** Jobs the queue may hold now: `limit`, and `extra` more while the jobs are quick. */
+const capacity = (context: QueueContext): number => context.limit + context.extra;
+
+/** The `extra` a `pace` event asks for, within 0…`prefetch`. */
+const paceExtra = (context: QueueContext, event: QueueEvent): number =>
+  event.type === 'pace' ? Math.max(0, Math.min(context.prefetch, Math.floor(event.extra))) : context.extra;
 
 /** The Queue statechart; `src/` provides `startJobs`, `abortRunning`, `requeue` and the fetcher's IO. */
 export const queueMachine = setup({
@@ -126,10 +130,10 @@ export const queueMachine = setup({
       type: 'demand',
       count: (event.type === 'job.finished' ? (event.count ?? 1) : 0) - context.withheld,
     })),
-    /** Quick: `prefetch` more slots, asked for with the next freed ones; slow: that many freed slots withheld. */
+    /** More extra slots: asked for with the next freed ones; fewer: that many freed slots withheld. */
     setPace: assign(({ context, event }) => {
-      const quick = event.type === 'pace' && event.quick;
-      return { quick, withheld: context.withheld + (quick ? -context.prefetch : context.prefetch) };
+      const extra = paceExtra(context, event);
+      return { extra, withheld: context.withheld + context.extra - extra };
     }),
     /** A (re)started fetcher is asked for what the context says: nothing withheld beyond the jobs held over capacity. */
     resetWithheld: assign(({ context }) => ({ withheld: Math.max(0, context.running - capacity(context)) })),
@@ -152,8 +156,8 @@ export const queueMachine = setup({
     drained: ({ context }) => context.running === 0 || context.timedOut,
     /** The finished jobs free more slots than are withheld. */
     frees: ({ context, event }) => event.type === 'job.finished' && (event.count ?? 1) > context.withheld,
-    /** A `pace` with a new verdict (one with the verdict the queue has changes nothing). */
-    paceChanges: ({ context, event }) => event.type === 'pace' && event.quick !== context.quick,
+    /** A `pace` that changes `extra` (the same one again changes nothing). */
+    paceChanges: ({ context, event }) => event.type === 'pace' && paceExtra(context, event) !== context.extra,
     /** The fetcher was told to stop (a crash now is not restarted). */
     stoppingFetcher: stateIn({ active: 'stoppingFetcher' }),
   },
@@ -163,7 +167,7 @@ export const queueMachine = setup({
     name: input.name,
     limit: input.limit,
     prefetch: input.prefetch ?? 0,
-    quick: false,
+    extra: 0,
     withheld: 0,
     running: 0,
     quiet: input.quiet ?? false,

@@ -30,6 +30,7 @@ import type { Liveness } from './server/liveness.js';
 import { queueLogic } from './server/queue-logic.js';
 import { Reconciler } from './server/reconciler.js';
 import { senatorLogic, type LeaderGate } from './server/senator.js';
+import { MAX_LEVEL } from './server/job-pace.js';
 import { ERROR_DELAY_MS, jittered, livenessTick, pollTick, reconcileTick, resurrectTick } from './server/tickers.js';
 import type { Worker } from './worker.js';
 
@@ -153,8 +154,8 @@ function serverChildren(config: ResolvedConfig, client: TreeClient, { pool, hook
         input: {
           name,
           limit,
-          // as many again while the jobs are quick (src/server/job-pace.ts)
-          prefetch: config.prefetch ? limit : 0,
+          // up to MAX_LEVEL times as many again while the jobs are quick (src/server/job-pace.ts)
+          prefetch: config.prefetch ? limit * MAX_LEVEL : 0,
           drainTimeout: config.shutdownTimeout,
           blockMs: config.fetchInterval,
           backoffMs: 50,

@@ -129,12 +129,13 @@ export interface KiqOptions {
   /** Idle poll interval of the queue fetchers, ms. @defaultValue `500` */
   fetchInterval?: number;
   /**
-   * While a queue's jobs are quick (they took under 2 ms on average lately),
-   * it fetches up to its concurrency again ahead of its free slots, so the
-   * next jobs' fetch overlaps the running ones; they wait in memory (and in
-   * the private list, safe from a crash) for a slot. Slow jobs turn it off
-   * again: a prefetched job waits behind quick jobs only. `false`: fetch
-   * only for free slots, as Sidekiq does (README "Prefetch"). @defaultValue `true`
+   * While a queue's jobs are quick (under 2 ms on average lately), it
+   * fetches 1 to 4 times its concurrency ahead of its free slots, the more
+   * the quicker they are (src/server/job-pace.ts), so a round's fetch takes
+   * more jobs; they wait in memory (and in the private list, safe from a
+   * crash) for a slot, a few milliseconds at most. Slow jobs turn it off
+   * again. `false`: fetch only for free slots, as Sidekiq does (README
+   * "Running jobs"). @defaultValue `true`
    */
   prefetch?: boolean;
   /** First backoff step of the reliable push after a failed write (×1.5 per failure), ms; writes themselves start as soon as jobs arrive. @defaultValue `10` */

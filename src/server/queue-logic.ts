@@ -119,15 +119,16 @@ export function queueLogic(queue: string, { config, pool, workers, hooks = NO_HO
     });
   };
   // at most the queue's concurrency at once; prefetched jobs wait here
-  const slots = new JobSlots<Delivered>(config.queues[queue] ?? 1, (job) => void execute(job));
+  const slotCount = config.queues[queue] ?? 1;
+  const slots = new JobSlots<Delivered>(slotCount, (job) => void execute(job));
   const pace = config.prefetch ? new JobPace() : undefined;
   const done = (outcome: JobOutcome, queueRef: AnyActorRef, startedAt: number): void => {
     try {
       hooks.finished(outcome);
     } finally {
       finish(queueRef);
-      const quick = pace?.ended(clock.monoMs() - startedAt);
-      if (quick !== undefined) queueRef.send({ type: 'pace', quick });
+      const level = pace?.ended(clock.monoMs() - startedAt);
+      if (level !== undefined) queueRef.send({ type: 'pace', extra: level * slotCount });
       slots.ended();
     }
   };

@@ -134,7 +134,7 @@ describe('Queue machine (machines/queue.ts)', () => {
     it('starts slow: only limit jobs are asked for until src reports the jobs quick', async () => {
       const { queue, fetch } = start({ limit: 2, prefetch: 2 });
       expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([2]);
-      expect(context(queue).quick).to.equal(false);
+      expect(context(queue).extra).to.equal(0);
       queue.stop();
     });
 
@@ -142,9 +142,9 @@ describe('Queue machine (machines/queue.ts)', () => {
       const { queue, send, finish, fetch, started } = start({ limit: 2, prefetch: 2 });
       fetch.last().resolve(['a', 'b']);
       await settle();
-      send({ type: 'pace', quick: true });
+      send({ type: 'pace', extra: 2 });
       expect(fetch.calls, 'no fetch of its own for the extra slots').to.have.length(1);
-      expect(context(queue)).to.include({ quick: true, withheld: -2 });
+      expect(context(queue)).to.include({ extra: 2, withheld: -2 });
       send({ type: 'job.finished', count: 2 });
       expect(fetch.calls.map((c) => c.input.max), 'the freed slots and the extra ones').to.deep.equal([2, 4]);
       expect(context(queue).withheld).to.equal(0);
@@ -162,12 +162,12 @@ describe('Queue machine (machines/queue.ts)', () => {
       const { queue, send, finish, fetch } = start({ limit: 2, prefetch: 2 });
       fetch.last().resolve(['a', 'b']);
       await settle();
-      send({ type: 'pace', quick: true });
+      send({ type: 'pace', extra: 2 });
       send({ type: 'job.finished', count: 2 });
       fetch.last().resolve(['c', 'd', 'e', 'f']);
       await settle();
-      send({ type: 'pace', quick: false });
-      expect(context(queue)).to.include({ quick: false, withheld: 2 });
+      send({ type: 'pace', extra: 0 });
+      expect(context(queue)).to.include({ extra: 0, withheld: 2 });
       finish();
       finish();
       expect(fetch.calls, 'two freed slots withheld: back to limit held').to.have.length(2);
@@ -178,15 +178,28 @@ describe('Queue machine (machines/queue.ts)', () => {
       queue.stop();
     });
 
-    it('a pace with the verdict the queue has changes nothing', async () => {
+    it('a pace with the extra the queue has changes nothing', async () => {
       const { queue, send, fetch } = start({ limit: 2, prefetch: 2 });
       fetch.last().resolve(['a', 'b']);
       await settle();
-      send({ type: 'pace', quick: false });
-      expect(context(queue)).to.include({ quick: false, withheld: 0 });
-      send({ type: 'pace', quick: true });
-      send({ type: 'pace', quick: true });
-      expect(context(queue)).to.include({ quick: true, withheld: -2 });
+      send({ type: 'pace', extra: 0 });
+      expect(context(queue)).to.include({ extra: 0, withheld: 0 });
+      send({ type: 'pace', extra: 2 });
+      send({ type: 'pace', extra: 2 });
+      expect(context(queue)).to.include({ extra: 2, withheld: -2 });
+      queue.stop();
+    });
+
+    it('a pace asks for at most prefetch; a smaller extra withholds only the difference', async () => {
+      const { queue, send, finish, fetch } = start({ limit: 2, prefetch: 4 });
+      fetch.last().resolve(['a', 'b']);
+      await settle();
+      send({ type: 'pace', extra: 100 });
+      expect(context(queue)).to.include({ extra: 4, withheld: -4 });
+      send({ type: 'pace', extra: 1 });
+      expect(context(queue), 'three fewer: the next freed slots bring one more').to.include({ extra: 1, withheld: -1 });
+      finish();
+      expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([2, 2]);
       queue.stop();
     });
 
@@ -194,7 +207,7 @@ describe('Queue machine (machines/queue.ts)', () => {
       const { queue, send, finish, fetch } = start({ limit: 2 });
       fetch.last().resolve(['a', 'b']);
       await settle();
-      send({ type: 'pace', quick: true });
+      send({ type: 'pace', extra: 2 });
       finish();
       expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([2, 1]);
       queue.stop();
@@ -204,7 +217,7 @@ describe('Queue machine (machines/queue.ts)', () => {
       const { queue, send, fetcher, clock, fetch } = start({ limit: 2, prefetch: 2 });
       fetch.last().resolve(['a', 'b']);
       await settle();
-      send({ type: 'pace', quick: true });
+      send({ type: 'pace', extra: 2 });
       // the fetcher crashes with the extra slots not yet asked for
       fetcher().send({ type: 'demand', count: 1 });
       fetch.last().resolve(garbage);

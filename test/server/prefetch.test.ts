@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { Kiq, defineWorker, type Worker } from '../../src/index.js';
 import { loadScripts } from '../../src/redis/scripts.js';
+import { MAX_LEVEL } from '../../src/server/job-pace.js';
 import { gatedWorker } from '../support/gated-worker.js';
 import { useKiqs } from '../support/kiqs.js';
 import { silent } from '../support/logger.js';
@@ -94,7 +95,7 @@ describe('Prefetch (real Redis, MONITOR)', function () {
     expect(new Set(performed).size, 'each job once').to.equal(300);
     expect(mostAtOnce, 'never more than the concurrency at once').to.equal(2);
     expect(Math.max(...fetchMax), `fetch sizes ${fetchMax.join(',')}`).to.be.above(2);
-    expect(Math.max(...fetchMax), 'at most the concurrency again ahead').to.be.at.most(4);
+    expect(Math.max(...fetchMax), `at most ${MAX_LEVEL} times the concurrency ahead`).to.be.at.most(2 * (1 + MAX_LEVEL));
   });
 
   it('slow jobs (10 ms): never fetched ahead of the free slots', async () => {
