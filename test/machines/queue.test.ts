@@ -130,6 +130,13 @@ describe('Queue machine (machines/queue.ts)', () => {
 
   describe('prefetch (pace)', () => {
     const context = (queue: Queue) => queue.getSnapshot().context;
+    /** A queue of limit 2 whose first fetch filled both slots with a and b. */
+    const filled = async (input: Partial<QueueInput> = {}) => {
+      const queue = start({ limit: 2, ...input });
+      queue.fetch.last().resolve(['a', 'b']);
+      await settle();
+      return queue;
+    };
 
     it('starts slow: only limit jobs are asked for until src reports the jobs quick', async () => {
       const { queue, fetch } = start({ limit: 2, prefetch: 2 });
@@ -139,9 +146,7 @@ describe('Queue machine (machines/queue.ts)', () => {
     });
 
     it('quick: the extra slots are asked for with the next freed ones, in one fetch', async () => {
-      const { queue, send, finish, fetch, started } = start({ limit: 2, prefetch: 2 });
-      fetch.last().resolve(['a', 'b']);
-      await settle();
+      const { queue, send, finish, fetch, started } = await filled({ prefetch: 2 });
       send({ type: 'pace', extra: 2 });
       expect(fetch.calls, 'no fetch of its own for the extra slots').to.have.length(1);
       expect(context(queue)).to.include({ extra: 2, withheld: -2 });
@@ -159,9 +164,7 @@ describe('Queue machine (machines/queue.ts)', () => {
     });
 
     it('slow again: as many freed slots as were prefetched are withheld, then each frees one again', async () => {
-      const { queue, send, finish, fetch } = start({ limit: 2, prefetch: 2 });
-      fetch.last().resolve(['a', 'b']);
-      await settle();
+      const { queue, send, finish, fetch } = await filled({ prefetch: 2 });
       send({ type: 'pace', extra: 2 });
       send({ type: 'job.finished', count: 2 });
       fetch.last().resolve(['c', 'd', 'e', 'f']);
@@ -179,9 +182,7 @@ describe('Queue machine (machines/queue.ts)', () => {
     });
 
     it('a pace with the extra the queue has changes nothing', async () => {
-      const { queue, send, fetch } = start({ limit: 2, prefetch: 2 });
-      fetch.last().resolve(['a', 'b']);
-      await settle();
+      const { queue, send, fetch } = await filled({ prefetch: 2 });
       send({ type: 'pace', extra: 0 });
       expect(context(queue)).to.include({ extra: 0, withheld: 0 });
       send({ type: 'pace', extra: 2 });
@@ -191,9 +192,7 @@ describe('Queue machine (machines/queue.ts)', () => {
     });
 
     it('a pace asks for at most prefetch; a smaller extra withholds only the difference', async () => {
-      const { queue, send, finish, fetch } = start({ limit: 2, prefetch: 4 });
-      fetch.last().resolve(['a', 'b']);
-      await settle();
+      const { queue, send, finish, fetch } = await filled({ prefetch: 4 });
       send({ type: 'pace', extra: 100 });
       expect(context(queue)).to.include({ extra: 4, withheld: -4 });
       send({ type: 'pace', extra: 1 });
@@ -204,9 +203,7 @@ describe('Queue machine (machines/queue.ts)', () => {
     });
 
     it('without prefetch, quick jobs change no demand', async () => {
-      const { queue, send, finish, fetch } = start({ limit: 2 });
-      fetch.last().resolve(['a', 'b']);
-      await settle();
+      const { queue, send, finish, fetch } = await filled();
       send({ type: 'pace', extra: 2 });
       finish();
       expect(fetch.calls.map((c) => c.input.max)).to.deep.equal([2, 1]);
@@ -214,9 +211,7 @@ describe('Queue machine (machines/queue.ts)', () => {
     });
 
     it('a restarted fetcher is asked for the capacity the pace gives, less what is held', async () => {
-      const { queue, send, fetcher, clock, fetch } = start({ limit: 2, prefetch: 2 });
-      fetch.last().resolve(['a', 'b']);
-      await settle();
+      const { queue, send, fetcher, clock, fetch } = await filled({ prefetch: 2 });
       send({ type: 'pace', extra: 2 });
       // the fetcher crashes with the extra slots not yet asked for
       fetcher().send({ type: 'demand', count: 1 });
