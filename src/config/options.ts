@@ -133,8 +133,8 @@ export interface KiqOptions {
    * fetches 1 to 4 times its concurrency ahead of its free slots, the more
    * the quicker they are (src/server/job-pace.ts), so a round's fetch takes
    * more jobs; they wait in memory (and in the private list, safe from a
-   * crash) for a slot, a few milliseconds at most. Slow jobs turn it off
-   * again. `false`: fetch only for free slots, as Sidekiq does (README
+   * crash) for a slot, a few milliseconds while the jobs stay quick. Slow
+   * jobs turn it off again. `false`: fetch only for free slots, as Sidekiq does (README
    * "Running jobs"). @defaultValue `true`
    */
   prefetch?: boolean;
