@@ -36,14 +36,16 @@ export interface FlushHooks {
 export interface FlushActor {
   readonly logic: ReturnType<typeof flusherIO>;
   /**
-   * A job landed in an empty buffer: true when a running flush call will
-   * write it (it is writing, or lingering for more), so the Flusher needs no
-   * `enqueued` event; false when the Flusher must be woken by event. When
-   * the Flusher is `idle` (`flusherIdle`) and there is no spool, the call
-   * starts here, before that event: the write does not wait for the
-   * Flusher's step, and the `flush` the step asks for is this call.
+   * A job landed in an empty buffer. A running flush call (writing, or
+   * lingering for more) writes it: nothing else happens. Otherwise the
+   * Flusher must be woken, by `tell` (its `enqueued` event): at once, or,
+   * when the Flusher is `idle` (`flusherIdle`) and there is no spool, once
+   * a call started here has the reply to its first write. That call writes
+   * before any statechart step, and the Flusher's step (the `flush` it asks
+   * for is this call) runs after that reply, not between the enqueue and
+   * the job reaching Redis and its worker.
    */
-  wake(flusherIdle: boolean): boolean;
+  wake(flusherIdle: boolean, tell: () => void): void;
   /** `stop()` began: a running call stops lingering and ends after its write; the final flush writes the rest. */
   stopping(): void;
 }
@@ -110,8 +112,15 @@ export function createFlushActor(
     });
 
   /** The in-memory path: write batch after batch while jobs keep coming (see above). */
-  const writeLoop = async (signal: AbortSignal): Promise<FlushOutput> => {
+  /** `afterFirstWrite`: called once, when the first write has its reply (or the call ends without one). */
+  const writeLoop = async (signal: AbortSignal, afterFirstWrite?: () => void): Promise<FlushOutput> => {
     const loop: Loop = { woken: undefined };
+    let told = afterFirstWrite === undefined;
+    const tell = () => {
+      if (told) return;
+      told = true;
+      afterFirstWrite!();
+    };
     const release = () => {
       if (current === loop) current = undefined;
       loop.woken?.();
@@ -140,11 +149,13 @@ export function createFlushActor(
         succeeded();
         writes += 1;
         written += batch.length - result.refused.length;
+        tell();
         if (stopping || signal.aborted) break;
       }
     } finally {
       signal.removeEventListener('abort', release);
       release();
+      tell();
     }
     return { written, remaining: remaining() };
   };
@@ -195,18 +206,19 @@ export function createFlushActor(
       },
       flush,
     }),
-    wake(flusherIdle) {
+    wake(flusherIdle, tell) {
       if (current) {
         current.woken?.();
-        return true;
+        return;
       }
       if (flusherIdle && !durable && !stopping && !early && lifetime && !lifetime.aborted) {
-        const call = writeLoop(lifetime);
-        // its outcome reaches the Flusher through the flush it is about to ask for
+        const call = writeLoop(lifetime, tell);
+        // its outcome reaches the Flusher through the flush that `tell` makes it ask for
         call.catch(() => undefined);
         early = call;
+        return;
       }
-      return false;
+      tell();
     },
     stopping() {
       stopping = true;

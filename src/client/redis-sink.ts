@@ -43,6 +43,8 @@ export class RedisSink implements JobSink {
   #root: AnyActorRef | undefined;
   /** The Flusher's flush calls of this start, which take the buffer's nudges directly. */
   #flush: FlushActor | undefined;
+  /** The Flusher's `enqueued` event, for the flush calls (the Flusher of the moment: a restarted one too). */
+  readonly #tellFlusher = (): void => this.#wakeFlusher();
 
   constructor(deps: RedisSinkDeps) {
     this.#deps = deps;
@@ -171,7 +173,8 @@ export class RedisSink implements JobSink {
   #nudge(): void {
     if (!this.#root) return;
     const flusher: AnyActorRef | undefined = this.#root.system.get(FLUSHER_ID);
-    if (!this.#flush?.wake(hasTag(flusher?.getSnapshot(), Tag.idle))) flusher?.send({ type: 'enqueued' });
+    if (this.#flush) this.#flush.wake(hasTag(flusher?.getSnapshot(), Tag.idle), this.#tellFlusher);
+    else flusher?.send({ type: 'enqueued' });
     this.#durable?.enqueued();
   }
 

@@ -131,15 +131,17 @@ describe('Flush actor: awaited single enqueues', function () {
     expect(await redis.client.llen(queueKey(QUEUE))).to.equal(50);
   });
 
-  it('a job enqueued into an idle Flusher is written before the Flusher takes its `enqueued` step, in the call that step asks for', async () => {
+  it('a job enqueued into an idle Flusher is written before the Flusher takes its `enqueued` step, which comes after the reply and asks for that call', async () => {
     r = await rig(redis.url);
     actor = r.start();
     await waitFor('the first call to end', () => actor!.getSnapshot().matches('idle'));
     r.order.length = 0;
     const before = r.invocations();
     const confirmed = r.add(true)!;
-    expect(r.order, 'the write left before the step').to.deep.equal(['write evalsha', 'enqueued']);
+    expect(r.order, 'the write left, no step yet').to.deep.equal(['write evalsha']);
     expect((await confirmed).status).to.equal('enqueued');
+    await waitFor('the step', () => r!.order.includes('enqueued'));
+    expect(r.order).to.deep.equal(['write evalsha', 'enqueued']);
     await waitFor('idle again', () => actor!.getSnapshot().matches('idle'));
     expect(r.invocations() - before, 'the step took over the call already running').to.equal(1);
     expect(r.order.filter((o) => o.startsWith('write')), 'one write').to.have.length(1);
