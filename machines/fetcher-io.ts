@@ -10,8 +10,14 @@
  * ({@link FetcherReply}); it never has two calls in flight. `fetcherIO`
  * turns the two calls, supplied by `src/` as plain promise functions, into
  * that actor. It does no I/O itself.
+ *
+ * A reply with jobs hands them to the fetcher's Queue first, as the
+ * `jobs` event ({@link JobsEvent}), then goes to the fetcher: every reply
+ * with jobs is delivered, whatever the fetcher's state, so the fetcher's
+ * step need not come between a job's arrival and its start (on a paced,
+ * cold path a statechart step costs tens of microseconds).
  */
-import { fromCallback } from 'xstate';
+import { fromCallback, type AnyActorRef } from 'xstate';
 import type { RawJob } from '../src/job/raw.js';
 import { settleCall } from './io-call.js';
 
@@ -38,6 +44,15 @@ export type FetcherReply =
   /** The call failed (a Redis error, or a bug in the call: both back off). */
   | { type: 'io.failed'; error: unknown };
 
+/** What the `io` actor sends the fetcher's Queue: raw jobs, exactly as fetched (a string, or bytes when not UTF-8), oldest first. */
+export type JobsEvent = { type: 'jobs'; jobs: readonly RawJob[] };
+
+/** The `io` actor's input, from its fetcher. */
+export interface FetcherIOInput {
+  /** Where fetched jobs go (the fetcher's parent, the Queue); absent: only to the fetcher's reply. */
+  readonly deliverTo?: AnyActorRef;
+}
+
 /** The two calls behind the `io` actor. */
 export interface FetcherCalls {
   /** Move up to `max` jobs into the private list (one batch). */
@@ -53,12 +68,22 @@ export interface FetcherCalls {
  * already in the private list, which shutdown or orphan recovery requeues.
  */
 export function fetcherIO(calls: FetcherCalls) {
-  return fromCallback<FetcherCommand>(({ sendBack, receive }) => {
+  return fromCallback<FetcherCommand, FetcherIOInput | undefined>(({ sendBack, receive, input }) => {
+    const deliverTo = input?.deliverTo;
+    let stopped = false;
     const reply = (event: FetcherReply) => sendBack(event);
     const failed = (error: unknown) => reply({ type: 'io.failed', error });
+    const fetched = (type: 'io.fetched' | 'io.blocked', jobs: readonly RawJob[]) => {
+      // a malformed reply (a bug in a call) goes to the fetcher alone, whose step then fails as it always did
+      if (deliverTo && !stopped && Array.isArray(jobs) && jobs.length > 0) deliverTo.send({ type: 'jobs', jobs } satisfies JobsEvent);
+      reply({ type, jobs });
+    };
     receive((command) => {
-      if (command.type === 'fetch') settleCall(() => calls.fetch(command.input), (jobs) => reply({ type: 'io.fetched', jobs }), failed);
-      else settleCall(() => calls.block(command.input), (jobs) => reply({ type: 'io.blocked', jobs }), failed);
+      if (command.type === 'fetch') settleCall(() => calls.fetch(command.input), (jobs) => fetched('io.fetched', jobs), failed);
+      else settleCall(() => calls.block(command.input), (jobs) => fetched('io.blocked', jobs), failed);
     });
+    return () => {
+      stopped = true;
+    };
   });
 }

@@ -4,7 +4,8 @@
  *
  * 1. The Queue sends `demand` (free slots). With demand and not quiet, the
  *    fetcher is `fetching`: one `fetch` call moves up to `demand` jobs (one
- *    Lua call) and delivers them to the parent as one `jobs` event.
+ *    Lua call); its `io` actor delivers them to the parent as one `jobs`
+ *    event, before the fetcher's own step on the reply (machines/fetcher-io.ts).
  * 2. When the queue was empty it is `blocking`: one `block` call waits up to
  *    `blockMs` for the next job (BLMOVE on a dedicated connection), so a new
  *    job starts at once instead of at the next poll. The call takes that
@@ -28,12 +29,12 @@
  *    flight is asked to end now (`interruptBlock`: it returns as if timed
  *    out), so an idle queue stops at once, not after up to `blockMs`.
  */
-import { assign, fromCallback, sendParent, sendTo, setup } from 'xstate';
+import { assign, fromCallback, sendTo, setup } from 'xstate';
 import type { RawJob } from '../src/job/raw.js';
-import type { FetcherCommand, FetcherReply } from './fetcher-io.js';
+import type { FetcherCommand, FetcherIOInput, FetcherReply } from './fetcher-io.js';
 import { Tag } from './tags.js';
 
-export type { BlockInput, FetchInput } from './fetcher-io.js';
+export type { BlockInput, FetchInput, JobsEvent } from './fetcher-io.js';
 
 /**
  * Longest the burst fetch after a job from the blocking wait waits for that
@@ -80,8 +81,6 @@ export type FetcherEvent =
   | { type: 'redis.ready' }
   | { type: 'shutdown' };
 
-/** What the fetcher sends its parent Queue: raw jobs, exactly as fetched (a string, or bytes when not UTF-8), oldest first. */
-export type JobsEvent = { type: 'jobs'; jobs: readonly RawJob[] };
 
 /** The Fetcher statechart; `src/` provides the `io` actor (`fetcherIO` in machines/fetcher-io.ts over its two calls). */
 export const fetcherMachine = setup({
@@ -92,7 +91,7 @@ export const fetcherMachine = setup({
     tags: {} as Tag,
   },
   actors: {
-    io: fromCallback<FetcherCommand>(() => {
+    io: fromCallback<FetcherCommand, FetcherIOInput | undefined>(() => {
       throw new Error('fetcher: the io actor was not provided');
     }),
   },
@@ -127,7 +126,6 @@ export const fetcherMachine = setup({
       type: 'block',
       input: { queue: context.queue, timeoutMs: context.blockMs },
     })),
-    deliver: sendParent((_, jobs: readonly RawJob[]): JobsEvent => ({ type: 'jobs', jobs })),
     took: assign(({ context }, jobs: readonly RawJob[]) => ({
       demand: Math.max(0, context.demand - jobs.length),
       fetched: context.fetched + jobs.length,
@@ -154,7 +152,8 @@ export const fetcherMachine = setup({
     fetched: 0,
   }),
   // one child for every Redis call of the fetcher's life (machines/fetcher-io.ts)
-  invoke: { id: 'io', src: 'io' },
+  // its replies' jobs go straight to the Queue (the parent), then the reply comes here
+  invoke: { id: 'io', src: 'io', input: ({ self }): FetcherIOInput => ({ deliverTo: self._parent }) },
   initial: 'deciding',
   // defaults for states with an IO call in flight: remember, act when it ends
   on: {
@@ -201,7 +200,6 @@ export const fetcherMachine = setup({
             target: 'idle',
             actions: [
               { type: 'took', params: ({ event }) => event.jobs },
-              { type: 'deliver', params: ({ event }) => event.jobs },
             ],
           },
           {
@@ -209,7 +207,6 @@ export const fetcherMachine = setup({
             target: 'deciding',
             actions: [
               { type: 'took', params: ({ event }) => event.jobs },
-              { type: 'deliver', params: ({ event }) => event.jobs },
             ],
           },
           // the queue is empty: wait for the next job
@@ -232,7 +229,6 @@ export const fetcherMachine = setup({
             target: 'idle',
             actions: [
               { type: 'took', params: ({ event }) => event.jobs },
-              { type: 'deliver', params: ({ event }) => event.jobs },
             ],
           },
           // slots are left: the burst behind it is fetched once the job has
@@ -242,7 +238,6 @@ export const fetcherMachine = setup({
             target: 'following',
             actions: [
               { type: 'took', params: ({ event }) => event.jobs },
-              { type: 'deliver', params: ({ event }) => event.jobs },
             ],
           },
           {
@@ -250,7 +245,6 @@ export const fetcherMachine = setup({
             target: 'deciding',
             actions: [
               { type: 'took', params: ({ event }) => event.jobs },
-              { type: 'deliver', params: ({ event }) => event.jobs },
             ],
           },
           { target: 'deciding' },

@@ -1,14 +1,14 @@
 import { expect } from 'chai';
-import { createActor, setup, type AnyEventObject } from 'xstate';
+import { createActor, fromCallback, setup, type AnyActorRef, type AnyEventObject } from 'xstate';
 import { fetcherIO, type BlockInput, type FetchInput, type FetcherCalls } from '../../machines/fetcher-io.js';
 import type { RawJob } from '../../src/job/raw.js';
 import { settle } from '../support/fake-io.js';
 
-/** The io actor under a parent that records every reply. */
-function start(calls: FetcherCalls) {
+/** The io actor under a parent that records every reply (and, with `deliverTo`, hands fetched jobs there). */
+function start(calls: FetcherCalls, deliverTo?: AnyActorRef) {
   const replies: AnyEventObject[] = [];
   const parent = setup({ actors: { io: fetcherIO(calls) } }).createMachine({
-    invoke: { id: 'io', src: 'io' },
+    invoke: { id: 'io', src: 'io', input: { deliverTo } },
     on: { '*': { actions: ({ event }) => replies.push(event) } },
   });
   const root = createActor(parent);
@@ -87,5 +87,53 @@ describe('Fetcher io actor (machines/fetcher-io.ts)', () => {
     await settle();
     expect(root.getSnapshot().status).to.equal('active');
     expect(replies).to.deep.equal([]);
+  });
+
+  it('hands a reply\'s jobs to deliverTo as one `jobs` event before it replies; an empty reply or a failure delivers nothing', async () => {
+    const order: string[] = [];
+    const queue = createActor(fromCallback<AnyEventObject>(({ receive }) => receive((event) => order.push(`queue ${event.type} ${JSON.stringify(event.jobs)}`)))).start();
+    const results: (readonly RawJob[] | Error)[] = [['j1', 'j2'], [], ['j3'], new Error('down')];
+    const next = async () => {
+      const result = results.shift()!;
+      if (result instanceof Error) throw result;
+      return result;
+    };
+    const { io, replies } = start({ fetch: next, block: next }, queue);
+    const recorded = replies.push.bind(replies);
+    replies.push = (...events: AnyEventObject[]) => {
+      for (const event of events) order.push(`fetcher ${event.type}`);
+      return recorded(...events);
+    };
+    io.send({ type: 'fetch', input: { queue: 'q', max: 2 } });
+    await settle();
+    io.send({ type: 'block', input: { queue: 'q', timeoutMs: 500 } });
+    await settle();
+    io.send({ type: 'block', input: { queue: 'q', timeoutMs: 500 } });
+    await settle();
+    io.send({ type: 'fetch', input: { queue: 'q', max: 2 } });
+    await settle();
+    expect(order).to.deep.equal([
+      'queue jobs ["j1","j2"]',
+      'fetcher io.fetched',
+      'fetcher io.blocked',
+      'queue jobs ["j3"]',
+      'fetcher io.blocked',
+      'fetcher io.failed',
+    ]);
+    queue.stop();
+  });
+
+  it('delivers nothing from a reply that lands after it was stopped', async () => {
+    let resolve!: (jobs: readonly RawJob[]) => void;
+    const delivered: AnyEventObject[] = [];
+    const queue = createActor(fromCallback<AnyEventObject>(({ receive }) => receive((event) => delivered.push(event)))).start();
+    const { root, io } = start({ fetch: () => new Promise((r) => (resolve = r)), block: () => new Promise(() => undefined) }, queue);
+    io.send({ type: 'fetch', input: { queue: 'q', max: 1 } });
+    await settle();
+    root.stop();
+    resolve(['late']);
+    await settle();
+    expect(delivered).to.deep.equal([]);
+    queue.stop();
   });
 });

@@ -25,6 +25,9 @@ function start(input: Partial<FetcherInput> = {}, inspect?: (event: InspectionEv
   const fetch = fakeIO<FetchInput, readonly RawJob[]>(clock, 'fetch');
   const block = fakeIO<BlockInput, readonly RawJob[]>(clock, 'block');
   const delivered: RawJob[][] = [];
+  /** The fetcher's state when each `jobs` event reached the parent. */
+  const deliveredIn: string[] = [];
+  let child: Fetcher | undefined;
   const ended: string[] = [];
   /** How often the machine asked its IO to end the block in flight. */
   const interrupts = { count: 0 };
@@ -44,15 +47,23 @@ function start(input: Partial<FetcherInput> = {}, inspect?: (event: InspectionEv
       onDone: { actions: () => ended.push('done') },
       onError: { actions: ({ event }) => ended.push(`error: ${String(event.error)}`) },
     },
-    on: { jobs: { actions: ({ event }) => delivered.push([...event.jobs]) } },
+    on: {
+      jobs: {
+        actions: ({ event }) => {
+          delivered.push([...event.jobs]);
+          deliveredIn.push(JSON.stringify(child?.getSnapshot().value));
+        },
+      },
+    },
   });
   const root = createActor(parent, { clock, ...(inspect ? { inspect } : {}) });
   const errors: unknown[] = [];
   root.subscribe({ error: (err) => errors.push(err) });
   root.start();
   const fetcher = root.getSnapshot().children.fetcher as Fetcher;
+  child = fetcher;
   const send = (event: FetcherEvent) => fetcher.send(event);
-  return { root, fetcher, send, clock, fetch, block, delivered, ended, errors, interrupts };
+  return { root, fetcher, send, clock, fetch, block, delivered, deliveredIn, ended, errors, interrupts };
 }
 
 /** A block call that took `jobs`. */
@@ -98,6 +109,21 @@ describe('Fetcher machine (machines/fetcher.ts)', () => {
       expect(block.calls).to.have.length(0);
       expect(value(fetcher)).to.equal('idle');
       expect(fetcher.getSnapshot().context).to.include({ demand: 0, fetched: 3 });
+      root.stop();
+    });
+
+    it('the jobs of a fetch and of a block reach the queue before the fetcher\'s own step on the reply', async () => {
+      const { root, fetcher, fetch, block, delivered, deliveredIn } = start({ demand: 3 });
+      fetch.last().resolve(['j1']);
+      await settle();
+      fetch.last().resolve([]);
+      await settle();
+      expect(value(fetcher)).to.equal('blocking');
+      block.last().resolve(took('j2'));
+      await settle();
+      expect(delivered).to.deep.equal([['j1'], ['j2']]);
+      expect(deliveredIn, 'the fetcher was still waiting on its call').to.deep.equal(['"fetching"', '"blocking"']);
+      expect(value(fetcher)).to.equal('following');
       root.stop();
     });
 
