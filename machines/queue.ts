@@ -217,9 +217,10 @@ export const queueMachine = setup({
           entry: 'resetWithheld',
           on: {
             jobs: {
+              // start first: the count is the same step's bookkeeping, no need to wait for it
               actions: [
-                { type: 'countStarted', params: ({ event }) => event.jobs },
                 { type: 'startJobs', params: ({ event }) => event.jobs },
+                { type: 'countStarted', params: ({ event }) => event.jobs },
               ],
             },
             'job.finished': [{ guard: 'frees', actions: ['freeSlot', 'countFinished'] }, { actions: 'countFinished' }],

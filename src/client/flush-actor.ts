@@ -52,6 +52,8 @@ export interface FlushActor {
 
 /** A running in-memory flush call, while it may take more jobs. */
 interface Loop {
+  /** The `io` actor's lifetime signal the call runs under. */
+  readonly signal: AbortSignal;
   /** Ends the wait for more jobs early (set while lingering). */
   woken: (() => void) | undefined;
 }
@@ -111,22 +113,26 @@ export function createFlushActor(
       loop.woken = end;
     });
 
-  /** The in-memory path: write batch after batch while jobs keep coming (see above). */
-  /** `afterFirstWrite`: called once, when the first write has its reply (or the call ends without one). */
+  /** Ends the running call's wait for more jobs: it no longer takes the buffer's nudges. */
+  const release = (loop: Loop) => {
+    if (current === loop) current = undefined;
+    loop.woken?.();
+  };
+
+  /**
+   * The in-memory path: write batch after batch while jobs keep coming (see
+   * above). `afterFirstWrite`: called once, when the first write has its
+   * reply (or the call ends without one).
+   */
   const writeLoop = async (signal: AbortSignal, afterFirstWrite?: () => void): Promise<FlushOutput> => {
-    const loop: Loop = { woken: undefined };
+    const loop: Loop = { signal, woken: undefined };
     let told = afterFirstWrite === undefined;
     const tell = () => {
       if (told) return;
       told = true;
       afterFirstWrite!();
     };
-    const release = () => {
-      if (current === loop) current = undefined;
-      loop.woken?.();
-    };
     current = loop;
-    signal.addEventListener('abort', release);
     let written = 0;
     let writes = 0;
     try {
@@ -153,8 +159,7 @@ export function createFlushActor(
         if (stopping || signal.aborted) break;
       }
     } finally {
-      signal.removeEventListener('abort', release);
-      release();
+      release(loop);
       tell();
     }
     return { written, remaining: remaining() };
@@ -203,6 +208,8 @@ export function createFlushActor(
       started: (signal) => {
         lifetime = signal;
         early = undefined;
+        // one listener per actor, not one per call (an EventTarget listener is a costly add and remove on the lone job's path)
+        signal.addEventListener('abort', () => current?.signal === signal && release(current), { once: true });
       },
       flush,
     }),
