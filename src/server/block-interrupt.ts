@@ -34,6 +34,8 @@ export class BlockInterrupt {
   readonly #ids = new WeakMap<Redis, number>();
   readonly #unblockOn: () => Redis;
   #current: InFlight | undefined;
+  /** The signal calls run under, kept until an interrupt aborts it (a controller per call cost more than the rest of a lone job's block). */
+  #controller = new AbortController();
 
   /** `unblockOn` gives the (pooled) connection CLIENT UNBLOCK is sent on. */
   constructor(unblockOn: () => Redis) {
@@ -61,7 +63,8 @@ export class BlockInterrupt {
 
   /** `call` as the blocking call in flight until it settles (one reaction on the hot path, no async wrapper). */
   #run<T>(redis: Redis, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const current: InFlight = { redis, abort: new AbortController(), settled: false };
+    if (this.#controller.signal.aborted) this.#controller = new AbortController();
+    const current: InFlight = { redis, abort: this.#controller, settled: false };
     this.#current = current;
     const end = (): void => {
       current.settled = true;
