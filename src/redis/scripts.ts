@@ -7,6 +7,7 @@
  * NOSCRIPT (so a Redis restart or SCRIPT FLUSH never loses a call; Kiq's
  * fire-and-forget EVALSHA did, docs/kiq-elixir.md bug 3).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ChainableCommander, Redis } from 'ioredis';
@@ -33,6 +34,8 @@ export type ScriptName =
 export interface ScriptSource {
   readonly name: string;
   readonly lua: string;
+  /** SHA1 of `lua`, as `EVALSHA` names the script. */
+  readonly sha: string;
   /** Highest `KEYS[i]` named in the header. */
   readonly numberOfKeys: number;
   /** Indices named in the header. */
@@ -61,6 +64,7 @@ export function parseScript(name: string, lua: string): ScriptSource {
   return {
     name,
     lua,
+    sha: createHash('sha1').update(lua).digest('hex'),
     numberOfKeys: Math.max(0, ...headerKeys),
     headerKeys,
     headerArgs: indices(header, 'ARGV'),
@@ -78,6 +82,16 @@ export function loadScripts(): readonly ScriptSource[] {
     .sort()
     .map((file) => parseScript(file.slice(0, -4), readFileSync(SCRIPTS_DIR + file, 'utf8')));
   return cache;
+}
+
+let byName: ReadonlyMap<string, ScriptSource> | undefined;
+
+/** The script `name` of `scripts/`; throws for a name that is not one. */
+export function scriptSource(name: ScriptName): ScriptSource {
+  byName ??= new Map(loadScripts().map((script) => [script.name, script]));
+  const script = byName.get(name);
+  if (script === undefined) throw new Error(`no script ${name} in ${SCRIPTS_DIR}`);
+  return script;
 }
 
 /**

@@ -1,5 +1,11 @@
 import { expect } from 'chai';
 import { uniqueKey, queueKey, QUEUES } from '../../src/redis/keys.js';
+import { Redis } from 'ioredis';
+import { ScriptError } from '../../src/errors.js';
+import { callScript } from '../../src/redis/call.js';
+import { fetchBatch } from '../../src/server/ops/fetch.js';
+import { IDENTITY, NOW } from '../server/ops/support.js';
+import { writeBeat } from '../support/write-beat.js';
 import { loadScripts, parseScript, runScript } from '../../src/redis/scripts.js';
 import { useRedis } from '../support/redis.js';
 import { usePool } from '../support/pool.js';
@@ -38,6 +44,31 @@ describe('Lua scripts', () => {
       const second = await runScript(conn, 'push-unique', [uniqueKey('b'), queueKey('q'), QUEUES], ['jid-b', 60_000, '{"jid":"jid-b"}', '', 'q']);
       expect(second).to.equal(1);
       expect(await redis.client.lrange(queueKey('q'), 0, -1)).to.deep.equal(['{"jid":"jid-b"}', '{"jid":"jid-a"}']);
+    });
+
+    it('callScript sends EVALSHA, and EVAL after a flush, on any connection (none defined): string and byte replies, reply errors as ScriptError', async () => {
+      const plain = new Redis(redis.url);
+      try {
+        const job = Buffer.from([0x7b, 0xff, 0x7d]); // not UTF-8: the reply must come back as these bytes
+        expect(await callScript(plain, 'push-jobs', [QUEUES, queueKey('q')], ['q', '{"jid":"a"}'])).to.equal(1);
+        await redis.client.script('FLUSH');
+        expect(await callScript(plain, 'push-jobs', [QUEUES, queueKey('q')], ['q', job])).to.equal(2);
+        expect(await redis.client.lrangeBuffer(queueKey('q'), 0, -1)).to.deep.equal([job, Buffer.from('{"jid":"a"}')]);
+        // byte replies after a flush: the fetch's jobs, the one that is not UTF-8 as its bytes
+        await writeBeat(redis.client, IDENTITY, NOW);
+        await redis.client.script('FLUSH');
+        const { jobs } = await fetchBatch(plain, IDENTITY, 'q', 2);
+        expect(jobs).to.deep.equal(['{"jid":"a"}', job]);
+        await redis.client.set('wrong', 'type');
+        await redis.client.script('FLUSH');
+        const refused = await callScript(plain, 'push-jobs', [QUEUES, 'wrong'], ['q', '{"jid":"b"}']).catch((error: unknown) => error);
+        expect(refused).to.be.instanceOf(ScriptError);
+        expect(String((refused as Error).message)).to.match(/push-jobs.*WRONGTYPE/);
+        const commands = await redis.client.info('commandstats');
+        expect(commands, 'the fallback ran EVAL').to.match(/cmdstat_eval:calls=[1-9]/);
+      } finally {
+        plain.disconnect();
+      }
     });
 
     it('pipelined calls survive a flush too', async () => {
