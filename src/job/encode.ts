@@ -68,6 +68,8 @@ export function encodeJob(payload: JobPayload, options?: EncodeOptions): string 
 // buffered job keeps alive (~955 bytes instead of ~320 measured) and that
 // the socket write must flatten again.
 function encode(payload: JobPayload, enqueuedAt: number | null | undefined, format: TimestampFormat): string {
+  // the common case, a job just built: JSON.stringify writes exactly what the loop below would
+  if (enqueuedAt === undefined && format === 'seconds' && timestampsAsIs(payload)) return JSON.stringify(payload);
   const parts: string[] = [];
   let sawEnqueuedAt = false;
   for (const key of Object.keys(payload)) {
@@ -87,6 +89,22 @@ function encode(payload: JobPayload, enqueuedAt: number | null | undefined, form
   }
   if (!sawEnqueuedAt && typeof enqueuedAt === 'number') parts.push(`"enqueued_at":${formatTimestamp(enqueuedAt, format)}`);
   return `{${parts.join(',')}}`;
+}
+
+/**
+ * True when `JSON.stringify` writes every timestamp of `payload` as
+ * {@link formatSeconds} does: each is not a finite number (both write it as
+ * any value), or has a fractional part and no exponent form
+ * (1e-6 ≤ |t| < 1e21, where `Number#toString` uses none).
+ */
+function timestampsAsIs(payload: JobPayload): boolean {
+  for (const key of TIMESTAMP_KEYS) {
+    const value = payload[key];
+    if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+    const size = Math.abs(value);
+    if (Number.isInteger(value) || size >= 1e21 || size < 1e-6) return false;
+  }
+  return true;
 }
 
 /** `JSON.stringify` with shortcuts for the common scalar cases. */

@@ -29,6 +29,15 @@ describe('encodeJob', () => {
     expect(text).to.include('"retry_count":0,').and.include('"unique_for":60,').and.include('"expires_in":3600').and.include('"retry":3,');
   });
 
+  it('never writes a timestamp in exponent form, however small or large; a fractional one as JSON.stringify does', () => {
+    expect(encodeJob(job({ created_at: 1.5e-7 }))).to.include('"created_at":0.00000015}');
+    expect(encodeJob(job({ created_at: 1e21 }))).to.include('"created_at":1000000000000000000000.0}');
+    expect(encodeJob(job({ created_at: -1.25 }))).to.include('"created_at":-1.25}');
+    const built = job({ enqueued_at: 1795807921.5, tags: ['a'], expires_at: 1795807930.25 });
+    expect(encodeJob(built)).to.equal(JSON.stringify(built));
+    expect(encodeJob(job({ created_at: 1e-6 }))).to.include('"created_at":0.000001}');
+  });
+
   it('leaves out keys whose value is undefined (Kiq docs/kiq-elixir.md check 8)', () => {
     const text = encodeJob(job({ failed_at: undefined, error_class: undefined, bid: undefined }));
     expect(JSON.parse(text)).to.have.all.keys('retry', 'queue', 'class', 'args', 'jid', 'created_at');
