@@ -20,13 +20,15 @@ export class RawCounts {
 
   /** Add `n` (default 1) of `raw`. */
   add(raw: RawJob, n = 1): void {
-    const [map, key] = this.#slot(raw);
+    const map = this.#mapOf(raw);
+    const key = keyOf(raw);
     map.set(key, (map.get(key) ?? 0) + n);
   }
 
   /** Remove up to `n` (default 1) of `raw`; returns how many were removed. */
   remove(raw: RawJob, n = 1): number {
-    const [map, key] = this.#slot(raw);
+    const map = this.#mapOf(raw);
+    const key = keyOf(raw);
     const had = map.get(key) ?? 0;
     const removed = Math.min(had, n);
     if (had - removed > 0) map.set(key, had - removed);
@@ -36,8 +38,7 @@ export class RawCounts {
 
   /** How many of `raw`. */
   count(raw: RawJob): number {
-    const [map, key] = this.#slot(raw);
-    return map.get(key) ?? 0;
+    return this.#mapOf(raw).get(keyOf(raw)) ?? 0;
   }
 
   /** Every distinct entry with its count (byte entries as Buffers again). */
@@ -46,7 +47,13 @@ export class RawCounts {
     for (const [key, n] of this.#bytes) yield [Buffer.from(key, 'latin1'), n];
   }
 
-  #slot(raw: RawJob): [Map<string, number>, string] {
-    return typeof raw === 'string' ? [this.#text, raw] : [this.#bytes, raw.toString('latin1')];
+  // no [map, key] pair per call: every fetched and settled job comes through here
+  #mapOf(raw: RawJob): Map<string, number> {
+    return typeof raw === 'string' ? this.#text : this.#bytes;
   }
+}
+
+/** The map key of an entry: the string itself, or the bytes one char per byte. */
+function keyOf(raw: RawJob): string {
+  return typeof raw === 'string' ? raw : raw.toString('latin1');
 }
