@@ -81,7 +81,6 @@ export type FetcherEvent =
   | { type: 'redis.ready' }
   | { type: 'shutdown' };
 
-
 /** The Fetcher statechart; `src/` provides the `io` actor (`fetcherIO` in machines/fetcher-io.ts over its two calls). */
 export const fetcherMachine = setup({
   types: {
