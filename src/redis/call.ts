@@ -39,16 +39,13 @@ export function callScript(
   // a plain promise chain (one reaction), not async/await: every fetch round runs through here
   try {
     const script = scriptSource(name);
-    const buffers = replies === 'buffer';
-    const sent = buffers
-      ? (redis as unknown as BufferEvals).evalshaBuffer(script.sha, script.numberOfKeys, ...keys, ...args)
-      : redis.evalsha(script.sha, script.numberOfKeys, ...keys, ...args);
-    return sent.then(undefined, (error: unknown) => {
+    const send = (command: 'evalsha' | 'eval', head: string): Promise<unknown> =>
+      replies === 'buffer'
+        ? (redis as unknown as BufferEvals)[`${command}Buffer`](head, script.numberOfKeys, ...keys, ...args)
+        : redis[command](head, script.numberOfKeys, ...keys, ...args);
+    return send('evalsha', script.sha).then(undefined, (error: unknown) => {
       if (!isNoScript(error)) throw asScriptError(name, error);
-      const again = buffers
-        ? (redis as unknown as BufferEvals).evalBuffer(script.lua, script.numberOfKeys, ...keys, ...args)
-        : redis.eval(script.lua, script.numberOfKeys, ...keys, ...args);
-      return again.then(undefined, (retryError: unknown) => {
+      return send('eval', script.lua).then(undefined, (retryError: unknown) => {
         throw asScriptError(name, retryError);
       });
     });

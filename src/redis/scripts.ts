@@ -2,10 +2,12 @@
  * @internal
  * Lua scripts: one `.lua` file per script in `scripts/`, each opening with a
  * contract header that lists every `KEYS[i]` and `ARGV[i]`. The header is the
- * one source of the key count; `defineScripts` registers each file with
- * ioredis `defineCommand`, which calls EVALSHA and falls back to EVAL on
- * NOSCRIPT (so a Redis restart or SCRIPT FLUSH never loses a call; Kiq's
- * fire-and-forget EVALSHA did, docs/kiq-elixir.md bug 3).
+ * one source of the key count. Direct calls go through `callScript`
+ * (src/redis/call.ts: EVALSHA with the SHA computed here, EVAL on NOSCRIPT);
+ * pipelines through `runScript`, over the scripts `defineScripts` registers
+ * with ioredis `defineCommand`, which falls back the same way. Either way a
+ * Redis restart or SCRIPT FLUSH never loses a call (Kiq's fire-and-forget
+ * EVALSHA did, docs/kiq-elixir.md bug 3).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
