@@ -12,7 +12,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { logEvent, type Logger } from '../logger.js';
 import { describeRedisError } from './redis-error.js';
-import { defineScripts } from './scripts.js';
 
 /**
  * How long a connection may receive nothing while a command waits before it
@@ -63,12 +62,12 @@ export function clientName(name: string): string {
 }
 
 /**
- * Open a connection with Kiq's scripts defined on it (`scripts: false`: none,
- * its user defines what it runs); `name` shows in `CLIENT LIST` (ioredis
- * sends `CLIENT SETNAME`, then `CLIENT SETINFO LIB-NAME`/`LIB-VER`, which
- * Redis < 7.2 refuses and ioredis ignores).
+ * Open a connection; `name` shows in `CLIENT LIST` (ioredis sends `CLIENT
+ * SETNAME`, then `CLIENT SETINFO LIB-NAME`/`LIB-VER`, which Redis < 7.2
+ * refuses and ioredis ignores). Scripts run on it through `callScript` and
+ * `runScript` (src/redis/call.ts, src/redis/scripts.ts): none is defined on it.
  */
-export function openConnection(settings: ConnectionSettings, name: string, scripts = true): Redis {
+export function openConnection(settings: ConnectionSettings, name: string): Redis {
   const redis = new Redis(settings.url, {
     connectionName: clientName(name),
     socketTimeout: settings.stallTimeoutMs ?? STALL_TIMEOUT_MS,
@@ -76,7 +75,6 @@ export function openConnection(settings: ConnectionSettings, name: string, scrip
     ...FAIL_FAST,
     retryStrategy: settings.options.retryStrategy ?? ((times) => Math.min(50 * times, 1000)),
   });
-  if (scripts) defineScripts(redis);
   // ioredis emits 'error' for every failed reconnect; the IO actors report
   // outages themselves. A stall is news only here: say so, ioredis reconnects.
   redis.on('error', (error: unknown) => {
@@ -141,14 +139,12 @@ export class ConnectionPool {
   /**
    * A connection reserved for `purpose` (e.g. a fetcher's BLMOVE), created and
    * connecting on first use. Until it is `ready` commands on it fail fast;
-   * its user treats that like any other Redis error. No script is defined
-   * on it: its user defines the ones it runs (`defineScripts(redis, names)`),
-   * so its pipelines copy only those.
+   * its user treats that like any other Redis error.
    */
   dedicated(purpose: string): Redis {
     let redis = this.#dedicated.get(purpose);
     if (!redis) {
-      redis = openConnection(this.#settings, `${this.#prefix}:${purpose}`, false);
+      redis = openConnection(this.#settings, `${this.#prefix}:${purpose}`);
       this.#dedicated.set(purpose, redis);
       void redis.connect().catch(() => undefined);
     }

@@ -4,15 +4,16 @@
  * contract header that lists every `KEYS[i]` and `ARGV[i]`. The header is the
  * one source of the key count. Direct calls go through `callScript`
  * (src/redis/call.ts: EVALSHA with the SHA computed here, EVAL on NOSCRIPT);
- * pipelines through `runScript`, over the scripts `defineScripts` registers
- * with ioredis `defineCommand`, which falls back the same way. Either way a
- * Redis restart or SCRIPT FLUSH never loses a call (Kiq's fire-and-forget
- * EVALSHA did, docs/kiq-elixir.md bug 3).
+ * pipelines through `runScript`, over ioredis script commands
+ * (`defineCommand`), which fall back the same way. Either way a Redis
+ * restart or SCRIPT FLUSH never loses a call (Kiq's fire-and-forget EVALSHA
+ * did, docs/kiq-elixir.md bug 3). No connection has scripts defined on it
+ * (see {@link runScript}).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ChainableCommander, Redis } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
 
 /** Names of the scripts shipped in `scripts/` (file name without `.lua`). */
 export type ScriptName =
@@ -96,54 +97,56 @@ export function scriptSource(name: ScriptName): ScriptSource {
   return script;
 }
 
-/**
- * Register every script (or only `names`) on a connection with
- * `defineCommand` (idempotent per connection). Every `pipeline()` of a
- * connection copies each script defined on it (ioredis `Pipeline`
- * constructor, lib/Pipeline.ts): ~10 µs a pipeline for all of Kiq's, so a
- * connection that pipelines on a hot path defines only what it runs.
- *
- * @example
- * defineScripts(redis);                 // a pooled connection: all of them
- * defineScripts(blocking, ['fetch-jobs']); // the fetcher's dedicated connection
- */
-export function defineScripts(redis: Redis, names?: readonly ScriptName[]): void {
-  for (const script of loadScripts()) {
-    if (names !== undefined && !names.includes(script.name as ScriptName)) continue;
-    if (typeof (redis as unknown as Record<string, unknown>)[script.name] === 'function') continue;
-    redis.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
-  }
-}
-
 /** A key or argument: strings and numbers, or exact bytes (an entry that is not valid UTF-8). */
 export type ScriptArg = string | number | Buffer;
 
-type ScriptFn<R> = (...keysAndArgs: ScriptArg[]) => R;
+type ScriptFn = (this: ChainableCommander, ...keysAndArgs: ScriptArg[]) => ChainableCommander;
 
 /** How a script's string replies come back: decoded as UTF-8 (default), or as the bytes Redis holds (ioredis's `<name>Buffer` variant). */
 export type ScriptReplies = 'string' | 'buffer';
 
+/** The script commands per key prefix (ioredis `keyPrefix` option; none: `''`). */
+const holders = new Map<string, Record<string, ScriptFn>>();
+
 /**
- * Call a script on a connection (or queue it on a pipeline).
- * Keys and args are passed in header order.
+ * Every script as an ioredis script command, defined once per key prefix on
+ * an unconnected holder rather than on each connection: `defineCommand`
+ * adds two properties per script to the object it runs on, and a connection
+ * with all of Kiq's became a dictionary-mode object, every property ioredis
+ * reads on it slower (an awaited single push took ~15 µs longer on such a
+ * connection than on a plain one, on this project's bench host).
  */
-export function runScript(redis: Redis, name: ScriptName, keys: readonly string[], args: readonly ScriptArg[], replies?: ScriptReplies): Promise<unknown>;
+function scriptCommands(keyPrefix: string): Record<string, ScriptFn> {
+  let commands = holders.get(keyPrefix);
+  if (commands === undefined) {
+    const holder = new Redis({ lazyConnect: true, ...(keyPrefix === '' ? {} : { keyPrefix }) });
+    for (const script of loadScripts()) holder.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+    commands = holder as unknown as Record<string, ScriptFn>;
+    holders.set(keyPrefix, commands);
+  }
+  return commands;
+}
+
+/**
+ * Queue a script call on a pipeline or MULTI; keys and args in header order.
+ * The call is the script command a pipeline copies from a connection that
+ * defines it (ioredis lib/Pipeline.ts constructor, lib/utils/Commander.ts
+ * `defineCommand`), run with the pipeline as `this`: EVALSHA, and EVAL
+ * through the pipeline's connection on NOSCRIPT. The pipeline's own
+ * `keyPrefix` applies. A direct call is {@link callScript} (src/redis/call.ts).
+ *
+ * @example
+ * runScript(pipeline, 'ack-jobs', [privateQueueKey(identity, queue)], raws);
+ */
 export function runScript(
-  redis: ChainableCommander,
-  name: ScriptName,
-  keys: readonly string[],
-  args: readonly ScriptArg[],
-  replies?: ScriptReplies,
-): ChainableCommander;
-export function runScript(
-  redis: Redis | ChainableCommander,
+  pipeline: ChainableCommander,
   name: ScriptName,
   keys: readonly string[],
   args: readonly ScriptArg[],
   replies: ScriptReplies = 'string',
-): unknown {
-  const command = replies === 'buffer' ? `${name}Buffer` : name;
-  const fn = (redis as unknown as Record<string, ScriptFn<unknown>>)[command];
-  if (typeof fn !== 'function') throw new Error(`script ${name} is not defined on this connection`);
-  return fn.call(redis, ...keys, ...args);
+): ChainableCommander {
+  const keyPrefix = (pipeline as unknown as { options?: { keyPrefix?: string } }).options?.keyPrefix ?? '';
+  const command = scriptCommands(keyPrefix)[replies === 'buffer' ? `${name}Buffer` : name];
+  if (typeof command !== 'function') throw new Error(`no script ${name} in ${SCRIPTS_DIR}`);
+  return command.call(pipeline, ...keys, ...args);
 }

@@ -35,15 +35,36 @@ describe('Lua scripts', () => {
   describe('after SCRIPT FLUSH', () => {
     const pool = usePool(redis);
 
-    it('the next call still works (EVALSHA falls back to EVAL on NOSCRIPT)', async () => {
+    it('the next pipelined call on the same connection still works (EVALSHA falls back to EVAL on NOSCRIPT)', async () => {
       const conn = pool.next();
-      const first = await runScript(conn, 'push-unique', [uniqueKey('a'), queueKey('q'), QUEUES], ['jid-a', 60_000, '{"jid":"jid-a"}', '', 'q']);
-      expect(first).to.equal(1);
+      const push = async (jid: string) => {
+        const pipeline = conn.pipeline();
+        runScript(pipeline, 'push-unique', [uniqueKey(jid), queueKey('q'), QUEUES], [jid, 60_000, `{"jid":"${jid}"}`, '', 'q']);
+        return pipeline.exec();
+      };
+      expect(await push('jid-a')).to.deep.equal([[null, 1]]);
+      expect(await push('jid-b'), 'a second call, by EVALSHA').to.deep.equal([[null, 1]]);
       await redis.client.script('FLUSH');
-      expect(await redis.client.script('EXISTS', 'ffffffffffffffffffffffffffffffffffffffff')).to.deep.equal([0]);
-      const second = await runScript(conn, 'push-unique', [uniqueKey('b'), queueKey('q'), QUEUES], ['jid-b', 60_000, '{"jid":"jid-b"}', '', 'q']);
-      expect(second).to.equal(1);
-      expect(await redis.client.lrange(queueKey('q'), 0, -1)).to.deep.equal(['{"jid":"jid-b"}', '{"jid":"jid-a"}']);
+      expect(await push('jid-c'), 'after the flush').to.deep.equal([[null, 1]]);
+      expect(await redis.client.lrange(queueKey('q'), 0, -1)).to.deep.equal(['{"jid":"jid-c"}', '{"jid":"jid-b"}', '{"jid":"jid-a"}']);
+      const commands = await redis.client.info('commandstats');
+      expect(commands, 'EVALSHA ran, and NOSCRIPT made it fall back').to.match(/cmdstat_evalsha:calls=[1-9]/);
+    });
+
+    it('no connection has script commands defined on it (they would turn it into a slow dictionary-mode object); a pipeline’s keyPrefix applies to its scripts', async () => {
+      const conn = pool.next();
+      const own = Object.keys(conn);
+      expect(own.filter((key) => loadScripts().some((script) => key === script.name || key === `${script.name}Buffer`))).to.deep.equal([]);
+      const prefixed = new Redis(redis.url, { keyPrefix: 'pre:' });
+      try {
+        const pipeline = prefixed.pipeline();
+        runScript(pipeline, 'push-jobs', [QUEUES, queueKey('p')], ['p', '{"jid":"p"}']);
+        expect(await pipeline.exec()).to.deep.equal([[null, 1]]);
+        expect(await redis.client.lrange(`pre:${queueKey('p')}`, 0, -1)).to.deep.equal(['{"jid":"p"}']);
+        expect(await redis.client.exists(queueKey('p'))).to.equal(0);
+      } finally {
+        prefixed.disconnect();
+      }
     });
 
     it('callScript sends EVALSHA, and EVAL after a flush, on any connection (none defined): string and byte replies, reply errors as ScriptError', async () => {

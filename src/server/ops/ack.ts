@@ -8,7 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { RawJob } from '../../job/raw.js';
 import { privateQueueKey } from '../../redis/keys.js';
-import { defineScripts, runScript } from '../../redis/scripts.js';
+import { runScript } from '../../redis/scripts.js';
 import { callScript, checkReplies } from '../../redis/call.js';
 
 /** A job as fetched: its queue and its entry exactly as Redis returned it. */
@@ -42,10 +42,8 @@ export async function ackJobs(redis: Redis, identity: string, done: readonly Fet
     if (raws) raws.push(job.raw);
     else byQueue.set(job.queue, [job.raw]);
   }
-  defineScripts(redis);
   if (byQueue.size === 1) {
     // the usual batch (one queue's jobs): one script call, no pipeline
-    // (an ioredis pipeline copies every defined script onto itself, ~10 µs)
     const [queue, raws] = byQueue.entries().next().value!;
     await callScript(redis, 'ack-jobs', [privateQueueKey(identity, queue)], raws);
     return;

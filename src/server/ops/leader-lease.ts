@@ -8,7 +8,7 @@
  */
 import type { Redis } from 'ioredis';
 import { LEADER } from '../../redis/keys.js';
-import { defineScripts, runScript } from '../../redis/scripts.js';
+import { runScript } from '../../redis/scripts.js';
 import { callScript, checkReplies } from '../../redis/call.js';
 
 /** What a claim found. */
@@ -31,7 +31,6 @@ export interface ClaimReply {
  * const { won, pttl } = await claimLease(redis, identity, 30_000);
  */
 export async function claimLease(redis: Redis, identity: string, ttlMs: number): Promise<ClaimReply> {
-  defineScripts(redis);
   const pipeline = redis.pipeline().set(LEADER, identity, 'PX', ttlMs, 'NX');
   runScript(pipeline, 'renew-lease', [LEADER], [identity, ttlMs]).pttl(LEADER);
   const [set, renewed, pttl] = checkReplies(await pipeline.exec(), 3, 'claimLease');

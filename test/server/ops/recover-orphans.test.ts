@@ -11,7 +11,7 @@ import {
   recoveriesKey,
   superQueuesKey,
 } from '../../../src/redis/keys.js';
-import { runScript, defineScripts } from '../../../src/redis/scripts.js';
+import { callScript } from '../../../src/redis/call.js';
 import { writeBeat } from '../../support/write-beat.js';
 import { fetchJobs } from '../../../src/server/ops/fetch.js';
 import { renewLiveness } from '../../../src/server/ops/liveness.js';
@@ -32,8 +32,7 @@ describe('server ops: recoverOrphans', () => {
 
   /** One `recover-orphan.lua` call for `identity` as recoverOrphans makes it (no SCANned lists). */
   async function recoverScript(identity: string): Promise<unknown> {
-    defineScripts(redis.client);
-    return runScript(
+    return callScript(
       redis.client,
       'recover-orphan',
       [SUPER_PROCESSES, superQueuesKey(identity), processKey(identity), DEAD, QUEUES, KIQ_LEASES],
