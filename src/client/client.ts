@@ -9,7 +9,7 @@ import type { AnyActorLogic } from 'xstate';
 import type { Periodic, ResolvedConfig } from '../config/options.js';
 import { KiqNotRunningError } from '../errors.js';
 import type { KiqEmitter, KiqLog } from '../events.js';
-import { buildJob, type PlainJob } from '../job/build.js';
+import { buildJob, type EnqueueOptions, type PlainJob } from '../job/build.js';
 import type { KiqState } from '../kiq-state.js';
 import { periodicJob } from '../periodic/job.js';
 import { clearAll } from '../redis/clear.js';
@@ -20,6 +20,18 @@ import { RedisSink } from './redis-sink.js';
 import { SandboxSink } from './sandbox-sink.js';
 import type { SandboxStore } from './sandbox-store.js';
 import type { JobSink } from './sink.js';
+
+/**
+ * The build options of an enqueue's options: all but `confirm`; `undefined`
+ * when there are none (`{ confirm: true }` alone, the awaited push's usual
+ * options, copies nothing).
+ */
+function buildOptionsOf(options: PushOptions | undefined): EnqueueOptions | undefined {
+  if (options === undefined || !Object.hasOwn(options, 'confirm')) return options;
+  let rest: Record<string, unknown> | undefined;
+  for (const key of Object.keys(options)) if (key !== 'confirm') (rest ??= {})[key] = (options as Record<string, unknown>)[key];
+  return rest;
+}
 
 /** What the client needs from its instance. */
 export interface ClientDeps {
@@ -77,13 +89,12 @@ export class KiqClient {
   enqueue(first: Worker | PlainJob, second?: unknown, third?: PushOptions, fromTree = false): Promise<Job | PushReceipt> {
     try {
       const isWorker = typeof (first as Worker).perform === 'function';
-      const options = (isWorker ? third : ((second as PushOptions | undefined) ?? third)) ?? {};
-      const { confirm, ...buildOptions } = options;
+      const options = (isWorker ? third : ((second as PushOptions | undefined) ?? third)) ?? undefined;
       const state = this.#deps.state();
       if ((state === 'stopping' && !fromTree) || state === 'stopped' || state === 'failed') throw new KiqNotRunningError('enqueue', state);
       const input = isWorker ? { worker: first as Worker, args: second as unknown[] } : (first as PlainJob);
       const config = this.#deps.config();
-      return this.#sink.put(buildJob(input, config.clock, buildOptions, config.middleware), confirm === true);
+      return this.#sink.put(buildJob(input, config.clock, buildOptionsOf(options), config.middleware), options?.confirm === true);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -46,6 +46,8 @@ export interface FlushActor {
    * the job reaching Redis and its worker.
    */
   wake(flusherIdle: boolean, tell: () => void): void;
+  /** A flush call is running and takes the buffer's nudges itself: `wake` needs no Flusher state then. */
+  takes(): boolean;
   /** `stop()` began: a running call stops lingering and ends after its write; the final flush writes the rest. */
   stopping(): void;
 }
@@ -227,6 +229,7 @@ export function createFlushActor(
       }
       tell();
     },
+    takes: () => current !== undefined,
     stopping() {
       stopping = true;
       current?.woken?.();

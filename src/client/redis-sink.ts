@@ -120,7 +120,11 @@ export class RedisSink implements JobSink {
       return Promise.resolve(job);
     }
     return new Promise<PushReceipt>((resolve, reject) => {
-      const confirmation: Confirmation = { resolve: (outcome) => resolve({ ...outcome, job }), reject };
+      const confirmation: Confirmation = {
+        // no spread: this runs once per awaited push
+        resolve: (outcome) => resolve(outcome.holder === undefined ? { status: outcome.status, job } : { status: outcome.status, job, holder: outcome.holder }),
+        reject,
+      };
       this.#push((seq) => toEntry(built, seq, confirmation, config.timestamps));
     });
   }
@@ -172,9 +176,12 @@ export class RedisSink implements JobSink {
   /** A job arrived in an empty buffer: wake the Flusher, by a direct call while a flush call is running (and the spool's pump). */
   #nudge(): void {
     if (!this.#root) return;
-    const flusher: AnyActorRef | undefined = this.#root.system.get(FLUSHER_ID);
-    if (this.#flush) this.#flush.wake(hasTag(flusher?.getSnapshot(), Tag.idle), this.#tellFlusher);
-    else flusher?.send({ type: 'enqueued' });
+    if (this.#flush?.takes()) this.#flush.wake(false, this.#tellFlusher);
+    else {
+      const flusher: AnyActorRef | undefined = this.#root.system.get(FLUSHER_ID);
+      if (this.#flush) this.#flush.wake(hasTag(flusher?.getSnapshot(), Tag.idle), this.#tellFlusher);
+      else flusher?.send({ type: 'enqueued' });
+    }
     this.#durable?.enqueued();
   }
 

@@ -105,6 +105,23 @@ describe('Kiq#enqueue (reliable push to real Redis)', () => {
     expect(holders.sort()).to.deep.equal([first.job.jid, other.job.jid].sort());
   });
 
+  it('confirm: true next to other options applies them (and only `confirm` is left out of the job); alone it copies nothing', async () => {
+    const alone = await kiq.enqueue(Mailer, ['a@b.c', 1], { confirm: true });
+    expect(alone).to.have.keys('status', 'job');
+    expect(alone.status).to.equal('enqueued');
+    const moved = await kiq.enqueue(Mailer, ['a@b.c', 2], { queue: 'urgent', confirm: true, jid: 'my-jid' });
+    expect(moved).to.have.keys('status', 'job');
+    expect(moved.job).to.include({ queue: 'urgent', jid: 'my-jid' });
+    expect(moved.job).to.not.have.property('confirm');
+    const later = await kiq.enqueue({ class: 'RubyWorker', args: [] }, { confirm: true, in: 60_000 });
+    expect(later.status).to.equal('scheduled');
+    expect(await redis.client.zcard('schedule')).to.equal(1);
+    expect(JSON.parse((await redis.client.lrange('queue:urgent', 0, -1))[0]!)).to.include({ jid: 'my-jid' }).and.not.have.property('confirm');
+    const refused = await kiq.enqueue(Mailer, ['a@b.c', 3], { confirm: true, bogus: 1 } as never).catch((error: unknown) => error);
+    expect(refused).to.be.instanceOf(InvalidJobError);
+    expect((refused as Error).message).to.match(/unknown option "bogus"/);
+  });
+
   it('a scheduled unique job holds its lock for uniqueFor + delay', async () => {
     const receipt = await kiq.enqueue(Unique, [9], { in: 120_000, confirm: true });
     expect(receipt.status).to.equal('scheduled');
