@@ -12,11 +12,13 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { logEvent, type Logger } from '../logger.js';
 import { describeRedisError } from './redis-error.js';
+import { watchStalls } from './stall-watch.js';
 
 /**
  * How long a connection may receive nothing while a command waits before it
- * counts as stalled and is dropped and reconnected, ms (ioredis
- * `socketTimeout`; blocking calls add their own wait). A blackholed
+ * counts as stalled and is dropped and reconnected, ms (src/redis/stall-watch.ts,
+ * or ioredis `socketTimeout` when the `redis` options set one; blocking
+ * calls add their own wait). A blackholed
  * connection (a partition, a dead NAT entry: no RST) otherwise hangs its
  * commands forever. TCP keepalive does not help (Linux gives up after ~11
  * minutes, and a proxy or NAT in between answers the probes itself), nor does
@@ -24,8 +26,8 @@ import { describeRedisError } from './redis-error.js';
  * would cut every BLMOVE). 10 s is far above any reply a healthy Redis gives
  * Kiq (its largest call, a 100-job poll, takes milliseconds) and still bounds
  * a stall well inside the 60 s heartbeat TTL; measured through a proxy that
- * stops forwarding: `redis_stalled` 10.1 s after the stall
- * (test/server/redis-messages.test.ts).
+ * stops forwarding: `redis_stalled` 11.0 s after the stall, the watch's
+ * checks included (test/server/redis-messages.test.ts).
  */
 export const STALL_TIMEOUT_MS = 10_000;
 
@@ -35,7 +37,7 @@ export interface ConnectionSettings {
   readonly url: string;
   /** ioredis options, passed through (TLS, Sentinel, password, …); they override the URL. */
   readonly options: RedisOptions;
-  /** Stall bound, ms (`socketTimeout` unless `options` sets one). @defaultValue {@link STALL_TIMEOUT_MS} */
+  /** Stall bound, ms (watched by `watchStalls`, unless `options` sets ioredis's `socketTimeout`, which then applies instead). @defaultValue {@link STALL_TIMEOUT_MS} */
   readonly stallTimeoutMs?: number;
   /** Where a stalled connection is reported (`redis_stalled`); absent: not logged. */
   readonly logger?: Logger;
@@ -70,11 +72,11 @@ export function clientName(name: string): string {
 export function openConnection(settings: ConnectionSettings, name: string): Redis {
   const redis = new Redis(settings.url, {
     connectionName: clientName(name),
-    socketTimeout: settings.stallTimeoutMs ?? STALL_TIMEOUT_MS,
     ...settings.options,
     ...FAIL_FAST,
     retryStrategy: settings.options.retryStrategy ?? ((times) => Math.min(50 * times, 1000)),
   });
+  if (settings.options.socketTimeout === undefined) watchStalls(redis, settings.stallTimeoutMs ?? STALL_TIMEOUT_MS);
   // ioredis emits 'error' for every failed reconnect; the IO actors report
   // outages themselves. A stall is news only here: say so, ioredis reconnects.
   redis.on('error', (error: unknown) => {
