@@ -17,12 +17,38 @@ import type { ConnectionPool } from '../redis/connections.js';
 import { describeRedisError } from '../redis/redis-error.js';
 import { JobBuffer } from './buffer.js';
 import type { Job, PushReceipt } from './enqueue-types.js';
-import type { BufferEntry, Confirmation } from './entry.js';
+import type { BufferEntry, Confirmation, PushOutcome } from './entry.js';
 import { createFlushActor, type FlushActor } from './flush-actor.js';
 import type { JobSink } from './sink.js';
 import type { DurablePush } from './spool/durable-push.js';
 import { openDurablePush, type SpoolCounts } from './spool/open-durable-push.js';
 import { toEntry } from './to-entry.js';
+
+/**
+ * An awaited push's confirmation: settles the caller's promise, a receipt
+ * on success. A class, not an object of closures: one is made per awaited
+ * push, and the receipt is built without a spread.
+ */
+class Receipt implements Confirmation {
+  readonly #job: Job;
+  readonly #resolve: (receipt: PushReceipt) => void;
+  readonly #reject: (error: Error) => void;
+
+  constructor(job: Job, resolve: (receipt: PushReceipt) => void, reject: (error: Error) => void) {
+    this.#job = job;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  resolve(outcome: PushOutcome): void {
+    const { status, holder } = outcome;
+    this.#resolve(holder === undefined ? { status, job: this.#job } : { status, job: this.#job, holder });
+  }
+
+  reject(error: Error): void {
+    this.#reject(error);
+  }
+}
 
 /** What the Redis sink needs from its instance. */
 export interface RedisSinkDeps {
@@ -120,12 +146,8 @@ export class RedisSink implements JobSink {
       return Promise.resolve(job);
     }
     return new Promise<PushReceipt>((resolve, reject) => {
-      const confirmation: Confirmation = {
-        // no spread: this runs once per awaited push
-        resolve: (outcome) => resolve(outcome.holder === undefined ? { status: outcome.status, job } : { status: outcome.status, job, holder: outcome.holder }),
-        reject,
-      };
-      this.#push((seq) => toEntry(built, seq, confirmation, config.timestamps));
+      const receipt = new Receipt(job, resolve, reject);
+      this.#push((seq) => toEntry(built, seq, receipt, config.timestamps));
     });
   }
 

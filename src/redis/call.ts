@@ -36,22 +36,34 @@ export function callScript(
   args: readonly ScriptArg[],
   replies: ScriptReplies = 'string',
 ): Promise<unknown> {
-  // a plain promise chain (one reaction), not async/await: every fetch round runs through here
+  // a plain promise chain (one reaction), not async/await, and no closure made before the
+  // reply: every push and fetch round runs through here
   try {
     const script = scriptSource(name);
-    const send = (command: 'evalsha' | 'eval', head: string): Promise<unknown> =>
-      replies === 'buffer'
-        ? (redis as unknown as BufferEvals)[`${command}Buffer`](head, script.numberOfKeys, ...keys, ...args)
-        : redis[command](head, script.numberOfKeys, ...keys, ...args);
-    return send('evalsha', script.sha).then(undefined, (error: unknown) => {
+    return send(redis, 'evalsha', script.sha, script.numberOfKeys, keys, args, replies).then(undefined, (error: unknown) => {
       if (!isNoScript(error)) throw asScriptError(name, error);
-      return send('eval', script.lua).then(undefined, (retryError: unknown) => {
+      return send(redis, 'eval', script.lua, script.numberOfKeys, keys, args, replies).then(undefined, (retryError: unknown) => {
         throw asScriptError(name, retryError);
       });
     });
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/** `EVALSHA`/`EVAL` of `head` (the SHA or the source), its string or byte variant. */
+function send(
+  redis: Redis,
+  command: 'evalsha' | 'eval',
+  head: string,
+  numberOfKeys: number,
+  keys: readonly string[],
+  args: readonly ScriptArg[],
+  replies: ScriptReplies,
+): Promise<unknown> {
+  return replies === 'buffer'
+    ? (redis as unknown as BufferEvals)[command === 'evalsha' ? 'evalshaBuffer' : 'evalBuffer'](head, numberOfKeys, ...keys, ...args)
+    : redis[command](head, numberOfKeys, ...keys, ...args);
 }
 
 /** ioredis defines a `<command>Buffer` variant of every command (lib/utils/Commander.ts); its types leave these two out. */
