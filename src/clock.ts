@@ -14,9 +14,35 @@ export interface Clock {
   monoMs(): number;
 }
 
-/** The process clock: epoch time with microsecond resolution, monotonic `performance.now()`. */
+/**
+ * Epoch ms with a fraction: the monotonic clock from an anchor on the wall
+ * clock (`Date.now()` has whole ms only; Sidekiq writes `Time.now.to_f`),
+ * anchored again whenever it leaves the wall clock's millisecond. Without
+ * the re-anchoring (`performance.timeOrigin + performance.now()`, as
+ * before) a step of the wall clock while the process runs, an NTP or VM
+ * clock correction, was never seen: a test run on a VM saw Kiq's timestamps
+ * ~6 s behind `Date.now()` after nine minutes, scheduled jobs scored and
+ * expiries counted from the wrong time. `now` and `mono` are injectable for
+ * tests.
+ *
+ * @example
+ * const clock = { realMs: anchoredRealMs(), monoMs: () => performance.now() };
+ */
+export function anchoredRealMs(now: () => number = Date.now, mono: () => number = () => performance.now()): () => number {
+  let offset = now() - mono();
+  return () => {
+    const m = mono();
+    const wall = now();
+    const real = offset + m;
+    if (real >= wall && real < wall + 1) return real;
+    offset = wall - m;
+    return wall;
+  };
+}
+
+/** The process clock: epoch time with microsecond resolution that follows the wall clock, monotonic `performance.now()`. */
 export const systemClock: Clock = {
-  realMs: () => performance.timeOrigin + performance.now(),
+  realMs: anchoredRealMs(),
   monoMs: () => performance.now(),
 };
 
