@@ -94,8 +94,9 @@ export class Pusher {
 
   /**
    * A small batch of immediate jobs of one queue: one `push-jobs.lua` call
-   * (SADD `queues` + LPUSH) instead of a pipeline of two commands. The reply is checked as a pipeline's:
-   * a connection error gives every job back, a reply error refuses them.
+   * (SADD `queues` + LPUSH) instead of a pipeline of two commands. The
+   * reply is checked as a pipeline's: a connection error gives every job
+   * back, a reply error refuses them.
    */
   async #pushOneQueue(redis: Redis, queue: string, batch: readonly BufferEntry[], nowSec: number): Promise<PushResult> {
     const suffix = `,"enqueued_at":${formatTimestamp(nowSec, this.#timestamps)}}`;
