@@ -37,17 +37,16 @@ export interface FlushActor {
   readonly logic: ReturnType<typeof flusherIO>;
   /**
    * A job landed in an empty buffer. A running flush call (writing, or
-   * lingering for more) writes it: nothing else happens. Otherwise the
-   * Flusher must be woken, by `tell` (its `enqueued` event): at once, or,
-   * when the Flusher is `idle` (`flusherIdle`) and there is no spool, once
+   * lingering for more) writes it: nothing else happens (`flusherIdle` is
+   * not even asked). Otherwise the Flusher must be woken, by `tell` (its
+   * `enqueued` event): at once, or, when the Flusher is `idle`
+   * (`flusherIdle()`) and there is no spool, once
    * a call started here has the reply to its first write. That call writes
    * before any statechart step, and the Flusher's step (the `flush` it asks
    * for is this call) runs after that reply, not between the enqueue and
    * the job reaching Redis and its worker.
    */
-  wake(flusherIdle: boolean, tell: () => void): void;
-  /** A flush call is running and takes the buffer's nudges itself: `wake` needs no Flusher state then. */
-  takes(): boolean;
+  wake(flusherIdle: () => boolean, tell: () => void): void;
   /** `stop()` began: a running call stops lingering and ends after its write; the final flush writes the rest. */
   stopping(): void;
 }
@@ -220,7 +219,7 @@ export function createFlushActor(
         current.woken?.();
         return;
       }
-      if (flusherIdle && !durable && !stopping && !early && lifetime && !lifetime.aborted) {
+      if (!durable && !stopping && !early && lifetime && !lifetime.aborted && flusherIdle()) {
         const call = writeLoop(lifetime, tell);
         // its outcome reaches the Flusher through the flush that `tell` makes it ask for
         call.catch(() => undefined);
@@ -229,7 +228,6 @@ export function createFlushActor(
       }
       tell();
     },
-    takes: () => current !== undefined,
     stopping() {
       stopping = true;
       current?.woken?.();

@@ -71,6 +71,8 @@ export class RedisSink implements JobSink {
   #flush: FlushActor | undefined;
   /** The Flusher's `enqueued` event, for the flush calls (the Flusher of the moment: a restarted one too). */
   readonly #tellFlusher = (): void => this.#wakeFlusher();
+  /** Whether the Flusher of the moment is `idle` (asked only when no flush call is running). */
+  readonly #flusherIdle = (): boolean => hasTag(this.#root?.system.get(FLUSHER_ID)?.getSnapshot(), Tag.idle);
 
   constructor(deps: RedisSinkDeps) {
     this.#deps = deps;
@@ -198,12 +200,8 @@ export class RedisSink implements JobSink {
   /** A job arrived in an empty buffer: wake the Flusher, by a direct call while a flush call is running (and the spool's pump). */
   #nudge(): void {
     if (!this.#root) return;
-    if (this.#flush?.takes()) this.#flush.wake(false, this.#tellFlusher);
-    else {
-      const flusher: AnyActorRef | undefined = this.#root.system.get(FLUSHER_ID);
-      if (this.#flush) this.#flush.wake(hasTag(flusher?.getSnapshot(), Tag.idle), this.#tellFlusher);
-      else flusher?.send({ type: 'enqueued' });
-    }
+    if (this.#flush) this.#flush.wake(this.#flusherIdle, this.#tellFlusher);
+    else this.#root.system.get(FLUSHER_ID)?.send({ type: 'enqueued' });
     this.#durable?.enqueued();
   }
 
