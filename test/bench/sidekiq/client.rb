@@ -1,7 +1,7 @@
 # Sidekiq 6.4 client side of the benchmarks (driven by test/bench/lib/sidekiq.ts):
 #
 #   REDIS_URL=… ruby test/bench/sidekiq/client.rb push_bulk N   # Client.push_bulk, 1000 jobs a call
-#   REDIS_URL=… ruby test/bench/sidekiq/client.rb push N        # Client.push, one at a time
+#   REDIS_URL=… ruby test/bench/sidekiq/client.rb push N [W]    # Client.push, one at a time (after W untimed ones)
 #   REDIS_URL=… ruby test/bench/sidekiq/client.rb latency N RATE
 #                        # Client.push of BenchLatencyJob [i, PAD, epoch ms] at RATE/s on absolute deadlines
 #
@@ -34,7 +34,10 @@ work =
       end
     end
   when "push"
-    -> { n.times { |i| Sidekiq::Client.push("class" => "BenchJob", "queue" => "bench", "args" => [i, PAD]) } }
+    push_one = ->(i) { Sidekiq::Client.push("class" => "BenchJob", "queue" => "bench", "args" => [i, PAD]) }
+    warmup = Integer(ARGV[2] || 0)
+    warmup.times(&push_one) # before "ready": untimed
+    -> { n.times { |i| push_one.(warmup + i) } }
   when "latency"
     rate = Float(ARGV[2])
     lambda do
