@@ -49,7 +49,7 @@ import {
   type Window,
 } from './lib/common.js';
 import { describeEnqueue, timedEnqueue, type EnqueueSample } from './lib/enqueue-sample.js';
-import { rubyClient, runnable, sidekiqVersion, type RubyTiming } from './lib/sidekiq.js';
+import { rubyClient, runnable, sidekiqVersion, type RubyClient } from './lib/sidekiq.js';
 
 type System = 'kiq' | 'bullmq' | 'bee' | 'sidekiq';
 /** The systems whose client is enqueue-one-client.ts. */
@@ -76,12 +76,8 @@ async function expectLength(env: BenchEnv, system: System): Promise<void> {
   if (length !== WARMUP + N) throw new VerificationError(`${system}: expected LLEN ${QUEUE_KEY} = ${WARMUP + N}, got ${length}`);
 }
 
-/** A booted client, warmed up and waiting for `go` (a forked Node client or client.rb). */
-interface Client {
-  readonly pid: number;
-  go(): Promise<RubyTiming>;
-  kill(): void;
-}
+/** A booted client, warmed up and waiting for `go`: client.rb, or a forked Node client speaking the same protocol. */
+type Client = RubyClient;
 
 /** Fork enqueue-one-client.ts for `system`; resolves once it has made its warm-up enqueues. */
 async function forkClient(env: BenchEnv, system: NodeSystem): Promise<Client> {
